@@ -8,7 +8,7 @@ BIN_DIR := artifacts/bin
 all: build
 
 deps:
-	tools/install-deps
+	.ci/install-deps
 
 restore:
 	$(DOTNET) restore ImageUpdate.sln
