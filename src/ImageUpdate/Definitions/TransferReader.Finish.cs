@@ -87,7 +87,7 @@ internal sealed partial class TransferReader
         }
 
         if (sourceType is ResourceType.Directory or ResourceType.Subvolume
-            && _source.Patterns.Any(p => p.Text.StartsWith(GlobDirectoryPrefix, StringComparison.Ordinal)))
+            && _source.Patterns.Any(p => p.AnyDepth))
         {
             throw ErrorAt(mainFile, _source, "MatchPattern",
                 "A MatchPattern= with the '**/' prefix is not supported for source Type=directory or Type=subvolume.");
@@ -110,9 +110,7 @@ internal sealed partial class TransferReader
             _diagnostics.Info($"{mainFile}: the [Target] section lacks MatchPattern=, using the source's.");
             foreach (var pattern in _source.Patterns)
             {
-                _target.Patterns.Add(pattern.Text.StartsWith(GlobDirectoryPrefix, StringComparison.Ordinal)
-                    ? MatchPattern.Parse(pattern.Text[GlobDirectoryPrefix.Length..])
-                    : pattern);
+                _target.Patterns.Add(pattern.AnyDepth ? MatchPattern.Parse(pattern.Text[GlobDirectoryPrefix.Length..]) : pattern);
             }
 
             var unique = _target.Patterns.DistinctBy(p => p.Text, StringComparer.Ordinal).ToList();

@@ -248,7 +248,7 @@ internal sealed partial class TransferReader
             return;
         }
 
-        var complete = WordSplitter.TrySplit(a.Value, ExtractFlags.Unquote | ExtractFlags.RetainEscape, out var words);
+        var complete = WordSplitter.TrySplitUnquoted(a.Value, out var words);
         list.AddRange(words);
         if (!complete)
         {
@@ -449,7 +449,17 @@ internal sealed partial class TransferReader
             return;
         }
 
-        var complete = WordSplitter.TrySplit(a.Value, ExtractFlags.CUnescape | ExtractFlags.UnescapeRelax, out var words);
+        IReadOnlyList<string> words;
+        try
+        {
+            words = PatternWords.Split(a.Value);
+        }
+        catch (PatternException e)
+        {
+            // systemd keeps an unknown escape verbatim and then refuses the pattern for its backslash.
+            throw Error(a, e.Message);
+        }
+
         foreach (var word in words)
         {
             if (!Expand(a, word, ConfigValues.NameMax, out var resolved))
@@ -460,22 +470,17 @@ internal sealed partial class TransferReader
             AddPattern(a, resource, resolved);
         }
 
-        if (!complete)
-        {
-            Warn(a, $"Failed to split {Quote(a.Value)} into patterns, ignoring the rest.");
-        }
-
         var unique = resource.Patterns.DistinctBy(p => p.Text, StringComparer.Ordinal).ToList();
         resource.Patterns.Clear();
         resource.Patterns.AddRange(unique);
     }
 
     /// <summary>The '**/' prefix of a source pattern: match the rest against the base name at any depth.</summary>
-    internal const string GlobDirectoryPrefix = "**/";
+    internal const string GlobDirectoryPrefix = MatchPattern.AnyDepthPrefix;
 
+    // resource_add_pattern: the '**/' prefix only on sources, and only before a plain file name.
     private static void AddPattern(UnitFileAssignment a, Resource resource, string text)
     {
-        var body = text;
         if (text.StartsWith(GlobDirectoryPrefix, StringComparison.Ordinal))
         {
             if (!resource.IsSource)
@@ -483,8 +488,7 @@ internal sealed partial class TransferReader
                 throw Error(a, $"The '**/' prefix is only supported in a source MatchPattern=, refusing {Quote(text)}.");
             }
 
-            body = text[GlobDirectoryPrefix.Length..];
-            if (!ConfigValues.FileNameIsValid(body))
+            if (!ConfigValues.FileNameIsValid(text[GlobDirectoryPrefix.Length..]))
             {
                 throw Error(a, $"The pattern after a '**/' prefix must be a valid file name, refusing {Quote(text)}.");
             }
@@ -492,26 +496,11 @@ internal sealed partial class TransferReader
 
         try
         {
-            var pattern = MatchPattern.Parse(body);
-            resource.Patterns.Add(ReferenceEquals(body, text) ? pattern : ParseGlobPattern(a, text));
+            resource.Patterns.Add(MatchPattern.Parse(text));
         }
         catch (PatternException e)
         {
             throw Error(a, e.Message);
-        }
-    }
-
-    // The body has been validated; whether the pattern language itself takes the '**/' prefix is the
-    // Versions parser's business.
-    private static MatchPattern ParseGlobPattern(UnitFileAssignment a, string text)
-    {
-        try
-        {
-            return MatchPattern.Parse(text);
-        }
-        catch (PatternException e)
-        {
-            throw Error(a, $"The '**/' prefix is not supported here: {e.Message}");
         }
     }
 }

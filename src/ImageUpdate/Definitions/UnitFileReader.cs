@@ -18,6 +18,8 @@ namespace ImageUpdate.Definitions;
 /// </remarks>
 public static class UnitFileReader
 {
+    private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Reads and parses <paramref name="path"/>; <paramref name="displayName"/> is what messages call it.</summary>
@@ -52,7 +54,7 @@ public static class UnitFileReader
                 continue;
             }
 
-            if (!bomSeen && line.StartsWith("\xEF\xBB\xBF"u8))
+            if (!bomSeen && line.StartsWith(Utf8ByteOrderMark))
             {
                 line = line[3..];
                 bomSeen = true;
