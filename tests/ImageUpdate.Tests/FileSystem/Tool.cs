@@ -17,6 +17,21 @@ public static class Tool
 
     public static void Run(string program, params string[] arguments) => Run(program, arguments, null, null);
 
+    /// <summary>Runs the program and returns its stdout as text.</summary>
+    public static string Capture(string program, params string[] arguments)
+    {
+        var output = System.IO.Path.GetTempFileName();
+        try
+        {
+            Run(program, arguments, output);
+            return File.ReadAllText(output);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
     public static int TryRun(string program, params string[] arguments) => Execute(program, arguments, null, null).ExitCode;
 
     private static (int ExitCode, string Stderr) Execute(string program, string[] arguments, string? stdoutPath, string? workingDirectory)
