@@ -1,0 +1,35 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace ImageUpdate.Native;
+
+/// <summary>flock(2): BSD locks belong to the open file description, so they vanish with the fd.</summary>
+internal static partial class Libc
+{
+    internal const int LockExclusive = 2;
+    internal const int LockNonBlocking = 4;
+    internal const int LockUnlock = 8;
+
+    [LibraryImport(Library, EntryPoint = "flock", SetLastError = true)]
+    private static partial int FlockRaw(SafeFileHandle fd, int operation);
+
+    /// <summary>Returns false when <see cref="LockNonBlocking"/> was asked for and someone else holds the lock.</summary>
+    internal static bool Flock(SafeFileHandle fd, int operation, string path)
+    {
+        while (FlockRaw(fd, operation) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == EAgain && (operation & LockNonBlocking) != 0)
+            {
+                return false;
+            }
+
+            if (errno != EIntr)
+            {
+                throw Error("Cannot lock", path);
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace ImageUpdate.Native;
+
+/// <summary>fsync/syncfs/sync: .NET only flushes files opened for writing and never directories.</summary>
+internal static partial class Libc
+{
+    [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FsyncRaw(SafeFileHandle fd);
+
+    [LibraryImport(Library, EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int SyncFsRaw(SafeFileHandle fd);
+
+    [LibraryImport(Library, EntryPoint = "sync")]
+    internal static partial void Sync();
+
+    internal static void Fsync(SafeFileHandle fd, string path)
+    {
+        while (FsyncRaw(fd) != 0)
+        {
+            if (Marshal.GetLastPInvokeError() != EIntr)
+            {
+                throw Error("Cannot fsync", path);
+            }
+        }
+    }
+
+    internal static void SyncFileSystem(SafeFileHandle fd, string path)
+    {
+        if (SyncFsRaw(fd) != 0)
+        {
+            throw Error("Cannot syncfs the file system of", path);
+        }
+    }
+}
