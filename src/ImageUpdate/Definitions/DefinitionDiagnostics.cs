@@ -5,7 +5,8 @@ namespace ImageUpdate.Definitions;
 
 /// <summary>
 /// Where the loader reports what systemd logs and ignores: to the logger, to the list the
-/// <see cref="DefinitionSet"/> carries, or, when warnings are errors, as a <see cref="ConfigurationException"/>.
+/// <see cref="DefinitionSet"/> carries, or, when warnings are errors, as a <see cref="ConfigurationException"/>
+/// (unknown names and adjusted values stay warnings even then, so newer definitions still load).
 /// </summary>
 internal sealed class DefinitionDiagnostics(ILogger logger, bool warningsAreErrors)
 {
@@ -15,7 +16,7 @@ internal sealed class DefinitionDiagnostics(ILogger logger, bool warningsAreErro
 
     public void Warn(ConfigurationWarning warning)
     {
-        if (warningsAreErrors)
+        if (warningsAreErrors && warning.Kind == WarningKind.InvalidValue)
         {
             throw new ConfigurationException(warning.File, warning.Line, warning.Key, warning.Message);
         }
@@ -24,7 +25,8 @@ internal sealed class DefinitionDiagnostics(ILogger logger, bool warningsAreErro
         logger.LogWarning("{Warning}", warning.ToString());
     }
 
-    public void Warn(string file, int line, string? key, string message) => Warn(new ConfigurationWarning(file, line, key, message));
+    public void Warn(string file, int line, string? key, string message, WarningKind kind = WarningKind.InvalidValue) =>
+        Warn(new ConfigurationWarning(file, line, key, message, kind));
 
     public void Info(string message) => logger.LogInformation("{Message}", message);
 }

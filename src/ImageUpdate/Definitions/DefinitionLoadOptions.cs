@@ -24,8 +24,10 @@ public sealed record DefinitionLoadOptions
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
     /// <summary>
-    /// Fail on what systemd only warns about and ignores (unknown keys, unparsable values, failed
-    /// specifier expansion, ...). Off by default, as in systemd.
+    /// Fail on the invalid values systemd only warns about and ignores (unparsable values, failed
+    /// specifier expansion, ...); unknown keys and sections stay warnings. Off by default, as in
+    /// systemd; image-update's engine turns it on, so a typo such as ProtectVersion=%Q stops the run
+    /// instead of silently protecting nothing.
     /// </summary>
     public bool WarningsAreErrors { get; init; }
 }

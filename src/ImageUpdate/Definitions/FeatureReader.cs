@@ -45,7 +45,7 @@ internal static class FeatureReader
                     default:
                         if (!a.Key.StartsWith("X-", StringComparison.Ordinal))
                         {
-                            diagnostics.Warn(a.File, a.Line, a.Key, "Unknown key in section [Feature], ignoring.");
+                            diagnostics.Warn(a.File, a.Line, a.Key, "Unknown key in section [Feature], ignoring.", WarningKind.UnknownName);
                         }
 
                         break;

@@ -111,7 +111,7 @@ internal sealed partial class TransferReader
         }
         else if (!a.Key.StartsWith("X-", StringComparison.Ordinal))
         {
-            Warn(a, $"Unknown key in section [{a.Section}], ignoring.");
+            Warn(a, $"Unknown key in section [{a.Section}], ignoring.", WarningKind.UnknownName);
         }
     }
 
@@ -135,7 +135,7 @@ internal sealed partial class TransferReader
         public Guid? PartitionType { get; set; }
     }
 
-    private void Warn(UnitFileAssignment a, string message) => _diagnostics.Warn(a.File, a.Line, a.Key, message);
+    private void Warn(UnitFileAssignment a, string message, WarningKind kind = WarningKind.InvalidValue) => _diagnostics.Warn(a.File, a.Line, a.Key, message, kind);
 
     private static ConfigurationException Error(UnitFileAssignment a, string message) => new(a.File, a.Line, a.Key, message);
 
@@ -409,7 +409,7 @@ internal sealed partial class TransferReader
 
         if (value == 1)
         {
-            Warn(a, "InstancesMax= must be at least 2, bumping 1 to 2.");
+            Warn(a, "InstancesMax= must be at least 2, bumping 1 to 2.", WarningKind.Adjusted);
             value = 2;
         }
 

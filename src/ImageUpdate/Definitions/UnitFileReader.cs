@@ -180,7 +180,7 @@ public static class UnitFileReader
             {
                 if (!name.StartsWith("X-", StringComparison.Ordinal))
                 {
-                    warn(new ConfigurationWarning(file, line, null, $"Unknown section '{UntrustedText.Escape(name)}', ignoring."));
+                    warn(new ConfigurationWarning(file, line, null, $"Unknown section '{UntrustedText.Escape(name)}', ignoring.", WarningKind.UnknownName));
                 }
 
                 state.Section = null;
