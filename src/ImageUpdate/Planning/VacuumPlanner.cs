@@ -1,0 +1,126 @@
+using ImageUpdate.Errors;
+using ImageUpdate.Resources;
+
+namespace ImageUpdate.Planning;
+
+/// <summary>Why an instance is to be removed; `vacuum` says it in its log line.</summary>
+public enum RemovalReason
+{
+    Partial,
+    Pending,
+    Old,
+    Disabled,
+}
+
+/// <summary>One instance a vacuum removes.</summary>
+public sealed record Removal(Instance Instance, RemovalReason Reason);
+
+/// <summary>
+/// Chooses what a vacuum of one transfer's target removes (sysupdate.md §3, "Vacuum"): leftovers
+/// first, then the oldest unprotected instances until the target holds at most
+/// InstancesMax - space (partition tables also count their free slots), never the last copy.
+/// Pure: the caller removes, in the order given.
+/// </summary>
+public static class VacuumPlanner
+{
+    /// <summary>Marks "remove every instance" (a disabled transfer).</summary>
+    public const int WipeAll = int.MaxValue;
+
+    /// <param name="instancesMax">InstancesMax= (or -m); int.MaxValue means unlimited.</param>
+    /// <param name="space">How many free places to make: 0 for the vacuum verb, 1 before an acquire, <see cref="WipeAll"/>.</param>
+    /// <param name="isProtected">ProtectVersion= and the version being acquired.</param>
+    /// <param name="partitionTypeDescription">For partition targets, the type as a message names it; null for files.</param>
+    public static IReadOnlyList<Removal> Plan(
+        ResourceInventory target,
+        int instancesMax,
+        int space,
+        Func<string, bool> isProtected,
+        string? partitionTypeDescription)
+    {
+        var removals = new List<Removal>();
+        var remaining = new List<Instance>();
+        var empty = target.EmptySlots;
+
+        foreach (var instance in target.Instances)
+        {
+            if (!instance.IsPartial && !instance.IsPending)
+            {
+                remaining.Add(instance);
+                continue;
+            }
+
+            // A pending copy of a protected version (or of the one being acquired) is kept: it is the
+            // work of an earlier acquire that install will finish.
+            if (instance.IsPending && isProtected(instance.Version))
+            {
+                remaining.Add(instance);
+                continue;
+            }
+
+            removals.Add(new Removal(instance, instance.IsPartial ? RemovalReason.Partial : RemovalReason.Pending));
+            if (partitionTypeDescription is not null)
+            {
+                empty++;
+            }
+        }
+
+        long limit;
+        if (instancesMax == int.MaxValue)
+        {
+            limit = long.MaxValue;
+        }
+        else if (space == WipeAll)
+        {
+            limit = 0;
+        }
+        else if (space > instancesMax)
+        {
+            throw new UpdateException("Asked to delete more instances than the total maximum allowed number of instances, refusing.");
+        }
+        else if (space == instancesMax)
+        {
+            throw new UpdateException("Asked to delete all possible instances, can't allow that: one instance must always remain.");
+        }
+        else
+        {
+            limit = instancesMax - space;
+        }
+
+        if (partitionTypeDescription is not null && space != WipeAll)
+        {
+            var slots = empty + remaining.Count;
+            if (slots < 2)
+            {
+                throw new UpdateException($"Partition table has less than two partition slots of the right type {partitionTypeDescription}, refusing.");
+            }
+
+            if (space > slots)
+            {
+                throw new UpdateException($"Partition table does not have enough partition slots of the right type {partitionTypeDescription} for this operation.");
+            }
+
+            if (space == slots)
+            {
+                throw new UpdateException($"Asked to empty all partition table slots of the right type {partitionTypeDescription}, can't allow that: one instance must always remain.");
+            }
+
+            var mustFree = Math.Max(0, space - empty);
+            limit = Math.Min(limit, Math.Max(0, remaining.Count - mustFree));
+        }
+
+        // Oldest unprotected first; remaining is newest first.
+        while (remaining.Count > limit)
+        {
+            var index = remaining.FindLastIndex(i => !isProtected(i.Version));
+            if (index < 0)
+            {
+                break;
+            }
+
+            removals.Add(new Removal(remaining[index], space == WipeAll ? RemovalReason.Disabled : RemovalReason.Old));
+            remaining.RemoveAt(index);
+        }
+
+        return removals;
+    }
+}

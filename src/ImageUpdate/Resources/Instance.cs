@@ -1,0 +1,16 @@
+using ImageUpdate.Versions;
+
+namespace ImageUpdate.Resources;
+
+/// <summary>
+/// One version of one resource, found at a source or a target: a file, a directory, a partition or a
+/// manifest entry. <see cref="IsPartial"/> and <see cref="IsPending"/> mark an interrupted or
+/// not-yet-installed copy in a target (sysupdate.md §3, "Files and directories").
+/// </summary>
+public sealed record Instance(string Path, InstanceMetadata Metadata, bool IsPartial = false, bool IsPending = false)
+{
+    public string Version => Metadata.Version ?? throw new InvalidOperationException("An instance always has a version.");
+
+    /// <summary>Set for partition instances: which slot of the table holds it.</summary>
+    public object? Slot { get; init; }
+}
