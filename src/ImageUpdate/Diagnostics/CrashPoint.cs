@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace ImageUpdate.Diagnostics;
+
+/// <summary>
+/// Fault injection for the crash-safety tests: when IMAGE_UPDATE_TEST_CRASH_AT names a point
+/// ("after-partial", or "after-partial:2" for its second hit), the process kills itself with SIGKILL
+/// exactly there, as a power cut or `kill -9` would. Unset (always, outside tests) it costs one
+/// environment lookup per process.
+/// </summary>
+public static class CrashPoint
+{
+    public const string EnvironmentVariable = "IMAGE_UPDATE_TEST_CRASH_AT";
+
+    private static readonly (string Name, int Hit)? Target = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
+    private static int _hits;
+
+    public static void Hit(string name)
+    {
+        if (Target is not { } target || target.Name != name)
+        {
+            return;
+        }
+
+        if (Interlocked.Increment(ref _hits) == target.Hit)
+        {
+            Process.GetCurrentProcess().Kill();
+            Thread.Sleep(Timeout.Infinite);
+        }
+    }
+
+    private static (string, int)? Parse(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        var colon = value.LastIndexOf(':');
+        return colon > 0 && int.TryParse(value.AsSpan(colon + 1), out var n) ? (value[..colon], n) : (value, 1);
+    }
+}

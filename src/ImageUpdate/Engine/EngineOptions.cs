@@ -1,0 +1,34 @@
+namespace ImageUpdate.Engine;
+
+/// <summary>The settings every verb shares (the sysupdate command-line options, minus output formatting).</summary>
+public sealed record EngineOptions
+{
+    /// <summary>--root: the file system tree to operate on ("/" when unset).</summary>
+    public string Root { get; init; } = "/";
+
+    /// <summary>--definitions: read transfers from this directory only.</summary>
+    public string? DefinitionsDirectory { get; init; }
+
+    /// <summary>-C/--component.</summary>
+    public string? Component { get; init; }
+
+    /// <summary>--transfer-source: the directory for sources with PathRelativeTo=explicit.</summary>
+    public string? TransferSource { get; init; }
+
+    /// <summary>-m/--instances-max: overrides InstancesMax= of every transfer.</summary>
+    public int? InstancesMax { get; init; }
+
+    /// <summary>--sync: sync() after vacuum and after acquiring (default yes).</summary>
+    public bool Sync { get; init; } = true;
+
+    /// <summary>--verify: overrides Verify= of every transfer when set.</summary>
+    public bool? Verify { get; init; }
+
+    /// <summary>--offline: do not look at the sources at all.</summary>
+    public bool Offline { get; init; }
+
+    /// <summary>Overrides for ESP/XBOOTLDR discovery and the host identity; tests set these.</summary>
+    public Boot.BootPartitionPaths? BootPaths { get; init; }
+
+    public bool IsRooted => Root != "/";
+}

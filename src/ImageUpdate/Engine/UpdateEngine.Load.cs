@@ -1,0 +1,114 @@
+using ImageUpdate.Boot;
+using ImageUpdate.Definitions;
+using ImageUpdate.Errors;
+using ImageUpdate.Planning;
+using ImageUpdate.Transfers;
+
+namespace ImageUpdate.Engine;
+
+public sealed partial class UpdateEngine
+{
+    /// <summary>The definitions of one run, their resources resolved and (as asked) their instances loaded.</summary>
+    private sealed record LoadedContext(
+        DefinitionSet Definitions,
+        IReadOnlyList<TransferRuntime> Enabled,
+        IReadOnlyList<TransferRuntime> Disabled,
+        UpdatePlan Plan,
+        IReadOnlySet<string> ProtectedVersions)
+    {
+        public IEnumerable<TransferRuntime> All => Enabled.Concat(Disabled);
+    }
+
+    private LoadedContext Load(bool online, bool requireEnabled, bool requireAny = true, bool loadInstances = true)
+    {
+        var definitions = HostFacts.LoadDefinitions(_options, _logger);
+        var enabled = new List<TransferRuntime>();
+        var disabled = new List<TransferRuntime>();
+        BootPartitionPaths? bootPaths = null;
+        foreach (var transfer in definitions.Transfers)
+        {
+            var runtime = Resolve(transfer, definitions.IsEnabled(transfer), ref bootPaths);
+            (runtime.Enabled ? enabled : disabled).Add(runtime);
+        }
+
+        if (requireAny && enabled.Count + (requireEnabled ? 0 : disabled.Count) == 0)
+        {
+            throw new UpdateException(_options.Component is { } component
+                ? $"No transfer definitions for component '{UntrustedText.Escape(component)}' found."
+                : "No transfer definitions found.");
+        }
+
+        var protectedVersions = definitions.Transfers.SelectMany(t => t.ProtectVersions).ToHashSet(StringComparer.Ordinal);
+        if (!loadInstances)
+        {
+            return new LoadedContext(definitions, enabled, disabled, new UpdatePlan([], null, null), protectedVersions);
+        }
+
+        foreach (var transfer in enabled.Concat(disabled))
+        {
+            transfer.TargetInventory = transfer.Target.Load();
+        }
+
+        online &= !_options.Offline;
+        if (online)
+        {
+            foreach (var transfer in enabled)
+            {
+                transfer.SourceInventory = transfer.Source.Load();
+            }
+        }
+
+        var inventories = enabled
+            .Select(t => new TransferInventory(t.Id, t.SourceInventory, t.TargetInventory, t.Definition.MinVersion, t.Definition.MaxVersion, t.Definition.ProtectVersions))
+            .ToList();
+        var plan = UpdateSetPlanner.Discover(inventories, offline: !online);
+        return new LoadedContext(definitions, enabled, disabled, plan, protectedVersions);
+    }
+
+    private TransferRuntime Resolve(TransferDefinition transfer, bool enabled, ref BootPartitionPaths? bootPaths)
+    {
+        var source = transfer.Source;
+        string sourcePath;
+        if (source.Type is ResourceType.UrlFile or ResourceType.UrlTar)
+        {
+            sourcePath = source.Path;
+        }
+        else if (source.PathRelativeTo == PathRelativeTo.Explicit)
+        {
+            sourcePath = Path.Join(_options.TransferSource ?? throw new UsageException(
+                $"{transfer.FilePath}: the source has PathRelativeTo=explicit, but no --transfer-source= was given."), source.Path);
+        }
+        else
+        {
+            sourcePath = UnderRoot(source.Path);
+        }
+
+        var target = transfer.Target;
+        string targetPath;
+        if (target.PathRelativeTo is PathRelativeTo.Esp or PathRelativeTo.Xbootldr or PathRelativeTo.Boot)
+        {
+            bootPaths ??= _options.BootPaths ?? BootPartitionLocator.Locate(_options.Root);
+            targetPath = Path.Join(BootPartitionLocator.Resolve(bootPaths, target.PathRelativeTo), target.Path);
+        }
+        else
+        {
+            targetPath = target.Type == ResourceType.Partition ? target.Path : UnderRoot(target.Path);
+        }
+
+        ISourceResource sourceResource = source.Type switch
+        {
+            ResourceType.RegularFile or ResourceType.Tar or ResourceType.Directory or ResourceType.Subvolume => new LocalSource(source, sourcePath),
+            _ => throw new UpdateException($"{transfer.FilePath}: {ResourceTypes.ToName(source.Type)} sources are not supported by this build yet."),
+        };
+
+        ITargetResource targetResource = target.Type switch
+        {
+            ResourceType.RegularFile or ResourceType.Directory => new FileSystemTarget(target, targetPath, _options.Sync, _logger),
+            _ => throw new UpdateException($"{transfer.FilePath}: {ResourceTypes.ToName(target.Type)} targets are not supported by this build yet."),
+        };
+
+        return new TransferRuntime(transfer, enabled, sourceResource, targetResource, sourcePath, targetPath);
+    }
+
+    private string UnderRoot(string path) => _options.IsRooted ? Path.Join(_options.Root, path) : path;
+}

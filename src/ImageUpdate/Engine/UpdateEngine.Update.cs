@@ -1,0 +1,338 @@
+using ImageUpdate.Definitions;
+using ImageUpdate.Diagnostics;
+using ImageUpdate.Errors;
+using ImageUpdate.Planning;
+using ImageUpdate.Resources;
+using ImageUpdate.Transfers;
+using ImageUpdate.Versions;
+using Microsoft.Extensions.Logging;
+
+namespace ImageUpdate.Engine;
+
+/// <summary>Which halves of an update a verb runs.</summary>
+[Flags]
+public enum UpdateActions
+{
+    /// <summary>Vacuum, then write every transfer into a pending copy.</summary>
+    Acquire = 1,
+
+    /// <summary>Turn pending copies into final ones.</summary>
+    Install = 2,
+
+    /// <summary>`update`.</summary>
+    All = Acquire | Install,
+}
+
+public sealed partial class UpdateEngine
+{
+    /// <summary>
+    /// `update [VERSION]` (Acquire|Install), `acquire [VERSION]` (Acquire) and `update --offline`
+    /// (Install): the sequence of sysupdate.md §3 "Acquire" and "Install".
+    /// </summary>
+    public async Task<UpdateResult> UpdateAsync(string? version, UpdateActions actions, CancellationToken cancellationToken)
+    {
+        if (_options.InstancesMax is < 2)
+        {
+            throw new UsageException("The --instances-max= argument must be >= 2 while updating.");
+        }
+
+        using var guard = UpdateLock.Take(_options);
+        var context = Load(online: true, requireEnabled: true);
+
+        var (set, prepared) = actions.HasFlag(UpdateActions.Acquire)
+            ? await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false)
+            : SelectPending(context, version);
+
+        if (set is null)
+        {
+            return new UpdateResult(UpdateOutcome.NothingToDo, null);
+        }
+
+        if (prepared is null)
+        {
+            return new UpdateResult(UpdateOutcome.AlreadyInstalled, set.Version);
+        }
+
+        if (!actions.HasFlag(UpdateActions.Install))
+        {
+            return new UpdateResult(UpdateOutcome.Acquired, set.Version);
+        }
+
+        Install(context, set, prepared);
+        return new UpdateResult(UpdateOutcome.Installed, set.Version, set.Has(UpdateSetFlags.Incomplete));
+    }
+
+    private UpdateSet? Select(LoadedContext context, string? version)
+    {
+        if (version is not null)
+        {
+            return context.Plan.Find(version) ?? throw new UpdateException($"Update '{UntrustedText.Escape(version)}' not found.");
+        }
+
+        if (context.Plan.Candidate is null)
+        {
+            _logger.LogInformation("No update needed.");
+        }
+
+        return context.Plan.Candidate;
+    }
+
+    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared)> AcquireAsync(LoadedContext context, string? version, CancellationToken cancellationToken)
+    {
+        var set = Select(context, version);
+        if (set is null)
+        {
+            return (null, null);
+        }
+
+        if (set.Has(UpdateSetFlags.Partial))
+        {
+            throw new UpdateException($"Selected update '{set.Version}' is already acquired and partially installed. Vacuum it to try installing again.");
+        }
+
+        if (set.Has(UpdateSetFlags.Incomplete))
+        {
+            _logger.LogInformation("Selected update '{Version}' is already installed, but incomplete. Repairing.", set.Version);
+        }
+        else if (set.Has(UpdateSetFlags.Pending))
+        {
+            _logger.LogInformation("Selected update '{Version}' is already acquired and pending installation.", set.Version);
+        }
+        else if (set.Has(UpdateSetFlags.Installed))
+        {
+            _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
+            return (set, null);
+        }
+
+        // What each transfer still needs: nothing (installed), an install (pending), or an acquire
+        // (only the source has it). A pending set whose acquire was cut short is resumed here instead
+        // of failing on the missing pending copies later (systemd #42186).
+        var fromSource = Enumerable.Range(0, context.Enabled.Count)
+            .Where(i => set.Instances[i] is { } instance && !context.Enabled[i].TargetInventory.Instances.Contains(instance))
+            .ToList();
+        if (fromSource.Count > 0)
+        {
+            if (!set.Has(UpdateSetFlags.Available))
+            {
+                throw new UpdateException($"Selected update '{set.Version}' is not available, refusing.");
+            }
+
+            if (set.Has(UpdateSetFlags.Obsolete))
+            {
+                throw new UpdateException($"Selected update '{set.Version}' is obsolete, refusing.");
+            }
+        }
+
+        WarnIfNotNewest(context, set);
+        _logger.LogInformation("Selected update '{Version}' for install.", set.Version);
+
+        // Every name is computed and validated before anything is deleted (systemd #40658).
+        var prepared = new PreparedTarget?[context.Enabled.Count];
+        var metadata = new InstanceMetadata?[context.Enabled.Count];
+        for (var i = 0; i < context.Enabled.Count; i++)
+        {
+            var transfer = context.Enabled[i];
+            switch (set.Instances[i])
+            {
+                case null:
+                    throw new UpdateException($"Selected update '{set.Version}' lacks transfer '{transfer.Id}' and is not available to complete it, refusing.");
+                case { IsPending: true } pending:
+                    prepared[i] = transfer.Target.Prepare(CompileMetadata(transfer, pending));
+                    transfer.Target.AdoptPending(prepared[i]!, pending);
+                    break;
+                case var instance when fromSource.Contains(i):
+                    metadata[i] = CompileMetadata(transfer, instance);
+                    prepared[i] = transfer.Target.Prepare(metadata[i]!);
+                    break;
+                default:
+                    break; // Already installed in this target.
+            }
+        }
+
+        if (fromSource.Count == 0)
+        {
+            return (set, prepared);
+        }
+
+        _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
+        VacuumAll(context, space: 1, extraProtected: set.Version);
+        SyncIfAsked();
+        CrashPoint.Hit("after-vacuum");
+
+        _observer.OnStatus(set.Version, $"Updating to '{set.Version}'.");
+        foreach (var i in fromSource)
+        {
+            var transfer = context.Enabled[i];
+            var instance = set.Instances[i]!;
+            var existing = transfer.TargetInventory.Find(instance.Version);
+            if (existing is { IsPartial: true } or { IsPending: true })
+            {
+                throw new UpdateException($"Failed to acquire '{UntrustedText.Escape(instance.Path)}', instance is already partial or pending in the target.");
+            }
+
+            if (existing is not null)
+            {
+                _logger.LogInformation("No need to acquire '{Path}', already installed.", instance.Path);
+                prepared[i] = null;
+                continue;
+            }
+
+            _logger.LogInformation("Acquiring {Source} → {Target}...", instance.Path, prepared[i]!.FinalPath);
+            var index = i;
+            var progress = new Progress<double>(p => _observer.OnProgress(set.Version, index, context.Enabled.Count, p));
+            await transfer.Target.AcquireAsync(prepared[i]!, transfer.Source.Open(instance), metadata[i]!, progress, cancellationToken).ConfigureAwait(false);
+            _observer.OnProgress(set.Version, index, context.Enabled.Count, 1.0);
+            _logger.LogInformation("Successfully acquired '{Path}'.", instance.Path);
+            CrashPoint.Hit("after-acquire-transfer");
+        }
+
+        SyncIfAsked();
+        return (set, prepared);
+    }
+
+    private (UpdateSet? Set, PreparedTarget?[]? Prepared) SelectPending(LoadedContext context, string? version)
+    {
+        var set = Select(context, version);
+        if (set is null)
+        {
+            return (null, null);
+        }
+
+        if (set.Has(UpdateSetFlags.Incomplete))
+        {
+            _logger.LogInformation("Selected update '{Version}' is already installed, but incomplete. Repairing.", set.Version);
+        }
+        else if ((set.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Installed)) == UpdateSetFlags.Installed)
+        {
+            _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
+            return (set, null);
+        }
+
+        if (set.Has(UpdateSetFlags.Partial))
+        {
+            throw new UpdateException($"Selected update '{set.Version}' is only partially downloaded, refusing.");
+        }
+
+        if (!set.Has(UpdateSetFlags.Pending))
+        {
+            throw new UpdateException($"Selected update '{set.Version}' is not pending installation, refusing.");
+        }
+
+        var missing = Enumerable.Range(0, context.Enabled.Count)
+            .Where(i => set.Instances[i] is not { } instance || !context.Enabled[i].TargetInventory.Instances.Contains(instance))
+            .ToList();
+        if (missing.Count > 0)
+        {
+            throw new UpdateException($"Selected update '{set.Version}' is only partly acquired (transfer '{context.Enabled[missing[0]].Id}' is missing); run 'acquire' or 'update' to complete it.");
+        }
+
+        if (set.Has(UpdateSetFlags.Obsolete))
+        {
+            throw new UpdateException($"Selected update '{set.Version}' is obsolete, refusing.");
+        }
+
+        WarnIfNotNewest(context, set);
+        _logger.LogInformation("Selected update '{Version}' for install.", set.Version);
+
+        var prepared = new PreparedTarget?[context.Enabled.Count];
+        for (var i = 0; i < context.Enabled.Count; i++)
+        {
+            var transfer = context.Enabled[i];
+            if (set.Instances[i] is not { IsPending: true } pending)
+            {
+                continue;
+            }
+
+            prepared[i] = transfer.Target.Prepare(CompileMetadata(transfer, pending));
+            transfer.Target.AdoptPending(prepared[i]!, pending);
+        }
+
+        return (set, prepared);
+    }
+
+    private void Install(LoadedContext context, UpdateSet set, PreparedTarget?[] prepared)
+    {
+        _observer.OnStatus(set.Version, $"Installing '{set.Version}'.");
+        for (var i = 0; i < context.Enabled.Count; i++)
+        {
+            var transfer = context.Enabled[i];
+            string final;
+            if (prepared[i] is { } target)
+            {
+                final = transfer.Target.Install(target);
+                _logger.LogInformation("Successfully installed '{Source}' ({SourceType}) as '{Final}' ({TargetType}).",
+                    set.Instances[i]?.Path, ResourceTypes.ToName(transfer.Definition.Source.Type), final, ResourceTypes.ToName(transfer.Definition.Target.Type));
+            }
+            else if (set.Instances[i] is { } installed && transfer.TargetInventory.Instances.Contains(installed))
+            {
+                // Installed by an earlier, interrupted run: its symlink may not have been switched yet.
+                final = installed.Path;
+            }
+            else
+            {
+                continue;
+            }
+
+            if (transfer.Definition.Target.CurrentSymlink is { } link)
+            {
+                UpdateCurrentSymlink(transfer, link, final);
+            }
+        }
+
+        SyncIfAsked();
+        _logger.LogInformation("Successfully installed update '{Version}'.", set.Version);
+        _observer.OnStatus(set.Version, $"Installed '{set.Version}'.");
+    }
+
+    private void UpdateCurrentSymlink(TransferRuntime transfer, string link, string final)
+    {
+        var linkPath = Path.IsPathRooted(link)
+            ? (_options.IsRooted ? Path.Join(_options.Root, link) : link)
+            : Path.Combine(transfer.TargetPath, link);
+        var parent = Path.GetDirectoryName(linkPath)!;
+        Directory.CreateDirectory(parent);
+        var relative = Path.GetRelativePath(parent, final);
+        FileSystem.AtomicSymlink.Replace(linkPath, relative);
+        _logger.LogInformation("Updated symlink '{Link}' → '{Target}'.", linkPath, relative);
+    }
+
+    private void WarnIfNotNewest(LoadedContext context, UpdateSet set)
+    {
+        if (!set.Has(UpdateSetFlags.Newest))
+        {
+            _logger.LogWarning("Selected update '{Version}' is not the newest, proceeding anyway.", set.Version);
+        }
+
+        if (context.Plan.NewestInstalled is { } newest && VersionComparer.CompareVersions(newest.Version, set.Version) > 0)
+        {
+            _logger.LogWarning("Selected update '{Version}' is older than newest installed version, proceeding anyway.", set.Version);
+        }
+    }
+
+    /// <summary>
+    /// The values a new instance's name and attributes get (sysupdate's compile_pattern_fields):
+    /// explicit settings first, then what the source carries; a tarball keeps its own mtime and mode.
+    /// </summary>
+    internal static InstanceMetadata CompileMetadata(TransferRuntime transfer, Instance source)
+    {
+        var target = transfer.Definition.Target;
+        var m = source.Metadata;
+        var fromTar = transfer.Definition.Source.Type is ResourceType.Tar or ResourceType.UrlTar &&
+                      !transfer.TargetInventory.Instances.Contains(source);
+        return new InstanceMetadata
+        {
+            Version = m.Version,
+            PartitionUuid = target.PartitionUuid ?? m.PartitionUuid,
+            PartitionFlags = target.PartitionFlags ?? m.PartitionFlags,
+            ModificationTimeUsec = fromTar ? null : m.ModificationTimeUsec,
+            Mode = target.Mode ?? (fromTar ? null : m.Mode),
+            Size = m.Size,
+            TriesDone = target.TriesDone ?? m.TriesDone ?? 0,
+            TriesLeft = target.TriesLeft ?? m.TriesLeft ?? 3,
+            NoAuto = target.PartitionNoAuto ?? m.NoAuto,
+            ReadOnly = target.ReadOnly ?? m.ReadOnly,
+            GrowFileSystem = target.PartitionGrowFileSystem ?? m.GrowFileSystem,
+            Sha256 = m.Sha256,
+        };
+    }
+}

@@ -1,0 +1,220 @@
+using ImageUpdate.Definitions;
+using ImageUpdate.Errors;
+using ImageUpdate.FileSystem;
+using ImageUpdate.Planning;
+using ImageUpdate.Resources;
+using ImageUpdate.Versions;
+using Microsoft.Extensions.Logging;
+
+namespace ImageUpdate.Engine;
+
+/// <summary>
+/// The sysupdate verbs over loaded definitions: list, check-new, acquire/update, vacuum, pending,
+/// features. Loading is split as sysupdate splits it (offline: definitions and targets; online: also
+/// the sources), planning is delegated to <see cref="UpdateSetPlanner"/> and
+/// <see cref="VacuumPlanner"/>, and every write goes through a transfer's target.
+/// </summary>
+public sealed partial class UpdateEngine
+{
+    private readonly EngineOptions _options;
+    private readonly ILogger _logger;
+    private readonly IUpdateObserver _observer;
+
+    public UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer = null)
+    {
+        _options = options;
+        _logger = logger;
+        _observer = observer ?? IUpdateObserver.None;
+    }
+
+    public ListResult List()
+    {
+        var context = Load(online: true, requireEnabled: true);
+        var appstream = context.Enabled.SelectMany(t => t.Definition.AppStream).Distinct().ToList();
+        return new ListResult(context.Plan, appstream);
+    }
+
+    public VersionDetails Describe(string version)
+    {
+        var context = Load(online: true, requireEnabled: true);
+        var set = context.Plan.Find(version) ?? throw new UpdateException($"Update '{UntrustedText.Escape(version)}' not found.");
+        var rows = new List<ResourceRow>();
+        for (var i = 0; i < context.Enabled.Count; i++)
+        {
+            if (set.Instances[i] is { } instance)
+            {
+                var transfer = context.Enabled[i];
+                var isTarget = transfer.TargetInventory.Instances.Contains(instance);
+                var type = isTarget ? transfer.Definition.Target.Type : transfer.Definition.Source.Type;
+                rows.Add(new ResourceRow(ResourceTypes.ToName(type), instance));
+            }
+        }
+
+        var changelog = context.Enabled
+            .SelectMany(t => t.Definition.ChangeLog)
+            .Select(url => url.Replace("@v", version, StringComparison.Ordinal))
+            .Distinct()
+            .ToList();
+        var partitions = context.Enabled.Any(t => t.Definition.Target.Type == ResourceType.Partition);
+        var fileSystems = context.Enabled.Any(t => t.Definition.Target.Type is ResourceType.RegularFile or ResourceType.Directory or ResourceType.Subvolume);
+        return new VersionDetails(set, rows, changelog, partitions, fileSystems);
+    }
+
+    /// <summary>The version `update` would install, or null.</summary>
+    public string? CheckNew() => Load(online: true, requireEnabled: true).Plan.Candidate?.Version;
+
+    public PendingResult Pending()
+    {
+        var context = Load(online: false, requireEnabled: false);
+        var booted = HostFacts.ImageVersion(_options.Root)
+            ?? throw new UpdateException($"{Path.Join(_options.Root, "etc/os-release")} lacks IMAGE_VERSION field.");
+        var newest = context.Plan.NewestInstalled?.Version;
+        var pending = newest is not null && VersionComparer.CompareVersions(newest, booted) > 0;
+        if (pending)
+        {
+            _logger.LogInformation("Newer version ({Newest}) is installed than booted ({Booted}).", newest, booted);
+        }
+        else
+        {
+            _logger.LogInformation("Booted version ({Booted}) is the newest installed ({Newest}).", booted, newest ?? "none");
+        }
+
+        return new PendingResult(pending, newest, booted);
+    }
+
+    public IReadOnlyList<FeatureRow> Features()
+    {
+        var context = Load(online: false, requireEnabled: false, requireAny: true, loadInstances: false);
+        return context.Definitions.Features.Values
+            .Where(f => !f.Masked)
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .Select(f => new FeatureRow(
+                f.Name,
+                f.Enabled,
+                f.Description,
+                f.Documentation,
+                f.AppStream,
+                context.All.Where(t => t.Definition.Features.Contains(f.Name) || t.Definition.RequisiteFeatures.Contains(f.Name)).Select(t => t.Id).ToList()))
+            .ToList();
+    }
+
+    public VacuumResult Vacuum()
+    {
+        if (_options.InstancesMax is < 1)
+        {
+            throw new UsageException("The --instances-max= argument must be >= 1 while vacuuming.");
+        }
+
+        using var guard = UpdateLock.Take(_options);
+        var context = Load(online: false, requireEnabled: false);
+        return VacuumAll(context, space: 0, extraProtected: null);
+    }
+
+    private VacuumResult VacuumAll(LoadedContext context, int space, string? extraProtected)
+    {
+        _logger.LogInformation(space == 0 ? "Making room…" : "Making room for {Space} updates…", space);
+        var count = 0;
+        foreach (var transfer in context.Enabled)
+        {
+            // Nothing will be written to a target that already holds the version being acquired.
+            if (extraProtected is not null && transfer.TargetInventory.Find(extraProtected) is not null)
+            {
+                continue;
+            }
+
+            count = Math.Max(count, VacuumTransfer(context, transfer, space, extraProtected));
+        }
+
+        var disabled = 0;
+        foreach (var transfer in context.Disabled)
+        {
+            if (VacuumTransfer(context, transfer, VacuumPlanner.WipeAll, null) > 0)
+            {
+                disabled++;
+            }
+        }
+
+        if (count > 0 && disabled > 0)
+        {
+            _logger.LogInformation("Removed {Count} instances, and {Disabled} disabled transfers.", count, disabled);
+        }
+        else if (count > 0)
+        {
+            _logger.LogInformation("Removed {Count} instances.", count);
+        }
+        else if (disabled > 0)
+        {
+            _logger.LogInformation("Removed {Disabled} disabled transfers.", disabled);
+        }
+        else
+        {
+            _logger.LogInformation("Found nothing to remove.");
+        }
+
+        return new VacuumResult(count, disabled);
+    }
+
+    private int VacuumTransfer(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected)
+    {
+        transfer.Target.RemoveTemporaries();
+        var instancesMax = _options.InstancesMax ?? transfer.Definition.Target.InstancesMax;
+        var removals = VacuumPlanner.Plan(
+            transfer.TargetInventory,
+            instancesMax,
+            space,
+            version => context.ProtectedVersions.Contains(version) || version == extraProtected,
+            transfer.Definition.Target.Type == ResourceType.Partition ? PartitionTypeDescription(transfer.Definition.Target) : null);
+
+        foreach (var removal in removals)
+        {
+            var what = removal.Reason switch
+            {
+                RemovalReason.Partial => "old partial",
+                RemovalReason.Pending => "old pending",
+                RemovalReason.Disabled => "disabled",
+                _ => "old",
+            };
+            _logger.LogInformation("Removing {What} '{Path}' ({Type}).", what, removal.Instance.Path, ResourceTypes.ToName(transfer.Definition.Target.Type));
+            transfer.Target.Remove(removal.Instance);
+        }
+
+        if (removals.Count > 0)
+        {
+            var removed = removals.Select(r => r.Instance).ToHashSet();
+            transfer.TargetInventory = new ResourceInventory(
+                transfer.TargetInventory.Instances.Where(i => !removed.Contains(i)),
+                transfer.TargetInventory.EmptySlots + (transfer.Definition.Target.Type == ResourceType.Partition ? removals.Count : 0));
+        }
+
+        return removals.Count;
+    }
+
+    private static string PartitionTypeDescription(TargetDefinition target)
+    {
+        var type = target.MatchPartitionType ?? Guid.Empty;
+        var name = Gpt.PartitionType.NameOf(type);
+        return name is null ? type.ToString() : $"{type} ({name}) and matching the expected pattern '{string.Join('|', target.Patterns.Patterns.Select(p => p.Text))}'";
+    }
+
+    /// <summary>IMAGE_VERSION= of the os-release under the root: the booted version.</summary>
+    public static string? BootedVersion(EngineOptions options) => HostFacts.ImageVersion(options.Root);
+
+    /// <summary>`enable-feature` / `disable-feature`: a drop-in under /etc that overrides Enabled=.</summary>
+    public void SetFeatureEnabled(string name, bool enable)
+    {
+        using var guard = UpdateLock.Take(_options);
+        HostFacts.SetFeatureEnabled(_options, name, enable, _logger);
+        _logger.LogInformation("Feature '{Name}' {State}.", name, enable ? "enabled" : "disabled");
+    }
+
+    /// <summary>`components`: whether a default (component-less) set exists, and the named components.</summary>
+    public (bool HasDefault, IReadOnlyList<string> Names) Components() => HostFacts.ListComponents(_options);
+
+    private void SyncIfAsked()
+    {
+        if (_options.Sync)
+        {
+            Durability.SyncAll();
+        }
+    }
+}

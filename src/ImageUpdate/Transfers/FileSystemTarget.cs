@@ -1,0 +1,266 @@
+using ImageUpdate.Archives;
+using ImageUpdate.Compression;
+using ImageUpdate.Definitions;
+using ImageUpdate.Diagnostics;
+using ImageUpdate.Errors;
+using ImageUpdate.FileSystem;
+using ImageUpdate.Resources;
+using ImageUpdate.Versions;
+using Microsoft.Extensions.Logging;
+
+namespace ImageUpdate.Transfers;
+
+/// <summary>
+/// A regular-file or directory target: instances are entries of one directory (or of subdirectories
+/// when the pattern has '/'). A new instance is written as `.#sysupdate.partial.NAME` (in flight),
+/// synced, renamed to `.sysupdate.pending.NAME` (acquired), and renamed to NAME on install, with the
+/// parent synced after every rename. A crash mid-write leaves only the `.#` leftover, which both
+/// image-update and systemd-sysupdate delete as a temporary and never match, so a rerun simply
+/// starts over (systemd #42187 makes the user vacuum by hand instead). A copy that was written but
+/// rejected (a hash mismatch) is kept as `.sysupdate.partial.NAME`: `list` shows it partial and a
+/// retry asks for a vacuum, exactly as sysupdate does.
+/// </summary>
+public sealed class FileSystemTarget : ITargetResource
+{
+    /// <summary>The in-flight name: a `.#` temporary to both tools, never an instance.</summary>
+    public const string InFlightPrefix = ".#sysupdate.partial.";
+
+    private const int CopyBufferSize = 1 << 20;
+
+    private readonly TargetDefinition _definition;
+    private readonly ILogger _logger;
+    private readonly bool _sync;
+
+    public FileSystemTarget(TargetDefinition definition, string directory, bool sync, ILogger logger)
+    {
+        if (definition.Type is not (ResourceType.RegularFile or ResourceType.Directory))
+        {
+            throw new ArgumentException("Only regular-file and directory targets live in a directory.", nameof(definition));
+        }
+
+        _definition = definition;
+        Directory = directory;
+        _sync = sync;
+        _logger = logger;
+    }
+
+    /// <summary>The resolved target directory.</summary>
+    public string Directory { get; }
+
+    private bool IsFile => _definition.Type == ResourceType.RegularFile;
+
+    public ResourceInventory Load() => DirectoryScanner.Load(
+        Directory,
+        _definition.Patterns,
+        IsFile ? DirectoryScanner.EntryKind.RegularFile : DirectoryScanner.EntryKind.Directory);
+
+    public void RemoveTemporaries()
+    {
+        if (!_definition.RemoveTemporary || !System.IO.Directory.Exists(Directory))
+        {
+            return;
+        }
+
+        foreach (var entry in new DirectoryInfo(Directory).EnumerateFileSystemInfos())
+        {
+            if (entry.Name.StartsWith(".#", StringComparison.Ordinal) ||
+                entry.Name.StartsWith(DirectoryScanner.PartialPrefix, StringComparison.Ordinal))
+            {
+                try
+                {
+                    RecursiveDelete.Delete(entry.FullName);
+                    _logger.LogDebug("Removed temporary resource instance '{Path}'.", entry.FullName);
+                }
+                catch (IOException e)
+                {
+                    _logger.LogWarning("Failed to remove temporary resource instance '{Path}', ignoring: {Error}", entry.FullName, e.Message);
+                }
+            }
+        }
+    }
+
+    public void Remove(Instance instance)
+    {
+        try
+        {
+            RecursiveDelete.Delete(instance.Path);
+        }
+        catch (IOException e)
+        {
+            throw new UpdateException($"Failed to make room, deleting '{UntrustedText.Escape(instance.Path)}' failed: {e.Message}", e);
+        }
+
+        RecursiveDelete.PruneEmptyParents(instance.Path, Directory);
+    }
+
+    public PreparedTarget Prepare(InstanceMetadata metadata)
+    {
+        var name = _definition.Patterns.First.Format(metadata);
+        if (!IsSafeRelativePath(name))
+        {
+            throw new UpdateException($"Formatted pattern is not suitable as file name, refusing: {UntrustedText.Escape(name)}");
+        }
+
+        var final = Path.Combine(Directory, name);
+        var parent = Path.GetDirectoryName(final)!;
+        var leaf = Path.GetFileName(final);
+        return new PreparedTarget(
+            name,
+            final,
+            Path.Combine(parent, InFlightPrefix + leaf),
+            Path.Combine(parent, DirectoryScanner.PartialPrefix + leaf),
+            Path.Combine(parent, DirectoryScanner.PendingPrefix + leaf));
+    }
+
+    public void AdoptPending(PreparedTarget prepared, Instance pending)
+    {
+        // Nothing to recover: the pending path is derived from the final name.
+    }
+
+    public async Task AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    {
+        var partial = prepared.InFlightPath!;
+        var pending = prepared.PendingPath!;
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+
+        // A leftover of an interrupted write (kept with RemoveTemporary=no) is never resumed from.
+        if (FileMetadata.TryGetStatus(partial) is not null)
+        {
+            RecursiveDelete.Delete(partial);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            if (IsFile)
+            {
+                await WriteFileAsync(payload, partial, progress, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteDirectoryAsync(payload, partial, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is Errors.VerificationException)
+        {
+            // Written but rejected: keep it where `list` shows it partial and vacuum removes it.
+            AtomicRename.Rename(partial, prepared.PartialPath!, replace: true);
+            throw;
+        }
+
+        CrashPoint.Hit("after-partial-write");
+
+        if (metadata.ModificationTimeUsec is { } mtime)
+        {
+            FileMetadata.SetModificationTime(partial, (long)mtime);
+        }
+
+        if (metadata.Mode is { } mode)
+        {
+            FileMetadata.SetMode(partial, (UnixFileMode)mode);
+        }
+
+        if (metadata.ReadOnly == true)
+        {
+            ReadOnlyFlag.Apply(partial, IsFile);
+        }
+
+        if (_sync)
+        {
+            if (IsFile)
+            {
+                Durability.FsyncFile(partial);
+            }
+            else
+            {
+                Durability.SyncFileSystem(partial);
+            }
+        }
+
+        AtomicRename.Rename(partial, pending, replace: true);
+        CrashPoint.Hit("after-pending");
+    }
+
+    public string Install(PreparedTarget prepared)
+    {
+        AtomicRename.Rename(prepared.PendingPath!, prepared.FinalPath, replace: true);
+        CrashPoint.Hit("after-install-rename");
+        return prepared.FinalPath;
+    }
+
+    private static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<double>? progress, CancellationToken cancellationToken)
+    {
+        if (payload.Kind != PayloadKind.File)
+        {
+            throw new UpdateException($"Cannot write {payload.Kind.ToString().ToLowerInvariant()} source '{UntrustedText.Escape(payload.Description)}' into a regular-file target.");
+        }
+
+        await using var source = await payload.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var (_, decompressed) = Decompression.OpenAutoDetect(source);
+        await using var input = decompressed.ConfigureAwait(false);
+        await using var output = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+
+        var buffer = new byte[CopyBufferSize];
+        long written = 0;
+        int read;
+        while ((read = await decompressed.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            written += read;
+            if (payload.Length is > 0 and var total)
+            {
+                progress?.Report(Math.Min(1.0, (double)written / total));
+            }
+        }
+
+        progress?.Report(1.0);
+    }
+
+    private static async Task WriteDirectoryAsync(SourcePayload payload, string path, CancellationToken cancellationToken)
+    {
+        switch (payload.Kind)
+        {
+            case PayloadKind.Directory:
+                await TreeCopy.CopyAsync(payload.DirectoryPath!, path, cancellationToken).ConfigureAwait(false);
+                break;
+            case PayloadKind.Tar:
+                await using (var source = await payload.OpenAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var (_, decompressed) = Decompression.OpenAutoDetect(source);
+                    await using var input = decompressed.ConfigureAwait(false);
+                    System.IO.Directory.CreateDirectory(path);
+                    await TarExtractor.ExtractAsync(decompressed, path, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            default:
+                throw new UpdateException($"Cannot write file source '{UntrustedText.Escape(payload.Description)}' into a directory target.");
+        }
+    }
+
+    /// <summary>A relative path of plain names: no '..', '.', empty or absolute parts, no control bytes.</summary>
+    internal static bool IsSafeRelativePath(string name)
+    {
+        if (name.Length == 0 || name.Length > 4096 || name[0] == '/' || name.EndsWith('/'))
+        {
+            return false;
+        }
+
+        foreach (var part in name.Split('/'))
+        {
+            if (part.Length is 0 or > 255 || part is "." or "..")
+            {
+                return false;
+            }
+        }
+
+        return !name.Any(c => char.IsControl(c) || c == 0x7f);
+    }
+}

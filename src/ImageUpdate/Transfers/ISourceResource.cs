@@ -1,0 +1,12 @@
+using ImageUpdate.Resources;
+
+namespace ImageUpdate.Transfers;
+
+/// <summary>A place transfers read from: a local directory of files, tarballs or trees, or a URL with a manifest.</summary>
+public interface ISourceResource
+{
+    ResourceInventory Load();
+
+    /// <summary>Opens what <paramref name="instance"/> (found by <see cref="Load"/>) delivers.</summary>
+    SourcePayload Open(Instance instance);
+}

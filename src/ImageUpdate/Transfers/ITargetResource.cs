@@ -1,0 +1,33 @@
+using ImageUpdate.Resources;
+using ImageUpdate.Versions;
+
+namespace ImageUpdate.Transfers;
+
+/// <summary>
+/// A place transfers write to: a directory of files or subdirectories, or a partition table. The
+/// engine drives every kind through the same steps: load, vacuum, prepare names, acquire into a
+/// partial copy that becomes pending, install pending into final.
+/// </summary>
+public interface ITargetResource
+{
+    /// <summary>The instances present now (including partial and pending copies), and free slots.</summary>
+    ResourceInventory Load();
+
+    /// <summary>Deletes leftovers of interrupted runs (RemoveTemporary=).</summary>
+    void RemoveTemporaries();
+
+    /// <summary>Removes one instance (files: delete and prune emptied parents; partitions: back to `_empty`).</summary>
+    void Remove(Instance instance);
+
+    /// <summary>Computes and validates the names for a new instance; throws before anything is touched.</summary>
+    PreparedTarget Prepare(InstanceMetadata metadata);
+
+    /// <summary>Writes the payload into the partial copy, applies attributes, syncs, and marks it pending.</summary>
+    Task AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken);
+
+    /// <summary>For an instance found pending: recover what <see cref="AcquireAsync"/> left in <paramref name="prepared"/>.</summary>
+    void AdoptPending(PreparedTarget prepared, Instance pending);
+
+    /// <summary>Turns the pending copy into the final one; returns what CurrentSymlink= should point to.</summary>
+    string Install(PreparedTarget prepared);
+}
