@@ -1,0 +1,250 @@
+using System.CommandLine;
+using ImageUpdate.Cli.Output;
+using ImageUpdate.Engine;
+using ImageUpdate.Errors;
+
+namespace ImageUpdate.Cli.Commands;
+
+public sealed partial class CommandLineApp
+{
+    private RootCommand Build()
+    {
+        var root = new RootCommand("image-update: install A/B OS image updates, compatible with systemd-sysupdate.");
+        foreach (var option in _global.All)
+        {
+            root.Options.Add(option);
+        }
+
+        var version = new Argument<string?>("VERSION") { Arity = ArgumentArity.ZeroOrOne, Description = "A version to act on" };
+
+        var list = new Command("list", "Show installed and available versions") { version };
+        list.SetAction(r => List(r, r.GetValue(version)));
+        root.Subcommands.Add(list);
+
+        var checkNew = new Command("check-new", "Check if there is a new version available (exit 1 when not)");
+        checkNew.SetAction(CheckNew);
+        root.Subcommands.Add(checkNew);
+
+        var update = new Command("update", "Install a new version now (with --offline: install an acquired one)") { version };
+        update.SetAction((r, ct) => UpdateAsync(r, r.GetValue(version), r.GetValue(_global.Offline) ? UpdateActions.Install : UpdateActions.All, ct));
+        root.Subcommands.Add(update);
+
+        var acquire = new Command("acquire", "Download a new version now, to be installed by update --offline") { version };
+        acquire.SetAction((r, ct) => UpdateAsync(r, r.GetValue(version), UpdateActions.Acquire, ct));
+        root.Subcommands.Add(acquire);
+
+        var vacuum = new Command("vacuum", "Make room by deleting old versions");
+        vacuum.SetAction(Vacuum);
+        root.Subcommands.Add(vacuum);
+
+        var pending = new Command("pending", "Check whether a newer version than the booted one is installed (exit 1 when not)");
+        pending.SetAction(r => Pending(r, reboot: false));
+        root.Subcommands.Add(pending);
+
+        var reboot = new Command("reboot", "Reboot if a newer version than the booted one is installed");
+        reboot.SetAction(r => Pending(r, reboot: true));
+        root.Subcommands.Add(reboot);
+
+        var feature = new Argument<string?>("FEATURE") { Arity = ArgumentArity.ZeroOrOne };
+        var features = new Command("features", "Show optional features") { feature };
+        features.SetAction(r => Features(r, r.GetValue(feature)));
+        root.Subcommands.Add(features);
+
+        var names = new Argument<string[]>("FEATURE") { Arity = ArgumentArity.OneOrMore };
+        var enable = new Command("enable-feature", "Enable optional features") { names };
+        enable.SetAction(r => SwitchFeatures(r, r.GetValue(names)!, enable: true));
+        root.Subcommands.Add(enable);
+        var disable = new Command("disable-feature", "Disable optional features") { names };
+        disable.SetAction(r => SwitchFeatures(r, r.GetValue(names)!, enable: false));
+        root.Subcommands.Add(disable);
+
+        var components = new Command("components", "Show the components");
+        components.SetAction(Components);
+        root.Subcommands.Add(components);
+
+        root.SetAction(r => List(r, null));
+        return root;
+    }
+
+    private UpdateEngine Engine(ParseResult r, bool quiet = false) =>
+        new(_global.ToEngineOptions(r), CreateLogger(r, quiet), new ConsoleProgress(_err, _global.JsonMode(r)));
+
+    private int List(ParseResult r, string? version)
+    {
+        var json = _global.JsonMode(r);
+        var legend = !r.GetValue(_global.NoLegend);
+        var engine = Engine(r, quiet: true);
+        if (version is not null)
+        {
+            ListFormatter.WriteVersion(_out, engine.Describe(version), json, legend);
+            return 0;
+        }
+
+        ListFormatter.WriteList(_out, engine.List(), json, legend);
+        return 0;
+    }
+
+    private int CheckNew(ParseResult r)
+    {
+        var json = _global.JsonMode(r);
+        var candidate = Engine(r, quiet: true).CheckNew();
+        if (json == JsonMode.Off)
+        {
+            if (candidate is not null)
+            {
+                _out.WriteLine(candidate);
+            }
+        }
+        else
+        {
+            JsonOutput.Write(_out, json, w =>
+            {
+                w.WriteStartObject();
+                if (candidate is null)
+                {
+                    w.WriteNull("available");
+                }
+                else
+                {
+                    w.WriteString("available", candidate);
+                }
+
+                w.WriteEndObject();
+            });
+        }
+
+        return candidate is null ? 1 : 0;
+    }
+
+    private async Task<int> UpdateAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)
+    {
+        var options = _global.ToEngineOptions(r);
+        var result = await Engine(r).UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
+        if (r.GetValue(_global.Reboot) && result.Outcome == UpdateOutcome.Installed)
+        {
+            var booted = UpdateEngine.BootedVersion(options);
+            if (booted is null)
+            {
+                throw new UpdateException("/etc/os-release lacks IMAGE_VERSION field.");
+            }
+
+            var order = Versions.VersionComparer.CompareVersions(result.Version, booted);
+            if (order > 0 || (order == 0 && result.RepairedIncomplete))
+            {
+                _err.WriteLine("Newly installed version is newer than booted version, rebooting.");
+                Boot.Rebooter.Reboot();
+                return 0;
+            }
+
+            _err.WriteLine("Booted version is newer or identical to newly installed version, not rebooting.");
+        }
+
+        return 0;
+    }
+
+    private int Vacuum(ParseResult r)
+    {
+        var json = _global.JsonMode(r);
+        var result = Engine(r).Vacuum();
+        if (json != JsonMode.Off)
+        {
+            JsonOutput.Write(_out, json, w =>
+            {
+                w.WriteStartObject();
+                w.WriteNumber("removed", result.Removed);
+                w.WriteNumber("disabledTransfers", result.DisabledTransfers);
+                w.WriteEndObject();
+            });
+        }
+
+        return 0;
+    }
+
+    private int Pending(ParseResult r, bool reboot)
+    {
+        var result = Engine(r).Pending();
+        if (!reboot)
+        {
+            return result.IsPending ? 0 : 1;
+        }
+
+        if (!result.IsPending)
+        {
+            _err.WriteLine("Not rebooting: the booted version is the newest installed.");
+            return 0;
+        }
+
+        Boot.Rebooter.Reboot();
+        return 0;
+    }
+
+    private int Features(ParseResult r, string? name)
+    {
+        var json = _global.JsonMode(r);
+        var legend = !r.GetValue(_global.NoLegend);
+        var features = Engine(r, quiet: true).Features();
+        if (name is null)
+        {
+            FeatureFormatter.WriteList(_out, _err, features, json, legend);
+            return 0;
+        }
+
+        var feature = features.FirstOrDefault(f => f.Name == name)
+            ?? throw new UpdateException($"Optional feature not found: {UntrustedText.Escape(name)}");
+        FeatureFormatter.WriteOne(_out, feature, json, legend);
+        return 0;
+    }
+
+    private int SwitchFeatures(ParseResult r, string[] names, bool enable)
+    {
+        var options = _global.ToEngineOptions(r);
+        if (options.DefinitionsDirectory is not null)
+        {
+            throw new UsageException($"The --definitions= switch may not be combined with '{(enable ? "enable-feature" : "disable-feature")}'.");
+        }
+
+        var engine = Engine(r);
+        foreach (var name in names)
+        {
+            engine.SetFeatureEnabled(name, enable);
+        }
+
+        return 0;
+    }
+
+    private int Components(ParseResult r)
+    {
+        var json = _global.JsonMode(r);
+        var options = _global.ToEngineOptions(r);
+        var (hasDefault, names) = Engine(r, quiet: true).Components();
+        if (json == JsonMode.Off)
+        {
+            if (hasDefault)
+            {
+                _out.WriteLine("<default>");
+            }
+
+            foreach (var n in names)
+            {
+                _out.WriteLine(n);
+            }
+
+            if (!hasDefault && names.Count == 0)
+            {
+                _err.WriteLine("No components defined.");
+            }
+        }
+        else
+        {
+            JsonOutput.Write(_out, json, w =>
+            {
+                w.WriteStartObject();
+                w.WriteBoolean("default", hasDefault);
+                w.WriteStrings("components", names);
+                w.WriteEndObject();
+            });
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using ImageUpdate.Cli.Logging;
+using ImageUpdate.Errors;
+using Microsoft.Extensions.Logging;
+
+namespace ImageUpdate.Cli.Commands;
+
+/// <summary>
+/// The `image-update` command line: System.CommandLine wiring, the verbs of systemd-sysupdate, and
+/// the one place errors become an exit code and a single `image-update: error: ...` line.
+/// Output writers are injected so tests can run the whole program in-process.
+/// </summary>
+public sealed partial class CommandLineApp
+{
+    private readonly TextWriter _out;
+    private readonly TextWriter _err;
+    private readonly GlobalOptions _global = new();
+
+    public CommandLineApp(TextWriter stdout, TextWriter stderr)
+    {
+        _out = stdout;
+        _err = stderr;
+    }
+
+    public int Run(string[] args)
+    {
+        var root = Build();
+        var parse = root.Parse(args);
+        var verbose = parse.GetValue(_global.Verbose);
+        if (parse.Errors.Count > 0)
+        {
+            _err.WriteLine($"image-update: error: {parse.Errors[0].Message}");
+            return 2;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var signal = 0;
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; signal = 130; cancel.Cancel(); });
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; signal = 143; cancel.Cancel(); });
+        try
+        {
+            var code = parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
+                .GetAwaiter().GetResult();
+            return code;
+        }
+        catch (OperationCanceledException) when (signal != 0)
+        {
+            _err.WriteLine("image-update: error: interrupted.");
+            return signal;
+        }
+        catch (ImageUpdateException e)
+        {
+            Report(e, verbose);
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Report(e, verbose);
+            return 1;
+        }
+        finally
+        {
+            _out.Flush();
+            _err.Flush();
+        }
+    }
+
+    private void Report(Exception e, bool verbose)
+    {
+        _err.WriteLine($"image-update: error: {e.Message}");
+        if (verbose)
+        {
+            _err.WriteLine(e);
+        }
+    }
+
+    private ILogger CreateLogger(ParseResult result, bool quiet = false)
+    {
+        var level = result.GetValue(_global.Verbose) ? LogLevel.Debug : quiet ? LogLevel.Warning : LogLevel.Information;
+        return new StderrLoggerProvider(_err, level).CreateLogger("image-update");
+    }
+}

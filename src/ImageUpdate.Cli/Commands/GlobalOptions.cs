@@ -1,0 +1,92 @@
+using System.CommandLine;
+using ImageUpdate.Engine;
+using ImageUpdate.Errors;
+
+namespace ImageUpdate.Cli.Commands;
+
+/// <summary>The options every verb takes, as systemd-sysupdate spells them.</summary>
+public sealed class GlobalOptions
+{
+    public Option<string?> Definitions { get; } = new("--definitions") { Description = "Read transfer definitions from this directory only", HelpName = "DIR", Recursive = true };
+
+    public Option<string?> Root { get; } = new("--root") { Description = "Operate on an alternate file system root", HelpName = "PATH", Recursive = true };
+
+    public Option<string?> Component { get; } = new("--component", "-C") { Description = "Select the component to update", HelpName = "NAME", Recursive = true };
+
+    public Option<string?> TransferSource { get; } = new("--transfer-source") { Description = "Directory for sources with PathRelativeTo=explicit", HelpName = "PATH", Recursive = true };
+
+    public Option<int?> InstancesMax { get; } = new("--instances-max", "-m") { Description = "How many instances to keep per transfer", HelpName = "INT", Recursive = true };
+
+    public Option<string?> Sync { get; } = new("--sync") { Description = "Sync the file systems after writing (default yes)", HelpName = "BOOL", Recursive = true };
+
+    public Option<string?> Verify { get; } = new("--verify") { Description = "Force signature verification on or off", HelpName = "BOOL", Recursive = true };
+
+    public Option<bool> Offline { get; } = new("--offline") { Description = "Do not look at the update sources", Recursive = true };
+
+    public Option<bool> Reboot { get; } = new("--reboot") { Description = "Reboot after updating to a newer version", Recursive = true };
+
+    public Option<string?> Json { get; } = new("--json") { Description = "Output as JSON: pretty, short or off", HelpName = "MODE", Recursive = true };
+
+    public Option<bool> NoPager { get; } = new("--no-pager") { Description = "Do not pipe output into a pager (image-update never pages)", Recursive = true };
+
+    public Option<bool> NoLegend { get; } = new("--no-legend") { Description = "Do not show table headers and footers", Recursive = true };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log debug messages and show stack traces", Recursive = true };
+
+    public IEnumerable<Option> All =>
+        [Definitions, Root, Component, TransferSource, InstancesMax, Sync, Verify, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
+
+    /// <summary>The engine settings these options give, after sysupdate's combination rules.</summary>
+    public EngineOptions ToEngineOptions(ParseResult result)
+    {
+        var definitions = result.GetValue(Definitions);
+        var root = result.GetValue(Root);
+        var component = result.GetValue(Component);
+        if (definitions is not null && (root is not null || component is not null))
+        {
+            throw new UsageException("The --definitions= switch may not be combined with --root= or --component=.");
+        }
+
+        if (component is not null && !IsValidComponentName(component))
+        {
+            throw new UsageException($"Component name invalid: {UntrustedText.Escape(component)}");
+        }
+
+        if (result.GetValue(Reboot) && (root is not null || component is not null))
+        {
+            throw new UsageException("The --reboot switch may not be combined with --root= or --component=.");
+        }
+
+        return new EngineOptions
+        {
+            DefinitionsDirectory = definitions is null ? null : Path.GetFullPath(definitions),
+            Root = root is null ? "/" : Path.GetFullPath(root),
+            Component = component,
+            TransferSource = result.GetValue(TransferSource) is { } source ? Path.GetFullPath(source) : null,
+            InstancesMax = result.GetValue(InstancesMax) is { } max ? Math.Max(max, 0) : null,
+            Sync = ParseBoolean(result.GetValue(Sync), "--sync") ?? true,
+            Verify = ParseBoolean(result.GetValue(Verify), "--verify"),
+            Offline = result.GetValue(Offline),
+        };
+    }
+
+    public Output.JsonMode JsonMode(ParseResult result) => result.GetValue(Json) switch
+    {
+        null or "off" => Output.JsonMode.Off,
+        "short" => Output.JsonMode.Short,
+        "pretty" => Output.JsonMode.Pretty,
+        var other => throw new UsageException($"Unknown argument to --json=: {UntrustedText.Escape(other)} (expected pretty, short or off)."),
+    };
+
+    /// <summary>systemd's parse_boolean: 1/yes/y/true/t/on and 0/no/n/false/f/off.</summary>
+    public static bool? ParseBoolean(string? value, string option) => value?.ToLowerInvariant() switch
+    {
+        null => null,
+        "1" or "yes" or "y" or "true" or "t" or "on" => true,
+        "0" or "no" or "n" or "false" or "f" or "off" => false,
+        _ => throw new UsageException($"Failed to parse {option}= argument: {UntrustedText.Escape(value!)}"),
+    };
+
+    private static bool IsValidComponentName(string name) =>
+        name.Length is > 0 and <= 255 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && name[0] != '.';
+}
