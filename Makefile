@@ -24,3 +24,6 @@ format:
 
 clean:
 	rm -rf artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj
+
+demo: build
+	images/demo/run-engine-demo
