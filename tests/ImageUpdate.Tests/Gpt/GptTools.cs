@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace ImageUpdate.Tests.Gpt;
+
+/// <summary>
+/// The external oracles (sfdisk, sgdisk, losetup, python3), run with argument lists and a timeout.
+/// When a tool is missing a test says why and returns, except under CI=true, where it fails: CI
+/// installs them (.ci/install-deps), so a silent pass there would hide a broken setup.
+/// </summary>
+internal static class GptTools
+{
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsRoot => Environment.UserName == "root";
+
+    public static bool Require(ITestOutputHelper output, params string[] tools)
+    {
+        foreach (var tool in tools)
+        {
+            if (Find(tool) is null)
+            {
+                var why = $"'{tool}' is not installed (apt-get install fdisk gdisk python3 util-linux); skipping.";
+                if (InCi)
+                {
+                    Assert.Fail(why);
+                }
+
+                output.WriteLine(why);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool RequireRoot(ITestOutputHelper output, string forWhat)
+    {
+        if (IsRoot)
+        {
+            return true;
+        }
+
+        var why = $"Not root, so no loop device for {forWhat}; skipping.";
+        if (InCi)
+        {
+            Assert.Fail(why);
+        }
+
+        output.WriteLine(why);
+        return false;
+    }
+
+    public static string Run(string tool, IEnumerable<string> arguments, string? input = null, bool check = true)
+    {
+        var (exitCode, stdout, stderr) = RunRaw(tool, arguments, input);
+        if (check && exitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} exited {exitCode}: {stderr}{stdout}");
+        }
+
+        return stdout + stderr;
+    }
+
+    public static (int ExitCode, string Stdout, string Stderr) RunRaw(string tool, IEnumerable<string> arguments, string? input = null)
+    {
+        var info = new ProcessStartInfo(Find(tool) ?? tool)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["LC_ALL"] = "C";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Write(input ?? string.Empty);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{tool} did not finish within 60 s.");
+        }
+
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>An all-zero (sparse) image file of the given size.</summary>
+    public static string NewImage(string directory, string name, long bytes)
+    {
+        var path = Path.Combine(directory, name);
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
+        file.SetLength(bytes);
+        return path;
+    }
+
+    /// <summary>Runs an sfdisk script (sfdisk(8) "script" input) against an image or device.</summary>
+    public static void Sfdisk(string target, string script) => Run("sfdisk", ["--quiet", "--no-reread", "--no-tell-kernel", target], script);
+
+    public static SfdiskTable SfdiskJson(string target)
+    {
+        var (exitCode, stdout, stderr) = RunRaw("sfdisk", ["--json", target]);
+        Assert.True(exitCode == 0, $"sfdisk --json {target} exited {exitCode}: {stderr}");
+        using var json = JsonDocument.Parse(stdout);
+        return SfdiskTable.Parse(json);
+    }
+
+    /// <summary>sgdisk -v; returns its whole report (the caller asserts "No problems found").</summary>
+    public static string SgdiskVerify(string target) => Run("sgdisk", ["-v", target], check: false);
+
+    public static string? Find(string tool)
+    {
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':').Concat(["/usr/sbin", "/sbin"]))
+        {
+            var candidate = Path.Combine(directory, tool);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+}
