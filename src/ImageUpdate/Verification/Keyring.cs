@@ -61,6 +61,24 @@ public sealed class Keyring
     /// <exception cref="VerificationException">The bytes are not an OpenPGP keyring at all.</exception>
     public static Keyring Parse(ReadOnlySpan<byte> bytes, string origin)
     {
+        try
+        {
+            return ParseUnchecked(bytes, origin);
+        }
+        catch (VerificationException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The safety net the fuzz tests hold us to: hostile bytes end in our error type whatever
+            // a library throws (the fuzz tests also check that this net stays empty).
+            throw new VerificationException($"Keyring {origin} could not be read: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    private static Keyring ParseUnchecked(ReadOnlySpan<byte> bytes, string origin)
+    {
         var what = $"keyring {origin}";
         if (bytes.IsEmpty)
         {

@@ -139,8 +139,16 @@ public sealed class OpenPgpSignatureVerifierTests(GpgFixture gpg)
     {
         // The creation time sits in the hashed area: changing it must break the signature, not move time.
         var bytes = gpg.EdSignature.ToArray();
-        var at = bytes.AsSpan().IndexOf([(byte)5, (byte)2]) + 2;
-        bytes[at + 3] ^= 0x01;
+        // Old-format header (0x88, one length byte), then version, type, algorithms and the two-byte
+        // hashed length: the hashed subpackets (one-byte lengths, as gpg writes them) start at 8.
+        Assert.Equal(0x88, bytes[0]);
+        var at = 8;
+        while (bytes[at + 1] != 2)
+        {
+            at += 1 + bytes[at];
+        }
+
+        bytes[at + 2 + 3] ^= 0x01;
 
         var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(gpg.Data, bytes, TrustedKeys));
 
