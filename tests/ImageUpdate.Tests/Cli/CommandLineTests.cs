@@ -220,4 +220,46 @@ public sealed class CommandLineTests : IDisposable
             Assert.Contains(word, help.Stdout);
         }
     }
+
+    [Fact]
+    public async Task A_symbolic_link_inside_the_root_never_leads_a_write_outside_it()
+    {
+        var root = MakeRoot("1");
+        File.WriteAllText(Path.Combine(root, "srv/source/app_1.bin"), "1");
+        var outside = Directory.CreateDirectory(_dir["outside"]).FullName;
+        Directory.Delete(Path.Combine(root, "srv/target"));
+        File.CreateSymbolicLink(Path.Combine(root, "srv/target"), outside);
+
+        var result = await Run("--root", root, "update");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+        Assert.True(File.Exists(Path.Combine(root, outside.TrimStart('/'), "app_1.bin")));
+    }
+
+    [Fact]
+    public async Task Under_a_root_the_ESP_variable_names_a_path_inside_the_root()
+    {
+        var root = MakeRoot("1");
+        File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/10-app.transfer"), """
+            [Source]
+            Type=regular-file
+            Path=/srv/source
+            MatchPattern=app_@v.bin
+
+            [Target]
+            Type=regular-file
+            Path=/EFI/Linux
+            PathRelativeTo=esp
+            MatchPattern=app_@v.efi
+            """);
+        File.WriteAllText(Path.Combine(root, "srv/source/app_1.bin"), "1");
+        var hostSide = "/" + Path.GetFileName(_dir.Path) + "-esp";
+
+        var result = await ImageUpdateProcess.RunAsync(new Dictionary<string, string?> { ["SYSTEMD_ESP_PATH"] = hostSide }, "--root", root, "update");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.False(Directory.Exists(hostSide));
+        Assert.True(File.Exists(Path.Combine(root, hostSide.TrimStart('/'), "EFI/Linux/app_1.efi")));
+    }
 }
