@@ -43,14 +43,14 @@ public sealed partial class UpdateEngine
             ? await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false)
             : SelectPending(context, version);
 
-        if (set is null)
+        if (set is null || prepared is null)
         {
-            return new UpdateResult(UpdateOutcome.NothingToDo, null);
-        }
+            if (version is null && actions.HasFlag(UpdateActions.Install))
+            {
+                RepairCurrentSymlinks(context);
+            }
 
-        if (prepared is null)
-        {
-            return new UpdateResult(UpdateOutcome.AlreadyInstalled, set.Version);
+            return new UpdateResult(set is null ? UpdateOutcome.NothingToDo : UpdateOutcome.AlreadyInstalled, set?.Version);
         }
 
         if (!actions.HasFlag(UpdateActions.Install))
@@ -284,12 +284,47 @@ public sealed partial class UpdateEngine
         _observer.OnStatus(set.Version, $"Installed '{set.Version}'.");
     }
 
-    private void UpdateCurrentSymlink(TransferRuntime transfer, string link, string final)
+    /// <summary>
+    /// With nothing to install, CurrentSymlink= must still name the newest installed version: a kill
+    /// between a transfer's final rename and its symlink swap leaves the old target behind, and no
+    /// later install of that version would come to fix it.
+    /// </summary>
+    private void RepairCurrentSymlinks(LoadedContext context)
     {
+        if (context.Plan.NewestInstalled is not { } newest || (newest.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending)) != 0)
+        {
+            return;
+        }
+
+        for (var i = 0; i < context.Enabled.Count; i++)
+        {
+            var transfer = context.Enabled[i];
+            if (transfer.Definition.Target.CurrentSymlink is { } link &&
+                newest.Instances[i] is { IsPartial: false, IsPending: false } instance &&
+                transfer.TargetInventory.Instances.Contains(instance) &&
+                CurrentSymlinkTarget(transfer, link) != instance.Path)
+            {
+                UpdateCurrentSymlink(transfer, link, instance.Path);
+            }
+        }
+    }
+
+    private string? CurrentSymlinkTarget(TransferRuntime transfer, string link)
+    {
+        var linkPath = CurrentSymlinkPath(transfer, link);
+        var target = new FileInfo(linkPath).LinkTarget;
+        return target is null ? null : Path.GetFullPath(target, Path.GetDirectoryName(linkPath)!);
+    }
+
+    private string CurrentSymlinkPath(TransferRuntime transfer, string link) =>
         // The link's directory resolves inside the root; the link itself is replaced, never followed.
-        var linkPath = Path.IsPathRooted(link)
+        Path.IsPathRooted(link)
             ? Path.Join(FileSystem.RootedPath.Resolve(_options.Root, Path.GetDirectoryName(link)!), Path.GetFileName(link))
             : Path.Combine(transfer.TargetPath, link);
+
+    private void UpdateCurrentSymlink(TransferRuntime transfer, string link, string final)
+    {
+        var linkPath = CurrentSymlinkPath(transfer, link);
         var parent = Path.GetDirectoryName(linkPath)!;
         Directory.CreateDirectory(parent);
         var relative = Path.GetRelativePath(parent, final);

@@ -61,7 +61,15 @@ public sealed class FileSystemTarget : ITargetResource
             return;
         }
 
-        foreach (var entry in new DirectoryInfo(Directory).EnumerateFileSystemInfos())
+        // Temporaries live next to the final names, so as deep as the patterns' '/' parts reach
+        // (uki_@v.efi.extra.d/extra.addon.efi writes inside uki_V.efi.extra.d/).
+        var depth = _definition.Patterns.Patterns.Max(p => p.SlashCount);
+        RemoveTemporaries(new DirectoryInfo(Directory), depth);
+    }
+
+    private void RemoveTemporaries(DirectoryInfo directory, int depth)
+    {
+        foreach (var entry in directory.EnumerateFileSystemInfos().ToList())
         {
             if (entry.Name.StartsWith(".#", StringComparison.Ordinal) ||
                 entry.Name.StartsWith(DirectoryScanner.PartialPrefix, StringComparison.Ordinal))
@@ -69,12 +77,17 @@ public sealed class FileSystemTarget : ITargetResource
                 try
                 {
                     RecursiveDelete.Delete(entry.FullName);
+                    RecursiveDelete.PruneEmptyParents(entry.FullName, Directory);
                     _logger.LogDebug("Removed temporary resource instance '{Path}'.", entry.FullName);
                 }
                 catch (IOException e)
                 {
                     _logger.LogWarning("Failed to remove temporary resource instance '{Path}', ignoring: {Error}", entry.FullName, e.Message);
                 }
+            }
+            else if (depth > 0 && entry is DirectoryInfo subdirectory && entry.LinkTarget is null)
+            {
+                RemoveTemporaries(subdirectory, depth - 1);
             }
         }
     }
