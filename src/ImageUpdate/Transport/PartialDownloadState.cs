@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ImageUpdate.Transport;
 
 /// <summary>
@@ -6,7 +8,11 @@ namespace ImageUpdate.Transport;
 /// If-Range instead of starting over. A sidecar that is missing, unreadable or for another URL
 /// means the partial file is discarded.
 /// </summary>
-internal sealed record PartialDownloadState(string Url, string? ETag, string? LastModified, long? Length)
+internal sealed record PartialDownloadState(
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("etag")] string? ETag,
+    [property: JsonPropertyName("lastModified")] string? LastModified,
+    [property: JsonPropertyName("length")] long? Length)
 {
     public ResponseIdentity Identity => new(ETag, LastModified, Length);
 }

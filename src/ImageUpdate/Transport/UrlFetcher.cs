@@ -289,7 +289,10 @@ public sealed partial class UrlFetcher : IDisposable
             _ when tls => new DownloadException(url, DownloadFailure.Tls, $"the TLS connection failed ({detail})", e),
             HttpRequestError.NameResolutionError => new DownloadException(url, DownloadFailure.NameResolution, $"the host name could not be resolved ({detail})", e),
             HttpRequestError.ProxyTunnelError => new DownloadException(url, DownloadFailure.Proxy, $"the proxy failed ({detail})", e),
-            HttpRequestError.ResponseEnded => new DownloadException(url, DownloadFailure.ConnectionLost, $"the connection closed before a response ({detail})", e),
+            HttpRequestError.ConnectionError => new DownloadException(url, DownloadFailure.ConnectFailed, $"could not connect ({detail})", e),
+            // A reset or close after the request went out (SocketsHttpHandler files resets under Unknown).
+            HttpRequestError.ResponseEnded or HttpRequestError.Unknown =>
+                new DownloadException(url, DownloadFailure.ConnectionLost, $"the connection broke before a response arrived ({detail})", e),
             HttpRequestError.HttpProtocolError or HttpRequestError.InvalidResponse or HttpRequestError.ConfigurationLimitExceeded =>
                 new DownloadException(url, DownloadFailure.Inconsistent, $"the server's response is not valid HTTP ({detail})", e),
             _ => new DownloadException(url, DownloadFailure.ConnectFailed, $"could not connect ({detail})", e),
