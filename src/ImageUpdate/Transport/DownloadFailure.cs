@@ -41,4 +41,7 @@ public enum DownloadFailure
 
     /// <summary>A file:// source could not be read.</summary>
     LocalFile,
+
+    /// <summary>The URL's scheme is not http, https or file.</summary>
+    UnsupportedScheme,
 }

@@ -79,7 +79,7 @@ internal sealed class DownloadStream : Stream
         catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {
             throw _stallTimeout is null
-                ? new DownloadException(_url, DownloadFailure.LocalFile, $"reading failed after {_read} bytes ({e.Message})", e)
+                ? new DownloadException(_url, DownloadFailure.LocalFile, $"reading failed after {_read} bytes ({Errors.UntrustedText.Escape(e.Message)})", e)
                 : new DownloadException(_url, DownloadFailure.ConnectionLost, $"the connection broke after {_read} bytes", e);
         }
 

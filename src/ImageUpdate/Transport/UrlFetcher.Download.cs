@@ -54,7 +54,6 @@ public sealed partial class UrlFetcher
                     {
                         await using var local = OpenLocal(url, maxBytes);
                         file.SetLength(0);
-                        position = 0;
                         await AppendAsync(local, file, 0, n => fetched += n, progress, cancellationToken).ConfigureAwait(false);
                         DeleteState(statePath);
                         return new DownloadResult(file.Length, fetched, 0, 0);

@@ -246,7 +246,7 @@ public sealed partial class UrlFetcher : IDisposable
     {
         if (url.Scheme is not ("http" or "https"))
         {
-            throw new DownloadException(url, DownloadFailure.HttpStatus, "only http, https and file URLs are supported");
+            throw new DownloadException(url, DownloadFailure.UnsupportedScheme, "only http, https and file URLs are supported");
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Get, url);

@@ -31,6 +31,22 @@ public sealed class UrlFetcherTests : IDisposable
         Assert.StartsWith("image-update/", Assert.Single(endpoint.Requests).UserAgent);
     }
 
+    [Fact]
+    public async Task The_streams_also_serve_synchronous_readers()
+    {
+        var content = TransportTestData.Payload(2 << 20, seed: 9);
+        var endpoint = new RangeFileEndpoint(content) { CutAfter = i => i == 0 ? 1 << 20 : null };
+        await using var server = await TestHttpServer.StartAsync(endpoint.HandleAsync);
+        using var fetcher = new UrlFetcher(TransportTestData.Options);
+
+        await using var stream = await fetcher.OpenResumableAsync(server.Url("part.raw"), 2 << 20, CancellationToken.None);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+
+        Assert.Equal(content, copy.ToArray());
+        Assert.Equal(2, endpoint.Requests.Count);
+    }
+
     [Theory]
     [InlineData(404)]
     [InlineData(410)]
@@ -325,6 +341,19 @@ public sealed class UrlFetcherTests : IDisposable
 
         Assert.Equal(DownloadFailure.LocalFile, error.Failure);
         Assert.Contains("must not name a host other than localhost", error.Message);
+    }
+
+    [Theory]
+    [InlineData("ftp://example.com/SHA256SUMS")]
+    [InlineData("gopher://example.com/SHA256SUMS")]
+    public async Task Urls_other_than_http_https_and_file_are_refused(string url)
+    {
+        using var fetcher = new UrlFetcher(TransportTestData.Options);
+
+        var error = await Assert.ThrowsAsync<DownloadException>(() => fetcher.OpenAsync(new Uri(url), 100, CancellationToken.None));
+
+        Assert.Equal(DownloadFailure.UnsupportedScheme, error.Failure);
+        Assert.Equal($"Could not download {url}: only http, https and file URLs are supported.", error.Message);
     }
 
     [Fact]
