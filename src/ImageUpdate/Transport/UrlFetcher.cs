@@ -317,7 +317,7 @@ public sealed partial class UrlFetcher : IDisposable
             return;
         }
 
-        var reason = UntrustedText(response.ReasonPhrase);
+        var reason = ReasonSuffix(response.ReasonPhrase);
         var what = string.Create(CultureInfo.InvariantCulture, $"the server answered {status}{reason}");
         var failure = status switch
         {
@@ -332,7 +332,7 @@ public sealed partial class UrlFetcher : IDisposable
         };
     }
 
-    private static string UntrustedText(string? reasonPhrase) =>
+    private static string ReasonSuffix(string? reasonPhrase) =>
         string.IsNullOrEmpty(reasonPhrase) ? "" : " " + Errors.UntrustedText.Escape(reasonPhrase);
 
     private static void EnsureWithinBound(Uri url, long? announced, long maxBytes)
