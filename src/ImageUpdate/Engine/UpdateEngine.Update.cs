@@ -36,12 +36,25 @@ public sealed partial class UpdateEngine
             throw new UsageException("The --instances-max= argument must be >= 2 while updating.");
         }
 
+        // --reboot compares with the booted version: know it before changing anything (as sysupdate).
+        var booted = _options.Reboot
+            ? BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.")
+            : null;
+
         using var guard = UpdateLock.Take(_options);
         var context = Load(online: true, requireEnabled: true);
 
-        var (set, prepared) = actions.HasFlag(UpdateActions.Acquire)
-            ? await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false)
-            : SelectPending(context, version);
+        UpdateSet? set;
+        PreparedTarget?[]? prepared;
+        VacuumResult? vacuum = null;
+        if (actions.HasFlag(UpdateActions.Acquire))
+        {
+            (set, prepared, vacuum) = await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            (set, prepared) = SelectPending(context, version);
+        }
 
         if (set is null || prepared is null)
         {
@@ -50,16 +63,21 @@ public sealed partial class UpdateEngine
                 RepairCurrentSymlinks(context);
             }
 
-            return new UpdateResult(set is null ? UpdateOutcome.NothingToDo : UpdateOutcome.AlreadyInstalled, set?.Version);
+            return new UpdateResult(set is null ? UpdateOutcome.NothingToDo : UpdateOutcome.AlreadyInstalled, set?.Version) { Vacuum = vacuum };
         }
 
         if (!actions.HasFlag(UpdateActions.Install))
         {
-            return new UpdateResult(UpdateOutcome.Acquired, set.Version);
+            return new UpdateResult(UpdateOutcome.Acquired, set.Version) { Vacuum = vacuum };
         }
 
         Install(context, set, prepared);
-        return new UpdateResult(UpdateOutcome.Installed, set.Version, set.Has(UpdateSetFlags.Incomplete));
+        if (booted is not null)
+        {
+            RebootIfNewer(set, booted);
+        }
+
+        return new UpdateResult(UpdateOutcome.Installed, set.Version, set.Has(UpdateSetFlags.Incomplete)) { Vacuum = vacuum };
     }
 
     private UpdateSet? Select(LoadedContext context, string? version)
@@ -77,12 +95,12 @@ public sealed partial class UpdateEngine
         return context.Plan.Candidate;
     }
 
-    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared)> AcquireAsync(LoadedContext context, string? version, CancellationToken cancellationToken)
+    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared, VacuumResult? Vacuum)> AcquireAsync(LoadedContext context, string? version, CancellationToken cancellationToken)
     {
         var set = Select(context, version);
         if (set is null)
         {
-            return (null, null);
+            return (null, null, null);
         }
 
         if (set.Has(UpdateSetFlags.Partial))
@@ -101,7 +119,7 @@ public sealed partial class UpdateEngine
         else if (set.Has(UpdateSetFlags.Installed))
         {
             _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
-            return (set, null);
+            return (set, null, null);
         }
 
         // What each transfer still needs: nothing (installed), an install (pending), or an acquire
@@ -151,11 +169,11 @@ public sealed partial class UpdateEngine
 
         if (fromSource.Count == 0)
         {
-            return (set, prepared);
+            return (set, prepared, null);
         }
 
         _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
-        VacuumAll(context, space: 1, extraProtected: set.Version);
+        var vacuum = VacuumAll(context, space: 1, extraProtected: set.Version);
         SyncIfAsked();
         CrashPoint.Hit("after-vacuum");
 
@@ -187,7 +205,7 @@ public sealed partial class UpdateEngine
         }
 
         SyncIfAsked();
-        return (set, prepared);
+        return (set, prepared, vacuum);
     }
 
     private (UpdateSet? Set, PreparedTarget?[]? Prepared) SelectPending(LoadedContext context, string? version)
@@ -198,11 +216,7 @@ public sealed partial class UpdateEngine
             return (null, null);
         }
 
-        if (set.Has(UpdateSetFlags.Incomplete))
-        {
-            _logger.LogInformation("Selected update '{Version}' is already installed, but incomplete. Repairing.", set.Version);
-        }
-        else if ((set.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Installed)) == UpdateSetFlags.Installed)
+        if ((set.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Installed | UpdateSetFlags.Incomplete)) == UpdateSetFlags.Installed)
         {
             _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
             return (set, null);
@@ -330,6 +344,26 @@ public sealed partial class UpdateEngine
         var relative = Path.GetRelativePath(parent, final);
         FileSystem.AtomicSymlink.Replace(linkPath, relative);
         _logger.LogInformation("Updated symlink '{Link}' → '{Target}'.", linkPath, relative);
+    }
+
+    private void RebootIfNewer(UpdateSet installed, string booted)
+    {
+        var order = VersionComparer.CompareVersions(installed.Version, booted);
+        if (order > 0)
+        {
+            _logger.LogWarning("Newly installed version is newer than booted version, rebooting.");
+        }
+        else if (order == 0 && installed.Has(UpdateSetFlags.Incomplete))
+        {
+            _logger.LogWarning("Currently booted version was incomplete and has been repaired, rebooting.");
+        }
+        else
+        {
+            _logger.LogInformation("Booted version is newer or identical to newly installed version, not rebooting.");
+            return;
+        }
+
+        Boot.Rebooter.Reboot();
     }
 
     private void WarnIfNotNewest(LoadedContext context, UpdateSet set)

@@ -122,7 +122,10 @@ public sealed class FileSystemTarget : ITargetResource
             final,
             Path.Combine(parent, InFlightPrefix + leaf),
             Path.Combine(parent, DirectoryScanner.PartialPrefix + leaf),
-            Path.Combine(parent, DirectoryScanner.PendingPrefix + leaf));
+            Path.Combine(parent, DirectoryScanner.PendingPrefix + leaf))
+        {
+            ReadOnly = metadata.ReadOnly == true,
+        };
     }
 
     public void AdoptPending(PreparedTarget prepared, Instance pending)
@@ -173,9 +176,9 @@ public sealed class FileSystemTarget : ITargetResource
             FileMetadata.SetMode(partial, (UnixFileMode)mode);
         }
 
-        if (metadata.ReadOnly == true)
+        if (metadata.ReadOnly == true && IsFile)
         {
-            ReadOnlyFlag.Apply(partial, IsFile);
+            ReadOnlyFlag.Apply(partial);
         }
 
         if (_sync)
@@ -198,6 +201,14 @@ public sealed class FileSystemTarget : ITargetResource
     {
         AtomicRename.Rename(prepared.PendingPath!, prepared.FinalPath, replace: true);
         CrashPoint.Hit("after-install-rename");
+
+        // A read-only directory is made immutable (chattr +i, as sysupdate does) once it has its final
+        // name: an immutable directory could not be renamed. Vacuum clears the flag before deleting.
+        if (prepared.ReadOnly && !IsFile && !FileMetadata.TrySetImmutable(prepared.FinalPath))
+        {
+            _logger.LogWarning("Cannot make '{Path}' immutable (the file system has no inode flags, or no CAP_LINUX_IMMUTABLE); it stays writable.", prepared.FinalPath);
+        }
+
         return prepared.FinalPath;
     }
 
