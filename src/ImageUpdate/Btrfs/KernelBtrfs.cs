@@ -1,8 +1,8 @@
 using System.Text;
 using ImageUpdate.Errors;
 using Microsoft.Win32.SafeHandles;
-using Sys = ImageUpdate.Native.Libc.Btrfs;
 using Fd = ImageUpdate.Native.Libc.Staging;
+using Sys = ImageUpdate.Native.Libc.Btrfs;
 
 namespace ImageUpdate.Btrfs;
 
