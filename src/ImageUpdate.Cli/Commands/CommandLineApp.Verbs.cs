@@ -72,8 +72,13 @@ public sealed partial class CommandLineApp
         return root;
     }
 
-    private UpdateEngine Engine(ParseResult r, bool quiet = false) =>
-        new(_global.ToEngineOptions(r), CreateLogger(r, quiet), new ConsoleProgress(_err, _global.JsonMode(r)));
+    private UpdateEngine Engine(ParseResult r, bool quiet = false)
+    {
+        var json = _global.JsonMode(r);
+
+        // update --json prints what making room removed, as 257 does, on stdout.
+        return new(_global.ToEngineOptions(r), CreateLogger(r, quiet), new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)));
+    }
 
     private int List(ParseResult r, string? version)
     {
@@ -125,14 +130,7 @@ public sealed partial class CommandLineApp
 
     private async Task<int> UpdateAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)
     {
-        var json = _global.JsonMode(r);
-        var result = await Engine(r).UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
-        if (json != JsonMode.Off && result.Vacuum is { } vacuum)
-        {
-            // What 257 prints for update --json: the result of making room.
-            WriteVacuum(json, vacuum);
-        }
-
+        await Engine(r).UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
         return 0;
     }
 

@@ -6,10 +6,18 @@ namespace ImageUpdate.Cli.Output;
 /// Progress of an update: a live line on a terminal (stderr), JSON event lines with --json, nothing
 /// otherwise, so logs and pipes stay clean.
 /// </summary>
-public sealed class ConsoleProgress(TextWriter error, JsonMode json) : IUpdateObserver
+public sealed class ConsoleProgress(TextWriter error, JsonMode json, Action<VacuumResult> roomMade) : IUpdateObserver
 {
     private readonly bool _terminal = !Console.IsErrorRedirected;
     private int _lastPercent = -1;
+
+    public void OnRoomMade(VacuumResult result)
+    {
+        if (json != JsonMode.Off)
+        {
+            roomMade(result);
+        }
+    }
 
     public void OnStatus(string version, string status)
     {

@@ -14,6 +14,11 @@ public interface IUpdateObserver
     /// <summary>Transfer <paramref name="index"/> of <paramref name="count"/> is <paramref name="fraction"/> done.</summary>
     void OnProgress(string version, int index, int count, double fraction);
 
+    /// <summary>Room was made before acquiring (what `update --json` prints, as sysupdate does, even if the acquire then fails).</summary>
+    void OnRoomMade(VacuumResult result)
+    {
+    }
+
     private sealed class NoObserver : IUpdateObserver
     {
         public void OnStatus(string version, string status)

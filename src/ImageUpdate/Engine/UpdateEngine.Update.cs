@@ -44,17 +44,9 @@ public sealed partial class UpdateEngine
         using var guard = UpdateLock.Take(_options);
         var context = Load(online: true, requireEnabled: true);
 
-        UpdateSet? set;
-        PreparedTarget?[]? prepared;
-        VacuumResult? vacuum = null;
-        if (actions.HasFlag(UpdateActions.Acquire))
-        {
-            (set, prepared, vacuum) = await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            (set, prepared) = SelectPending(context, version);
-        }
+        var (set, prepared) = actions.HasFlag(UpdateActions.Acquire)
+            ? await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false)
+            : SelectPending(context, version);
 
         if (set is null || prepared is null)
         {
@@ -63,12 +55,12 @@ public sealed partial class UpdateEngine
                 RepairCurrentSymlinks(context);
             }
 
-            return new UpdateResult(set is null ? UpdateOutcome.NothingToDo : UpdateOutcome.AlreadyInstalled, set?.Version) { Vacuum = vacuum };
+            return new UpdateResult(set is null ? UpdateOutcome.NothingToDo : UpdateOutcome.AlreadyInstalled, set?.Version);
         }
 
         if (!actions.HasFlag(UpdateActions.Install))
         {
-            return new UpdateResult(UpdateOutcome.Acquired, set.Version) { Vacuum = vacuum };
+            return new UpdateResult(UpdateOutcome.Acquired, set.Version);
         }
 
         Install(context, set, prepared);
@@ -77,7 +69,7 @@ public sealed partial class UpdateEngine
             RebootIfNewer(set, booted);
         }
 
-        return new UpdateResult(UpdateOutcome.Installed, set.Version, set.Has(UpdateSetFlags.Incomplete)) { Vacuum = vacuum };
+        return new UpdateResult(UpdateOutcome.Installed, set.Version, set.Has(UpdateSetFlags.Incomplete));
     }
 
     private UpdateSet? Select(LoadedContext context, string? version)
@@ -95,12 +87,12 @@ public sealed partial class UpdateEngine
         return context.Plan.Candidate;
     }
 
-    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared, VacuumResult? Vacuum)> AcquireAsync(LoadedContext context, string? version, CancellationToken cancellationToken)
+    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared)> AcquireAsync(LoadedContext context, string? version, CancellationToken cancellationToken)
     {
         var set = Select(context, version);
         if (set is null)
         {
-            return (null, null, null);
+            return (null, null);
         }
 
         if (set.Has(UpdateSetFlags.Partial))
@@ -119,7 +111,7 @@ public sealed partial class UpdateEngine
         else if (set.Has(UpdateSetFlags.Installed))
         {
             _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
-            return (set, null, null);
+            return (set, null);
         }
 
         // What each transfer still needs: nothing (installed), an install (pending), or an acquire
@@ -169,11 +161,12 @@ public sealed partial class UpdateEngine
 
         if (fromSource.Count == 0)
         {
-            return (set, prepared, null);
+            return (set, prepared);
         }
 
         _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
         var vacuum = VacuumAll(context, space: 1, extraProtected: set.Version);
+        _observer.OnRoomMade(vacuum);
         SyncIfAsked();
         CrashPoint.Hit("after-vacuum");
 
@@ -205,7 +198,7 @@ public sealed partial class UpdateEngine
         }
 
         SyncIfAsked();
-        return (set, prepared, vacuum);
+        return (set, prepared);
     }
 
     private (UpdateSet? Set, PreparedTarget?[]? Prepared) SelectPending(LoadedContext context, string? version)

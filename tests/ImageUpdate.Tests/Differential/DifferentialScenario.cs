@@ -43,7 +43,17 @@ public sealed class DifferentialScenario : IDisposable
     {
         foreach (var relative in relatives)
         {
-            if (relative.EndsWith('/'))
+            if (relative.EndsWith(".tar.gz", StringComparison.Ordinal))
+            {
+                // A real tarball: both tools unpack it.
+                var content = _dir[relative + ".content"];
+                Directory.CreateDirectory(content);
+                File.WriteAllText(Path.Combine(content, "content"), relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(_dir[relative])!);
+                Test72Scenario.Run("tar", "--mtime=@0", "--owner=0", "--group=0", "-C", content, "-czf", _dir[relative], ".");
+                Directory.Delete(content, recursive: true);
+            }
+            else if (relative.EndsWith('/'))
             {
                 var dir = _dir[relative.TrimEnd('/')];
                 Directory.CreateDirectory(dir);

@@ -179,7 +179,9 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
             return (r.ExitCode, r.Stdout);
         }
 
-        Assert.Equal(await Theirs("check-new"), await Ours("check-new"));
+        var (checkExit, candidate) = await Theirs("check-new");
+        Assert.Equal((checkExit, candidate), await Ours("check-new"));
+        Assert.Equal(await Theirs("--json=short", "check-new"), await Ours("--json=short", "check-new"));
 
         var theirList = JsonDocument.Parse((await Theirs("--json=short", "list")).Item2).RootElement;
         var ourList = JsonDocument.Parse((await Ours("--json=short", "list")).Item2).RootElement;
@@ -197,7 +199,78 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
 
             Assert.Equal(theirs.GetProperty("contents").GetArrayLength(), ours.GetProperty("contents").GetArrayLength());
         }
+
+        // The assessment words of `list`: the same, except that 257 also calls the newest available
+        // set "candidate" when check-new offers nothing (upstream main, and we, say "available").
+        var versions = theirList.GetProperty("all").EnumerateArray().Select(v => v.GetString()!).ToHashSet();
+        var theirWords = Assessments((await Theirs("--no-legend", "list")).Item2, versions);
+        var ourWords = Assessments((await Ours("--no-legend", "list")).Item2, versions);
+        foreach (var (version, word) in theirWords)
+        {
+            var expected = word == "candidate" && candidate.Trim() != version ? "available" : word;
+            Assert.True(expected == ourWords.GetValueOrDefault(version), $"{version}: 257 says '{word}', we say '{ourWords.GetValueOrDefault(version)}'");
+        }
     }
+
+    private static Dictionary<string, string> Assessments(string table, IReadOnlySet<string> versions)
+    {
+        var words = new Dictionary<string, string>();
+        foreach (var row in table.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var tokens = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var version = tokens.First(versions.Contains);
+            words[version] = tokens[^1];
+        }
+
+        return words;
+    }
+
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public async Task Updating_leaves_the_same_files_as_systemd_sysupdate(string scenario)
+    {
+        var oracle = SysupdateOracle.ForTest(output);
+        if (oracle is null)
+        {
+            return;
+        }
+
+        using var theirs = new DifferentialScenario();
+        using var ours = new DifferentialScenario();
+        ScenarioBuilders[scenario](theirs);
+        ScenarioBuilders[scenario](ours);
+
+        var theirUpdate = await oracle.RunAsync(theirs.Work, theirs.Environment, "--definitions=" + theirs.Definitions, "--json=short", "update");
+        var ourUpdate = await RunOursAsync(ours, "--json=short", "update");
+        output.WriteLine($"257: {theirUpdate}\nours: {ourUpdate}");
+        Assert.Equal(theirUpdate.ExitCode, ourUpdate.ExitCode);
+        Assert.Equal(theirUpdate.StandardOutput, ourUpdate.Stdout);
+        if (scenario == "protected and obsolete")
+        {
+            // ProtectVersion=1 stands in one transfer only. 257 protects it there alone and removes the
+            // UKI of version 1 to make room; upstream main (component_version_is_protected), and we,
+            // protect the version in every transfer of the component, so the booted OS stays whole.
+            Assert.Contains("xbootldr/EFI/Linux/uki_2.efi file 644", Tree(theirs.Work));
+            Assert.Contains("xbootldr/EFI/Linux/uki_1.efi file 644", Tree(ours.Work));
+            return;
+        }
+
+        Assert.Equal(Tree(theirs.Work), Tree(ours.Work));
+
+        var theirVacuum = await oracle.RunAsync(theirs.Work, theirs.Environment, "--definitions=" + theirs.Definitions, "--json=short", "-m", "1", "vacuum");
+        var ourVacuum = await RunOursAsync(ours, "--json=short", "-m", "1", "vacuum");
+        Assert.Equal(theirVacuum.StandardOutput, ourVacuum.Stdout);
+        Assert.Equal(Tree(theirs.Work), Tree(ours.Work));
+    }
+
+    /// <summary>Every entry under the work directory (sources and definitions aside), with its type and mode.</summary>
+    private static List<string> Tree(string work) =>
+        new DirectoryInfo(work).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Select(e => (Relative: Path.GetRelativePath(work, e.FullName), Entry: e))
+            .Where(e => !e.Relative.StartsWith("source", StringComparison.Ordinal) && !e.Relative.StartsWith("defs", StringComparison.Ordinal))
+            .Select(e => $"{e.Relative} {(e.Entry.LinkTarget is { } link ? "-> " + link : e.Entry is DirectoryInfo ? "dir" : "file " + Convert.ToString((int)e.Entry.UnixFileMode, 8))}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
     private static Task<RunResult> RunOursAsync(DifferentialScenario s, params string[] args) =>
         ImageUpdateProcess.RunAsync(s.Environment.ToDictionary(kv => kv.Key, kv => (string?)kv.Value), ["--definitions", s.Definitions, .. args]);
