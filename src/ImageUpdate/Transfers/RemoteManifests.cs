@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using ImageUpdate.Errors;
+using ImageUpdate.Transport;
+using ImageUpdate.Verification;
+using Microsoft.Extensions.Logging;
+
+namespace ImageUpdate.Transfers;
+
+/// <summary>
+/// The SHA256SUMS manifests of URL sources, fetched once per run and per (URL, verify) pair as
+/// sysupdate caches them. With verification on, the detached signature (SHA256SUMS.gpg, else
+/// SHA256SUMS.asc) is checked against the trusted keyring **before** a single byte of the manifest
+/// is parsed; then the manifest is parsed strictly and its BEST-BEFORE markers enforced.
+/// </summary>
+public sealed class RemoteManifests
+{
+    /// <summary>No manifest or signature needs more; a server sending more is refused early.</summary>
+    public const long MaxManifestBytes = 16 * 1024 * 1024;
+    public const long MaxSignatureBytes = 64 * 1024;
+
+    private readonly UrlFetcher _fetcher;
+    private readonly Func<Keyring> _keyring;
+    private readonly ISignatureVerifier _verifier;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string? _verifyFreshness;
+    private readonly ConcurrentDictionary<(string Url, bool Verify), Task<Sha256Manifest>> _cache = new();
+
+    public RemoteManifests(UrlFetcher fetcher, Func<Keyring> keyring, ISignatureVerifier verifier, ILogger logger, string? verifyFreshness, TimeProvider? time = null)
+    {
+        _fetcher = fetcher;
+        _keyring = keyring;
+        _verifier = verifier;
+        _logger = logger;
+        _verifyFreshness = verifyFreshness;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public Task<Sha256Manifest> GetAsync(string baseUrl, bool verify, CancellationToken cancellationToken) =>
+        _cache.GetOrAdd((baseUrl, verify), key => FetchAsync(key.Url, key.Verify, cancellationToken));
+
+    /// <summary>The URL of a file listed in the manifest at <paramref name="baseUrl"/>.</summary>
+    public static Uri Entry(string baseUrl, string name) => new(baseUrl.TrimEnd('/') + "/" + Uri.EscapeDataString(name));
+
+    private async Task<Sha256Manifest> FetchAsync(string baseUrl, bool verify, CancellationToken cancellationToken)
+    {
+        var manifestUrl = Entry(baseUrl, "SHA256SUMS");
+        _logger.LogInformation("Acquiring manifest file {Url}…", DownloadException.Describe(manifestUrl));
+        var manifest = await _fetcher.GetSmallAsync(manifestUrl, MaxManifestBytes, cancellationToken).ConfigureAwait(false)
+            ?? throw new DownloadException(manifestUrl, DownloadFailure.NotFound, "there is no SHA256SUMS manifest");
+
+        if (verify)
+        {
+            var signatureUrl = Entry(baseUrl, "SHA256SUMS.gpg");
+            var signature = await _fetcher.GetSmallAsync(signatureUrl, MaxSignatureBytes, cancellationToken).ConfigureAwait(false);
+            if (signature is null)
+            {
+                signatureUrl = Entry(baseUrl, "SHA256SUMS.asc");
+                signature = await _fetcher.GetSmallAsync(signatureUrl, MaxSignatureBytes, cancellationToken).ConfigureAwait(false)
+                    ?? throw new VerificationException(
+                        $"No signature for {DownloadException.Describe(manifestUrl)} (neither SHA256SUMS.gpg nor SHA256SUMS.asc), refusing: Verify=yes.");
+            }
+
+            var verified = _verifier.VerifyDetached(manifest, signature, _keyring());
+            _logger.LogInformation("Signature {Url} by key {Fingerprint} is good.", DownloadException.Describe(signatureUrl), verified.SigningKeyFingerprint);
+        }
+
+        var parsed = Sha256Manifest.Parse(manifest, DownloadException.Describe(manifestUrl));
+        foreach (var warning in parsed.Warnings)
+        {
+            _logger.LogWarning("{Warning}", warning);
+        }
+
+        if (parsed.CheckFreshness(_time.GetUtcNow(), _verifyFreshness) == ManifestFreshness.StaleIgnored)
+        {
+            _logger.LogWarning("The file list at {Url} is past its best-before date, but told to ignore this.", DownloadException.Describe(manifestUrl));
+        }
+
+        return parsed;
+    }
+}
