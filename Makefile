@@ -27,3 +27,6 @@ clean:
 
 demo: build
 	images/demo/run-engine-demo
+
+bench: build
+	tests/bench/run-bench

@@ -163,7 +163,8 @@ public sealed class PartitionTarget : ITargetResource
             throw new UpdateException($"Formatted pattern is the free-slot label, refusing: {label}");
         }
 
-        return new PreparedTarget(label, Disk, null, null, null);
+        // The disk is not resolved here: labels are checked for every transfer before anything else happens.
+        return new PreparedTarget(label, _disk ?? _path, null, null, null);
     }
 
     public void AdoptPending(PreparedTarget prepared, Instance pending)
@@ -201,7 +202,8 @@ public sealed class PartitionTarget : ITargetResource
 
         try
         {
-            using var handle = OpenForWriting();
+            using var handle = OpenForWriting(0)!;
+            using var direct = IsBlockDevice() ? OpenForWriting(Libc.Partitions.OpenDirect) : null;
             Action<long>? report = null;
             if (progress is not null && (expected is > 0 || rawLength is > 0))
             {
@@ -211,7 +213,7 @@ public sealed class PartitionTarget : ITargetResource
             }
 
             var what = $"'{UntrustedText.Escape(slot.DevicePath)}' from '{UntrustedText.Escape(payload.Description)}'";
-            await PipelinedCopy.CopyAsync(decompressed, handle, slot.Offset, slot.Size, _sync, what, report, cancellationToken).ConfigureAwait(false);
+            await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, what, report, cancellationToken).ConfigureAwait(false);
         }
         catch (VerificationException)
         {
@@ -326,12 +328,25 @@ public sealed class PartitionTarget : ITargetResource
         }
     }
 
-    /// <summary>open(2) directly: .NET's FileStream would take an advisory lock of its own on the disk.</summary>
-    private SafeFileHandle OpenForWriting()
+    private bool IsBlockDevice() =>
+        Libc.Partitions.TryStat(Disk, out var st) == 0 && (st.Mode & Libc.FileTypeMask) == Libc.TypeBlockDevice;
+
+    /// <summary>
+    /// open(2) directly: .NET's FileStream would take an advisory lock of its own on the disk. With
+    /// O_DIRECT (block devices only) a refusal (EINVAL: the driver or backing store has no direct I/O)
+    /// returns null and the copy stays buffered.
+    /// </summary>
+    private SafeFileHandle? OpenForWriting(int extraFlags)
     {
-        var fd = Libc.Gpt.Open(Disk, Libc.Gpt.OpenReadWrite | Libc.Gpt.OpenCloseOnExec);
+        var fd = Libc.Gpt.Open(Disk, Libc.Gpt.OpenReadWrite | Libc.Gpt.OpenCloseOnExec | extraFlags);
         if (fd < 0)
         {
+            if (extraFlags != 0)
+            {
+                _logger.LogDebug("Cannot open '{Disk}' with O_DIRECT, writing through the page cache.", Disk);
+                return null;
+            }
+
             throw new UpdateException($"Failed to open '{UntrustedText.Escape(Disk)}' for writing: {Libc.Error("cannot open", Disk).Message}");
         }
 

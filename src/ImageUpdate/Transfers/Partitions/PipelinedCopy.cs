@@ -14,10 +14,12 @@ namespace ImageUpdate.Transfers.Partitions;
 /// <see cref="BufferSize"/> whatever the payload size. The region's end is a hard limit: a buffer that
 /// would cross it is never written, and the copy fails naming both sizes. One fsync at the end.
 /// <para>
-/// Writes go through the page cache. O_DIRECT was measured on this project's machines (a loop device
-/// over a file on ext4/overlay): dd with direct I/O is faster there, but O_DIRECT needs sector-aligned
-/// lengths and memory, has no effect on image files on tmpfs and varies with the backing store; the
-/// buffered pipeline already runs at dd's speed (tests/bench/run-bench), so it is not used.
+/// On a block device whole blocks are written with O_DIRECT from page-aligned native buffers
+/// (<see cref="AlignedBuffer"/>): the payload is written once and never read again, so copying it through
+/// the device's page cache only costs a memory copy and write-back later. Measured here (1 GiB into a
+/// loop device, 2 cores): dd bs=4M conv=fsync 1.1-1.4 s buffered, 0.85-0.98 s with oflag=direct. A
+/// final partial block goes through the buffered descriptor; image files stay buffered (O_DIRECT gains
+/// nothing on a file the page cache already holds, and tmpfs refuses it).
 /// </para>
 /// </summary>
 public static class PipelinedCopy
@@ -36,10 +38,16 @@ public static class PipelinedCopy
     /// at most <paramref name="capacity"/> bytes; reports the running total to <paramref name="written"/>
     /// after each write; fsyncs when <paramref name="sync"/>. Returns the number of bytes copied.
     /// </summary>
+    /// <param name="direct">
+    /// The same disk opened with O_DIRECT, or null: whole blocks of <paramref name="blockSize"/> at
+    /// block-aligned offsets go through it, a final partial block through <paramref name="target"/>.
+    /// </param>
     /// <param name="what">Names the source and target in the too-large error.</param>
     public static async Task<long> CopyAsync(
         Stream source,
         SafeFileHandle target,
+        SafeFileHandle? direct,
+        int blockSize,
         long offset,
         long capacity,
         bool sync,
@@ -51,12 +59,49 @@ public static class PipelinedCopy
         ArgumentNullException.ThrowIfNull(target);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        if (direct is not null && (blockSize <= 0 || AlignedBuffer.Alignment % blockSize != 0 || offset % blockSize != 0))
+        {
+            throw new ArgumentException($"O_DIRECT needs a block size dividing {AlignedBuffer.Alignment} and an offset aligned to it, got {blockSize} and {offset}.", nameof(blockSize));
+        }
 
-        var free = Channel.CreateBounded<byte[]>(BufferCount);
-        var full = Channel.CreateBounded<(byte[] Buffer, int Count)>(BufferCount);
+        var buffers = new AlignedBuffer[BufferCount];
         for (var i = 0; i < BufferCount; i++)
         {
-            free.Writer.TryWrite(GC.AllocateUninitializedArray<byte>(BufferSize));
+            buffers[i] = new AlignedBuffer(BufferSize);
+        }
+
+        try
+        {
+            return await CopyAsync(source, target, direct, blockSize, offset, capacity, sync, what, written, buffers, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Only after both tasks are done (CopyAsync never returns while the reader runs).
+            foreach (var buffer in buffers)
+            {
+                ((IDisposable)buffer).Dispose();
+            }
+        }
+    }
+
+    private static async Task<long> CopyAsync(
+        Stream source,
+        SafeFileHandle target,
+        SafeFileHandle? direct,
+        int blockSize,
+        long offset,
+        long capacity,
+        bool sync,
+        string what,
+        Action<long>? written,
+        AlignedBuffer[] buffers,
+        CancellationToken cancellationToken)
+    {
+        var free = Channel.CreateBounded<Memory<byte>>(BufferCount);
+        var full = Channel.CreateBounded<(Memory<byte> Buffer, int Count)>(BufferCount);
+        foreach (var buffer in buffers)
+        {
+            free.Writer.TryWrite(buffer.Memory);
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -68,7 +113,18 @@ public static class PipelinedCopy
         {
             await foreach (var (buffer, count) in full.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
-                await RandomAccess.WriteAsync(target, buffer.AsMemory(0, count), offset + total, token).ConfigureAwait(false);
+                var position = offset + total;
+                var aligned = direct is null ? 0 : count - (count % blockSize);
+                if (aligned > 0)
+                {
+                    await RandomAccess.WriteAsync(direct!, buffer[..aligned], position, token).ConfigureAwait(false);
+                }
+
+                if (aligned < count)
+                {
+                    await RandomAccess.WriteAsync(target, buffer[aligned..count], position + aligned, token).ConfigureAwait(false);
+                }
+
                 total += count;
                 free.Writer.TryWrite(buffer);
                 written?.Invoke(total);
@@ -78,7 +134,7 @@ public static class PipelinedCopy
         catch
         {
             // Stop the reader (it may be waiting for a free buffer) and let it finish before the
-            // source is disposed by the caller.
+            // buffers are freed and the source is disposed.
             await linked.CancelAsync().ConfigureAwait(false);
             try
             {
@@ -86,7 +142,7 @@ public static class PipelinedCopy
             }
             catch (Exception)
             {
-                // The writer's own error is the one to report, unless the reader failed first (below).
+                // Reported below when the reader failed first; otherwise the writer's error stands.
             }
 
             if (reader.IsFaulted && reader.Exception!.InnerException is { } readError and not OperationCanceledException)
@@ -100,12 +156,10 @@ public static class PipelinedCopy
         // The reader completed the channel; its own failure (too large, corrupt, unverified) surfaces here.
         await reader.ConfigureAwait(false);
 
-        if (sync && total > 0)
+        // fsync of either descriptor writes back the device's dirty pages and flushes its cache.
+        if (sync && total > 0 && Libc.Gpt.Fsync((int)target.DangerousGetHandle()) != 0)
         {
-            if (Libc.Gpt.Fsync((int)target.DangerousGetHandle()) != 0)
-            {
-                throw Libc.Error("Cannot fsync", what);
-            }
+            throw Libc.Error("Cannot fsync", what);
         }
 
         return total;
@@ -113,8 +167,8 @@ public static class PipelinedCopy
 
     private static async Task ReadAsync(
         Stream source,
-        ChannelReader<byte[]> free,
-        ChannelWriter<(byte[] Buffer, int Count)> full,
+        ChannelReader<Memory<byte>> free,
+        ChannelWriter<(Memory<byte> Buffer, int Count)> full,
         long capacity,
         string what,
         CancellationToken cancellationToken)
