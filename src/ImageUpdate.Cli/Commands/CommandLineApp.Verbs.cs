@@ -62,6 +62,12 @@ public sealed partial class CommandLineApp
         components.SetAction(Components);
         root.Subcommands.Add(components);
 
+        var keys = new Command("keys", "Show the trusted signing keys");
+        var keysList = new Command("list", "Show each trusted key's fingerprint, algorithm, user ID and expiry");
+        keysList.SetAction(KeysList);
+        keys.Subcommands.Add(keysList);
+        root.Subcommands.Add(keys);
+
         root.SetAction(r => List(r, null));
         return root;
     }
@@ -245,6 +251,13 @@ public sealed partial class CommandLineApp
             });
         }
 
+        return 0;
+    }
+
+    private int KeysList(ParseResult r)
+    {
+        var (origin, keys) = Engine(r, quiet: true).TrustedKeys();
+        KeyFormatter.Write(_out, origin, keys, _global.JsonMode(r), !r.GetValue(_global.NoLegend));
         return 0;
     }
 }

@@ -21,6 +21,8 @@ public sealed class GlobalOptions
 
     public Option<string?> Verify { get; } = new("--verify") { Description = "Force signature verification on or off", HelpName = "BOOL", Recursive = true };
 
+    public Option<string?> Keyring { get; } = new("--keyring") { Description = "The trusted OpenPGP keys (default: /etc/systemd/import-pubring.pgp, ...)", HelpName = "FILE", Recursive = true };
+
     public Option<bool> Offline { get; } = new("--offline") { Description = "Do not look at the update sources", Recursive = true };
 
     public Option<bool> Reboot { get; } = new("--reboot") { Description = "Reboot after updating to a newer version", Recursive = true };
@@ -34,7 +36,7 @@ public sealed class GlobalOptions
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log debug messages and show stack traces", Recursive = true };
 
     public IEnumerable<Option> All =>
-        [Definitions, Root, Component, TransferSource, InstancesMax, Sync, Verify, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
+        [Definitions, Root, Component, TransferSource, InstancesMax, Sync, Verify, Keyring, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
 
     /// <summary>The engine settings these options give, after sysupdate's combination rules.</summary>
     public EngineOptions ToEngineOptions(ParseResult result)
@@ -66,6 +68,7 @@ public sealed class GlobalOptions
             InstancesMax = result.GetValue(InstancesMax) is { } max ? Math.Max(max, 0) : null,
             Sync = ParseBoolean(result.GetValue(Sync), "--sync") ?? true,
             Verify = ParseBoolean(result.GetValue(Verify), "--verify"),
+            Keyring = result.GetValue(Keyring) is { } keyring ? Path.GetFullPath(keyring) : null,
             Offline = result.GetValue(Offline),
         };
     }

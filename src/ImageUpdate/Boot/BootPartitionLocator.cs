@@ -1,43 +1,53 @@
 using ImageUpdate.Errors;
+using ImageUpdate.FileSystem;
 
 namespace ImageUpdate.Boot;
 
 /// <summary>
-/// Finds the ESP and the XBOOTLDR partition the way bootctl and sysupdate do, minus the udev probing:
-/// $SYSTEMD_ESP_PATH / $SYSTEMD_XBOOTLDR_PATH first; otherwise the ESP is the first of /efi, /boot,
-/// /boot/efi (under --root) that is a mount point of its own (or, under --root, a directory holding
-/// EFI/), and XBOOTLDR is /boot when it is a separate mount point from the ESP. Without an XBOOTLDR,
-/// PathRelativeTo=boot falls back to the ESP (sysupdate.md §1).
+/// Finds the ESP and the XBOOTLDR partition the way bootctl and sysupdate do, minus blkid:
+/// $SYSTEMD_ESP_PATH / $SYSTEMD_XBOOTLDR_PATH first (taken inside --root, as sysupdate does);
+/// otherwise the ESP is the first of /efi, /boot, /boot/efi that is a mount point of a FAT file
+/// system (the firmware reads nothing else), and XBOOTLDR is /boot when it is a separate mount whose
+/// partition carries the XBOOTLDR type (from the udev database). Under --root, where nothing is
+/// mounted, a directory holding EFI/ is the ESP. Without an XBOOTLDR, PathRelativeTo=boot falls
+/// back to the ESP (sysupdate.md §1).
 /// </summary>
 public static class BootPartitionLocator
 {
+    private const long FatMagic = 0x4d44; // MSDOS_SUPER_MAGIC
+    private const string XbootldrType = "bc13c2ff-59e6-4262-a352-b275fd6f7172";
+
     public static BootPartitionPaths Locate(string root)
     {
-        var esp = Environment.GetEnvironmentVariable("SYSTEMD_ESP_PATH");
-        var xbootldr = Environment.GetEnvironmentVariable("SYSTEMD_XBOOTLDR_PATH");
+        var rooted = root != "/";
+        var esp = FromEnvironment("SYSTEMD_ESP_PATH", root);
+        var xbootldr = FromEnvironment("SYSTEMD_XBOOTLDR_PATH", root);
+        var mounts = rooted ? MountTable.Empty : MountTable.Read();
 
-        if (string.IsNullOrEmpty(esp))
+        if (esp is null)
         {
-            esp = null;
             foreach (var candidate in new[] { "/efi", "/boot", "/boot/efi" })
             {
-                var path = Under(root, candidate);
-                if (root != "/" ? Directory.Exists(Path.Combine(path, "EFI")) : IsMountPoint(path))
+                if (rooted)
                 {
-                    esp = path;
+                    var path = Path.Join(root, candidate);
+                    if (Directory.Exists(Path.Combine(path, "EFI")))
+                    {
+                        esp = path;
+                        break;
+                    }
+                }
+                else if (mounts.Find(candidate) is not null && Native.Libc.FileSystemType.Of(candidate) == FatMagic)
+                {
+                    esp = candidate;
                     break;
                 }
             }
         }
 
-        if (string.IsNullOrEmpty(xbootldr))
+        if (xbootldr is null && !rooted && esp != "/boot" && mounts.Find("/boot") is { } boot && IsXbootldr(boot))
         {
-            xbootldr = null;
-            var boot = Under(root, "/boot");
-            if (esp is not null && Path.GetFullPath(esp) != Path.GetFullPath(boot) && root == "/" && IsMountPoint(boot))
-            {
-                xbootldr = boot;
-            }
+            xbootldr = "/boot";
         }
 
         return new BootPartitionPaths(esp, xbootldr);
@@ -46,40 +56,41 @@ public static class BootPartitionLocator
     /// <summary>The directory PathRelativeTo=esp|xbootldr|boot names.</summary>
     public static string Resolve(BootPartitionPaths paths, Definitions.PathRelativeTo relativeTo) => relativeTo switch
     {
-        Definitions.PathRelativeTo.Esp => paths.Esp ?? throw new UpdateException("Cannot find the EFI System Partition (ESP): set SYSTEMD_ESP_PATH or mount it at /efi, /boot or /boot/efi."),
+        Definitions.PathRelativeTo.Esp => paths.Esp ?? throw new UpdateException("Cannot find the EFI System Partition (ESP): set SYSTEMD_ESP_PATH or mount it (FAT) at /efi, /boot or /boot/efi."),
         Definitions.PathRelativeTo.Xbootldr => paths.Xbootldr ?? throw new UpdateException("Cannot find the XBOOTLDR partition: set SYSTEMD_XBOOTLDR_PATH or mount it at /boot."),
         Definitions.PathRelativeTo.Boot => paths.Xbootldr ?? paths.Esp ?? throw new UpdateException("Cannot find $BOOT (neither an XBOOTLDR partition nor an ESP): set SYSTEMD_ESP_PATH or SYSTEMD_XBOOTLDR_PATH."),
         _ => throw new ArgumentOutOfRangeException(nameof(relativeTo)),
     };
 
-    private static string Under(string root, string path) => root == "/" ? path : Path.Join(root, path);
-
-    private static bool IsMountPoint(string path)
+    private static string? FromEnvironment(string variable, string root)
     {
+        var value = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (!Path.IsPathRooted(value))
+        {
+            throw new UpdateException($"${variable} must be an absolute path, not '{UntrustedText.Escape(value)}'.");
+        }
+
+        return RootedPath.Resolve(root, value);
+    }
+
+    private static bool IsXbootldr(MountTable.Mount mount)
+    {
+        // The udev database records the GPT partition type of every block device it has seen.
+        var record = $"/run/udev/data/b{mount.Major}:{mount.Minor}";
         try
         {
-            if (FileSystem.FileMetadata.TryGetStatus(path) is not { Kind: FileSystem.FileKind.Directory })
-            {
-                return false;
-            }
-
-            foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-            {
-                // Field 5 is the mount point, with spaces and such octal-escaped.
-                var fields = line.Split(' ');
-                if (fields.Length > 4 && Unescape(fields[4]) == Path.GetFullPath(path).TrimEnd('/'))
-                {
-                    return true;
-                }
-            }
+            return File.Exists(record) && File.ReadLines(record)
+                .Any(l => l.StartsWith("E:ID_PART_ENTRY_TYPE=", StringComparison.Ordinal) &&
+                          l["E:ID_PART_ENTRY_TYPE=".Length..].Equals(XbootldrType, StringComparison.OrdinalIgnoreCase));
         }
         catch (IOException)
         {
+            return false;
         }
-
-        return false;
     }
-
-    private static string Unescape(string field) =>
-        System.Text.RegularExpressions.Regex.Replace(field, @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString());
 }

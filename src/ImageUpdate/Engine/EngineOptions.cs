@@ -24,6 +24,9 @@ public sealed record EngineOptions
     /// <summary>--verify: overrides Verify= of every transfer when set.</summary>
     public bool? Verify { get; init; }
 
+    /// <summary>--keyring: the trusted OpenPGP keys; else the first of sysupdate's import-pubring files under the root.</summary>
+    public string? Keyring { get; init; }
+
     /// <summary>--offline: do not look at the sources at all.</summary>
     public bool Offline { get; init; }
 

@@ -1,6 +1,7 @@
 using ImageUpdate.Boot;
 using ImageUpdate.Definitions;
 using ImageUpdate.Errors;
+using ImageUpdate.FileSystem;
 using ImageUpdate.Planning;
 using ImageUpdate.Transfers;
 
@@ -75,7 +76,7 @@ public sealed partial class UpdateEngine
         }
         else if (source.PathRelativeTo == PathRelativeTo.Explicit)
         {
-            sourcePath = Path.Join(_options.TransferSource ?? throw new UsageException(
+            sourcePath = RootedPath.Resolve(_options.TransferSource ?? throw new UsageException(
                 $"{transfer.FilePath}: the source has PathRelativeTo=explicit, but no --transfer-source= was given."), source.Path);
         }
         else
@@ -88,7 +89,8 @@ public sealed partial class UpdateEngine
         if (target.PathRelativeTo is PathRelativeTo.Esp or PathRelativeTo.Xbootldr or PathRelativeTo.Boot)
         {
             bootPaths ??= _options.BootPaths ?? BootPartitionLocator.Locate(_options.Root);
-            targetPath = Path.Join(BootPartitionLocator.Resolve(bootPaths, target.PathRelativeTo), target.Path);
+            // Read by the firmware: no symbolic links on the way (sysupdate's CHASE_PROHIBIT_SYMLINKS).
+            targetPath = RootedPath.Resolve(BootPartitionLocator.Resolve(bootPaths, target.PathRelativeTo), target.Path, refuseLinks: true);
         }
         else
         {
@@ -111,5 +113,6 @@ public sealed partial class UpdateEngine
         return new TransferRuntime(transfer, enabled, sourceResource, targetResource, sourcePath, targetPath);
     }
 
-    private string UnderRoot(string path) => _options.IsRooted ? Path.Join(_options.Root, path) : path;
+    /// <summary>A path of the OS tree: symbolic links resolve inside --root, never out of it.</summary>
+    private string UnderRoot(string path) => RootedPath.Resolve(_options.Root, path);
 }

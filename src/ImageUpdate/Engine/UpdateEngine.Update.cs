@@ -286,8 +286,9 @@ public sealed partial class UpdateEngine
 
     private void UpdateCurrentSymlink(TransferRuntime transfer, string link, string final)
     {
+        // The link's directory resolves inside the root; the link itself is replaced, never followed.
         var linkPath = Path.IsPathRooted(link)
-            ? (_options.IsRooted ? Path.Join(_options.Root, link) : link)
+            ? Path.Join(FileSystem.RootedPath.Resolve(_options.Root, Path.GetDirectoryName(link)!), Path.GetFileName(link))
             : Path.Combine(transfer.TargetPath, link);
         var parent = Path.GetDirectoryName(linkPath)!;
         Directory.CreateDirectory(parent);

@@ -196,6 +196,26 @@ public sealed partial class UpdateEngine
         return name is null ? type.ToString() : $"{type} ({name}) and matching the expected pattern '{string.Join('|', target.Patterns.Patterns.Select(p => p.Text))}'";
     }
 
+    /// <summary>`keys list`: the keys signatures are checked against, and where they were read from.</summary>
+    public (string Origin, IReadOnlyList<Verification.KeyInfo> Keys) TrustedKeys()
+    {
+        var keyring = LoadKeyring();
+        return (keyring.Origin, keyring.Keys);
+    }
+
+    private Verification.Keyring LoadKeyring()
+    {
+        var path = Verification.KeyringLocator.Find(_options.Keyring, _options.Root)
+            ?? throw new UpdateException($"No trusted keyring: none of {string.Join(", ", Verification.KeyringLocator.DefaultPaths)} exists{(_options.IsRooted ? $" under {_options.Root}" : "")}; give one with --keyring.");
+        var keyring = Verification.Keyring.Load(path);
+        foreach (var warning in keyring.Warnings)
+        {
+            _logger.LogWarning("{Warning}", warning);
+        }
+
+        return keyring;
+    }
+
     /// <summary>IMAGE_VERSION= of the os-release under the root: the booted version.</summary>
     public static string? BootedVersion(EngineOptions options) => HostFacts.ImageVersion(options.Root);
 

@@ -1,0 +1,66 @@
+using System.Globalization;
+using ImageUpdate.Verification;
+
+namespace ImageUpdate.Cli.Output;
+
+/// <summary>`keys list`: what an admin compares against a published fingerprint, as with APT keys.</summary>
+public static class KeyFormatter
+{
+    public static void Write(TextWriter output, string origin, IReadOnlyList<KeyInfo> keys, JsonMode json, bool legend)
+    {
+        if (json != JsonMode.Off)
+        {
+            JsonOutput.Write(output, json, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("keyring", origin);
+                w.WriteStartArray("keys");
+                foreach (var key in keys)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("fingerprint", key.Fingerprint);
+                    w.WriteString("algorithm", key.Algorithm);
+                    if (key.UserId is null)
+                    {
+                        w.WriteNull("userId");
+                    }
+                    else
+                    {
+                        w.WriteString("userId", key.UserId);
+                    }
+
+                    w.WriteString("created", key.Created.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                    if (key.Expires is { } expires)
+                    {
+                        w.WriteString("expires", expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        w.WriteNull("expires");
+                    }
+
+                    w.WriteBoolean("revoked", key.Revoked);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+            return;
+        }
+
+        var table = new Table("fingerprint", "algorithm", "created", "expires", "user id");
+        foreach (var key in keys)
+        {
+            var expires = key.Revoked ? "revoked" : key.Expires?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "never";
+            table.Add(key.Fingerprint, key.Algorithm, key.Created.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), expires, key.UserId);
+        }
+
+        table.WriteTo(output, legend);
+        if (legend)
+        {
+            output.WriteLine();
+            output.WriteLine($"{keys.Count} keys in {origin}.");
+        }
+    }
+}
