@@ -31,7 +31,7 @@ public static class PipelinedCopy
     public const int BufferCount = 3;
 
     /// <summary>The crash point hit after each buffer is written (tests kill the process mid-payload with it).</summary>
-    public const string BufferWrittenCrashPoint = "partition-write-buffer";
+    public const string BufferWrittenCrashPoint = "write-buffer";
 
     /// <summary>
     /// Copies all of <paramref name="source"/> to <paramref name="target"/> at <paramref name="offset"/>,
