@@ -1,8 +1,8 @@
 using ImageUpdate.Errors;
 using ImageUpdate.Tests.Gpt;
-using TempDirectory = ImageUpdate.Tests.Support.TempDirectory;
 using ImageUpdate.Transfers.Partitions;
 using Xunit.Abstractions;
+using TempDirectory = ImageUpdate.Tests.Support.TempDirectory;
 
 namespace ImageUpdate.Tests.Transfers;
 
