@@ -214,6 +214,13 @@ public sealed class PartitionTarget : ITargetResource
 
             var what = $"'{UntrustedText.Escape(slot.DevicePath)}' from '{UntrustedText.Escape(payload.Description)}'";
             await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, what, report, cancellationToken).ConfigureAwait(false);
+
+            // A verifying source checks its hash on the read that finds its end: make sure that read
+            // happens even if a decoder stopped at the end of its data without asking for more.
+            if (await counted.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
+            {
+                throw new UpdateException($"Trailing data after the compressed payload of '{UntrustedText.Escape(payload.Description)}', refusing.");
+            }
         }
         catch (VerificationException)
         {

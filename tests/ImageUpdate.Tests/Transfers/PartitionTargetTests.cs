@@ -145,6 +145,24 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_compressed_payload_with_trailing_garbage_is_refused_and_the_slot_freed()
+    {
+        if (!Tools())
+        {
+            return;
+        }
+
+        using var disk = new SlotDisk(Layout);
+        var target = disk.Target();
+        target.Load();
+        var metadata = new InstanceMetadata { Version = "v2" };
+        var source = disk.WriteSource("part1-v2.raw.gz", [.. Gzip(RandomNumberGenerator.GetBytes(1000)), .. "garbage"u8.ToArray()]);
+
+        await Assert.ThrowsAnyAsync<ImageUpdateException>(() => target.AcquireAsync(target.Prepare(metadata), Payload(source), metadata, null, CancellationToken.None));
+        Assert.All(disk.Table().Partitions.Where(p => p.Number <= 2), p => Assert.Equal((Root, "_empty"), (p.Type, p.Name)));
+    }
+
+    [Fact]
     public async Task A_payload_rejected_by_verification_is_left_partial_with_its_final_label()
     {
         if (!Tools())
