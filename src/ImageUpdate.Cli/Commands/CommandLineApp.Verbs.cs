@@ -119,30 +119,18 @@ public sealed partial class CommandLineApp
             });
         }
 
-        return candidate is null ? 1 : 0;
+        // As 257: with --json the answer is in the document ({"available":null}), and the exit is 0.
+        return candidate is null && json == JsonMode.Off ? 1 : 0;
     }
 
     private async Task<int> UpdateAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)
     {
-        var options = _global.ToEngineOptions(r);
+        var json = _global.JsonMode(r);
         var result = await Engine(r).UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
-        if (r.GetValue(_global.Reboot) && result.Outcome == UpdateOutcome.Installed)
+        if (json != JsonMode.Off && result.Vacuum is { } vacuum)
         {
-            var booted = UpdateEngine.BootedVersion(options);
-            if (booted is null)
-            {
-                throw new UpdateException("/etc/os-release lacks IMAGE_VERSION field.");
-            }
-
-            var order = Versions.VersionComparer.CompareVersions(result.Version, booted);
-            if (order > 0 || (order == 0 && result.RepairedIncomplete))
-            {
-                _err.WriteLine("Newly installed version is newer than booted version, rebooting.");
-                Boot.Rebooter.Reboot();
-                return 0;
-            }
-
-            _err.WriteLine("Booted version is newer or identical to newly installed version, not rebooting.");
+            // What 257 prints for update --json: the result of making room.
+            WriteVacuum(json, vacuum);
         }
 
         return 0;
@@ -154,17 +142,19 @@ public sealed partial class CommandLineApp
         var result = Engine(r).Vacuum();
         if (json != JsonMode.Off)
         {
-            JsonOutput.Write(_out, json, w =>
-            {
-                w.WriteStartObject();
-                w.WriteNumber("removed", result.Removed);
-                w.WriteNumber("disabledTransfers", result.DisabledTransfers);
-                w.WriteEndObject();
-            });
+            WriteVacuum(json, result);
         }
 
         return 0;
     }
+
+    private void WriteVacuum(JsonMode json, VacuumResult result) => JsonOutput.Write(_out, json, w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("removed", result.Removed);
+        w.WriteNumber("disabledTransfers", result.DisabledTransfers);
+        w.WriteEndObject();
+    });
 
     private int Pending(ParseResult r, bool reboot)
     {
@@ -176,7 +166,6 @@ public sealed partial class CommandLineApp
 
         if (!result.IsPending)
         {
-            _err.WriteLine("Not rebooting: the booted version is the newest installed.");
             return 0;
         }
 

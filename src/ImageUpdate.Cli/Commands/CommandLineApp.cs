@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using ImageUpdate.Cli.Logging;
 using ImageUpdate.Errors;
 using Microsoft.Extensions.Logging;
@@ -33,19 +34,30 @@ public sealed partial class CommandLineApp
             return 2;
         }
 
+        // The first SIGINT/SIGTERM asks the engine to stop at its next safe point (it finishes a
+        // critical section and syncs); a second one is not intercepted and ends the process at once.
         using var cancel = new CancellationTokenSource();
         var signal = 0;
-        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; signal = 130; cancel.Cancel(); });
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; signal = 143; cancel.Cancel(); });
+        void OnSignal(PosixSignalContext context, int code)
+        {
+            if (Interlocked.CompareExchange(ref signal, code, 0) == 0)
+            {
+                context.Cancel = true;
+                cancel.Cancel();
+            }
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, 130));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, 143));
         try
         {
             var code = parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
                 .GetAwaiter().GetResult();
-            return code;
+            return signal != 0 ? signal : code;
         }
         catch (OperationCanceledException) when (signal != 0)
         {
-            _err.WriteLine("image-update: error: interrupted.");
+            _err.WriteLine("image-update: error: interrupted; nothing installed is lost, run the same command again to finish.");
             return signal;
         }
         catch (ImageUpdateException e)
@@ -53,9 +65,10 @@ public sealed partial class CommandLineApp
             Report(e, verbose);
             return e.ExitCode;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception e)
         {
-            Report(e, verbose);
+            // Anything else is a bug or an unexpected system error: still one line, the trace with --verbose.
+            Report(e is IOException or UnauthorizedAccessException or InvalidDataException ? e : new ImageUpdateException($"unexpected {e.GetType().Name}: {e.Message}", e), verbose);
             return 1;
         }
         finally

@@ -15,7 +15,7 @@ public sealed class GlobalOptions
 
     public Option<string?> TransferSource { get; } = new("--transfer-source") { Description = "Directory for sources with PathRelativeTo=explicit", HelpName = "PATH", Recursive = true };
 
-    public Option<int?> InstancesMax { get; } = new("--instances-max", "-m") { Description = "How many instances to keep per transfer", HelpName = "INT", Recursive = true };
+    public Option<string?> InstancesMax { get; } = new("--instances-max", "-m") { Description = "How many instances to keep per transfer", HelpName = "INT", Recursive = true };
 
     public Option<string?> Sync { get; } = new("--sync") { Description = "Sync the file systems after writing (default yes)", HelpName = "BOOL", Recursive = true };
 
@@ -65,11 +65,12 @@ public sealed class GlobalOptions
             Root = root is null ? "/" : Path.GetFullPath(root),
             Component = component,
             TransferSource = result.GetValue(TransferSource) is { } source ? Path.GetFullPath(source) : null,
-            InstancesMax = result.GetValue(InstancesMax) is { } max ? Math.Max(max, 0) : null,
+            InstancesMax = ParseInstancesMax(result.GetValue(InstancesMax)),
             Sync = ParseBoolean(result.GetValue(Sync), "--sync") ?? true,
             Verify = ParseBoolean(result.GetValue(Verify), "--verify"),
             Keyring = result.GetValue(Keyring) is { } keyring ? Path.GetFullPath(keyring) : null,
             Offline = result.GetValue(Offline),
+            Reboot = result.GetValue(Reboot),
         };
     }
 
@@ -80,6 +81,11 @@ public sealed class GlobalOptions
         "pretty" => Output.JsonMode.Pretty,
         var other => throw new UsageException($"Unknown argument to --json=: {UntrustedText.Escape(other)} (expected pretty, short or off)."),
     };
+
+    private static int? ParseInstancesMax(string? value) =>
+        value is null ? null
+        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) ? max
+        : throw new UsageException($"Failed to parse --instances-max= parameter: {UntrustedText.Escape(value)}");
 
     /// <summary>systemd's parse_boolean: 1/yes/y/true/t/on and 0/no/n/false/f/off.</summary>
     public static bool? ParseBoolean(string? value, string option) => value?.ToLowerInvariant() switch

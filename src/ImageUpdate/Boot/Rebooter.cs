@@ -8,8 +8,17 @@ public static class Rebooter
 {
     public static void Reboot()
     {
-        using var process = Process.Start(new ProcessStartInfo("systemctl", ["reboot"]) { UseShellExecute = false })
-            ?? throw new UpdateException("Cannot start 'systemctl reboot'.");
+        Process? started;
+        try
+        {
+            started = Process.Start(new ProcessStartInfo("systemctl", ["reboot"]) { UseShellExecute = false });
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new UpdateException($"Cannot start 'systemctl reboot': {e.Message}.", e);
+        }
+
+        using var process = started ?? throw new UpdateException("Cannot start 'systemctl reboot'.");
         process.WaitForExit();
         if (process.ExitCode != 0)
         {

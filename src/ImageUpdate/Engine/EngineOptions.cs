@@ -27,6 +27,9 @@ public sealed record EngineOptions
     /// <summary>--keyring: the trusted OpenPGP keys; else the first of sysupdate's import-pubring files under the root.</summary>
     public string? Keyring { get; init; }
 
+    /// <summary>--reboot: after installing a version newer than the booted one, reboot.</summary>
+    public bool Reboot { get; init; }
+
     /// <summary>--offline: do not look at the sources at all.</summary>
     public bool Offline { get; init; }
 

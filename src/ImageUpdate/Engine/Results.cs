@@ -32,7 +32,11 @@ public enum UpdateOutcome
     Installed,
 }
 
-public sealed record UpdateResult(UpdateOutcome Outcome, string? Version, bool RepairedIncomplete = false);
+public sealed record UpdateResult(UpdateOutcome Outcome, string? Version, bool RepairedIncomplete = false)
+{
+    /// <summary>What the vacuum before acquiring removed (null when nothing was acquired).</summary>
+    public VacuumResult? Vacuum { get; init; }
+}
 
 public sealed record VacuumResult(int Removed, int DisabledTransfers);
 

@@ -36,30 +36,48 @@ public sealed partial class UpdateEngine
             throw new UsageException("The --instances-max= argument must be >= 2 while updating.");
         }
 
+        // --reboot compares with the booted version: know it before changing anything (as sysupdate).
+        var booted = _options.Reboot
+            ? BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.")
+            : null;
+
         using var guard = UpdateLock.Take(_options);
         var context = Load(online: true, requireEnabled: true);
 
-        var (set, prepared) = actions.HasFlag(UpdateActions.Acquire)
-            ? await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false)
-            : SelectPending(context, version);
-
-        if (set is null)
+        UpdateSet? set;
+        PreparedTarget?[]? prepared;
+        VacuumResult? vacuum = null;
+        if (actions.HasFlag(UpdateActions.Acquire))
         {
-            return new UpdateResult(UpdateOutcome.NothingToDo, null);
+            (set, prepared, vacuum) = await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            (set, prepared) = SelectPending(context, version);
         }
 
-        if (prepared is null)
+        if (set is null || prepared is null)
         {
-            return new UpdateResult(UpdateOutcome.AlreadyInstalled, set.Version);
+            if (version is null && actions.HasFlag(UpdateActions.Install))
+            {
+                RepairCurrentSymlinks(context);
+            }
+
+            return new UpdateResult(set is null ? UpdateOutcome.NothingToDo : UpdateOutcome.AlreadyInstalled, set?.Version) { Vacuum = vacuum };
         }
 
         if (!actions.HasFlag(UpdateActions.Install))
         {
-            return new UpdateResult(UpdateOutcome.Acquired, set.Version);
+            return new UpdateResult(UpdateOutcome.Acquired, set.Version) { Vacuum = vacuum };
         }
 
         Install(context, set, prepared);
-        return new UpdateResult(UpdateOutcome.Installed, set.Version, set.Has(UpdateSetFlags.Incomplete));
+        if (booted is not null)
+        {
+            RebootIfNewer(set, booted);
+        }
+
+        return new UpdateResult(UpdateOutcome.Installed, set.Version, set.Has(UpdateSetFlags.Incomplete)) { Vacuum = vacuum };
     }
 
     private UpdateSet? Select(LoadedContext context, string? version)
@@ -77,12 +95,12 @@ public sealed partial class UpdateEngine
         return context.Plan.Candidate;
     }
 
-    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared)> AcquireAsync(LoadedContext context, string? version, CancellationToken cancellationToken)
+    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared, VacuumResult? Vacuum)> AcquireAsync(LoadedContext context, string? version, CancellationToken cancellationToken)
     {
         var set = Select(context, version);
         if (set is null)
         {
-            return (null, null);
+            return (null, null, null);
         }
 
         if (set.Has(UpdateSetFlags.Partial))
@@ -101,7 +119,7 @@ public sealed partial class UpdateEngine
         else if (set.Has(UpdateSetFlags.Installed))
         {
             _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
-            return (set, null);
+            return (set, null, null);
         }
 
         // What each transfer still needs: nothing (installed), an install (pending), or an acquire
@@ -151,11 +169,11 @@ public sealed partial class UpdateEngine
 
         if (fromSource.Count == 0)
         {
-            return (set, prepared);
+            return (set, prepared, null);
         }
 
         _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
-        VacuumAll(context, space: 1, extraProtected: set.Version);
+        var vacuum = VacuumAll(context, space: 1, extraProtected: set.Version);
         SyncIfAsked();
         CrashPoint.Hit("after-vacuum");
 
@@ -187,7 +205,7 @@ public sealed partial class UpdateEngine
         }
 
         SyncIfAsked();
-        return (set, prepared);
+        return (set, prepared, vacuum);
     }
 
     private (UpdateSet? Set, PreparedTarget?[]? Prepared) SelectPending(LoadedContext context, string? version)
@@ -198,11 +216,7 @@ public sealed partial class UpdateEngine
             return (null, null);
         }
 
-        if (set.Has(UpdateSetFlags.Incomplete))
-        {
-            _logger.LogInformation("Selected update '{Version}' is already installed, but incomplete. Repairing.", set.Version);
-        }
-        else if ((set.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Installed)) == UpdateSetFlags.Installed)
+        if ((set.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Installed | UpdateSetFlags.Incomplete)) == UpdateSetFlags.Installed)
         {
             _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
             return (set, null);
@@ -284,17 +298,72 @@ public sealed partial class UpdateEngine
         _observer.OnStatus(set.Version, $"Installed '{set.Version}'.");
     }
 
-    private void UpdateCurrentSymlink(TransferRuntime transfer, string link, string final)
+    /// <summary>
+    /// With nothing to install, CurrentSymlink= must still name the newest installed version: a kill
+    /// between a transfer's final rename and its symlink swap leaves the old target behind, and no
+    /// later install of that version would come to fix it.
+    /// </summary>
+    private void RepairCurrentSymlinks(LoadedContext context)
     {
+        if (context.Plan.NewestInstalled is not { } newest || (newest.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending)) != 0)
+        {
+            return;
+        }
+
+        for (var i = 0; i < context.Enabled.Count; i++)
+        {
+            var transfer = context.Enabled[i];
+            if (transfer.Definition.Target.CurrentSymlink is { } link &&
+                newest.Instances[i] is { IsPartial: false, IsPending: false } instance &&
+                transfer.TargetInventory.Instances.Contains(instance) &&
+                CurrentSymlinkTarget(transfer, link) != instance.Path)
+            {
+                UpdateCurrentSymlink(transfer, link, instance.Path);
+            }
+        }
+    }
+
+    private string? CurrentSymlinkTarget(TransferRuntime transfer, string link)
+    {
+        var linkPath = CurrentSymlinkPath(transfer, link);
+        var target = new FileInfo(linkPath).LinkTarget;
+        return target is null ? null : Path.GetFullPath(target, Path.GetDirectoryName(linkPath)!);
+    }
+
+    private string CurrentSymlinkPath(TransferRuntime transfer, string link) =>
         // The link's directory resolves inside the root; the link itself is replaced, never followed.
-        var linkPath = Path.IsPathRooted(link)
+        Path.IsPathRooted(link)
             ? Path.Join(FileSystem.RootedPath.Resolve(_options.Root, Path.GetDirectoryName(link)!), Path.GetFileName(link))
             : Path.Combine(transfer.TargetPath, link);
+
+    private void UpdateCurrentSymlink(TransferRuntime transfer, string link, string final)
+    {
+        var linkPath = CurrentSymlinkPath(transfer, link);
         var parent = Path.GetDirectoryName(linkPath)!;
         Directory.CreateDirectory(parent);
         var relative = Path.GetRelativePath(parent, final);
         FileSystem.AtomicSymlink.Replace(linkPath, relative);
         _logger.LogInformation("Updated symlink '{Link}' → '{Target}'.", linkPath, relative);
+    }
+
+    private void RebootIfNewer(UpdateSet installed, string booted)
+    {
+        var order = VersionComparer.CompareVersions(installed.Version, booted);
+        if (order > 0)
+        {
+            _logger.LogWarning("Newly installed version is newer than booted version, rebooting.");
+        }
+        else if (order == 0 && installed.Has(UpdateSetFlags.Incomplete))
+        {
+            _logger.LogWarning("Currently booted version was incomplete and has been repaired, rebooting.");
+        }
+        else
+        {
+            _logger.LogInformation("Booted version is newer or identical to newly installed version, not rebooting.");
+            return;
+        }
+
+        Boot.Rebooter.Reboot();
     }
 
     private void WarnIfNotNewest(LoadedContext context, UpdateSet set)

@@ -63,23 +63,32 @@ public sealed partial class UpdateEngine
     /// <summary>The version `update` would install, or null.</summary>
     public string? CheckNew() => Load(online: true, requireEnabled: true).Plan.Candidate?.Version;
 
+    /// <summary>
+    /// `pending`: is a newer version than the booted one (IMAGE_VERSION) installed? Only a version whose
+    /// every copy is final counts: an acquired (pending) copy is not bootable until installed.
+    /// </summary>
     public PendingResult Pending()
     {
-        var context = Load(online: false, requireEnabled: false);
-        var booted = HostFacts.ImageVersion(_options.Root)
-            ?? throw new UpdateException($"{Path.Join(_options.Root, "etc/os-release")} lacks IMAGE_VERSION field.");
-        var newest = context.Plan.NewestInstalled?.Version;
-        var pending = newest is not null && VersionComparer.CompareVersions(newest, booted) > 0;
-        if (pending)
+        var booted = BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.");
+        var context = Load(online: false, requireEnabled: true);
+        var newest = context.Plan.Sets
+            .FirstOrDefault(s => s.Has(UpdateSetFlags.Installed) && (s.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending)) == 0)?.Version
+            ?? throw new UpdateException("Couldn't find any suitable installed versions.");
+        var order = VersionComparer.CompareVersions(newest, booted);
+        if (order > 0)
         {
-            _logger.LogInformation("Newer version ({Newest}) is installed than booted ({Booted}).", newest, booted);
+            _logger.LogInformation("Newest installed version '{Newest}' is newer than booted version '{Booted}'. Reboot recommended.", newest, booted);
+        }
+        else if (order == 0)
+        {
+            _logger.LogInformation("Newest installed version '{Newest}' matches booted version '{Booted}'.", newest, booted);
         }
         else
         {
-            _logger.LogInformation("Booted version ({Booted}) is the newest installed ({Newest}).", booted, newest ?? "none");
+            _logger.LogInformation("Newest installed version '{Newest}' is older than booted version '{Booted}'.", newest, booted);
         }
 
-        return new PendingResult(pending, newest, booted);
+        return new PendingResult(order > 0, newest, booted);
     }
 
     public IReadOnlyList<FeatureRow> Features()
@@ -215,6 +224,8 @@ public sealed partial class UpdateEngine
 
         return keyring;
     }
+
+    private string OsReleaseName => _options.IsRooted ? Path.Join(_options.Root, "etc/os-release") : "/etc/os-release";
 
     /// <summary>IMAGE_VERSION= of the os-release under the root: the booted version.</summary>
     public static string? BootedVersion(EngineOptions options) => HostFacts.ImageVersion(options.Root);

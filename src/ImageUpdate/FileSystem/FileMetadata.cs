@@ -62,6 +62,21 @@ public static class FileMetadata
     /// <summary>lchown: sets the numeric owner and group of the entry itself. Needs root for anything but one's own groups.</summary>
     public static void SetOwner(string path, uint uid, uint gid) => Libc.ChangeOwner(path, uid, gid);
 
+    /// <summary>
+    /// Sets chattr +i on a directory or regular file (never following a link). False when the file
+    /// system has no inode flags or the caller lacks CAP_LINUX_IMMUTABLE.
+    /// </summary>
+    public static bool TrySetImmutable(string path)
+    {
+        if (TryGetStatus(path) is not { Kind: FileKind.Regular or FileKind.Directory })
+        {
+            return false;
+        }
+
+        using var handle = Libc.Open(path, Libc.OReadOnly | Libc.ONoFollow | Libc.ONonBlocking | Libc.ONoControllingTerminal);
+        return Libc.TryGetInodeFlags(handle, out var flags) == 0 && Libc.TrySetInodeFlags(handle, flags | Libc.FlagImmutable) == 0;
+    }
+
     /// <summary>Microseconds since the epoch for a point in time, truncated toward the past.</summary>
     public static long ToMicroseconds(DateTimeOffset time) =>
         (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;

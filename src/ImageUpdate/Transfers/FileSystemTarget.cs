@@ -60,7 +60,15 @@ public sealed class FileSystemTarget : ITargetResource
             return;
         }
 
-        foreach (var entry in new DirectoryInfo(Directory).EnumerateFileSystemInfos())
+        // Temporaries live next to the final names, so as deep as the patterns' '/' parts reach
+        // (uki_@v.efi.extra.d/extra.addon.efi writes inside uki_V.efi.extra.d/).
+        var depth = _definition.Patterns.Patterns.Max(p => p.SlashCount);
+        RemoveTemporaries(new DirectoryInfo(Directory), depth);
+    }
+
+    private void RemoveTemporaries(DirectoryInfo directory, int depth)
+    {
+        foreach (var entry in directory.EnumerateFileSystemInfos().ToList())
         {
             if (entry.Name.StartsWith(".#", StringComparison.Ordinal) ||
                 entry.Name.StartsWith(DirectoryScanner.PartialPrefix, StringComparison.Ordinal))
@@ -68,12 +76,17 @@ public sealed class FileSystemTarget : ITargetResource
                 try
                 {
                     RecursiveDelete.Delete(entry.FullName);
+                    RecursiveDelete.PruneEmptyParents(entry.FullName, Directory);
                     _logger.LogDebug("Removed temporary resource instance '{Path}'.", entry.FullName);
                 }
                 catch (IOException e)
                 {
                     _logger.LogWarning("Failed to remove temporary resource instance '{Path}', ignoring: {Error}", entry.FullName, e.Message);
                 }
+            }
+            else if (depth > 0 && entry is DirectoryInfo subdirectory && entry.LinkTarget is null)
+            {
+                RemoveTemporaries(subdirectory, depth - 1);
             }
         }
     }
@@ -108,7 +121,10 @@ public sealed class FileSystemTarget : ITargetResource
             final,
             Path.Combine(parent, InFlightPrefix + leaf),
             Path.Combine(parent, DirectoryScanner.PartialPrefix + leaf),
-            Path.Combine(parent, DirectoryScanner.PendingPrefix + leaf));
+            Path.Combine(parent, DirectoryScanner.PendingPrefix + leaf))
+        {
+            ReadOnly = metadata.ReadOnly == true,
+        };
     }
 
     public void AdoptPending(PreparedTarget prepared, Instance pending)
@@ -159,9 +175,9 @@ public sealed class FileSystemTarget : ITargetResource
             FileMetadata.SetMode(partial, (UnixFileMode)mode);
         }
 
-        if (metadata.ReadOnly == true)
+        if (metadata.ReadOnly == true && IsFile)
         {
-            ReadOnlyFlag.Apply(partial, IsFile);
+            ReadOnlyFlag.Apply(partial);
         }
 
         if (_sync)
@@ -184,6 +200,14 @@ public sealed class FileSystemTarget : ITargetResource
     {
         AtomicRename.Rename(prepared.PendingPath!, prepared.FinalPath, replace: true);
         CrashPoint.Hit("after-install-rename");
+
+        // A read-only directory is made immutable (chattr +i, as sysupdate does) once it has its final
+        // name: an immutable directory could not be renamed. Vacuum clears the flag before deleting.
+        if (prepared.ReadOnly && !IsFile && !FileMetadata.TrySetImmutable(prepared.FinalPath))
+        {
+            _logger.LogWarning("Cannot make '{Path}' immutable (the file system has no inode flags, or no CAP_LINUX_IMMUTABLE); it stays writable.", prepared.FinalPath);
+        }
+
         return prepared.FinalPath;
     }
 

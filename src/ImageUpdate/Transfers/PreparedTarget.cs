@@ -8,6 +8,9 @@ namespace ImageUpdate.Transfers;
 /// </summary>
 public sealed record PreparedTarget(string FinalName, string FinalPath, string? InFlightPath, string? PartialPath, string? PendingPath)
 {
+    /// <summary>ReadOnly= (or the source's @r) asks for a read-only final copy.</summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>Backend-specific state (the chosen partition slot, ...).</summary>
     public object? State { get; set; }
 }

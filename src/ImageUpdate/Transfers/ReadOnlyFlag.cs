@@ -1,36 +1,13 @@
 namespace ImageUpdate.Transfers;
 
 /// <summary>
-/// ReadOnly=yes for file-system targets: a file loses its write bits; a plain directory tree loses
-/// the write bits of every entry (a reversible stand-in for `chattr +i`, which would also forbid the
-/// pending -> final rename). Subvolume targets use the btrfs read-only property instead.
+/// ReadOnly=yes for a file target: the file loses its write bits before it becomes pending, as
+/// sysupdate's install_file(INSTALL_READ_ONLY) does. Directories are made immutable at install
+/// instead (see <see cref="FileSystemTarget.Install"/>), and their contents keep the payload's modes.
 /// </summary>
 internal static class ReadOnlyFlag
 {
     private const UnixFileMode WriteBits = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
-    public static void Apply(string path, bool isFile)
-    {
-        if (isFile)
-        {
-            File.SetUnixFileMode(path, File.GetUnixFileMode(path) & ~WriteBits);
-            return;
-        }
-
-        // Children first: a directory without write bits still lets root change its entries' modes,
-        // but walking bottom-up keeps the rule simple for non-root callers too.
-        foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-                     .Reverse())
-        {
-            if (entry.LinkTarget is not null)
-            {
-                continue;
-            }
-
-            entry.UnixFileMode &= ~WriteBits;
-        }
-
-        var root = new DirectoryInfo(path);
-        root.UnixFileMode &= ~WriteBits;
-    }
+    public static void Apply(string path) => File.SetUnixFileMode(path, File.GetUnixFileMode(path) & ~WriteBits);
 }

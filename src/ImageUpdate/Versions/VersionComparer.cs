@@ -178,7 +178,8 @@ public sealed class VersionComparer : IComparer<string>
     /// </summary>
     public static bool IsValid(string? version)
     {
-        if (string.IsNullOrEmpty(version) || version.Length > MaxVersionLength)
+        // "." and ".." are not valid file names (systemd's version_is_valid checks filename_is_valid).
+        if (string.IsNullOrEmpty(version) || version.Length > MaxVersionLength || version is "." or "..")
         {
             return false;
         }

@@ -84,7 +84,7 @@ public sealed class CommandLineTests : IDisposable
         var result = await Run("--root", root, "reboot");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("Not rebooting", result.Stderr);
+        Assert.Contains("Newest installed version '2' matches booted version '2'.", result.Stderr);
     }
 
     [Fact]
@@ -174,6 +174,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData(new[] { "--sync=maybe", "list" }, "--sync")]
     [InlineData(new[] { "-C", "../etc", "list" }, "Component")]
     [InlineData(new[] { "frobnicate" }, "frobnicate")]
+    [InlineData(new[] { "-m", "99999999999", "vacuum" }, "--instances-max")]
     public async Task Usage_mistakes_exit_2_with_one_line(string[] args, string fragment)
     {
         var result = await Run(args);
@@ -261,5 +262,53 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.False(Directory.Exists(hostSide));
         Assert.True(File.Exists(Path.Combine(root, hostSide.TrimStart('/'), "EFI/Linux/app_1.efi")));
+    }
+
+    [Fact]
+    public async Task Check_new_with_json_answers_in_the_document_and_exits_0()
+    {
+        var root = MakeRoot("1", "1");
+
+        var result = await Run("--root", root, "--json=short", "check-new");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("{\"available\":null}\n", result.Stdout);
+    }
+
+    [Fact]
+    public async Task Update_with_json_prints_what_making_room_removed()
+    {
+        var root = MakeRoot("3", "1", "2", "3");
+        File.WriteAllText(Path.Combine(root, "srv/source/app_4.bin"), "4");
+
+        var result = await Run("--root", root, "--json=short", "update");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("{\"removed\":2,\"disabledTransfers\":0}\n", result.Stdout);
+        Assert.True(File.Exists(Path.Combine(root, "srv/target/app_3.bin")), "the protected booted version was removed");
+    }
+
+    [Fact]
+    public async Task Pending_without_an_installed_version_is_an_error_naming_it()
+    {
+        var root = MakeRoot("1");
+
+        var result = await Run("--root", root, "pending");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Couldn't find any suitable installed versions.", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Reboot_refuses_to_start_without_a_booted_version_before_touching_anything()
+    {
+        var root = MakeRoot("1", "1");
+        File.WriteAllText(Path.Combine(root, "etc/os-release"), "ID=demo\n");
+        File.WriteAllText(Path.Combine(root, "srv/source/app_2.bin"), "2");
+
+        var result = await Run("--definitions", Path.Combine(root, "usr/lib/sysupdate.d"), "--reboot", "update");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("lacks IMAGE_VERSION", result.Stderr);
     }
 }

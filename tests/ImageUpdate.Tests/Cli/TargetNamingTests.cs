@@ -63,4 +63,41 @@ public sealed class TargetNamingTests : IDisposable
         Assert.Equal(kept, File.Exists(_dir["dst/.#sysupdate.partial.b_9"]));
         Assert.Equal("2", File.ReadAllText(_dir["dst/b_2"]));
     }
+
+    [Fact]
+    public async Task A_read_only_directory_is_immutable_keeps_its_content_modes_and_is_still_vacuumed()
+    {
+        Directory.CreateDirectory(_dir["defs"]);
+        var tree = Directory.CreateDirectory(_dir["src/tree_1"]).FullName;
+        File.WriteAllText(Path.Combine(tree, "secret"), "x");
+        File.SetUnixFileMode(Path.Combine(tree, "secret"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        File.WriteAllText(_dir["defs/t.transfer"], $"""
+            [Source]
+            Type=directory
+            Path={_dir["src"]}
+            MatchPattern=tree_@v
+
+            [Target]
+            Type=directory
+            Path={_dir["dst"]}
+            MatchPattern=tree_@v
+            ReadOnly=yes
+            InstancesMax=2
+            """);
+
+        Assert.Equal(0, (await Run("update")).ExitCode);
+
+        var installed = _dir["dst/tree_1"];
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(Path.Combine(installed, "secret")));
+        if (Environment.IsPrivilegedProcess)
+        {
+            Assert.ThrowsAny<UnauthorizedAccessException>(() => File.WriteAllText(Path.Combine(installed, "new"), "y"));
+        }
+
+        Directory.CreateDirectory(_dir["src/tree_2"]);
+        Assert.Equal(0, (await Run("update")).ExitCode);
+        Assert.Equal(0, (await Run("-m", "1", "vacuum")).ExitCode);
+        Assert.False(Directory.Exists(installed), "the immutable oldest version was not vacuumed");
+        Assert.True(Directory.Exists(_dir["dst/tree_2"]));
+    }
 }

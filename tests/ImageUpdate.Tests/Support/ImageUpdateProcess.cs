@@ -15,14 +15,29 @@ public sealed record RunResult(int ExitCode, string Stdout, string Stderr)
 /// </summary>
 public static class ImageUpdateProcess
 {
-    public static string ProgramPath
+    /// <summary>
+    /// The program as its own project built it (src/ImageUpdate.Cli/bin/CONFIG/net10.0), not the copy
+    /// next to the tests: the test project also references ASP.NET Core for its HTTP servers, which
+    /// changes which assemblies land beside the tests, and the program must run with its own set.
+    /// </summary>
+    public static string ProgramPath => Program.Value;
+
+    private static readonly Lazy<string> Program = new(() =>
     {
-        get
+        var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
+        var framework = baseDirectory.Name;
+        var configuration = baseDirectory.Parent!.Name;
+        for (var dir = baseDirectory; dir is not null; dir = dir.Parent)
         {
-            var apphost = Path.Combine(AppContext.BaseDirectory, "image-update");
-            return File.Exists(apphost) ? apphost : throw new FileNotFoundException("image-update apphost not found next to the tests", apphost);
+            if (File.Exists(Path.Combine(dir.FullName, "ImageUpdate.sln")))
+            {
+                var apphost = Path.Combine(dir.FullName, "src/ImageUpdate.Cli/bin", configuration, framework, "image-update");
+                return File.Exists(apphost) ? apphost : throw new FileNotFoundException("image-update is not built", apphost);
+            }
         }
-    }
+
+        throw new FileNotFoundException($"ImageUpdate.sln not found above {AppContext.BaseDirectory}");
+    });
 
     public static async Task<RunResult> RunAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {

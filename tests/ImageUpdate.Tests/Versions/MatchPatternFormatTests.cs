@@ -98,8 +98,8 @@ public sealed class MatchPatternFormatTests
     [InlineData("a_@v", "", "it is not a valid version")]
     [InlineData("a_@v", "1/2", "it is not a valid version")]
     [InlineData("a_@v", "1~rc1", "it is not a valid version")]
-    [InlineData("@v", "..", "is not a safe relative path")]
-    [InlineData("@v/x", ".", "is not a safe relative path")]
+    [InlineData("@v", "..", "it is not a valid version")]
+    [InlineData("@v/x", ".", "it is not a valid version")]
     public void Refuses_a_version_that_would_not_make_a_safe_name(string pattern, string version, string fragment)
     {
         var error = Assert.Throws<PatternException>(() => MatchPattern.Parse(pattern).Format(new InstanceMetadata { Version = version }));
@@ -127,7 +127,7 @@ public sealed class MatchPatternFormatTests
     [Fact]
     public void Dots_inside_a_name_are_fine()
     {
-        Assert.Equal("dir-..", MatchPattern.Parse("dir-@v").Format(new InstanceMetadata { Version = ".." }));
+        Assert.Equal("dir-...1", MatchPattern.Parse("dir-@v").Format(new InstanceMetadata { Version = "...1" }));
     }
 
     public static TheoryData<string> RoundTripPatterns() =>

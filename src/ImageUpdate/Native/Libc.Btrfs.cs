@@ -1,0 +1,112 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace ImageUpdate.Native;
+
+/// <summary>
+/// The BTRFS ioctls image-update uses (linux/btrfs.h), fstatfs for the file system's magic number, and
+/// fchmod. Requests are computed from _IOW/_IOR with the structure sizes below: both argument
+/// structures are exactly 4096 bytes, so the numbers are the same on x86-64 and arm64.
+/// </summary>
+internal static partial class Libc
+{
+    /// <summary>Nested so the names cannot collide with other concerns' partial files of <see cref="Libc"/>.</summary>
+    internal static partial class Btrfs
+    {
+        /// <summary>BTRFS_SUPER_MAGIC, statfs(2)'s f_type for BTRFS.</summary>
+        internal const uint SuperMagic = 0x9123683E;
+
+        /// <summary>BTRFS_FIRST_FREE_OBJECTID: every subvolume's root directory has this inode number.</summary>
+        internal const ulong SubvolumeRootInode = 256;
+
+        /// <summary>BTRFS_SUBVOL_RDONLY, in the flags of SUBVOL_GETFLAGS/SETFLAGS and SNAP_CREATE_V2.</summary>
+        internal const ulong SubvolumeReadOnly = 1UL << 1;
+
+        /// <summary>BTRFS_PATH_NAME_MAX and BTRFS_SUBVOL_NAME_MAX: the name fields hold this many bytes plus a NUL.</summary>
+        internal const int PathNameMax = 4087;
+        internal const int SubvolumeNameMax = 4039;
+
+        internal const int ErrnoNotEmpty = 39;       // ENOTEMPTY
+        internal const int ErrnoCrossDevice = 18;    // EXDEV
+        internal const int ErrnoNotTty = 25;         // ENOTTY: the ioctl is not known to this file system
+        internal const int ErrnoNotSupported = 95;   // EOPNOTSUPP
+
+        private const uint IocWrite = 1;
+        private const uint IocRead = 2;
+        private const uint Magic = 0x94; // BTRFS_IOCTL_MAGIC
+
+        internal static readonly nuint SubvolumeCreate = Ioc(IocWrite, 14, VolumeArgs.Size);          // BTRFS_IOC_SUBVOL_CREATE
+        internal static readonly nuint SnapshotDestroy = Ioc(IocWrite, 15, VolumeArgs.Size);          // BTRFS_IOC_SNAP_DESTROY
+        internal static readonly nuint SnapshotCreateV2 = Ioc(IocWrite, 23, VolumeArgsV2.Size);       // BTRFS_IOC_SNAP_CREATE_V2
+        internal static readonly nuint SubvolumeGetFlags = Ioc(IocRead, 25, sizeof(ulong));           // BTRFS_IOC_SUBVOL_GETFLAGS
+        internal static readonly nuint SubvolumeSetFlags = Ioc(IocWrite, 26, sizeof(ulong));          // BTRFS_IOC_SUBVOL_SETFLAGS
+
+        [LibraryImport(Library, EntryPoint = "fstatfs", SetLastError = true)]
+        private static unsafe partial int FstatfsRaw(SafeFileHandle fd, byte* buffer);
+
+        [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
+        private static unsafe partial int IoctlRaw(SafeFileHandle fd, nuint request, void* argument);
+
+        [LibraryImport(Library, EntryPoint = "fchmod", SetLastError = true)]
+        private static partial int FchmodRaw(SafeFileHandle fd, uint mode);
+
+        /// <summary>fstatfs(2)'s f_type (the first word of struct statfs on 64-bit and 32-bit Linux); returns errno.</summary>
+        internal static unsafe int TryFileSystemType(SafeFileHandle handle, out uint type)
+        {
+            // struct statfs is 120 bytes on 64-bit Linux and 84 (statfs64: 120) on 32-bit; 256 covers both.
+            var buffer = stackalloc byte[256];
+            if (FstatfsRaw(handle, buffer) != 0)
+            {
+                type = 0;
+                return Marshal.GetLastPInvokeError();
+            }
+
+            type = IntPtr.Size == 8 ? (uint)*(ulong*)buffer : *(uint*)buffer;
+            return 0;
+        }
+
+        /// <summary>ioctl(2) with a pointer argument; returns errno (0 on success), retrying EINTR.</summary>
+        internal static unsafe int TryIoctl(SafeFileHandle handle, nuint request, void* argument)
+        {
+            while (IoctlRaw(handle, request, argument) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Staging.ErrnoInterrupted)
+                {
+                    return errno;
+                }
+            }
+
+            return 0;
+        }
+
+        internal static int TryChangeMode(SafeFileHandle handle, uint mode) =>
+            FchmodRaw(handle, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
+        // asm-generic/ioctl.h: dir << 30 | size << 16 | type << 8 | nr (x86 and arm use this layout).
+        private static nuint Ioc(uint direction, uint number, int size) =>
+            (nuint)((direction << 30) | ((uint)size << 16) | (Magic << 8) | number);
+
+        /// <summary>struct btrfs_ioctl_vol_args: __s64 fd; char name[BTRFS_PATH_NAME_MAX + 1].</summary>
+        [StructLayout(LayoutKind.Explicit, Size = Size)]
+        internal unsafe struct VolumeArgs
+        {
+            internal const int Size = 4096;
+
+            [FieldOffset(0)] internal long Fd;
+            [FieldOffset(8)] internal fixed byte Name[PathNameMax + 1];
+        }
+
+        /// <summary>struct btrfs_ioctl_vol_args_v2: fd, transid, flags, a 32-byte union, then name[BTRFS_SUBVOL_NAME_MAX + 1].</summary>
+        [StructLayout(LayoutKind.Explicit, Size = Size)]
+        internal unsafe struct VolumeArgsV2
+        {
+            internal const int Size = 4096;
+
+            [FieldOffset(0)] internal long Fd;
+            [FieldOffset(8)] internal ulong TransactionId;
+            [FieldOffset(16)] internal ulong Flags;
+            [FieldOffset(56)] internal fixed byte Name[SubvolumeNameMax + 1];
+        }
+    }
+}
