@@ -94,7 +94,7 @@ public sealed partial class UpdateEngine
         }
         else
         {
-            targetPath = target.Type == ResourceType.Partition ? target.Path : UnderRoot(target.Path);
+            targetPath = target.Type == ResourceType.Partition && target.PathIsAuto ? target.Path : UnderRoot(target.Path);
         }
 
         ISourceResource sourceResource = source.Type switch
@@ -106,6 +106,7 @@ public sealed partial class UpdateEngine
         ITargetResource targetResource = target.Type switch
         {
             ResourceType.RegularFile or ResourceType.Directory => new FileSystemTarget(target, targetPath, _options.Sync, _logger),
+            ResourceType.Partition => new PartitionTarget(target, targetPath, _options.IsRooted, _options.Sync, _logger),
             _ => throw new UpdateException($"{transfer.FilePath}: {ResourceTypes.ToName(target.Type)} targets are not supported by this build yet."),
         };
 

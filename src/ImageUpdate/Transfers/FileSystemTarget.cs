@@ -5,6 +5,7 @@ using ImageUpdate.Diagnostics;
 using ImageUpdate.Errors;
 using ImageUpdate.FileSystem;
 using ImageUpdate.Resources;
+using ImageUpdate.Transfers.Partitions;
 using ImageUpdate.Versions;
 using Microsoft.Extensions.Logging;
 
@@ -24,8 +25,6 @@ public sealed class FileSystemTarget : ITargetResource
 {
     /// <summary>The in-flight name: a `.#` temporary to both tools, never an instance.</summary>
     public const string InFlightPrefix = ".#sysupdate.partial.";
-
-    private const int CopyBufferSize = 1 << 20;
 
     private readonly TargetDefinition _definition;
     private readonly ILogger _logger;
@@ -231,18 +230,11 @@ public sealed class FileSystemTarget : ITargetResource
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });
 
-        var buffer = new byte[CopyBufferSize];
-        long written = 0;
-        int read;
-        while ((read = await decompressed.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            written += read;
-            if (payload.Length is > 0 and var total)
-            {
-                progress?.Report(Math.Min(1.0, (double)written / total));
-            }
-        }
+        // Reading (decompressing, a URL source's hashing) overlaps with writing; the fsync comes later.
+        Action<long>? report = progress is not null && payload.Length is > 0 and var total
+            ? written => progress.Report(Math.Min(1.0, (double)written / total))
+            : null;
+        await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
 
         progress?.Report(1.0);
     }

@@ -1,0 +1,244 @@
+using ImageUpdate.Gpt;
+using ImageUpdate.Tests.Gpt;
+using ImageUpdate.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ImageUpdate.Tests.Cli;
+
+/// <summary>
+/// systemd v252's own sysupdate test with image-update in place of systemd-sysupdate (the v1-v3 steps;
+/// v4 over file:// URLs belongs to the URL sources), on a 512-byte-sector image file and on a
+/// 4096-byte-sector loop device; then kill -9 at every step of a partition write. After every write,
+/// sgdisk -v finds no problems and sfdisk --json shows the labels, types, UUIDs and attributes meant.
+/// </summary>
+public sealed class PartitionScenarioTests(ITestOutputHelper output)
+{
+    private static readonly Guid PartialRoot = PartitionStates.PartialTypeFor(PartitionScenario.Root);
+    private static readonly Guid PendingRoot = PartitionStates.PendingTypeFor(PartitionScenario.Root);
+
+    [Fact]
+    public async Task The_v252_steps_pass_on_a_512_byte_sector_image_file()
+    {
+        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
+        {
+            return;
+        }
+
+        using var s = new PartitionScenario(512);
+        await RunV252StepsAsync(s);
+    }
+
+    [Fact]
+    public async Task The_v252_steps_pass_on_a_4096_byte_sector_loop_device()
+    {
+        if (!GptTools.RequireRoot(output, "losetup --sector-size 4096") || !GptTools.Require(output, "losetup", "sfdisk", "sgdisk"))
+        {
+            return;
+        }
+
+        using var s = new PartitionScenario(4096);
+        Assert.StartsWith("/dev/loop", s.Disk, StringComparison.Ordinal);
+        await RunV252StepsAsync(s);
+    }
+
+    [Fact]
+    public async Task Acquire_leaves_pending_slots_that_update_offline_installs()
+    {
+        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
+        {
+            return;
+        }
+
+        using var s = new PartitionScenario(512);
+        s.NewVersion("v1");
+        await UpdateNowAsync(s, "v1");
+        s.NewVersion("v2");
+        var acquire = await s.RunAsync("acquire");
+        Assert.True(acquire.ExitCode == 0, acquire.ToString());
+
+        var table = s.Table();
+        GptAssert.SgdiskFindsNoProblems(s.Disk);
+        Assert.Equal((PendingRoot, "part1-v2"), (table.Partitions[1].Type, table.Partitions[1].Name));
+        Assert.Equal((PartitionStates.PendingTypeFor(PartitionScenario.Verity), "a-very-long-partition-name-v2"), (table.Partitions[3].Type, table.Partitions[3].Name));
+        var list = await s.RunAsync("--offline", "list", "v2");
+        Assert.Contains("pending", list.Stdout);
+
+        var install = await s.RunAsync("update", "--offline");
+        Assert.True(install.ExitCode == 0, install.ToString());
+        s.AssertSlots("v2", 2, 4);
+        s.AssertSlots("v1", 1, 3);
+        s.AssertCurrentDirectory("v2");
+    }
+
+    [Fact]
+    public async Task The_transfer_keys_set_uuid_and_attribute_bits_in_the_pending_write()
+    {
+        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
+        {
+            return;
+        }
+
+        using var s = new PartitionScenario(512, extraTargetKeys: """
+            PartitionUUID=0f0e0d0c-0b0a-4908-8706-050403020100
+            PartitionFlags=0x4
+            ReadOnly=yes
+            PartitionNoAuto=yes
+            PartitionGrowFileSystem=yes
+            """);
+        s.NewVersion("v1");
+        await UpdateNowAsync(s, "v1");
+
+        var slot = s.Table().Partitions[0];
+        Assert.Equal(new Guid("0f0e0d0c-0b0a-4908-8706-050403020100"), slot.Uuid);
+        Assert.Equal(PartitionAttributes.LegacyBiosBootable | PartitionAttributes.ReadOnly | PartitionAttributes.NoAuto | PartitionAttributes.GrowFileSystem, slot.Attributes);
+
+        // The verity transfer sets nothing: its slot keeps what sfdisk made.
+        var verity = s.Table().Partitions[2];
+        Assert.Equal((s.InitialSlot(3).Uuid, 0UL), (verity.Uuid, verity.Attributes));
+        GptAssert.SgdiskFindsNoProblems(s.Disk);
+    }
+
+    [Theory]
+    [InlineData("after-partition-claim")]
+    [InlineData("write-buffer:1")]
+    [InlineData("after-partition-write")]
+    [InlineData("after-partition-pending")]
+    [InlineData("after-partition-install")]
+    [InlineData("after-partition-claim:2")]
+    [InlineData("write-buffer:3")]
+    [InlineData("after-partition-pending:2")]
+    [InlineData("after-partition-install:2")]
+    [InlineData("after-acquire-transfer:2")]
+    public async Task A_kill_during_a_partition_write_keeps_the_old_version_current_and_a_rerun_lands_the_new_one(string point)
+    {
+        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
+        {
+            return;
+        }
+
+        // 6 MiB payloads in 8 MiB slots: two 4 MiB write buffers per partition.
+        using var s = new PartitionScenario(512, slotSectors: 16384, payloadBytes: 6 << 20);
+        s.NewVersion("v1");
+        await UpdateNowAsync(s, "v1");
+        s.NewVersion("v2");
+
+        var crashed = await s.RunAsync(new Dictionary<string, string?> { ["IMAGE_UPDATE_TEST_CRASH_AT"] = point }, "update");
+        Assert.True(crashed.ExitCode == 137, crashed.ToString());
+
+        // v1 is whole and current; nothing carries a version's label without that version's bytes.
+        s.AssertSlots("v1", 1, 3);
+        GptAssert.SgdiskFindsNoProblems(s.Disk);
+        AssertNoLabelWithoutItsBytes(s);
+        var list = await s.RunAsync("list");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Matches(@"v1\s.*(current|installed)", list.Stdout);
+        AssertOnlyV1IsFinalOrV2IsWhole(s);
+
+        var rerun = await s.RunAsync("update");
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        s.AssertSlots("v2", 2, 4);
+        s.AssertSlots("v1", 1, 3);
+        s.AssertCurrentDirectory("v2");
+        Assert.Equal(1, (await s.RunAsync("check-new")).ExitCode);
+        GptAssert.SgdiskFindsNoProblems(s.Disk);
+        Assert.All(s.Table().Partitions, p => Assert.Contains(p.Type, new[] { PartitionScenario.Root, PartitionScenario.Verity }));
+    }
+
+    [Fact]
+    public async Task A_slot_left_being_filled_is_free_again_after_the_next_run_and_never_listed()
+    {
+        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
+        {
+            return;
+        }
+
+        using var s = new PartitionScenario(512);
+        s.NewVersion("v1");
+        var crashed = await s.RunAsync(new Dictionary<string, string?> { ["IMAGE_UPDATE_TEST_CRASH_AT"] = "after-partition-write" }, "update");
+        Assert.Equal(137, crashed.ExitCode);
+        Assert.Equal((PartialRoot, "_empty"), (s.Table().Partitions[0].Type, s.Table().Partitions[0].Name));
+
+        var list = await s.RunAsync("--offline", "list");
+        Assert.DoesNotContain("v1", list.Stdout);
+
+        var vacuum = await s.RunAsync("vacuum");
+        Assert.True(vacuum.ExitCode == 0, vacuum.ToString());
+        Assert.Equal((PartitionScenario.Root, "_empty"), (s.Table().Partitions[0].Type, s.Table().Partitions[0].Name));
+    }
+
+    private static async Task RunV252StepsAsync(PartitionScenario s)
+    {
+        s.NewVersion("v1");
+        await UpdateNowAsync(s, "v1");
+        s.AssertSlots("v1", 1, 3);
+        s.AssertCurrentDirectory("v1");
+        AssertUntouchedExceptLabelAndType(s);
+
+        s.NewVersion("v2");
+        await UpdateNowAsync(s, "v2");
+        s.AssertSlots("v2", 2, 4);
+        s.AssertSlots("v1", 1, 3);
+        s.AssertCurrentDirectory("v2");
+        AssertUntouchedExceptLabelAndType(s);
+
+        s.NewVersion("v3");
+        await UpdateNowAsync(s, "v3");
+        s.AssertSlots("v3", 1, 3);
+        s.AssertSlots("v2", 2, 4);
+        s.AssertCurrentDirectory("v3");
+        AssertUntouchedExceptLabelAndType(s);
+        Assert.True(Directory.Exists(Path.Combine(s.Dirs, "dir-v1"))); // InstancesMax=3 keeps it
+    }
+
+    /// <summary>update_now: check-new offers the version, update installs it, check-new then has nothing.</summary>
+    private static async Task UpdateNowAsync(PartitionScenario s, string version)
+    {
+        var check = await s.RunAsync("check-new");
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Equal(version, check.Stdout.Trim());
+        var update = await s.RunAsync("update");
+        Assert.True(update.ExitCode == 0, update.ToString());
+        var after = await s.RunAsync("check-new");
+        Assert.True(after.ExitCode == 1, after.ToString());
+        GptAssert.SgdiskFindsNoProblems(s.Disk);
+    }
+
+    /// <summary>No PartitionUUID= or flags are configured: every slot keeps sfdisk's UUID, extent and (zero) attributes.</summary>
+    private static void AssertUntouchedExceptLabelAndType(PartitionScenario s)
+    {
+        var table = s.Table();
+        Assert.Equal(s.Initial.Id, table.Id);
+        Assert.Equal(4, table.Partitions.Count);
+        foreach (var p in table.Partitions)
+        {
+            var initial = s.InitialSlot(p.Number);
+            Assert.Equal((initial.Start, initial.Size, initial.Uuid, initial.Attributes), (p.Start, p.Size, p.Uuid, p.Attributes));
+        }
+    }
+
+    /// <summary>
+    /// What a boot loader or systemd-gpt-auto-generator would pick, slots of the final types, is v1, or
+    /// a v2 partition that is already whole (a kill after its install step).
+    /// </summary>
+    private static void AssertOnlyV1IsFinalOrV2IsWhole(PartitionScenario s)
+    {
+        var final = s.Table().Partitions.Where(p => p.Name != "_empty" && (p.Type == PartitionScenario.Root || p.Type == PartitionScenario.Verity)).ToList();
+        Assert.Contains(final, p => p.Name == "part1-v1");
+        Assert.Contains(final, p => p.Name == "a-very-long-partition-name-v1");
+        Assert.All(final, p => Assert.Matches("-v[12]$", p.Name));
+    }
+
+    /// <summary>Every slot labelled with a version holds that version's payload whole, whatever its state.</summary>
+    private static void AssertNoLabelWithoutItsBytes(PartitionScenario s)
+    {
+        foreach (var p in s.Table().Partitions.Where(p => p.Name != "_empty"))
+        {
+            Assert.NotEqual(PartialRoot, p.Type); // partial + label only ever comes from a failed verification
+            var source = p.Name.StartsWith("part1-", StringComparison.Ordinal)
+                ? Path.Combine(s.Source, p.Name + ".raw")
+                : Path.Combine(s.Source, "part2-" + p.Name["a-very-long-partition-name-".Length..] + ".raw");
+            var expected = File.ReadAllBytes(source);
+            Assert.True(expected.AsSpan().SequenceEqual(s.ReadSlot(p, expected.Length)), $"slot {p.Number} '{p.Name}' does not hold its payload");
+        }
+    }
+}
