@@ -18,11 +18,11 @@ public sealed partial class CommandLineApp
         var version = new Argument<string?>("VERSION") { Arity = ArgumentArity.ZeroOrOne, Description = "A version to act on" };
 
         var list = new Command("list", "Show installed and available versions") { version };
-        list.SetAction(r => List(r, r.GetValue(version)));
+        list.SetAction((r, ct) => ListAsync(r, r.GetValue(version), ct));
         root.Subcommands.Add(list);
 
         var checkNew = new Command("check-new", "Check if there is a new version available (exit 1 when not)");
-        checkNew.SetAction(CheckNew);
+        checkNew.SetAction(CheckNewAsync);
         root.Subcommands.Add(checkNew);
 
         var update = new Command("update", "Install a new version now (with --offline: install an acquired one)") { version };
@@ -68,7 +68,7 @@ public sealed partial class CommandLineApp
         keys.Subcommands.Add(keysList);
         root.Subcommands.Add(keys);
 
-        root.SetAction(r => List(r, null));
+        root.SetAction((r, ct) => ListAsync(r, null, ct));
         return root;
     }
 
@@ -80,25 +80,26 @@ public sealed partial class CommandLineApp
         return new(_global.ToEngineOptions(r), CreateLogger(r, quiet), new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)));
     }
 
-    private int List(ParseResult r, string? version)
+    private async Task<int> ListAsync(ParseResult r, string? version, CancellationToken cancellationToken)
     {
         var json = _global.JsonMode(r);
         var legend = !r.GetValue(_global.NoLegend);
-        var engine = Engine(r, quiet: true);
+        using var engine = Engine(r, quiet: true);
         if (version is not null)
         {
-            ListFormatter.WriteVersion(_out, engine.Describe(version), json, legend);
+            ListFormatter.WriteVersion(_out, await engine.DescribeAsync(version, cancellationToken).ConfigureAwait(false), json, legend);
             return 0;
         }
 
-        ListFormatter.WriteList(_out, engine.List(), json, legend);
+        ListFormatter.WriteList(_out, await engine.ListAsync(cancellationToken).ConfigureAwait(false), json, legend);
         return 0;
     }
 
-    private int CheckNew(ParseResult r)
+    private async Task<int> CheckNewAsync(ParseResult r, CancellationToken cancellationToken)
     {
         var json = _global.JsonMode(r);
-        var candidate = Engine(r, quiet: true).CheckNew();
+        using var engine = Engine(r, quiet: true);
+        var candidate = await engine.CheckNewAsync(cancellationToken).ConfigureAwait(false);
         if (json == JsonMode.Off)
         {
             if (candidate is not null)
@@ -130,14 +131,16 @@ public sealed partial class CommandLineApp
 
     private async Task<int> UpdateAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)
     {
-        await Engine(r).UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
+        using var engine = Engine(r);
+        await engine.UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
         return 0;
     }
 
     private int Vacuum(ParseResult r)
     {
         var json = _global.JsonMode(r);
-        var result = Engine(r).Vacuum();
+        using var engine = Engine(r);
+        var result = engine.Vacuum();
         if (json != JsonMode.Off)
         {
             WriteVacuum(json, result);
@@ -156,7 +159,8 @@ public sealed partial class CommandLineApp
 
     private int Pending(ParseResult r, bool reboot)
     {
-        var result = Engine(r).Pending();
+        using var engine = Engine(r);
+        var result = engine.Pending();
         if (!reboot)
         {
             return result.IsPending ? 0 : 1;
@@ -175,7 +179,8 @@ public sealed partial class CommandLineApp
     {
         var json = _global.JsonMode(r);
         var legend = !r.GetValue(_global.NoLegend);
-        var features = Engine(r, quiet: true).Features();
+        using var engine = Engine(r, quiet: true);
+        var features = engine.Features();
         if (name is null)
         {
             FeatureFormatter.WriteList(_out, _err, features, json, legend);
@@ -196,7 +201,7 @@ public sealed partial class CommandLineApp
             throw new UsageException($"The --definitions= switch may not be combined with '{(enable ? "enable-feature" : "disable-feature")}'.");
         }
 
-        var engine = Engine(r);
+        using var engine = Engine(r);
         foreach (var name in names)
         {
             engine.SetFeatureEnabled(name, enable);
@@ -209,7 +214,8 @@ public sealed partial class CommandLineApp
     {
         var json = _global.JsonMode(r);
         var options = _global.ToEngineOptions(r);
-        var (hasDefault, names) = Engine(r, quiet: true).Components();
+        using var engine = Engine(r, quiet: true);
+        var (hasDefault, names) = engine.Components();
         if (json == JsonMode.Off)
         {
             if (hasDefault)
@@ -243,7 +249,8 @@ public sealed partial class CommandLineApp
 
     private int KeysList(ParseResult r)
     {
-        var (origin, keys) = Engine(r, quiet: true).TrustedKeys();
+        using var engine = Engine(r, quiet: true);
+        var (origin, keys) = engine.TrustedKeys();
         KeyFormatter.Write(_out, origin, keys, _global.JsonMode(r), !r.GetValue(_global.NoLegend));
         return 0;
     }

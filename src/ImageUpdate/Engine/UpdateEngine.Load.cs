@@ -20,7 +20,8 @@ public sealed partial class UpdateEngine
         public IEnumerable<TransferRuntime> All => Enabled.Concat(Disabled);
     }
 
-    private LoadedContext Load(bool online, bool requireEnabled, bool requireAny = true, bool loadInstances = true)
+    /// <summary>Definitions and targets only: what offline verbs (vacuum, pending, features) need.</summary>
+    private LoadedContext LoadOffline(bool requireEnabled, bool requireAny = true, bool loadInstances = true)
     {
         var definitions = HostFacts.LoadDefinitions(_options, _logger);
         var enabled = new List<TransferRuntime>();
@@ -45,26 +46,35 @@ public sealed partial class UpdateEngine
             return new LoadedContext(definitions, enabled, disabled, new UpdatePlan([], null, null), protectedVersions);
         }
 
+
         foreach (var transfer in enabled.Concat(disabled))
         {
             transfer.TargetInventory = transfer.Target.Load();
         }
 
-        online &= !_options.Offline;
-        if (online)
+        return new LoadedContext(definitions, enabled, disabled, Plan(enabled, online: false), protectedVersions);
+    }
+
+    /// <summary>Also what the sources offer (unless --offline): what list, check-new and update need.</summary>
+    private async Task<LoadedContext> LoadOnlineAsync(bool requireEnabled, CancellationToken cancellationToken)
+    {
+        var context = LoadOffline(requireEnabled);
+        if (_options.Offline)
         {
-            foreach (var transfer in enabled)
-            {
-                transfer.SourceInventory = transfer.Source.Load();
-            }
+            return context;
         }
 
-        var inventories = enabled
-            .Select(t => new TransferInventory(t.Id, t.SourceInventory, t.TargetInventory, t.Definition.MinVersion, t.Definition.MaxVersion, t.Definition.ProtectVersions))
-            .ToList();
-        var plan = UpdateSetPlanner.Discover(inventories, offline: !online);
-        return new LoadedContext(definitions, enabled, disabled, plan, protectedVersions);
+        foreach (var transfer in context.Enabled)
+        {
+            transfer.SourceInventory = await transfer.Source.LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return context with { Plan = Plan(context.Enabled, online: true) };
     }
+
+    private static UpdatePlan Plan(IReadOnlyList<TransferRuntime> enabled, bool online) => UpdateSetPlanner.Discover(
+        enabled.Select(t => new TransferInventory(t.Id, t.SourceInventory, t.TargetInventory, t.Definition.MinVersion, t.Definition.MaxVersion, t.Definition.ProtectVersions)).ToList(),
+        offline: !online);
 
     private TransferRuntime Resolve(TransferDefinition transfer, bool enabled, ref BootPartitionPaths? bootPaths)
     {
@@ -100,6 +110,7 @@ public sealed partial class UpdateEngine
         ISourceResource sourceResource = source.Type switch
         {
             ResourceType.RegularFile or ResourceType.Tar or ResourceType.Directory or ResourceType.Subvolume => new LocalSource(source, sourcePath),
+            ResourceType.UrlFile or ResourceType.UrlTar => UrlSource(transfer, sourcePath),
             _ => throw new UpdateException($"{transfer.FilePath}: {ResourceTypes.ToName(source.Type)} sources are not supported by this build yet."),
         };
 

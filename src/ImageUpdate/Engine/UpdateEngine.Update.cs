@@ -42,7 +42,7 @@ public sealed partial class UpdateEngine
             : null;
 
         using var guard = UpdateLock.Take(_options);
-        var context = Load(online: true, requireEnabled: true);
+        var context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
 
         var (set, prepared) = actions.HasFlag(UpdateActions.Acquire)
             ? await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false)

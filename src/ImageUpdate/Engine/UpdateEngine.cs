@@ -27,16 +27,16 @@ public sealed partial class UpdateEngine
         _observer = observer ?? IUpdateObserver.None;
     }
 
-    public ListResult List()
+    public async Task<ListResult> ListAsync(CancellationToken cancellationToken)
     {
-        var context = Load(online: true, requireEnabled: true);
+        var context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
         var appstream = context.Enabled.SelectMany(t => t.Definition.AppStream).Distinct().ToList();
         return new ListResult(context.Plan, appstream);
     }
 
-    public VersionDetails Describe(string version)
+    public async Task<VersionDetails> DescribeAsync(string version, CancellationToken cancellationToken)
     {
-        var context = Load(online: true, requireEnabled: true);
+        var context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
         var set = context.Plan.Find(version) ?? throw new UpdateException($"Update '{UntrustedText.Escape(version)}' not found.");
         var rows = new List<ResourceRow>();
         for (var i = 0; i < context.Enabled.Count; i++)
@@ -61,7 +61,8 @@ public sealed partial class UpdateEngine
     }
 
     /// <summary>The version `update` would install, or null.</summary>
-    public string? CheckNew() => Load(online: true, requireEnabled: true).Plan.Candidate?.Version;
+    public async Task<string?> CheckNewAsync(CancellationToken cancellationToken) =>
+        (await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false)).Plan.Candidate?.Version;
 
     /// <summary>
     /// `pending`: is a newer version than the booted one (IMAGE_VERSION) installed? Only a version whose
@@ -70,7 +71,7 @@ public sealed partial class UpdateEngine
     public PendingResult Pending()
     {
         var booted = BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.");
-        var context = Load(online: false, requireEnabled: true);
+        var context = LoadOffline(requireEnabled: true);
         var newest = context.Plan.Sets
             .FirstOrDefault(s => s.Has(UpdateSetFlags.Installed) && (s.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending)) == 0)?.Version
             ?? throw new UpdateException("Couldn't find any suitable installed versions.");
@@ -93,7 +94,7 @@ public sealed partial class UpdateEngine
 
     public IReadOnlyList<FeatureRow> Features()
     {
-        var context = Load(online: false, requireEnabled: false, requireAny: true, loadInstances: false);
+        var context = LoadOffline(requireEnabled: false, requireAny: true, loadInstances: false);
         return context.Definitions.Features.Values
             .Where(f => !f.Masked)
             .OrderBy(f => f.Name, StringComparer.Ordinal)
@@ -115,7 +116,7 @@ public sealed partial class UpdateEngine
         }
 
         using var guard = UpdateLock.Take(_options);
-        var context = Load(online: false, requireEnabled: false);
+        var context = LoadOffline(requireEnabled: false);
         return VacuumAll(context, space: 0, extraProtected: null);
     }
 

@@ -24,10 +24,10 @@ public sealed class LocalSource : ISourceResource
 
     public string Directory { get; }
 
-    public ResourceInventory Load() => DirectoryScanner.Load(
+    public Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken) => Task.FromResult(DirectoryScanner.Load(
         Directory,
         _definition.Patterns,
-        _definition.Type is ResourceType.Directory or ResourceType.Subvolume ? DirectoryScanner.EntryKind.Directory : DirectoryScanner.EntryKind.RegularFile);
+        _definition.Type is ResourceType.Directory or ResourceType.Subvolume ? DirectoryScanner.EntryKind.Directory : DirectoryScanner.EntryKind.RegularFile));
 
     public SourcePayload Open(Instance instance) => _definition.Type switch
     {

@@ -15,14 +15,14 @@ namespace ImageUpdate.Transfers;
 public sealed class ManifestSource : ISourceResource
 {
     private readonly SourceDefinition _definition;
-    private readonly Func<Sha256Manifest> _manifest;
+    private readonly Func<CancellationToken, Task<Sha256Manifest>> _manifest;
     private readonly Func<string, CancellationToken, Task<Stream>> _open;
     private readonly Func<string, string> _describe;
 
     /// <param name="manifest">The manifest, already verified; called when the instances are first needed.</param>
     /// <param name="open">Opens the bytes of a listed file name.</param>
     /// <param name="describe">The path or URL an instance shows for a listed file name.</param>
-    public ManifestSource(SourceDefinition definition, Func<Sha256Manifest> manifest, Func<string, CancellationToken, Task<Stream>> open, Func<string, string> describe)
+    public ManifestSource(SourceDefinition definition, Func<CancellationToken, Task<Sha256Manifest>> manifest, Func<string, CancellationToken, Task<Stream>> open, Func<string, string> describe)
     {
         _definition = definition;
         _manifest = manifest;
@@ -30,9 +30,9 @@ public sealed class ManifestSource : ISourceResource
         _describe = describe;
     }
 
-    public ResourceInventory Load()
+    public async Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken)
     {
-        var manifest = _manifest();
+        var manifest = await _manifest(cancellationToken).ConfigureAwait(false);
         var instances = new List<Instance>();
         foreach (var entry in manifest.Entries)
         {

@@ -1,0 +1,37 @@
+using ImageUpdate.Definitions;
+using ImageUpdate.Transfers;
+using ImageUpdate.Transport;
+using ImageUpdate.Verification;
+
+namespace ImageUpdate.Engine;
+
+public sealed partial class UpdateEngine : IDisposable
+{
+    /// <summary>No single download may exceed this (an endless response stops here; a partition slot bounds it further).</summary>
+    public const long MaxDownloadBytes = 256L * 1024 * 1024 * 1024;
+
+    private UrlFetcher? _fetcher;
+    private RemoteManifests? _manifests;
+
+    public void Dispose() => _fetcher?.Dispose();
+
+    /// <summary>A url-file or url-tar source: the manifest's entries, fetched (resumably) and checked against it.</summary>
+    private ManifestSource UrlSource(TransferDefinition transfer, string baseUrl)
+    {
+        var verify = _options.Verify ?? transfer.Verify;
+        _fetcher ??= new UrlFetcher(new TransportOptions { Environment = TransportOptions.ProcessEnvironment() }, _logger);
+        _manifests ??= new RemoteManifests(
+            _fetcher,
+            LoadKeyring,
+            new OpenPgpSignatureVerifier(),
+            _logger,
+            Environment.GetEnvironmentVariable(Sha256Manifest.VerifyFreshnessVariable));
+        var fetcher = _fetcher;
+        var manifests = _manifests;
+        return new ManifestSource(
+            transfer.Source,
+            cancellationToken => manifests.GetAsync(baseUrl, verify, cancellationToken),
+            (name, cancellationToken) => fetcher.OpenResumableAsync(RemoteManifests.Entry(baseUrl, name), MaxDownloadBytes, cancellationToken),
+            name => RemoteManifests.Entry(baseUrl, name).ToString());
+    }
+}

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace ImageUpdate.Tests.Support;
+
+/// <summary>A gpg-made signing key in a private GNUPGHOME, to sign manifests the way a publisher does.</summary>
+public sealed class SigningKey : IDisposable
+{
+    private readonly TempDirectory _home = new("image-update-gpg-");
+
+    public SigningKey(string algorithm = "ed25519", string userId = "Test Publisher <publisher@example.org>")
+    {
+        File.SetUnixFileMode(_home.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Gpg("--quick-gen-key", userId, algorithm, "sign", "1y");
+        PublicKeyring = Gpg("--export");
+    }
+
+    /// <summary>The public key, binary, as `gpg --export` writes it.</summary>
+    public byte[] PublicKeyring { get; }
+
+    /// <summary>Writes NAME.gpg, a binary detached signature of the file.</summary>
+    public void SignDetached(string file, string? signature = null) =>
+        Gpg("--yes", "--output", signature ?? file + ".gpg", "--detach-sign", file);
+
+    private byte[] Gpg(params string[] args)
+    {
+        var start = new ProcessStartInfo("gpg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["--homedir", _home.Path, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", .. args])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start)!;
+        var output = new MemoryStream();
+        var copy = p.StandardOutput.BaseStream.CopyToAsync(output);
+        var err = p.StandardError.ReadToEnd();
+        copy.Wait();
+        p.WaitForExit();
+        return p.ExitCode == 0 ? output.ToArray() : throw new InvalidOperationException($"gpg {string.Join(' ', args)}: {err}");
+    }
+
+    public void Dispose() => _home.Dispose();
+}
