@@ -148,7 +148,10 @@ public sealed class OpenPgpSignatureVerifierTests(GpgFixture gpg)
             at += 1 + bytes[at];
         }
 
-        bytes[at + 2 + 3] ^= 0x01;
+        // Two seconds later: still within the clock skew, and never before the key's creation (a
+        // signature made in the key's first second would otherwise be refused as predating the key).
+        var created = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at + 2));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(at + 2), created + 2);
 
         var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(gpg.Data, bytes, TrustedKeys));
 
