@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Cli;
@@ -10,30 +9,12 @@ public sealed class KeysListTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string Gpg(params string[] args)
-    {
-        var start = new ProcessStartInfo("gpg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["--homedir", _dir["gnupg"], "--batch", "--pinentry-mode", "loopback", "--passphrase", "", .. args])
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, stderr);
-        return stdout;
-    }
-
     [Fact]
     public async Task Each_key_shows_its_fingerprint_algorithm_user_id_and_expiry()
     {
-        Directory.CreateDirectory(_dir["gnupg"]);
-        File.SetUnixFileMode(_dir["gnupg"], UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Gpg("--quick-gen-key", "Release Signing <release@example.org>", "ed25519", "sign", "2y");
-        var fingerprint = Gpg("--with-colons", "--list-keys").Split('\n').First(l => l.StartsWith("fpr:", StringComparison.Ordinal)).Split(':')[9];
-        File.WriteAllText(_dir["keyring.asc"], Gpg("--armor", "--export"));
+        using var key = new SigningKey(userId: "Release Signing <release@example.org>", expiry: "2y");
+        var fingerprint = key.Fingerprint;
+        File.WriteAllBytes(_dir["keyring.asc"], key.ArmoredPublicKeyring);
 
         var text = await ImageUpdateProcess.RunAsync(null, "--keyring", _dir["keyring.asc"], "keys", "list");
 

@@ -7,15 +7,24 @@ public sealed class SigningKey : IDisposable
 {
     private readonly TempDirectory _home = new("image-update-gpg-");
 
-    public SigningKey(string algorithm = "ed25519", string userId = "Test Publisher <publisher@example.org>")
+    public SigningKey(string algorithm = "ed25519", string userId = "Test Publisher <publisher@example.org>", string expiry = "1y")
     {
         File.SetUnixFileMode(_home.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Gpg("--quick-gen-key", userId, algorithm, "sign", "1y");
+        Gpg("--quick-gen-key", userId, algorithm, "sign", expiry);
         PublicKeyring = Gpg("--export");
+        ArmoredPublicKeyring = Gpg("--armor", "--export");
+        Fingerprint = System.Text.Encoding.ASCII.GetString(Gpg("--with-colons", "--list-keys"))
+            .Split('\n').First(l => l.StartsWith("fpr:", StringComparison.Ordinal)).Split(':')[9];
     }
 
     /// <summary>The public key, binary, as `gpg --export` writes it.</summary>
     public byte[] PublicKeyring { get; }
+
+    /// <summary>The public key, ASCII-armored.</summary>
+    public byte[] ArmoredPublicKeyring { get; }
+
+    /// <summary>The primary key's fingerprint as gpg prints it (40 upper-case hex digits).</summary>
+    public string Fingerprint { get; }
 
     /// <summary>Writes NAME.gpg, a binary detached signature of the file.</summary>
     public void SignDetached(string file, string? signature = null) =>
