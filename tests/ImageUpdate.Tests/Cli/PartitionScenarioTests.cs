@@ -188,17 +188,56 @@ public sealed class PartitionScenarioTests(ITestOutputHelper output)
         s.AssertCurrentDirectory("v3");
         AssertUntouchedExceptLabelAndType(s);
         Assert.True(Directory.Exists(Path.Combine(s.Dirs, "dir-v1"))); // InstancesMax=3 keeps it
+
+        // v4, as v252's test does it: part2 as url-file and the directory as url-tar over file://,
+        // listed in a SHA256SUMS (unsigned, hence --verify=no).
+        s.Write("02-second.conf", $"""
+            [Source]
+            Type=url-file
+            Path=file://{s.Source}
+            MatchPattern=part2-@v.raw.gz
+
+            [Target]
+            Type=partition
+            Path={s.Disk}
+            MatchPattern=a-very-long-partition-name-@v
+            MatchPartitionType=root-x86-64-verity
+            """);
+        s.Write("03-third.conf", $"""
+            [Source]
+            Type=url-tar
+            Path=file://{s.Source}
+            MatchPattern=dir-@v.tar.gz
+
+            [Target]
+            Type=directory
+            Path={s.Dirs}
+            CurrentSymlink={s.Dirs}/current
+            MatchPattern=dir-@v
+            InstancesMax=3
+            """);
+        s.NewVersion("v4");
+        Test72Scenario.Run("tar", "-C", Path.Combine(s.Source, "dir-v4"), "-czf", Path.Combine(s.Source, "dir-v4.tar.gz"), ".");
+        var sums = Directory.GetFiles(s.Source)
+            .Where(f => f.EndsWith(".raw.gz", StringComparison.Ordinal) || f.EndsWith(".tar.gz", StringComparison.Ordinal))
+            .Select(f => $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))}  {Path.GetFileName(f)}");
+        File.WriteAllText(Path.Combine(s.Source, "SHA256SUMS"), string.Join("\n", sums) + "\n");
+        await UpdateNowAsync(s, "v4", "--verify=no");
+        s.AssertSlots("v4", 2, 4);
+        s.AssertSlots("v3", 1, 3);
+        s.AssertCurrentDirectory("v4");
+        AssertUntouchedExceptLabelAndType(s);
     }
 
     /// <summary>update_now: check-new offers the version, update installs it, check-new then has nothing.</summary>
-    private static async Task UpdateNowAsync(PartitionScenario s, string version)
+    private static async Task UpdateNowAsync(PartitionScenario s, string version, params string[] options)
     {
-        var check = await s.RunAsync("check-new");
+        var check = await s.RunAsync([.. options, "check-new"]);
         Assert.True(check.ExitCode == 0, check.ToString());
         Assert.Equal(version, check.Stdout.Trim());
-        var update = await s.RunAsync("update");
+        var update = await s.RunAsync([.. options, "update"]);
         Assert.True(update.ExitCode == 0, update.ToString());
-        var after = await s.RunAsync("check-new");
+        var after = await s.RunAsync([.. options, "check-new"]);
         Assert.True(after.ExitCode == 1, after.ToString());
         GptAssert.SgdiskFindsNoProblems(s.Disk);
     }
