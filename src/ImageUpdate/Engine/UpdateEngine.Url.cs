@@ -15,11 +15,26 @@ public sealed partial class UpdateEngine : IDisposable
 
     public void Dispose() => _fetcher?.Dispose();
 
+    /// <summary>Proxies from the environment; IMAGE_UPDATE_STALL_TIMEOUT (seconds) for slow or lossy links.</summary>
+    private static TransportOptions TransportSettings()
+    {
+        var environment = TransportOptions.ProcessEnvironment();
+        var options = new TransportOptions { Environment = environment };
+        if (environment.TryGetValue("IMAGE_UPDATE_STALL_TIMEOUT", out var value))
+        {
+            options = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+                ? options with { StallTimeout = TimeSpan.FromSeconds(seconds) }
+                : throw new Errors.UsageException($"IMAGE_UPDATE_STALL_TIMEOUT must be a number of seconds, not '{Errors.UntrustedText.Escape(value)}'.");
+        }
+
+        return options;
+    }
+
     /// <summary>A url-file or url-tar source: the manifest's entries, fetched (resumably) and checked against it.</summary>
     private ManifestSource UrlSource(TransferDefinition transfer, string baseUrl)
     {
         var verify = _options.Verify ?? transfer.Verify;
-        _fetcher ??= new UrlFetcher(new TransportOptions { Environment = TransportOptions.ProcessEnvironment() }, _logger);
+        _fetcher ??= new UrlFetcher(TransportSettings(), _logger);
         _manifests ??= new RemoteManifests(
             _fetcher,
             LoadKeyring,
