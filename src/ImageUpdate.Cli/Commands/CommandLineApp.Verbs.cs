@@ -68,7 +68,13 @@ public sealed partial class CommandLineApp
         keys.Subcommands.Add(keysList);
         root.Subcommands.Add(keys);
 
-        root.SetAction((r, ct) => ListAsync(r, null, ct));
+        var staging = new Argument<string?>("STAGING_DIR")
+        {
+            Arity = ArgumentArity.ZeroOrOne,
+            Description = "Install the update an untrusted downloader staged in this BTRFS subvolume (verified, from a read-only snapshot); without it: list",
+        };
+        root.Arguments.Add(staging);
+        root.SetAction((r, ct) => r.GetValue(staging) is { } directory ? StagedAsync(r, directory, ct) : ListAsync(r, null, ct));
         return root;
     }
 
@@ -252,6 +258,27 @@ public sealed partial class CommandLineApp
         using var engine = Engine(r, quiet: true);
         var (origin, keys) = engine.TrustedKeys();
         KeyFormatter.Write(_out, origin, keys, _global.JsonMode(r), !r.GetValue(_global.NoLegend));
+        return 0;
+    }
+
+    private async Task<int> StagedAsync(ParseResult r, string directory, CancellationToken cancellationToken)
+    {
+        var json = _global.JsonMode(r);
+        var staged = new Staging.StagedUpdate(_global.ToEngineOptions(r), CreateLogger(r), new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)));
+        var result = await staged.RunAsync(directory, cancellationToken).ConfigureAwait(false);
+        switch (result.Outcome)
+        {
+            case Staging.StagedOutcome.Installed:
+                _out.WriteLine($"Installed {result.Version}; it takes effect at the next boot.");
+                break;
+            case Staging.StagedOutcome.UpToDate:
+                _out.WriteLine("Already up to date.");
+                break;
+            default:
+                _out.WriteLine("Nothing staged yet.");
+                break;
+        }
+
         return 0;
     }
 }

@@ -107,7 +107,7 @@ public sealed partial class UpdateEngine
             targetPath = target.Type == ResourceType.Partition && target.PathIsAuto ? target.Path : UnderRoot(target.Path);
         }
 
-        ISourceResource sourceResource = source.Type switch
+        ISourceResource sourceResource = _sources is not null ? _sources(transfer) : source.Type switch
         {
             ResourceType.RegularFile or ResourceType.Tar or ResourceType.Directory or ResourceType.Subvolume => new LocalSource(source, sourcePath),
             ResourceType.UrlFile or ResourceType.UrlTar => UrlSource(transfer, sourcePath),

@@ -41,7 +41,7 @@ public sealed partial class UpdateEngine
             ? BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.")
             : null;
 
-        using var guard = UpdateLock.Take(_options);
+        using var guard = TakeLock();
         var context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
 
         var (set, prepared) = actions.HasFlag(UpdateActions.Acquire)

@@ -19,6 +19,8 @@ public sealed partial class UpdateEngine
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly IUpdateObserver _observer;
+    private readonly Func<TransferDefinition, Transfers.ISourceResource>? _sources;
+    private readonly bool _lockHeld;
 
     public UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer = null)
     {
@@ -26,6 +28,19 @@ public sealed partial class UpdateEngine
         _logger = logger;
         _observer = observer ?? IUpdateObserver.None;
     }
+
+    /// <summary>
+    /// An engine whose transfers all read from <paramref name="sources"/> instead of their own
+    /// [Source] (the staging flow: a verified snapshot), run by a caller that already holds the lock.
+    /// </summary>
+    internal UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer, Func<TransferDefinition, Transfers.ISourceResource> sources)
+        : this(options, logger, observer)
+    {
+        _sources = sources;
+        _lockHeld = true;
+    }
+
+    private IDisposable? TakeLock() => _lockHeld ? null : UpdateLock.Take(_options);
 
     public async Task<ListResult> ListAsync(CancellationToken cancellationToken)
     {
@@ -115,7 +130,7 @@ public sealed partial class UpdateEngine
             throw new UsageException("The --instances-max= argument must be >= 1 while vacuuming.");
         }
 
-        using var guard = UpdateLock.Take(_options);
+        using var guard = TakeLock();
         var context = LoadOffline(requireEnabled: false);
         return VacuumAll(context, space: 0, extraProtected: null);
     }
@@ -234,7 +249,7 @@ public sealed partial class UpdateEngine
     /// <summary>`enable-feature` / `disable-feature`: a drop-in under /etc that overrides Enabled=.</summary>
     public void SetFeatureEnabled(string name, bool enable)
     {
-        using var guard = UpdateLock.Take(_options);
+        using var guard = TakeLock();
         HostFacts.SetFeatureEnabled(_options, name, enable, _logger);
         _logger.LogInformation("Feature '{Name}' {State}.", name, enable ? "enabled" : "disabled");
     }

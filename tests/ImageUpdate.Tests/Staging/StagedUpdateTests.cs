@@ -1,0 +1,242 @@
+using System.Security.Cryptography;
+using ImageUpdate.Btrfs;
+using ImageUpdate.Tests.Btrfs;
+using ImageUpdate.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ImageUpdate.Tests.Staging;
+
+/// <summary>
+/// `image-update STAGING_DIR` on a real loop-mounted BTRFS: what a downloader staged is installed
+/// only after the snapshot validates and the manifest's signature checks out; anything else is
+/// refused before a target is touched.
+/// </summary>
+[Collection(BtrfsCollection.Name)]
+public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly SigningKey _key = new();
+
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _key.Dispose();
+    }
+
+    /// <summary>Definitions with a url-file and a url-tar transfer (the host's own), and a fresh staging path.</summary>
+    private string Setup()
+    {
+        Directory.CreateDirectory(_dir["defs"]);
+        File.WriteAllBytes(_dir["keyring.gpg"], _key.PublicKeyring);
+        File.WriteAllText(_dir["defs/10-root.transfer"], $"""
+            [Source]
+            Type=url-file
+            Path=https://updates.example.org/os
+            MatchPattern=root_@v.img.zst
+
+            [Target]
+            Type=regular-file
+            Path={_dir["system"]}
+            MatchPattern=root_@v.img
+            """);
+        File.WriteAllText(_dir["defs/20-conf.transfer"], $"""
+            [Source]
+            Type=url-tar
+            Path=https://updates.example.org/os
+            MatchPattern=conf_@v.tar.gz
+
+            [Target]
+            Type=directory
+            Path={_dir["conf"]}
+            MatchPattern=conf_@v
+            """);
+        return mount.NewPath("staging");
+    }
+
+    /// <summary>What the downloader leaves: the version's files, then SHA256SUMS and its signature.</summary>
+    private byte[] Stage(string staging, string version, bool sign = true)
+    {
+        if (!Directory.Exists(staging))
+        {
+            KernelBtrfs.Instance.CreateSubvolume(staging);
+        }
+
+        var root = RandomNumberGenerator.GetBytes(256 * 1024);
+        File.WriteAllBytes(_dir["root.img"], root);
+        Test72Scenario.Run("zstd", "-q", "-f", _dir["root.img"], "-o", Path.Combine(staging, $"root_{version}.img.zst"));
+        var conf = Directory.CreateDirectory(_dir[$"conf-src-{version}"]).FullName;
+        File.WriteAllText(Path.Combine(conf, "version"), version);
+        Test72Scenario.Run("tar", "-C", conf, "-czf", Path.Combine(staging, $"conf_{version}.tar.gz"), ".");
+        var lines = Directory.GetFiles(staging).Where(f => !Path.GetFileName(f).StartsWith("SHA256SUMS", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            .Select(f => $"{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))}  {Path.GetFileName(f)}\n");
+        File.WriteAllText(Path.Combine(staging, "SHA256SUMS"), string.Concat(lines));
+        if (sign)
+        {
+            _key.SignDetached(Path.Combine(staging, "SHA256SUMS"));
+        }
+
+        return root;
+    }
+
+    private Task<RunResult> Run(string staging, IReadOnlyDictionary<string, string?>? env = null) =>
+        ImageUpdateProcess.RunAsync(env, "--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], staging);
+
+    private void AssertNothingInstalled()
+    {
+        Assert.False(Directory.Exists(_dir["system"]) && Directory.EnumerateFileSystemEntries(_dir["system"]).Any());
+        Assert.False(Directory.Exists(_dir["conf"]) && Directory.EnumerateFileSystemEntries(_dir["conf"]).Any());
+    }
+
+    [Fact]
+    public async Task A_valid_staged_update_installs_and_a_second_run_is_up_to_date()
+    {
+        if (!mount.Require(output))
+        {
+            return;
+        }
+
+        var staging = Setup();
+        var root = Stage(staging, "2");
+
+        var first = await Run(staging);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("Installed 2", first.Stdout);
+        Assert.Equal(root, File.ReadAllBytes(_dir["system/root_2.img"]));
+        Assert.Equal("2", File.ReadAllText(_dir["conf/conf_2/version"]));
+        var second = await Run(staging);
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("Already up to date", second.Stdout);
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(mount.MountPoint, ".image-update-snapshots")));
+    }
+
+    [Fact]
+    public async Task A_missing_staging_directory_becomes_an_empty_subvolume()
+    {
+        if (!mount.Require(output))
+        {
+            return;
+        }
+
+        var staging = Setup();
+
+        var result = await Run(staging);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Nothing staged yet", result.Stdout);
+        Assert.True(KernelBtrfs.Instance.IsSubvolume(staging));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(staging));
+    }
+
+    [Fact]
+    public async Task A_plain_directory_with_files_is_refused_with_what_to_do()
+    {
+        if (!mount.Require(output))
+        {
+            return;
+        }
+
+        var staging = Setup();
+        Directory.CreateDirectory(staging);
+        File.WriteAllText(Path.Combine(staging, "x"), "x");
+
+        var result = await Run(staging);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("not a BTRFS subvolume", result.Stderr);
+    }
+
+    public static TheoryData<string> Refusals => ["symlink", "no signature", "unknown key", "dotdot in manifest", "tampered payload"];
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public async Task Bad_staged_content_is_refused_before_anything_is_installed(string what)
+    {
+        if (!mount.Require(output))
+        {
+            return;
+        }
+
+        var staging = Setup();
+        Stage(staging, "2", sign: what != "no signature");
+        var expected = what switch
+        {
+            "symlink" => "symbolic link",
+            "no signature" => "no signature",
+            "unknown key" => "unknown key",
+            "dotdot in manifest" => "SHA256SUMS",
+            _ => "SHA-256",
+        };
+        switch (what)
+        {
+            case "symlink":
+                File.CreateSymbolicLink(Path.Combine(staging, "evil"), "/etc/shadow");
+                break;
+            case "unknown key":
+                using (var stranger = new SigningKey(userId: "Stranger <s@example.org>"))
+                {
+                    stranger.SignDetached(Path.Combine(staging, "SHA256SUMS"));
+                }
+
+                break;
+            case "dotdot in manifest":
+                File.AppendAllText(Path.Combine(staging, "SHA256SUMS"), new string('a', 64) + "  ../x\n");
+                _key.SignDetached(Path.Combine(staging, "SHA256SUMS"));
+                break;
+            case "tampered payload":
+                var file = Directory.GetFiles(staging, "root_*").Single();
+                File.WriteAllBytes(file, RandomNumberGenerator.GetBytes(1000));
+                break;
+        }
+
+        var result = await Run(staging);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(expected, result.Stderr);
+        Assert.False(File.Exists(_dir["system/root_2.img"]));
+        if (what != "tampered payload")
+        {
+            AssertNothingInstalled();
+        }
+    }
+
+    [Fact]
+    public async Task A_second_invocation_while_one_runs_fails_at_once()
+    {
+        if (!mount.Require(output))
+        {
+            return;
+        }
+
+        var staging = Setup();
+        Stage(staging, "2");
+        var lockPath = _dir["lock"];
+        using var held = ImageUpdate.FileSystem.FileLock.Acquire(lockPath);
+
+        var result = await Run(staging, new Dictionary<string, string?> { ["IMAGE_UPDATE_LOCK_PATH"] = lockPath });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Another update is running", result.Stderr);
+        AssertNothingInstalled();
+    }
+
+    [Fact]
+    public async Task A_kill_mid_install_leaves_a_snapshot_the_rerun_removes_before_it_finishes()
+    {
+        if (!mount.Require(output))
+        {
+            return;
+        }
+
+        var staging = Setup();
+        var root = Stage(staging, "2");
+
+        var crashed = await Run(staging, new Dictionary<string, string?> { ["IMAGE_UPDATE_TEST_CRASH_AT"] = "after-partial-write" });
+        Assert.Equal(137, crashed.ExitCode);
+
+        var rerun = await Run(staging);
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.Equal(root, File.ReadAllBytes(_dir["system/root_2.img"]));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(mount.MountPoint, ".image-update-snapshots")));
+    }
+}
