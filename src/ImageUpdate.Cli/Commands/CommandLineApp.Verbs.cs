@@ -263,6 +263,12 @@ public sealed partial class CommandLineApp
 
     private async Task<int> StagedAsync(ParseResult r, string directory, CancellationToken cancellationToken)
     {
+        // A mistyped verb must not become a staging directory made in the current directory.
+        if (!directory.Contains('/') && !Directory.Exists(directory))
+        {
+            throw new UsageException($"Unknown command verb '{UntrustedText.Escape(directory)}' (a staging directory is given as a path, such as ./{UntrustedText.Escape(directory)}).");
+        }
+
         var json = _global.JsonMode(r);
         var staged = new Staging.StagedUpdate(_global.ToEngineOptions(r), CreateLogger(r), new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)));
         var result = await staged.RunAsync(directory, cancellationToken).ConfigureAwait(false);
