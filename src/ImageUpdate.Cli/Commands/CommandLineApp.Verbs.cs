@@ -62,6 +62,12 @@ public sealed partial class CommandLineApp
         components.SetAction(Components);
         root.Subcommands.Add(components);
 
+        var from = new Option<string>("--from") { Description = "The update server's URL (http, https or file)", HelpName = "URL", Required = true };
+        var fetchInto = new Argument<string>("STAGING_DIR") { Description = "Where to stage the download" };
+        var fetch = new Command("fetch", "Download the newest version into a staging directory (the untrusted side of a staged update)") { from, fetchInto };
+        fetch.SetAction((r, ct) => FetchAsync(r, r.GetValue(from)!, r.GetValue(fetchInto)!, ct));
+        root.Subcommands.Add(fetch);
+
         var keys = new Command("keys", "Show the trusted signing keys");
         var keysList = new Command("list", "Show each trusted key's fingerprint, algorithm, user ID and expiry");
         keysList.SetAction(KeysList);
@@ -285,6 +291,13 @@ public sealed partial class CommandLineApp
                 break;
         }
 
+        return 0;
+    }
+
+    private async Task<int> FetchAsync(ParseResult r, string url, string directory, CancellationToken cancellationToken)
+    {
+        var version = await new Staging.StagingFetch(_global.ToEngineOptions(r), CreateLogger(r)).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
+        _out.WriteLine(version is null ? "Nothing to fetch." : $"Staged {version}.");
         return 0;
     }
 }

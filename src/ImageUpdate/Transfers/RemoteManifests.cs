@@ -24,7 +24,7 @@ public sealed class RemoteManifests
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string? _verifyFreshness;
-    private readonly ConcurrentDictionary<(string Url, bool Verify), Task<Sha256Manifest>> _cache = new();
+    private readonly ConcurrentDictionary<(string Url, bool Verify), Task<FetchedManifest>> _cache = new();
 
     public RemoteManifests(UrlFetcher fetcher, Func<Keyring> keyring, ISignatureVerifier verifier, ILogger logger, string? verifyFreshness, TimeProvider? time = null)
     {
@@ -36,33 +36,48 @@ public sealed class RemoteManifests
         _time = time ?? TimeProvider.System;
     }
 
-    public Task<Sha256Manifest> GetAsync(string baseUrl, bool verify, CancellationToken cancellationToken) =>
+    /// <summary>The manifest as fetched: parsed, and the exact bytes with their signature (what a staging fetch passes on).</summary>
+    public sealed record FetchedManifest(Sha256Manifest Parsed, byte[] Raw, string? SignatureName, byte[]? Signature);
+
+    public async Task<Sha256Manifest> GetAsync(string baseUrl, bool verify, CancellationToken cancellationToken) =>
+        (await GetRawAsync(baseUrl, verify, cancellationToken).ConfigureAwait(false)).Parsed;
+
+    public Task<FetchedManifest> GetRawAsync(string baseUrl, bool verify, CancellationToken cancellationToken) =>
         _cache.GetOrAdd((baseUrl, verify), key => FetchAsync(key.Url, key.Verify, cancellationToken));
 
     /// <summary>The URL of a file listed in the manifest at <paramref name="baseUrl"/>.</summary>
     public static Uri Entry(string baseUrl, string name) => new(baseUrl.TrimEnd('/') + "/" + Uri.EscapeDataString(name));
 
-    private async Task<Sha256Manifest> FetchAsync(string baseUrl, bool verify, CancellationToken cancellationToken)
+    private async Task<FetchedManifest> FetchAsync(string baseUrl, bool verify, CancellationToken cancellationToken)
     {
         var manifestUrl = Entry(baseUrl, "SHA256SUMS");
         _logger.LogInformation("Acquiring manifest file {Url}…", DownloadException.Describe(manifestUrl));
         var manifest = await _fetcher.GetSmallAsync(manifestUrl, MaxManifestBytes, cancellationToken).ConfigureAwait(false)
             ?? throw new DownloadException(manifestUrl, DownloadFailure.NotFound, "there is no SHA256SUMS manifest");
 
+        string? signatureName = "SHA256SUMS.gpg";
+        var signature = await _fetcher.GetSmallAsync(Entry(baseUrl, signatureName), MaxSignatureBytes, cancellationToken).ConfigureAwait(false);
+        if (signature is null)
+        {
+            signatureName = "SHA256SUMS.asc";
+            signature = await _fetcher.GetSmallAsync(Entry(baseUrl, signatureName), MaxSignatureBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (signature is null)
+        {
+            signatureName = null;
+        }
+
         if (verify)
         {
-            var signatureUrl = Entry(baseUrl, "SHA256SUMS.gpg");
-            var signature = await _fetcher.GetSmallAsync(signatureUrl, MaxSignatureBytes, cancellationToken).ConfigureAwait(false);
             if (signature is null)
             {
-                signatureUrl = Entry(baseUrl, "SHA256SUMS.asc");
-                signature = await _fetcher.GetSmallAsync(signatureUrl, MaxSignatureBytes, cancellationToken).ConfigureAwait(false)
-                    ?? throw new VerificationException(
-                        $"No signature for {DownloadException.Describe(manifestUrl)} (neither SHA256SUMS.gpg nor SHA256SUMS.asc), refusing: Verify=yes.");
+                throw new VerificationException(
+                    $"No signature for {DownloadException.Describe(manifestUrl)} (neither SHA256SUMS.gpg nor SHA256SUMS.asc), refusing: Verify=yes.");
             }
 
             var verified = _verifier.VerifyDetached(manifest, signature, _keyring());
-            _logger.LogInformation("Signature {Url} by key {Fingerprint} is good.", DownloadException.Describe(signatureUrl), verified.SigningKeyFingerprint);
+            _logger.LogInformation("Signature {Name} by key {Fingerprint} is good.", signatureName, verified.SigningKeyFingerprint);
         }
 
         var parsed = Sha256Manifest.Parse(manifest, DownloadException.Describe(manifestUrl));
@@ -76,6 +91,6 @@ public sealed class RemoteManifests
             _logger.LogWarning("The file list at {Url} is past its best-before date, but told to ignore this.", DownloadException.Describe(manifestUrl));
         }
 
-        return parsed;
+        return new FetchedManifest(parsed, manifest, signatureName, signature);
     }
 }

@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using ImageUpdate.Definitions;
+using ImageUpdate.Engine;
+using ImageUpdate.Errors;
+using ImageUpdate.FileSystem;
+using ImageUpdate.Planning;
+using ImageUpdate.Resources;
+using ImageUpdate.Transfers;
+using ImageUpdate.Transport;
+using ImageUpdate.Verification;
+using Microsoft.Extensions.Logging;
+
+namespace ImageUpdate.Staging;
+
+/// <summary>
+/// `image-update fetch`: the untrusted side of a staged update (the downloading VM). Finds the
+/// newest version every transfer's source offers at the server, downloads each transfer's file for
+/// it into the staging directory under a dot-prefixed temporary name (resuming a cut download,
+/// skipping a file already there with the listed hash), renames it into place, removes files of
+/// other versions, and writes SHA256SUMS and its signature **last**: their arrival marks a
+/// complete download. Stale SHA256SUMS* go first, so an interrupted fetch never looks complete.
+/// Nothing here is trusted by the host, which verifies everything again.
+/// </summary>
+public sealed class StagingFetch
+{
+    private readonly EngineOptions _options;
+    private readonly ILogger _logger;
+
+    public StagingFetch(EngineOptions options, ILogger logger)
+    {
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Returns the version now staged, or null when the server offers no complete version.</summary>
+    public async Task<string?> RunAsync(string baseUrl, string stagingDirectory, CancellationToken cancellationToken)
+    {
+        var staging = Path.GetFullPath(stagingDirectory);
+        Directory.CreateDirectory(staging);
+        var verify = _options.Keyring is not null;
+        var definitions = DefinitionLoader.Load(new DefinitionLoadOptions
+        {
+            DefinitionsDirectory = _options.DefinitionsDirectory,
+            Root = _options.Root,
+            Component = _options.Component,
+            Logger = _logger,
+            WarningsAreErrors = true,
+        });
+
+        using var fetcher = new UrlFetcher(new TransportOptions { Environment = TransportOptions.ProcessEnvironment() }, _logger);
+        var manifests = new RemoteManifests(fetcher, () => Keyring.Load(_options.Keyring!), new OpenPgpSignatureVerifier(), _logger,
+            Environment.GetEnvironmentVariable(Sha256Manifest.VerifyFreshnessVariable));
+        var fetched = await manifests.GetRawAsync(baseUrl, verify, cancellationToken).ConfigureAwait(false);
+        var manifest = fetched.Parsed;
+
+        // Which version: the newest one every enabled transfer's patterns find in the manifest.
+        var transfers = definitions.EnabledTransfers.ToList();
+        var sources = transfers.Select(t => new ManifestSource(t.Source, _ => Task.FromResult(manifest), (_, _) => throw new InvalidOperationException(), n => n)).ToList();
+        var inventories = new List<ResourceInventory>();
+        foreach (var source in sources)
+        {
+            inventories.Add(await source.LoadAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        var plan = UpdateSetPlanner.Discover(
+            transfers.Select((t, i) => new TransferInventory(t.Id, inventories[i], ResourceInventory.Empty, t.MinVersion, t.MaxVersion, t.ProtectVersions)).ToList(),
+            offline: false);
+        if (plan.Candidate is not { } set)
+        {
+            _logger.LogInformation("The server offers no version that is complete for every transfer.");
+            return null;
+        }
+
+        // Stale markers first: until the new ones arrive, the directory does not look complete.
+        foreach (var stale in Directory.EnumerateFiles(staging, "SHA256SUMS*"))
+        {
+            File.Delete(stale);
+        }
+
+        Durability.FsyncDirectory(staging);
+
+        var wanted = set.Instances.Select(i => (ManifestEntry)i!.Slot!).ToList();
+        foreach (var entry in wanted)
+        {
+            await FetchOneAsync(fetcher, baseUrl, entry, staging, cancellationToken).ConfigureAwait(false);
+        }
+
+        var keep = wanted.Select(e => e.FileName).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(staging))
+        {
+            var name = Path.GetFileName(file);
+            if (!name.StartsWith('.') && !keep.Contains(name))
+            {
+                _logger.LogInformation("Removing '{Name}' of another version.", name);
+                File.Delete(file);
+            }
+        }
+
+        // The very bytes the files were chosen and checked by: signature first, manifest last.
+        if (fetched.SignatureName is { } signatureName)
+        {
+            WriteDurably(staging, signatureName, fetched.Signature!);
+        }
+
+        WriteDurably(staging, "SHA256SUMS", fetched.Raw);
+        _logger.LogInformation("Staged version '{Version}' in '{Staging}'.", set.Version, staging);
+        return set.Version;
+    }
+
+    private async Task FetchOneAsync(UrlFetcher fetcher, string baseUrl, ManifestEntry entry, string staging, CancellationToken cancellationToken)
+    {
+        var final = Path.Combine(staging, entry.FileName);
+        if (File.Exists(final) && entry.Matches(await HashAsync(final, cancellationToken).ConfigureAwait(false)))
+        {
+            _logger.LogInformation("'{Name}' is already staged.", entry.FileName);
+            return;
+        }
+
+        var partial = Path.Combine(staging, "." + entry.FileName + ".partial");
+        var url = RemoteManifests.Entry(baseUrl, entry.FileName);
+        _logger.LogInformation("Fetching {Url}…", DownloadException.Describe(url));
+        await fetcher.DownloadToFileAsync(url, partial, UpdateEngine.MaxDownloadBytes, null, cancellationToken).ConfigureAwait(false);
+        if (!entry.Matches(await HashAsync(partial, cancellationToken).ConfigureAwait(false)))
+        {
+            File.Delete(partial);
+            throw new VerificationException($"'{UntrustedText.Escape(entry.FileName)}' from {DownloadException.Describe(url)} does not match its SHA256SUMS line.");
+        }
+
+        Durability.FsyncFile(partial);
+        AtomicRename.Rename(partial, final, replace: true);
+    }
+
+    private static void WriteDurably(string directory, string name, byte[] bytes)
+    {
+        var temporary = Path.Combine(directory, "." + name + ".tmp");
+        File.WriteAllBytes(temporary, bytes);
+        Durability.FsyncFile(temporary);
+        AtomicRename.Rename(temporary, Path.Combine(directory, name), replace: true);
+    }
+
+    private static async Task<byte[]> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(path);
+        return await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false);
+    }
+}
