@@ -80,7 +80,9 @@ public sealed partial class CommandLineApp
             Description = "Install the update an untrusted downloader staged in this BTRFS subvolume (verified, from a read-only snapshot); without it: list",
         };
         root.Arguments.Add(staging);
-        root.SetAction((r, ct) => r.GetValue(staging) is { } directory ? StagedAsync(r, directory, ct) : ListAsync(r, null, ct));
+        var fetchWith = new Option<string?>("--fetch-with") { Description = "With STAGING_DIR: first run this program with the staging path and wait for it (e.g. the command that starts the downloading VM)", HelpName = "PROGRAM" };
+        root.Options.Add(fetchWith);
+        root.SetAction((r, ct) => r.GetValue(staging) is { } directory ? StagedAsync(r, directory, r.GetValue(fetchWith), ct) : ListAsync(r, null, ct));
         return root;
     }
 
@@ -267,7 +269,7 @@ public sealed partial class CommandLineApp
         return 0;
     }
 
-    private async Task<int> StagedAsync(ParseResult r, string directory, CancellationToken cancellationToken)
+    private async Task<int> StagedAsync(ParseResult r, string directory, string? fetchWith, CancellationToken cancellationToken)
     {
         // A mistyped verb must not become a staging directory made in the current directory.
         if (!directory.Contains('/') && !Directory.Exists(directory))
@@ -276,7 +278,10 @@ public sealed partial class CommandLineApp
         }
 
         var json = _global.JsonMode(r);
-        var staged = new Staging.StagedUpdate(_global.ToEngineOptions(r), CreateLogger(r), new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)));
+        var staged = new Staging.StagedUpdate(_global.ToEngineOptions(r), CreateLogger(r), new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)))
+        {
+            FetchWith = fetchWith is null ? null : Path.GetFullPath(fetchWith),
+        };
         var result = await staged.RunAsync(directory, cancellationToken).ConfigureAwait(false);
         switch (result.Outcome)
         {

@@ -5,18 +5,28 @@ namespace ImageUpdate.Diagnostics;
 /// <summary>
 /// Fault injection for the crash-safety tests: when IMAGE_UPDATE_TEST_CRASH_AT names a point
 /// ("after-partial", or "after-partial:2" for its second hit), the process kills itself with SIGKILL
-/// exactly there, as a power cut or `kill -9` would. Unset (always, outside tests) it costs one
-/// environment lookup per process.
+/// exactly there, as a power cut or `kill -9` would. IMAGE_UPDATE_TEST_PAUSE_AT=NAME:MILLISECONDS
+/// instead pauses there, so a test can act on the world at that exact step (rewrite a staging
+/// directory after its snapshot). Unset (always, outside tests) they cost two environment lookups
+/// per process.
 /// </summary>
 public static class CrashPoint
 {
     public const string EnvironmentVariable = "IMAGE_UPDATE_TEST_CRASH_AT";
 
+    public const string PauseVariable = "IMAGE_UPDATE_TEST_PAUSE_AT";
+
     private static readonly (string Name, int Hit)? Target = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
+    private static readonly (string Name, int Milliseconds)? Pause = Parse(Environment.GetEnvironmentVariable(PauseVariable));
     private static int _hits;
 
     public static void Hit(string name)
     {
+        if (Pause is { } pause && pause.Name == name)
+        {
+            Thread.Sleep(pause.Milliseconds);
+        }
+
         if (Target is not { } target || target.Name != name)
         {
             return;

@@ -44,6 +44,12 @@ public sealed class StagedUpdate
     private readonly IBtrfs _btrfs;
     private readonly StagingLimits _limits;
 
+    /// <summary>--fetch-with: a program run with the staging path after it is ready (it starts the downloader and waits for it).</summary>
+    public string? FetchWith { get; init; }
+
+    /// <summary>How long <see cref="FetchWith"/> may take.</summary>
+    public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromHours(6);
+
     public StagedUpdate(EngineOptions options, ILogger logger, IUpdateObserver? observer = null, IBtrfs? btrfs = null, StagingLimits? limits = null)
     {
         _options = options;
@@ -58,7 +64,15 @@ public sealed class StagedUpdate
         var staging = Path.GetFullPath(stagingDirectory);
         using var guard = UpdateLock.Take(_options);
 
-        if (PrepareStagingDirectory(staging))
+        var fresh = PrepareStagingDirectory(staging);
+        if (FetchWith is { } program)
+        {
+            // The whole Spectrum flow in one invocation: let the (untrusted) downloader fill the
+            // subvolume, then freeze and check what it left, exactly as if it had run before.
+            _logger.LogInformation("Running '{Program}' to fill '{Staging}'…", program, staging);
+            await new Processes.ProcessRunner().RunAsync(new Processes.ProcessRequest(program, [staging]) { Timeout = FetchTimeout }, cancellationToken).ConfigureAwait(false);
+        }
+        else if (fresh)
         {
             _logger.LogInformation("'{Staging}' is now an empty BTRFS subvolume: nothing is staged yet; let the downloader fill it, then run again.", staging);
             return new StagedResult(StagedOutcome.NothingStaged, null);
@@ -69,6 +83,7 @@ public sealed class StagedUpdate
         Directory.CreateDirectory(snapshots, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var snapshot = Path.Combine(snapshots, $"{Path.GetFileName(staging)}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         _btrfs.SnapshotReadOnly(staging, snapshot);
+        Diagnostics.CrashPoint.Hit("after-snapshot");
         try
         {
             using var validated = StagingValidator.Validate(snapshot, _limits);

@@ -239,4 +239,58 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
         Assert.Equal(root, File.ReadAllBytes(_dir["system/root_2.img"]));
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(mount.MountPoint, ".image-update-snapshots")));
     }
+
+    [Fact]
+    public async Task Rewriting_the_staging_directory_after_the_snapshot_cannot_change_what_is_installed()
+    {
+        if (!mount.Require(output))
+        {
+            return;
+        }
+
+        var staging = Setup();
+        var root = Stage(staging, "2");
+        var snapshots = Path.Combine(mount.MountPoint, ".image-update-snapshots");
+        var run = Run(staging, new Dictionary<string, string?> { ["IMAGE_UPDATE_TEST_PAUSE_AT"] = "after-snapshot:3000" });
+
+        // Once the snapshot exists (the program now waits), the downloader swaps the payload and the
+        // manifest for its own, and plants a symlink.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(Directory.Exists(snapshots) && Directory.EnumerateDirectories(snapshots).Any(d => Path.GetFileName(d).StartsWith(Path.GetFileName(staging), StringComparison.Ordinal))))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no snapshot appeared");
+            await Task.Delay(20);
+        }
+
+        var payload = Directory.GetFiles(staging, "root_*").Single();
+        File.WriteAllBytes(payload, RandomNumberGenerator.GetBytes(1000));
+        File.WriteAllText(Path.Combine(staging, "SHA256SUMS"), $"{Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(payload)))}  {Path.GetFileName(payload)}\n");
+        File.CreateSymbolicLink(Path.Combine(staging, "evil"), "/etc/shadow");
+        var result = await run;
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(root, File.ReadAllBytes(_dir["system/root_2.img"]));
+    }
+
+    [Fact]
+    public async Task Fetch_with_runs_the_downloader_first_so_one_invocation_does_the_whole_flow()
+    {
+        if (!mount.Require(output))
+        {
+            return;
+        }
+
+        var staging = Setup();
+        var prepared = mount.NewPath("prepared");
+        var root = Stage(prepared, "3");
+        var downloader = _dir["downloader.sh"];
+        File.WriteAllText(downloader, $"#!/bin/sh\nset -e\ncp -a '{prepared}'/. \"$1\"/\n");
+        File.SetUnixFileMode(downloader, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = await ImageUpdateProcess.RunAsync(null, "--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], "--fetch-with", downloader, staging);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(root, File.ReadAllBytes(_dir["system/root_3.img"]));
+        Assert.True(KernelBtrfs.Instance.IsSubvolume(staging));
+    }
 }
