@@ -146,7 +146,8 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
         Assert.Contains("not a BTRFS subvolume", result.Stderr);
     }
 
-    public static TheoryData<string> Refusals => ["symlink", "no signature", "unknown key", "dotdot in manifest", "tampered payload"];
+    public static TheoryData<string> Refusals => ["symlink", "dangling symlink", "hard link", "fifo", "subdirectory", "escape in name", "newline in name", "leading dash", "trailing dot",
+        "5000 files", "sparse file over the bound", "no signature", "unknown key", "dotdot in manifest", "tampered payload"];
 
     [Theory]
     [MemberData(nameof(Refusals))]
@@ -161,7 +162,16 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
         Stage(staging, "2", sign: what != "no signature");
         var expected = what switch
         {
-            "symlink" => "symbolic link",
+            "symlink" or "dangling symlink" => "symbolic link",
+            "hard link" => "is a hard link",
+            "fifo" => "evil",
+            "subdirectory" => "evil",
+            "escape in name" => "\\x1b",
+            "newline in name" => "\\n",
+            "leading dash" => "-evil",
+            "trailing dot" => "evil.",
+            "5000 files" => "entries",
+            "sparse file over the bound" => "big",
             "no signature" => "no signature",
             "unknown key" => "unknown key",
             "dotdot in manifest" => "SHA256SUMS",
@@ -171,6 +181,44 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
         {
             case "symlink":
                 File.CreateSymbolicLink(Path.Combine(staging, "evil"), "/etc/shadow");
+                break;
+            case "dangling symlink":
+                File.CreateSymbolicLink(Path.Combine(staging, "evil"), "/nonexistent");
+                break;
+            case "hard link":
+                Test72Scenario.Run("ln", Directory.GetFiles(staging, "root_*").Single(), Path.Combine(staging, "evil"));
+                break;
+            case "fifo":
+                Test72Scenario.Run("mkfifo", Path.Combine(staging, "evil"));
+                break;
+            case "subdirectory":
+                Directory.CreateDirectory(Path.Combine(staging, "evil"));
+                break;
+            case "escape in name":
+                File.WriteAllText(Path.Combine(staging, "a\u001b[2Jb"), "x");
+                break;
+            case "newline in name":
+                File.WriteAllText(Path.Combine(staging, "a\nb"), "x");
+                break;
+            case "leading dash":
+                File.WriteAllText(Path.Combine(staging, "-evil"), "x");
+                break;
+            case "trailing dot":
+                File.WriteAllText(Path.Combine(staging, "evil."), "x");
+                break;
+            case "5000 files":
+                for (var i = 0; i < 5000; i++)
+                {
+                    File.WriteAllText(Path.Combine(staging, $"f{i}"), "");
+                }
+
+                break;
+            case "sparse file over the bound":
+                using (var big = File.Create(Path.Combine(staging, "big")))
+                {
+                    big.SetLength((8L << 30) + 1);
+                }
+
                 break;
             case "unknown key":
                 using (var stranger = new SigningKey(userId: "Stranger <s@example.org>"))
