@@ -341,4 +341,68 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
         Assert.Equal(root, File.ReadAllBytes(_dir["system/root_3.img"]));
         Assert.True(KernelBtrfs.Instance.IsSubvolume(staging));
     }
+
+    [Fact]
+    public async Task A_staged_update_with_a_partition_an_esp_file_and_a_directory_installs()
+    {
+        if (!mount.Require(output))
+        {
+            return;
+        }
+
+        var staging = Setup();
+        var disk = Gpt.GptTools.NewImage(_dir.Path, "disk.raw", 8L << 20);
+        Gpt.GptTools.Sfdisk(disk, """
+            label: gpt
+            size=4096, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=_empty
+            size=4096, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=_empty
+            """);
+        File.WriteAllText(_dir["defs/10-root.transfer"], $"""
+            [Source]
+            Type=url-file
+            Path=https://updates.example.org/os
+            MatchPattern=root_@v.img.zst
+
+            [Target]
+            Type=partition
+            Path={disk}
+            MatchPattern=root_@v
+            MatchPartitionType=root-x86-64
+            """);
+        File.WriteAllText(_dir["defs/90-uki.transfer"], """
+            [Source]
+            Type=url-file
+            Path=https://updates.example.org/os
+            MatchPattern=uki_@v.efi
+
+            [Target]
+            Type=regular-file
+            Path=/EFI/Linux
+            PathRelativeTo=esp
+            MatchPattern=uki_@v+@l-@d.efi uki_@v.efi
+            TriesLeft=3
+            """);
+        Directory.CreateDirectory(_dir["esp/EFI/Linux"]);
+        KernelBtrfs.Instance.CreateSubvolume(staging);
+        File.WriteAllText(Path.Combine(staging, "uki_2.efi"), "MZ uki 2");
+        var root = Stage(staging, "2");
+
+        var result = await ImageUpdateProcess.RunAsync(
+            new Dictionary<string, string?> { ["SYSTEMD_ESP_PATH"] = _dir["esp"] },
+            "--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], staging);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var slot = Gpt.GptTools.SfdiskJson(disk).Partitions.Single(p => p.Name == "root_2");
+        Assert.Equal(new Guid("4f68bce3-e8cd-4db1-96e7-fbcaf984b709"), slot.Type);
+        using (var image = File.OpenRead(disk))
+        {
+            var bytes = new byte[root.Length];
+            image.Seek((long)slot.Start * 512, SeekOrigin.Begin);
+            image.ReadExactly(bytes);
+            Assert.Equal(root, bytes);
+        }
+
+        Assert.Equal("MZ uki 2", File.ReadAllText(_dir["esp/EFI/Linux/uki_2+3-0.efi"]));
+        Assert.Equal("2", File.ReadAllText(_dir["conf/conf_2/version"]));
+    }
 }
