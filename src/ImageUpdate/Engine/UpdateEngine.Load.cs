@@ -116,7 +116,7 @@ public sealed partial class UpdateEngine
 
         ITargetResource targetResource = target.Type switch
         {
-            ResourceType.RegularFile or ResourceType.Directory => new FileSystemTarget(target, targetPath, _options.Sync, _logger),
+            ResourceType.RegularFile or ResourceType.Directory or ResourceType.Subvolume => new FileSystemTarget(target, targetPath, _options.Sync, _logger),
             ResourceType.Partition => new PartitionTarget(target, targetPath, _options.IsRooted, _options.Sync, _logger),
             _ => throw new UpdateException($"{transfer.FilePath}: {ResourceTypes.ToName(target.Type)} targets are not supported by this build yet."),
         };

@@ -32,9 +32,9 @@ public sealed class FileSystemTarget : ITargetResource
 
     public FileSystemTarget(TargetDefinition definition, string directory, bool sync, ILogger logger)
     {
-        if (definition.Type is not (ResourceType.RegularFile or ResourceType.Directory))
+        if (definition.Type is not (ResourceType.RegularFile or ResourceType.Directory or ResourceType.Subvolume))
         {
-            throw new ArgumentException("Only regular-file and directory targets live in a directory.", nameof(definition));
+            throw new ArgumentException("Only regular-file, directory and subvolume targets live in a directory.", nameof(definition));
         }
 
         _definition = definition;
@@ -47,6 +47,9 @@ public sealed class FileSystemTarget : ITargetResource
     public string Directory { get; }
 
     private bool IsFile => _definition.Type == ResourceType.RegularFile;
+
+    /// <summary>A subvolume target makes each instance a BTRFS subvolume (a plain directory off BTRFS, as sysupdate falls back).</summary>
+    private bool WantsSubvolume => _definition.Type == ResourceType.Subvolume;
 
     public ResourceInventory Load() => DirectoryScanner.Load(
         Directory,
@@ -75,7 +78,15 @@ public sealed class FileSystemTarget : ITargetResource
             {
                 try
                 {
-                    RecursiveDelete.Delete(entry.FullName);
+                    if (entry is DirectoryInfo && Btrfs.KernelBtrfs.Instance.IsSubvolume(entry.FullName))
+                    {
+                        Btrfs.KernelBtrfs.Instance.DeleteSubvolume(entry.FullName);
+                    }
+                    else
+                    {
+                        RecursiveDelete.Delete(entry.FullName);
+                    }
+
                     RecursiveDelete.PruneEmptyParents(entry.FullName, Directory);
                     _logger.LogDebug("Removed temporary resource instance '{Path}'.", entry.FullName);
                 }
@@ -95,7 +106,14 @@ public sealed class FileSystemTarget : ITargetResource
     {
         try
         {
-            RecursiveDelete.Delete(instance.Path);
+            if (WantsSubvolume && Btrfs.KernelBtrfs.Instance.IsSubvolume(instance.Path))
+            {
+                Btrfs.KernelBtrfs.Instance.DeleteSubvolume(instance.Path);
+            }
+            else
+            {
+                RecursiveDelete.Delete(instance.Path);
+            }
         }
         catch (IOException e)
         {
@@ -153,6 +171,11 @@ public sealed class FileSystemTarget : ITargetResource
             }
             else
             {
+                if (WantsSubvolume && Btrfs.KernelBtrfs.Instance.IsOnBtrfs(Path.GetDirectoryName(partial)!))
+                {
+                    Btrfs.KernelBtrfs.Instance.CreateSubvolume(partial);
+                }
+
                 await WriteDirectoryAsync(payload, partial, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -201,9 +224,14 @@ public sealed class FileSystemTarget : ITargetResource
         AtomicRename.Rename(prepared.PendingPath!, prepared.FinalPath, replace: true);
         CrashPoint.Hit("after-install-rename");
 
-        // A read-only directory is made immutable (chattr +i, as sysupdate does) once it has its final
-        // name: an immutable directory could not be renamed. Vacuum clears the flag before deleting.
-        if (prepared.ReadOnly && !IsFile && !FileMetadata.TrySetImmutable(prepared.FinalPath))
+        // A read-only subvolume gets the BTRFS read-only flag; a read-only directory is made immutable
+        // (chattr +i, as sysupdate does) once it has its final name: an immutable directory could not
+        // be renamed. Vacuum clears either before deleting.
+        if (prepared.ReadOnly && WantsSubvolume && Btrfs.KernelBtrfs.Instance.IsSubvolume(prepared.FinalPath))
+        {
+            Btrfs.KernelBtrfs.Instance.SetReadOnly(prepared.FinalPath, true);
+        }
+        else if (prepared.ReadOnly && !IsFile && !FileMetadata.TrySetImmutable(prepared.FinalPath))
         {
             _logger.LogWarning("Cannot make '{Path}' immutable (the file system has no inode flags, or no CAP_LINUX_IMMUTABLE); it stays writable.", prepared.FinalPath);
         }
