@@ -268,8 +268,13 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
         AssertNothingInstalled();
     }
 
-    [Fact]
-    public async Task A_kill_mid_install_leaves_a_snapshot_the_rerun_removes_before_it_finishes()
+    [Theory]
+    [InlineData("after-snapshot")]
+    [InlineData("after-partial-write")]
+    [InlineData("after-pending")]
+    [InlineData("after-acquire-transfer:2")]
+    [InlineData("after-install-rename")]
+    public async Task A_kill_mid_install_leaves_a_snapshot_the_rerun_removes_before_it_finishes(string point)
     {
         if (!mount.Require(output))
         {
@@ -279,7 +284,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
         var staging = Setup();
         var root = Stage(staging, "2");
 
-        var crashed = await Run(staging, new Dictionary<string, string?> { ["IMAGE_UPDATE_TEST_CRASH_AT"] = "after-partial-write" });
+        var crashed = await Run(staging, new Dictionary<string, string?> { ["IMAGE_UPDATE_TEST_CRASH_AT"] = point });
         Assert.Equal(137, crashed.ExitCode);
 
         var rerun = await Run(staging);
