@@ -24,7 +24,7 @@ public sealed class RemoteManifests
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly string? _verifyFreshness;
-    private readonly ConcurrentDictionary<(string Url, bool Verify), Task<FetchedManifest>> _cache = new();
+    private readonly ConcurrentDictionary<(string Url, bool Verify, bool WithSignature), Task<FetchedManifest>> _cache = new();
 
     public RemoteManifests(UrlFetcher fetcher, Func<Keyring> keyring, ISignatureVerifier verifier, ILogger logger, string? verifyFreshness, TimeProvider? time = null)
     {
@@ -39,16 +39,21 @@ public sealed class RemoteManifests
     /// <summary>The manifest as fetched: parsed, and the exact bytes with their signature (what a staging fetch passes on).</summary>
     public sealed record FetchedManifest(Sha256Manifest Parsed, byte[] Raw, string? SignatureName, byte[]? Signature);
 
+    /// <summary>The parsed manifest; the signature is only fetched (and then required) when verifying, as sysupdate does.</summary>
     public async Task<Sha256Manifest> GetAsync(string baseUrl, bool verify, CancellationToken cancellationToken) =>
-        (await GetRawAsync(baseUrl, verify, cancellationToken).ConfigureAwait(false)).Parsed;
+        (await Get(baseUrl, verify, withSignature: verify, cancellationToken).ConfigureAwait(false)).Parsed;
 
+    /// <summary>The manifest with its signature when the server has one (a staging fetch passes both on).</summary>
     public Task<FetchedManifest> GetRawAsync(string baseUrl, bool verify, CancellationToken cancellationToken) =>
-        _cache.GetOrAdd((baseUrl, verify), key => FetchAsync(key.Url, key.Verify, cancellationToken));
+        Get(baseUrl, verify, withSignature: true, cancellationToken);
+
+    private Task<FetchedManifest> Get(string baseUrl, bool verify, bool withSignature, CancellationToken cancellationToken) =>
+        _cache.GetOrAdd((baseUrl, verify, withSignature), key => FetchAsync(key.Url, key.Verify, key.WithSignature, cancellationToken));
 
     /// <summary>The URL of a file listed in the manifest at <paramref name="baseUrl"/>.</summary>
     public static Uri Entry(string baseUrl, string name) => new(baseUrl.TrimEnd('/') + "/" + Uri.EscapeDataString(name));
 
-    private async Task<FetchedManifest> FetchAsync(string baseUrl, bool verify, CancellationToken cancellationToken)
+    private async Task<FetchedManifest> FetchAsync(string baseUrl, bool verify, bool withSignature, CancellationToken cancellationToken)
     {
         var manifestUrl = Entry(baseUrl, "SHA256SUMS");
         _logger.LogInformation("Acquiring manifest file {Url}…", DownloadException.Describe(manifestUrl));
@@ -56,8 +61,10 @@ public sealed class RemoteManifests
             ?? throw new DownloadException(manifestUrl, DownloadFailure.NotFound, "there is no SHA256SUMS manifest");
 
         string? signatureName = "SHA256SUMS.gpg";
-        var signature = await _fetcher.GetSmallAsync(Entry(baseUrl, signatureName), MaxSignatureBytes, cancellationToken).ConfigureAwait(false);
-        if (signature is null)
+        var signature = withSignature
+            ? await _fetcher.GetSmallAsync(Entry(baseUrl, signatureName), MaxSignatureBytes, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (signature is null && withSignature)
         {
             signatureName = "SHA256SUMS.asc";
             signature = await _fetcher.GetSmallAsync(Entry(baseUrl, signatureName), MaxSignatureBytes, cancellationToken).ConfigureAwait(false);
