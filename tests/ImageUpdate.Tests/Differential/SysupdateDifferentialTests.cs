@@ -15,6 +15,22 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Scenarios => new(ScenarioBuilders.Keys);
 
+    /// <summary>A transfer that belongs to the feature "optional".</summary>
+    private const string OptionalTransfer = """
+        [Transfer]
+        Features=optional
+
+        [Source]
+        Type=regular-file
+        Path=@W@/source
+        MatchPattern=optional_@v.efi
+
+        [Target]
+        Type=regular-file
+        Path=@W@/files
+        MatchPattern=optional_@v.efi
+        """;
+
     private static readonly Dictionary<string, Action<DifferentialScenario>> ScenarioBuilders = new()
     {
         ["nothing installed, three versions"] = s => s.Standard().Available("1.0").Available("1.1").Available("2.0"),
@@ -48,36 +64,10 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
             .With("source/extra_1.bin", "source/extra_2.bin", "source/extra_3.bin", "files/extra_1.bin", "files/extra_2.bin"),
         ["a disabled feature's transfer is ignored"] = s => s.Standard().Available("1").Available("2").Installed("1")
             .Transfer("optional.feature", "[Feature]\nDescription=Optional")
-            .Transfer("99-optional.transfer", """
-                [Transfer]
-                Features=optional
-
-                [Source]
-                Type=regular-file
-                Path=@W@/source
-                MatchPattern=optional_@v.efi
-
-                [Target]
-                Type=regular-file
-                Path=@W@/files
-                MatchPattern=optional_@v.efi
-                """),
+            .Transfer("99-optional.transfer", OptionalTransfer),
         ["an enabled feature's transfer must be complete too"] = s => s.Standard().Available("1").Available("2").Installed("1")
             .Transfer("optional.feature", "[Feature]\nEnabled=yes")
-            .Transfer("99-optional.transfer", """
-                [Transfer]
-                Features=optional
-
-                [Source]
-                Type=regular-file
-                Path=@W@/source
-                MatchPattern=optional_@v.efi
-
-                [Target]
-                Type=regular-file
-                Path=@W@/files
-                MatchPattern=optional_@v.efi
-                """)
+            .Transfer("99-optional.transfer", OptionalTransfer)
             .With("source/optional_1.efi"),
         ["files under .conf names, without any .transfer"] = s => s
             .Transfer("01-only.conf", """
