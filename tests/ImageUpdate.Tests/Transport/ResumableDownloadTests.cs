@@ -232,7 +232,10 @@ public sealed class ResumableDownloadTests : IDisposable
         var error = await Assert.ThrowsAsync<DownloadException>(() => fetcher.DownloadToFileAsync(server.Url("part.raw"), PartialPath, 1 << 20, null, CancellationToken.None));
 
         Assert.Equal(DownloadFailure.ConnectionLost, error.Failure);
-        Assert.Contains("the connection broke before a response arrived", error.Message);
+
+        // The server aborts right after its headers: on a busy machine they may or may not reach the
+        // client first, so the break is seen before the response or after 0 body bytes.
+        Assert.Matches("the connection broke (before a response arrived|after 0 bytes)", error.Message);
         Assert.Equal(TransportTestData.Options.MaxRetries + 1, endpoint.Requests.Count);
     }
 
