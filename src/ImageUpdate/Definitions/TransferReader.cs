@@ -316,56 +316,34 @@ internal sealed partial class TransferReader
         resource.RelativeTo = value.Value;
     }
 
-    private void ParsePartitionType(UnitFileAssignment a)
-    {
-        if (a.Value.Length == 0)
-        {
-            _target.PartitionType = null;
-            return;
-        }
+    private void ParsePartitionType(UnitFileAssignment a) =>
+        _target.PartitionType = ParseResettable<Guid>(a, _target.PartitionType, PartitionType.TryParse, "partition type");
 
-        if (!PartitionType.TryParse(a.Value, out var type))
-        {
-            Warn(a, $"Failed to parse partition type {Quote(a.Value)}, ignoring.");
-            return;
-        }
-
-        _target.PartitionType = type;
-    }
-
-    private void ParsePartitionUuid(UnitFileAssignment a)
-    {
-        if (a.Value.Length == 0)
-        {
-            _partitionUuid = null;
-            return;
-        }
-
-        if (!PartitionType.TryParseId128(a.Value, out var uuid))
-        {
-            Warn(a, $"Failed to parse partition UUID {Quote(a.Value)}, ignoring.");
-            return;
-        }
-
-        _partitionUuid = uuid;
-    }
+    private void ParsePartitionUuid(UnitFileAssignment a) =>
+        _partitionUuid = ParseResettable<Guid>(a, _partitionUuid, PartitionType.TryParseId128, "partition UUID");
 
     // safe_atoux64: hexadecimal, with or without 0x.
-    private void ParsePartitionFlags(UnitFileAssignment a)
+    private void ParsePartitionFlags(UnitFileAssignment a) =>
+        _partitionFlags = ParseResettable<ulong>(a, _partitionFlags, ConfigValues.TryParseHexUInt64, "partition flags");
+
+    private delegate bool ValueParser<T>(string text, out T value);
+
+    /// <summary>An empty value resets the key; an unparsable one is warned about and leaves it as it was.</summary>
+    private T? ParseResettable<T>(UnitFileAssignment a, T? current, ValueParser<T> parse, string what)
+        where T : struct
     {
         if (a.Value.Length == 0)
         {
-            _partitionFlags = null;
-            return;
+            return null;
         }
 
-        if (!ConfigValues.TryParseHexUInt64(a.Value, out var flags))
+        if (!parse(a.Value, out var value))
         {
-            Warn(a, $"Failed to parse partition flags {Quote(a.Value)}, ignoring.");
-            return;
+            Warn(a, $"Failed to parse {what} {Quote(a.Value)}, ignoring.");
+            return current;
         }
 
-        _partitionFlags = flags;
+        return value;
     }
 
     // config_parse_mode: octal, at most 07777; an empty value is not special.

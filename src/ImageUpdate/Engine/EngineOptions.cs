@@ -33,8 +33,5 @@ public sealed record EngineOptions
     /// <summary>--offline: do not look at the sources at all.</summary>
     public bool Offline { get; init; }
 
-    /// <summary>Overrides for ESP/XBOOTLDR discovery and the host identity; tests set these.</summary>
-    public Boot.BootPartitionPaths? BootPaths { get; init; }
-
     public bool IsRooted => Root != "/";
 }

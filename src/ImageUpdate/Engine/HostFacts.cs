@@ -24,6 +24,20 @@ internal static class HostFacts
 
     public static string? ImageVersion(string root) => OsRelease.Read(root)?["IMAGE_VERSION"];
 
+    /// <summary>The trusted keys: --keyring, else the first of sysupdate's import-pubring files under the root.</summary>
+    public static Verification.Keyring LoadKeyring(EngineOptions options, ILogger logger)
+    {
+        var path = Verification.KeyringLocator.Find(options.Keyring, options.Root)
+            ?? throw new Errors.UpdateException($"No trusted keyring: none of {string.Join(", ", Verification.KeyringLocator.DefaultPaths)} exists{(options.IsRooted ? $" under {options.Root}" : "")}; give one with --keyring.");
+        var keyring = Verification.Keyring.Load(path);
+        foreach (var warning in keyring.Warnings)
+        {
+            logger.LogWarning("{Warning}", warning);
+        }
+
+        return keyring;
+    }
+
     public static void SetFeatureEnabled(EngineOptions options, string name, bool enable, ILogger logger)
     {
         var load = LoadOptions(options, logger);

@@ -32,7 +32,7 @@ public enum UpdateOutcome
     Installed,
 }
 
-public sealed record UpdateResult(UpdateOutcome Outcome, string? Version, bool RepairedIncomplete = false);
+public sealed record UpdateResult(UpdateOutcome Outcome, string? Version);
 
 public sealed record VacuumResult(int Removed, int DisabledTransfers);
 

@@ -98,7 +98,7 @@ public sealed partial class UpdateEngine
         string targetPath;
         if (target.PathRelativeTo is PathRelativeTo.Esp or PathRelativeTo.Xbootldr or PathRelativeTo.Boot)
         {
-            bootPaths ??= _options.BootPaths ?? BootPartitionLocator.Locate(_options.Root);
+            bootPaths ??= BootPartitionLocator.Locate(_options.Root);
             // Read by the firmware: no symbolic links on the way (sysupdate's CHASE_PROHIBIT_SYMLINKS).
             targetPath = RootedPath.Resolve(BootPartitionLocator.Resolve(bootPaths, target.PathRelativeTo), target.Path, refuseLinks: true);
         }

@@ -69,7 +69,7 @@ public sealed partial class UpdateEngine
             RebootIfNewer(set, booted);
         }
 
-        return new UpdateResult(UpdateOutcome.Installed, set.Version, set.Has(UpdateSetFlags.Incomplete));
+        return new UpdateResult(UpdateOutcome.Installed, set.Version);
     }
 
     private UpdateSet? Select(LoadedContext context, string? version)
@@ -147,8 +147,7 @@ public sealed partial class UpdateEngine
                 case null:
                     throw new UpdateException($"Selected update '{set.Version}' lacks transfer '{transfer.Id}' and is not available to complete it, refusing.");
                 case { IsPending: true } pending:
-                    prepared[i] = transfer.Target.Prepare(CompileMetadata(transfer, pending));
-                    transfer.Target.AdoptPending(prepared[i]!, pending);
+                    prepared[i] = PreparePending(transfer, pending);
                     break;
                 case var instance when fromSource.Contains(i):
                     metadata[i] = CompileMetadata(transfer, instance);
@@ -250,11 +249,18 @@ public sealed partial class UpdateEngine
                 continue;
             }
 
-            prepared[i] = transfer.Target.Prepare(CompileMetadata(transfer, pending));
-            transfer.Target.AdoptPending(prepared[i]!, pending);
+            prepared[i] = PreparePending(transfer, pending);
         }
 
         return (set, prepared);
+    }
+
+    /// <summary>The names of a copy an earlier acquire left pending, and its slot or path recovered.</summary>
+    private static PreparedTarget PreparePending(TransferRuntime transfer, Instance pending)
+    {
+        var prepared = transfer.Target.Prepare(CompileMetadata(transfer, pending));
+        transfer.Target.AdoptPending(prepared, pending);
+        return prepared;
     }
 
     private void Install(LoadedContext context, UpdateSet set, PreparedTarget?[] prepared)

@@ -16,7 +16,7 @@ public sealed partial class UpdateEngine : IDisposable
     public void Dispose() => _fetcher?.Dispose();
 
     /// <summary>Proxies from the environment; IMAGE_UPDATE_STALL_TIMEOUT (seconds) for slow or lossy links.</summary>
-    private static TransportOptions TransportSettings()
+    internal static TransportOptions TransportSettings()
     {
         var environment = TransportOptions.ProcessEnvironment();
         var options = new TransportOptions { Environment = environment };

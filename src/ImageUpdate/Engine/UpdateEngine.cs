@@ -228,18 +228,7 @@ public sealed partial class UpdateEngine
         return (keyring.Origin, keyring.Keys);
     }
 
-    private Verification.Keyring LoadKeyring()
-    {
-        var path = Verification.KeyringLocator.Find(_options.Keyring, _options.Root)
-            ?? throw new UpdateException($"No trusted keyring: none of {string.Join(", ", Verification.KeyringLocator.DefaultPaths)} exists{(_options.IsRooted ? $" under {_options.Root}" : "")}; give one with --keyring.");
-        var keyring = Verification.Keyring.Load(path);
-        foreach (var warning in keyring.Warnings)
-        {
-            _logger.LogWarning("{Warning}", warning);
-        }
-
-        return keyring;
-    }
+    private Verification.Keyring LoadKeyring() => HostFacts.LoadKeyring(_options, _logger);
 
     private string OsReleaseName => _options.IsRooted ? Path.Join(_options.Root, "etc/os-release") : "/etc/os-release";
 

@@ -178,9 +178,7 @@ public sealed class StagedUpdate
 
         var manifestBytes = validated.ReadSmallFile("SHA256SUMS", MaxManifestBytes);
         var signature = validated.ReadSmallFile(signatureName, MaxSignatureBytes);
-        var keyringPath = KeyringLocator.Find(_options.Keyring, _options.Root)
-            ?? throw new UpdateException($"No trusted keyring: none of {string.Join(", ", KeyringLocator.DefaultPaths)} exists; give one with --keyring.");
-        var verified = new OpenPgpSignatureVerifier().VerifyDetached(manifestBytes, signature, Keyring.Load(keyringPath));
+        var verified = new OpenPgpSignatureVerifier().VerifyDetached(manifestBytes, signature, HostFacts.LoadKeyring(_options, _logger));
         _logger.LogInformation("The staged SHA256SUMS is signed by {Fingerprint}.", verified.SigningKeyFingerprint);
 
         var manifest = Sha256Manifest.Parse(manifestBytes, Path.Combine(staging, "SHA256SUMS"));

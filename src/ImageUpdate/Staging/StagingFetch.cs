@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using ImageUpdate.Definitions;
 using ImageUpdate.Engine;
 using ImageUpdate.Errors;
 using ImageUpdate.FileSystem;
@@ -38,17 +37,10 @@ public sealed class StagingFetch
         var staging = Path.GetFullPath(stagingDirectory);
         Directory.CreateDirectory(staging);
         var verify = _options.Keyring is not null;
-        var definitions = DefinitionLoader.Load(new DefinitionLoadOptions
-        {
-            DefinitionsDirectory = _options.DefinitionsDirectory,
-            Root = _options.Root,
-            Component = _options.Component,
-            Logger = _logger,
-            WarningsAreErrors = true,
-        });
+        var definitions = HostFacts.LoadDefinitions(_options, _logger);
 
-        using var fetcher = new UrlFetcher(new TransportOptions { Environment = TransportOptions.ProcessEnvironment() }, _logger);
-        var manifests = new RemoteManifests(fetcher, () => Keyring.Load(_options.Keyring!), new OpenPgpSignatureVerifier(), _logger,
+        using var fetcher = new UrlFetcher(UpdateEngine.TransportSettings(), _logger);
+        var manifests = new RemoteManifests(fetcher, () => HostFacts.LoadKeyring(_options, _logger), new OpenPgpSignatureVerifier(), _logger,
             Environment.GetEnvironmentVariable(Sha256Manifest.VerifyFreshnessVariable));
         var fetched = await manifests.GetRawAsync(baseUrl, verify, cancellationToken).ConfigureAwait(false);
         var manifest = fetched.Parsed;

@@ -255,7 +255,7 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
 
     /// <summary>Every entry under the work directory (sources and definitions aside), with its type and mode.</summary>
     private static List<string> Tree(string work) =>
-        new DirectoryInfo(work).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+        new DirectoryInfo(work).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
             .Select(e => (Relative: Path.GetRelativePath(work, e.FullName), Entry: e))
             .Where(e => !e.Relative.StartsWith("source", StringComparison.Ordinal) && !e.Relative.StartsWith("defs", StringComparison.Ordinal))
             .Select(e => $"{e.Relative} {(e.Entry.LinkTarget is { } link ? "-> " + link : e.Entry is DirectoryInfo ? "dir" : "file " + Convert.ToString((int)e.Entry.UnixFileMode, 8))}")

@@ -16,7 +16,7 @@ public sealed class TempDirectory : IDisposable
     {
         try
         {
-            foreach (var entry in new DirectoryInfo(Path).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+            foreach (var entry in new DirectoryInfo(Path).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
             {
                 if (entry is DirectoryInfo && entry.LinkTarget is null)
                 {
