@@ -74,6 +74,11 @@ public sealed partial class CommandLineApp
         keys.Subcommands.Add(keysList);
         root.Subcommands.Add(keys);
 
+        // Verbs that live in their own partial files (one concept each).
+        AddImageVerbs(root);
+        AddBootVerbs(root);
+        AddServiceVerbs(root);
+
         var staging = new Argument<string?>("STAGING_DIR")
         {
             Arity = ArgumentArity.ZeroOrOne,
