@@ -11,6 +11,8 @@ public sealed class GlobalOptions
 
     public Option<string?> Root { get; } = new("--root") { Description = "Operate on an alternate file system root", HelpName = "PATH", Recursive = true };
 
+    public Option<string?> Image { get; } = new("--image") { Description = "Operate on a disk image file: its partitions and its ESP/XBOOTLDR", HelpName = "FILE", Recursive = true };
+
     public Option<string?> Component { get; } = new("--component", "-C") { Description = "Select the component to update", HelpName = "NAME", Recursive = true };
 
     public Option<string?> TransferSource { get; } = new("--transfer-source") { Description = "Directory for sources with PathRelativeTo=explicit", HelpName = "PATH", Recursive = true };
@@ -36,7 +38,7 @@ public sealed class GlobalOptions
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log debug messages and show stack traces", Recursive = true };
 
     public IEnumerable<Option> All =>
-        [Definitions, Root, Component, TransferSource, InstancesMax, Sync, Verify, Keyring, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
+        [Definitions, Root, Image, Component, TransferSource, InstancesMax, Sync, Verify, Keyring, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
 
     /// <summary>The engine settings these options give, after sysupdate's combination rules.</summary>
     public EngineOptions ToEngineOptions(ParseResult result)
@@ -47,6 +49,17 @@ public sealed class GlobalOptions
         if (definitions is not null && (root is not null || component is not null))
         {
             throw new UsageException("The --definitions= switch may not be combined with --root= or --component=.");
+        }
+
+        var image = result.GetValue(Image);
+        if (image is not null && root is not null)
+        {
+            throw new UsageException("The --root= and --image= switches may not be combined.");
+        }
+
+        if (image is not null && result.GetValue(Reboot))
+        {
+            throw new UsageException("The --reboot switch may not be combined with --image=: the image is not what is running.");
         }
 
         if (component is not null && !IsValidComponentName(component))
@@ -63,6 +76,7 @@ public sealed class GlobalOptions
         {
             DefinitionsDirectory = definitions is null ? null : Path.GetFullPath(definitions),
             Root = root is null ? "/" : Path.GetFullPath(root),
+            Image = image is null ? null : Path.GetFullPath(image),
             Component = component,
             TransferSource = result.GetValue(TransferSource) is { } source ? Path.GetFullPath(source) : null,
             InstancesMax = ParseInstancesMax(result.GetValue(InstancesMax)),

@@ -33,5 +33,11 @@ public sealed record EngineOptions
     /// <summary>--offline: do not look at the sources at all.</summary>
     public bool Offline { get; init; }
 
+    /// <summary>
+    /// --image: a disk image file to operate on instead of the host: Path=auto partition targets are
+    /// its GPT, and ESP/XBOOTLDR/boot file targets its FAT partitions (changed through mtools).
+    /// </summary>
+    public string? Image { get; init; }
+
     public bool IsRooted => Root != "/";
 }

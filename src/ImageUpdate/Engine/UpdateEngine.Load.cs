@@ -96,7 +96,12 @@ public sealed partial class UpdateEngine
 
         var target = transfer.Target;
         string targetPath;
-        if (target.PathRelativeTo is PathRelativeTo.Esp or PathRelativeTo.Xbootldr or PathRelativeTo.Boot)
+        ITargetResource? targetResource = null;
+        if (_options.Image is { } image)
+        {
+            (targetPath, targetResource) = ResolveInImage(transfer, image);
+        }
+        else if (target.PathRelativeTo is PathRelativeTo.Esp or PathRelativeTo.Xbootldr or PathRelativeTo.Boot)
         {
             bootPaths ??= BootPartitionLocator.Locate(_options.Root);
             // Read by the firmware: no symbolic links on the way (sysupdate's CHASE_PROHIBIT_SYMLINKS).
@@ -114,7 +119,7 @@ public sealed partial class UpdateEngine
             _ => throw new UpdateException($"{transfer.FilePath}: {ResourceTypes.ToName(source.Type)} sources are not supported by this build yet."),
         };
 
-        ITargetResource targetResource = target.Type switch
+        targetResource ??= target.Type switch
         {
             ResourceType.RegularFile or ResourceType.Directory or ResourceType.Subvolume => new FileSystemTarget(target, targetPath, _options.Sync, _logger),
             ResourceType.Partition => new PartitionTarget(target, targetPath, _options.IsRooted, _options.Sync, _logger),
@@ -122,6 +127,54 @@ public sealed partial class UpdateEngine
         };
 
         return new TransferRuntime(transfer, enabled, sourceResource, targetResource, sourcePath, targetPath);
+    }
+
+    /// <summary>
+    /// --image: a Path=auto partition target is the image's own GPT; a file target on the ESP,
+    /// XBOOTLDR or $BOOT is that partition's FAT file system inside the image. Everything else would
+    /// be a path of the host or of the image's root file system (which is not mounted), so it is refused.
+    /// </summary>
+    private (string Path, ITargetResource? Target) ResolveInImage(TransferDefinition transfer, string image)
+    {
+        var target = transfer.Target;
+        if (target.Type == ResourceType.Partition)
+        {
+            return target.PathIsAuto ? (image, null) : throw new UpdateException(
+                $"{transfer.FilePath}: with --image, a partition target must have Path=auto (the image), not '{UntrustedText.Escape(target.Path)}'.");
+        }
+
+        if (target.PathRelativeTo is not (PathRelativeTo.Esp or PathRelativeTo.Xbootldr or PathRelativeTo.Boot))
+        {
+            throw new UpdateException(
+                $"{transfer.FilePath}: with --image, file targets must live on the ESP or XBOOTLDR partition (PathRelativeTo=esp, xbootldr or boot); the image's root file system is not mounted.");
+        }
+
+        var volume = ImageVolume(image, target.PathRelativeTo, transfer.FilePath);
+        if (target.Type != ResourceType.RegularFile)
+        {
+            throw new UpdateException($"{transfer.FilePath}: only regular-file targets can live on {volume.Description}, not {ResourceTypes.ToName(target.Type)}.");
+        }
+
+        if (target.CurrentSymlink is not null)
+        {
+            throw new UpdateException($"{transfer.FilePath}: CurrentSymlink= cannot be kept on {volume.Description}: FAT has no symbolic links.");
+        }
+
+        var directory = "/" + target.Path.Trim('/');
+        return ($"{image}:{volume.Description}:{directory}", new FatFileTarget(target, volume, directory, _logger));
+    }
+
+    private Fat.FatVolume ImageVolume(string image, PathRelativeTo relativeTo, string definitionFile)
+    {
+        Fat.FatVolume? Find(Guid type) => Fat.FatVolume.InImage(image, type);
+        var volume = relativeTo switch
+        {
+            PathRelativeTo.Esp => Find(Gpt.PartitionType.Esp),
+            PathRelativeTo.Xbootldr => Find(Gpt.PartitionType.Xbootldr),
+            _ => Find(Gpt.PartitionType.Xbootldr) ?? Find(Gpt.PartitionType.Esp),
+        };
+        return volume ?? throw new UpdateException(
+            $"{definitionFile}: the disk image '{UntrustedText.Escape(image)}' has no {(relativeTo == PathRelativeTo.Xbootldr ? "XBOOTLDR" : "ESP")} partition.");
     }
 
     /// <summary>A path of the OS tree: symbolic links resolve inside --root, never out of it.</summary>

@@ -23,20 +23,21 @@ public static class DirectoryScanner
 
     public static ResourceInventory Load(string directory, PatternList patterns, EntryKind kind)
     {
-        var found = new List<Instance>();
         var root = new DirectoryInfo(directory);
-        if (!root.Exists)
-        {
-            return ResourceInventory.Empty;
-        }
+        return root.Exists ? Load(new HostDirectory(root), directory, patterns, kind) : ResourceInventory.Empty;
+    }
 
+    /// <summary>The same matching over any tree (a FAT file system inside a disk image, say).</summary>
+    public static ResourceInventory Load(IScanDirectory root, string resourcePath, PatternList patterns, EntryKind kind)
+    {
+        var found = new List<Instance>();
         var anyDepth = patterns.Patterns.Any(static p => p.AnyDepth);
-        Scan(root, directory, relative: null, relativeForMatching: null, patterns, kind, anyDepth, partial: false, pending: false, found);
+        Scan(root, resourcePath, relative: null, relativeForMatching: null, patterns, kind, anyDepth, partial: false, pending: false, found);
         return new ResourceInventory(found);
     }
 
     private static void Scan(
-        DirectoryInfo dir,
+        IScanDirectory dir,
         string resourcePath,
         string? relative,
         string? relativeForMatching,
@@ -47,26 +48,11 @@ public static class DirectoryScanner
         bool pending,
         List<Instance> found)
     {
-        IEnumerable<FileSystemInfo> entries;
-        try
+        foreach (var entry in dir.Entries())
         {
-            entries = dir.EnumerateFileSystemInfos();
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return;
-        }
-
-        foreach (var entry in entries)
-        {
-            // A symbolic link is never an instance and never descended into: d_type says DT_LNK.
-            if (entry.LinkTarget is not null || (entry.Attributes & FileAttributes.ReparsePoint) != 0)
-            {
-                continue;
-            }
-
-            var isDirectory = entry is DirectoryInfo;
-            var isRegular = !isDirectory && IsRegularFile(entry);
+            // Symbolic links and special files are never instances, and links are never descended into.
+            var isDirectory = entry.Kind == ScanEntryKind.Directory;
+            var isRegular = entry.Kind == ScanEntryKind.Regular;
             if (!isDirectory && !isRegular)
             {
                 continue;
@@ -99,7 +85,7 @@ public static class DirectoryScanner
 
             if (isDirectory && kind == EntryKind.RegularFile && anyDepth)
             {
-                Scan((DirectoryInfo)entry, resourcePath, rel, relMatch, patterns, kind, anyDepth, entryPartial, entryPending, found);
+                Scan(entry.Open(), resourcePath, rel, relMatch, patterns, kind, anyDepth, entryPartial, entryPending, found);
                 continue;
             }
 
@@ -108,7 +94,7 @@ public static class DirectoryScanner
             {
                 if (isDirectory)
                 {
-                    Scan((DirectoryInfo)entry, resourcePath, rel, relMatch, patterns, kind, anyDepth, entryPartial, entryPending, found);
+                    Scan(entry.Open(), resourcePath, rel, relMatch, patterns, kind, anyDepth, entryPartial, entryPending, found);
                 }
 
                 continue;
@@ -120,25 +106,46 @@ public static class DirectoryScanner
             }
 
             var metadata = match.Metadata!;
-            if (metadata.ModificationTimeUsec is null)
+            if (metadata.ModificationTimeUsec is null && entry.ModificationTimeUtc is { } modified)
             {
-                var usec = (ulong)((entry.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks / 10);
+                var usec = (ulong)((modified - DateTime.UnixEpoch).Ticks / 10);
                 metadata = metadata with { ModificationTimeUsec = usec == 0 ? null : usec };
             }
 
-            if (metadata.Mode is null)
+            if (metadata.Mode is null && entry.Mode is { } mode)
             {
                 // Mask out world-writability, setuid and friends, as sysupdate does.
-                metadata = metadata with { Mode = (uint)entry.UnixFileMode & 0x1FD /* 0775 */ };
+                metadata = metadata with { Mode = (uint)mode & 0x1FD /* 0775 */ };
             }
 
             found.Add(new Instance(Path.Combine(resourcePath, rel), metadata, entryPartial, entryPending));
         }
     }
 
-    private static bool IsRegularFile(FileSystemInfo entry)
+    /// <summary>A directory of the host's file systems.</summary>
+    private sealed class HostDirectory(DirectoryInfo directory) : IScanDirectory
     {
-        // FileInfo covers regular files but also FIFOs, sockets and devices: check the type precisely.
-        return FileSystem.FileMetadata.TryGetStatus(entry.FullName) is { Kind: FileSystem.FileKind.Regular };
+        public IEnumerable<ScanEntry> Entries()
+        {
+            IEnumerable<FileSystemInfo> entries;
+            try
+            {
+                entries = directory.EnumerateFileSystemInfos();
+            }
+            catch (DirectoryNotFoundException)
+            {
+                yield break;
+            }
+
+            foreach (var entry in entries)
+            {
+                // d_type says DT_LNK for a symbolic link; FileInfo also covers FIFOs, sockets and devices.
+                var kind = entry.LinkTarget is not null || (entry.Attributes & FileAttributes.ReparsePoint) != 0 ? ScanEntryKind.Other
+                    : entry is DirectoryInfo ? ScanEntryKind.Directory
+                    : FileSystem.FileMetadata.TryGetStatus(entry.FullName) is { Kind: FileSystem.FileKind.Regular } ? ScanEntryKind.Regular
+                    : ScanEntryKind.Other;
+                yield return new ScanEntry(entry.Name, kind, entry.LastWriteTimeUtc, entry.UnixFileMode, entry is DirectoryInfo d ? () => new HostDirectory(d) : null);
+            }
+        }
     }
 }

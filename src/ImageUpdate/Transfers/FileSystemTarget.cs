@@ -239,7 +239,7 @@ public sealed class FileSystemTarget : ITargetResource
         return prepared.FinalPath;
     }
 
-    private static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<double>? progress, CancellationToken cancellationToken)
+    internal static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         if (payload.Kind != PayloadKind.File)
         {

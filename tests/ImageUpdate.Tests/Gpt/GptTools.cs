@@ -78,6 +78,7 @@ internal static class GptTools
         }
 
         info.Environment["LC_ALL"] = "C";
+        info.Environment["MTOOLS_SKIP_CHECK"] = "1";
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
