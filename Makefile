@@ -3,7 +3,7 @@ DOTNET ?= dotnet
 CONFIGURATION ?= Release
 BIN_DIR := artifacts/bin
 
-.PHONY: all build test deps restore demo bench clean format
+.PHONY: all build guest test deps restore demo e2e bench clean format
 
 all: build
 
@@ -17,6 +17,14 @@ restore:
 build: restore
 	$(DOTNET) publish src/ImageUpdate.Cli/ImageUpdate.Cli.csproj -c $(CONFIGURATION) -r linux-x64 --self-contained false \
 		-p:PublishReadyToRun=true -o $(BIN_DIR) -nologo -v quiet
+
+# The copy a booted demo OS carries in its initramfs: self-contained (no .NET on the guest), trimmed and
+# single-file, so only libc, libstdc++ and libgcc_s have to come along.
+GUEST_DIR := artifacts/guest
+guest: restore
+	$(DOTNET) publish src/ImageUpdate.Cli/ImageUpdate.Cli.csproj -c $(CONFIGURATION) -r linux-x64 --self-contained true \
+		-p:PublishTrimmed=true -p:PublishSingleFile=true -p:DebugType=none -p:GenerateDocumentationFile=false \
+		-o $(GUEST_DIR) -nologo -v quiet
 
 test: deps build
 	$(DOTNET) test ImageUpdate.sln -c $(CONFIGURATION) --no-restore -nologo

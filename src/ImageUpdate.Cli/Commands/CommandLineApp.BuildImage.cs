@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text;
+using ImageUpdate.Cli.Output;
+using ImageUpdate.Engine;
+using ImageUpdate.Errors;
+using ImageUpdate.Imaging;
+
+namespace ImageUpdate.Cli.Commands;
+
+public sealed partial class CommandLineApp
+{
+    private void AddBuildImageVerb(RootCommand root)
+    {
+        var layout = new Argument<string>("IMAGE_DIR") { Description = "The disk layout: a directory of systemd-repart repart.d files" };
+        var version = new Option<string>("--version") { Description = "The version to install into the new image", HelpName = "VERSION", Required = true };
+        var payloads = new Option<string>("--payloads") { Description = "The version's files, named by each transfer's source MatchPattern", HelpName = "DIR", Required = true };
+        var output = new Option<string>("--output") { Description = "The disk image to write", HelpName = "FILE", Required = true };
+        var sectorSize = new Option<int>("--sector-size") { Description = "Logical sector size: 512 or 4096 (default 512)", HelpName = "BYTES", DefaultValueFactory = _ => 512 };
+        var size = new Option<string?>("--size") { Description = "The image size in bytes (K, M, G suffixes), or auto (default: the smallest that fits)", HelpName = "BYTES" };
+        var seed = new Option<string?>("--seed") { Description = "The UUID the disk and partition UUIDs are derived from (default: derived from the version)", HelpName = "UUID" };
+        var command = new Command("build-image", "Build a bootable disk image: create the GPT, format the ESP, install systemd-boot, then install VERSION through the normal update path")
+        {
+            layout, version, payloads, output, sectorSize, size, seed,
+        };
+        command.SetAction((r, ct) => BuildImageAsync(
+            r,
+            new BuildImageRequest(r.GetValue(layout)!, r.GetValue(version)!, r.GetValue(payloads)!, r.GetValue(output)!, r.GetValue(sectorSize), r.GetValue(size), r.GetValue(seed)),
+            ct));
+        root.Subcommands.Add(command);
+    }
+
+    private async Task<int> BuildImageAsync(ParseResult r, BuildImageRequest request, CancellationToken cancellationToken)
+    {
+        var options = _global.ToEngineOptions(r);
+        if (options.DefinitionsDirectory is null)
+        {
+            throw new UsageException("build-image needs --definitions DIR: the transfers that install the version into the image.");
+        }
+
+        if (options.Image is not null || options.IsRooted)
+        {
+            throw new UsageException("build-image writes its own image (--output); --image and --root do not apply.");
+        }
+
+        var seed = request.Seed is null ? SeedFor(request.Version)
+            : Guid.TryParse(request.Seed, out var parsed) ? parsed
+            : throw new UsageException($"--seed must be a UUID, not '{UntrustedText.Escape(request.Seed)}'.");
+        var logger = CreateLogger(r);
+        var definitions = RepartDefinitions.Load(Path.GetFullPath(request.LayoutDirectory), logger);
+        var layout = DiskLayoutPlanner.Plan(definitions, seed, request.SectorSize, ParseSize(request.Size), logger);
+
+        // Built and filled under a temporary name: the output path only ever holds a whole image.
+        var output = Path.GetFullPath(request.Output);
+        var building = Path.Combine(Path.GetDirectoryName(output)!, $".#{Path.GetFileName(output)}.building");
+        try
+        {
+            var imageOptions = new DiskImageOptions { SourceDateEpoch = DiskImageOptions.ParseSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) };
+            await new DiskImageBuilder(new Processes.ProcessRunner()).BuildAsync(layout, imageOptions, building, cancellationToken).ConfigureAwait(false);
+            var json = _global.JsonMode(r);
+            await PayloadInstall.RunAsync(
+                options with { Image = building },
+                Path.GetFullPath(request.Payloads),
+                request.Version,
+                logger,
+                new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)),
+                cancellationToken).ConfigureAwait(false);
+            FileSystem.AtomicRename.Rename(building, output, replace: true);
+        }
+        finally
+        {
+            File.Delete(building);
+        }
+
+        _out.WriteLine($"Built {output} with version {request.Version}.");
+        return 0;
+    }
+
+    /// <summary>Without --seed, the same version always gets the same disk and partition UUIDs.</summary>
+    private static Guid SeedFor(string version)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("image-update build-image seed\n" + version));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x40); // version 4
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC 4122 variant
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+
+    private static ulong? ParseSize(string? text)
+    {
+        if (text is null or "auto")
+        {
+            return null;
+        }
+
+        var multiplier = char.ToUpperInvariant(text[^1]) switch { 'K' => 1UL << 10, 'M' => 1UL << 20, 'G' => 1UL << 30, 'T' => 1UL << 40, _ => 1UL };
+        var digits = multiplier == 1 ? text : text[..^1];
+        return ulong.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value <= ulong.MaxValue / multiplier
+            ? value * multiplier
+            : throw new UsageException($"--size must be a number of bytes (with K, M, G or T) or auto, not '{UntrustedText.Escape(text)}'.");
+    }
+
+    private sealed record BuildImageRequest(string LayoutDirectory, string Version, string Payloads, string Output, int SectorSize, string? Size, string? Seed);
+}
