@@ -55,7 +55,8 @@ public static class DiskLayoutPlanner
 
     /// <summary>
     /// Plans <paramref name="layout"/> on a disk of <paramref name="sectorSize"/>-byte sectors and
-    /// <paramref name="size"/> bytes (null: the smallest that fits, repart's --size=auto).
+    /// <paramref name="size"/> bytes, rounded up to 4096 as repart's --size= is (null: the smallest that
+    /// fits, repart's --size=auto).
     /// </summary>
     public static DiskLayout Plan(RepartLayout layout, Guid seed, int sectorSize = 512, ulong? size = null, ILogger? logger = null)
     {
@@ -69,7 +70,13 @@ public static class DiskLayoutPlanner
         var grain = Math.Max(RepartSize.Alignment, (ulong)sectorSize);
         var slots = layout.Partitions.Select(p => new Slot(p)).ToList();
 
-        var total = size ?? AutoSize(slots, grain);
+        // repart rounds --size= up to 4 KiB (with a warning); so do we, so the same request gives the same disk.
+        var total = size is { } requested ? RepartSize.RoundUp(requested, RepartSize.Alignment) : AutoSize(slots, grain);
+        if (size is { } asked && asked != total)
+        {
+            logger.LogWarning("The disk size {Requested} is not a multiple of 4096, rounding it up to {Rounded}.", asked, total);
+        }
+
         if (total < MinimumDiskSize)
         {
             throw new DiskImageException($"A disk of {total} bytes is too small for a GPT with partitions; it needs more than {MinimumDiskSize - 1}.");

@@ -105,16 +105,16 @@ public static class RepartDefinitions
                     partition = partition with { PaddingWeight = value.Length == 0 ? 0 : ParseWeight(a) };
                     break;
                 case "SizeMinBytes":
-                    partition = partition with { SizeMinBytes = ParseSize4096(a, roundUp: true, logger) };
+                    partition = partition with { SizeMinBytes = ParseSize4096(a, roundUp: false, logger) };
                     break;
                 case "SizeMaxBytes":
-                    partition = partition with { SizeMaxBytes = ParseSize4096(a, roundUp: false, logger) };
+                    partition = partition with { SizeMaxBytes = ParseSize4096(a, roundUp: true, logger) };
                     break;
                 case "PaddingMinBytes":
-                    partition = partition with { PaddingMinBytes = ParseSize4096(a, roundUp: true, logger) };
+                    partition = partition with { PaddingMinBytes = ParseSize4096(a, roundUp: false, logger) };
                     break;
                 case "PaddingMaxBytes":
-                    partition = partition with { PaddingMaxBytes = ParseSize4096(a, roundUp: false, logger) };
+                    partition = partition with { PaddingMaxBytes = ParseSize4096(a, roundUp: true, logger) };
                     break;
                 case "Format":
                     partition = partition with { Format = ParseFormat(a) };
@@ -257,8 +257,11 @@ public static class RepartDefinitions
             : throw Invalid(a, $"is not a weight from 0 to {RepartPartition.MaxWeight}");
 
     /// <summary>
-    /// config_parse_size4096: parse_size with 1024-based suffixes, then minimums rounded up and maximums
-    /// down to a multiple of 4096 (repart notes the rounding; so do we, at information level).
+    /// config_parse_size4096: parse_size with 1024-based suffixes, then rounded to a multiple of 4096:
+    /// minimums down and maximums up, as Debian 12's systemd 252.39 does (systemd PR #29954, backported
+    /// to 252-stable, reversed the 252.0 directions so that equal minimum and maximum stay equal; the
+    /// man page still describes the old ones). The planner then rounds minimums up and maximums down to
+    /// the grain. repart notes the rounding; so do we, at information level.
     /// </summary>
     private static ulong ParseSize4096(UnitFileAssignment a, bool roundUp, ILogger logger)
     {

@@ -4,7 +4,7 @@ namespace ImageUpdate.Imaging;
 
 /// <summary>
 /// One repart.d file's [Partition] section (repart.d(5), systemd 252), as written: sizes already
-/// rounded to 4096 the way repart's config_parse_size4096 does (minimums up, maximums down), optional
+/// rounded to 4096 the way Debian 12's repart 252.39 does (minimums down, maximums up), optional
 /// settings null when the file did not set them. Defaults (10 MiB minimum, weight 1000, flags implied
 /// by the type) are <see cref="DiskLayoutPlanner"/>'s business.
 /// </summary>
