@@ -56,6 +56,11 @@ public sealed class DiskImageBuilder
         }
 
         var directory = Path.GetDirectoryName(image.Path)!;
+        if (!Directory.Exists(directory))
+        {
+            throw new DiskImageException($"The directory '{UntrustedText.Escape(directory)}' for the disk image does not exist.");
+        }
+
         var partial = Path.Combine(directory, $".{Path.GetFileName(image.Path)}.partial-{Guid.NewGuid():N}");
         var scratch = Directory.CreateTempSubdirectory("image-update-imaging-").FullName;
         try

@@ -40,6 +40,10 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
 
         Assert.Equal((long)layout.SizeInBytes, new FileInfo(image).Length);
 
+        // Sparse: the empty root slots and the ESP's free space are holes (stat counts 512-byte blocks).
+        var allocated = ulong.Parse(GptTools.Run("stat", ["-c", "%b", image]).Trim(), System.Globalization.CultureInfo.InvariantCulture) * 512;
+        Assert.True(allocated < layout.SizeInBytes / 8, $"{allocated} of {layout.SizeInBytes} bytes are allocated.");
+
         var esp = layout.Partitions[0];
         Assert.Equal(PartitionType.Esp, esp.Type);
         var drive = ImageTools.Drive(image, esp.Offset);
@@ -130,6 +134,40 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(fat32, report.Contains("32 bit entries", StringComparison.Ordinal));
         Assert.Contains($"{sectorSize} bytes per logical sector", report, StringComparison.Ordinal);
         Assert.Contains("Volume in drive : is BOOT_EFI", ImageTools.Mtools("mdir", "-i", ImageTools.Drive(image, esp.Offset), "::/"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("", null)]
+    [InlineData("315532800", 315532800L)]
+    [InlineData("1700000000", 1700000000L)]
+    public void Source_date_epoch_is_read_as_seconds_since_1970(string? value, long? expected)
+    {
+        Assert.Equal(expected, DiskImageOptions.ParseSourceDateEpoch(value)?.ToUnixTimeSeconds());
+    }
+
+    [Theory]
+    [InlineData("315532799")]
+    [InlineData("-1")]
+    [InlineData("1.5")]
+    [InlineData(" 1700000000")]
+    [InlineData("yesterday")]
+    public void A_source_date_epoch_fat_cannot_store_is_refused(string value)
+    {
+        var e = Assert.Throws<DiskImageException>(() => DiskImageOptions.ParseSourceDateEpoch(value));
+
+        Assert.Contains($"SOURCE_DATE_EPOCH '{value}' is not a number of seconds", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_output_in_a_missing_directory_is_refused_before_anything_is_written()
+    {
+        var layout = Plan(RepartLayouts.Demo, 512);
+
+        var e = await Assert.ThrowsAsync<DiskImageException>(() => new DiskImageBuilder(new ProcessRunner()).BuildAsync(
+            layout, new DiskImageOptions { InstallSystemdBoot = false }, Path.Combine(_temp.Path, "missing", "disk.raw")));
+
+        Assert.Contains("missing' for the disk image does not exist", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
