@@ -67,6 +67,33 @@ internal static class ImageTools
         return true;
     }
 
+    /// <summary>Asserts two images are the same size and byte for byte equal outside [skipStart, skipEnd).</summary>
+    public static void AssertSameOutside(string expected, string actual, ulong skipStart, ulong skipEnd)
+    {
+        using var a = File.OpenRead(expected);
+        using var b = File.OpenRead(actual);
+        Assert.Equal(a.Length, b.Length);
+        var left = new byte[1 << 20];
+        var right = new byte[1 << 20];
+        long position = 0;
+        while (position < a.Length)
+        {
+            var count = (int)Math.Min(left.Length, a.Length - position);
+            a.ReadExactly(left, 0, count);
+            b.ReadExactly(right, 0, count);
+            for (var i = 0; i < count; i++)
+            {
+                var at = (ulong)(position + i);
+                if (left[i] != right[i] && (at < skipStart || at >= skipEnd))
+                {
+                    Assert.Fail($"{actual} differs from {expected} at byte {at}: 0x{right[i]:X2}, expected 0x{left[i]:X2}.");
+                }
+            }
+
+            position += count;
+        }
+    }
+
     public static string Sha256(string path)
     {
         using var file = File.OpenRead(path);
