@@ -189,6 +189,14 @@ internal sealed partial class TransferReader
             return;
         }
 
+        if (resolved.Length == 0 && a.Value.Contains('%', StringComparison.Ordinal))
+        {
+            // %A/%B on a host whose os-release has no IMAGE_VERSION= (an image build, a container):
+            // there is simply no booted version to protect, as sysupdate concludes too.
+            Warn(a, $"{Quote(a.Value)} expands to nothing here (no IMAGE_VERSION= in os-release), nothing to protect.", WarningKind.Adjusted);
+            return;
+        }
+
         if (!VersionComparer.IsValid(resolved))
         {
             Warn(a, $"{Quote(resolved)} is not a valid version, ignoring.");

@@ -210,6 +210,18 @@ public sealed class DefinitionLoaderTests : IDisposable
         Assert.Equal($"{path}:10: ProtectVersion: Failed to expand specifiers in 'v%q' (unknown specifier '%q'), ignoring.", warning.ToString());
     }
 
+    [Fact]
+    public void ProtectVersion_of_the_booted_version_on_a_host_without_one_protects_nothing_and_is_no_error()
+    {
+        // An image build or a container: os-release without IMAGE_VERSION=, so %A is empty.
+        _tree.Write("etc/sysupdate.d/10-img.transfer", Minimal + "[Transfer]\nProtectVersion=%A\n");
+        var set = DefinitionLoader.Load(_tree.Options(warningsAreErrors: true) with { Specifiers = TempTree.Specifiers("ID=debian\n") });
+        Assert.Empty(set.Transfers[0].ProtectVersions);
+        var warning = Assert.Single(set.Warnings);
+        Assert.Equal(WarningKind.Adjusted, warning.Kind);
+        Assert.Contains("'%A' expands to nothing here (no IMAGE_VERSION= in os-release), nothing to protect.", warning.ToString());
+    }
+
     // Values systemd logs and ignores: the assignment is dropped and the default stays.
     [Theory]
     [InlineData("[Transfer]\nMinVersion=a/b", "MinVersion", "'a/b' is not a valid version, ignoring.")]
