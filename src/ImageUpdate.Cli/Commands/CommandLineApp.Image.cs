@@ -4,8 +4,9 @@ namespace ImageUpdate.Cli.Commands;
 
 public sealed partial class CommandLineApp
 {
-    private static void AddImageVerbs(RootCommand root)
+    private void AddImageVerbs(RootCommand root)
     {
-        _ = root;
+        // publish: CommandLineApp.Publish.cs.
+        AddPublishVerb(root);
     }
 }
