@@ -31,6 +31,9 @@ public sealed class SigningKey : IDisposable
     /// <summary>The secret key as `gpg --export-secret-keys [--armor]` writes it (protected when the key has a passphrase).</summary>
     public byte[] ExportSecretKey(bool armor = false) => armor ? Gpg("--armor", "--export-secret-keys") : Gpg("--export-secret-keys");
 
+    /// <summary>`gpg --export-secret-subkeys`: the primary key's secret replaced by a GNU stub.</summary>
+    public byte[] ExportSecretSubkeys() => Gpg("--export-secret-subkeys");
+
     /// <summary>The public key as `gpg --export` writes it now (after any <see cref="AddSubkey"/>).</summary>
     public byte[] ExportPublicKey() => Gpg("--export");
 

@@ -111,8 +111,12 @@ internal sealed class PgpSecretKey
 
                 return new PgpSecretKey(publicKey) { Ed25519Secret = seed };
 
+            case PgpAlgorithms.Ed25519:
+                // RFC 9580's native Ed25519 (algorithm 27), which gpg 2.2 and 2.4 do not make: untested, so refused.
+                return new PgpSecretKey(publicKey) { SecretMissing = "it is an RFC 9580 Ed25519 key (algorithm 27), which cannot sign here yet; gpg's EdDSA keys (algorithm 22) can" };
+
             default:
-                return new PgpSecretKey(publicKey) { SecretMissing = $"{publicKey.Description} keys cannot sign here (only RSA and Ed25519 can)" };
+                return new PgpSecretKey(publicKey) { SecretMissing = $"{PgpAlgorithms.PublicKeyName(publicKey.Algorithm)} ({publicKey.Description}) keys cannot sign here (only RSA and Ed25519 can)" };
         }
     }
 
@@ -177,7 +181,7 @@ internal sealed class PgpSecretKey
         var bp = Unsigned(p);
         var bq = Unsigned(q);
         var bd = Unsigned(d);
-        if (bp.IsZero || bq.IsZero || bp * bq != n)
+        if (bp <= BigInteger.One || bq <= BigInteger.One || bp * bq != n)
         {
             throw new VerificationException($"The {what} holds RSA primes whose product is not its modulus.");
         }

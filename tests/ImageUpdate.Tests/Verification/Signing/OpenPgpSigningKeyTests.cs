@@ -92,6 +92,25 @@ public sealed class OpenPgpSigningKeyTests(SigningKeys keys) : IClassFixture<Sig
         Assert.Equal(keys.CertifyOnly.Fingerprint, result.PrimaryKeyFingerprint);
     }
 
+    [Fact]
+    public void A_subkey_export_without_the_primary_secret_signs_with_the_subkey()
+    {
+        var key = OpenPgpSigningKey.Parse(keys.CertifyOnly.ExportSecretSubkeys(), "subkeys.gpg");
+
+        var result = new OpenPgpSignatureVerifier().VerifyDetached(Data, key.SignDetached(Data, _signingTime), Keyring.Parse(key.PublicKeyring, "exported"));
+
+        Assert.Equal(keys.SigningSubkeyFingerprint, result.SigningKeyFingerprint);
+    }
+
+    [Fact]
+    public void A_primary_stub_without_a_signing_subkey_is_refused()
+    {
+        var e = Assert.Throws<SigningKeyException>(() => OpenPgpSigningKey.Parse(keys.Ed25519.ExportSecretSubkeys(), "stub.gpg"));
+
+        Assert.Contains("stub.gpg has no key that can sign here", e.Message, StringComparison.Ordinal);
+        Assert.Contains("a gpg stub", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("ed25519")]
     [InlineData("rsa")]
@@ -159,6 +178,34 @@ public sealed class OpenPgpSigningKeyTests(SigningKeys keys) : IClassFixture<Sig
         Assert.Contains(fragment, e.Message, StringComparison.Ordinal);
         Assert.Contains("secret.gpg", e.Message, StringComparison.Ordinal);
         Assert.Equal("secret.gpg", e.Origin);
+    }
+
+    [Theory]
+    [InlineData("ed25519")]
+    [InlineData("rsa")]
+    public void Damaged_exports_end_in_a_signing_key_error_from_our_own_checks(string name)
+    {
+        var export = keys.Get(name).ExportSecretKey();
+        var random = new Random(name.Length);
+        for (var i = 0; i < 1000; i++)
+        {
+            var damaged = (byte[])export.Clone();
+            damaged[random.Next(damaged.Length)] ^= (byte)(1 << random.Next(8));
+            if (i % 10 == 0)
+            {
+                damaged = damaged[..random.Next(damaged.Length)];
+            }
+
+            try
+            {
+                OpenPgpSigningKey.Parse(damaged, "fuzz.gpg");
+            }
+            catch (SigningKeyException e)
+            {
+                // Our own checks, not the safety net for whatever a library throws.
+                Assert.True(e.InnerException is null or ImageUpdate.Errors.VerificationException, $"mutation {i}: {e.InnerException}");
+            }
+        }
     }
 
     [Fact]
