@@ -63,6 +63,11 @@ public sealed class Publisher
         var version = options.Version;
         CheckOptions(options);
 
+        // Two pipelines publishing into one directory would each extend the SHA256SUMS they read and
+        // the second rename would drop the first one's lines: publishes take turns (a flock on the
+        // directory itself, so nothing extra appears on the server).
+        using var directoryLock = await FileLock.AcquireAsync(options.OutputDirectory, cancellationToken).ConfigureAwait(false);
+
         // Everything that can refuse comes before the first write.
         var key = OpenPgpSigningKey.Load(options.SigningKeyPath);
         var signedAt = DateTimeOffset.FromUnixTimeSeconds((options.SigningTime ?? _time.GetUtcNow()).ToUnixTimeSeconds());

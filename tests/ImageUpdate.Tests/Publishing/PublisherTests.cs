@@ -236,6 +236,23 @@ public sealed class PublisherTests(SigningKeys keys) : IClassFixture<SigningKeys
         Assert.Empty(Directory.GetFileSystemEntries(scenario.Output));
     }
 
+    [Fact]
+    public async Task A_publish_waits_while_another_holds_the_output_directory()
+    {
+        using var scenario = new PublishScenario(keys.Ed25519.ExportSecretKey());
+        scenario.AddPayloads("1");
+        var other = ImageUpdate.FileSystem.FileLock.Acquire(scenario.Output);
+
+        var publish = scenario.PublishAsync(scenario.Options("1"));
+        await Task.Delay(500);
+        var finishedWhileLocked = publish.IsCompleted;
+        other.Dispose();
+        await publish;
+
+        Assert.False(finishedWhileLocked);
+        Assert.True(File.Exists(Path.Combine(scenario.Output, "SHA256SUMS")));
+    }
+
     [Theory]
     [InlineData("", "Version \"\" is not valid")]
     [InlineData("1/2", "Version \"1/2\" is not valid")]
