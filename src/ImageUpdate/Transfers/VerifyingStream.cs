@@ -48,12 +48,23 @@ public sealed class VerifyingStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
+        // A zero-length read (TarReader makes them) says nothing about the end of the stream.
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
         var read = _inner.Read(buffer);
         return Account(buffer[..read]);
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
         var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         return Account(buffer.Span[..read]);
     }

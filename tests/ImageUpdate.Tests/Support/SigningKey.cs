@@ -6,11 +6,13 @@ namespace ImageUpdate.Tests.Support;
 public sealed class SigningKey : IDisposable
 {
     private readonly TempDirectory _home = new("image-update-gpg-");
+    private readonly string _passphrase;
 
-    public SigningKey(string algorithm = "ed25519", string userId = "Test Publisher <publisher@example.org>", string expiry = "1y")
+    public SigningKey(string algorithm = "ed25519", string userId = "Test Publisher <publisher@example.org>", string expiry = "1y", string passphrase = "", string usage = "sign")
     {
+        _passphrase = passphrase;
         File.SetUnixFileMode(_home.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Gpg("--quick-gen-key", userId, algorithm, "sign", expiry);
+        Gpg("--quick-gen-key", userId, algorithm, usage, expiry);
         PublicKeyring = Gpg("--export");
         ArmoredPublicKeyring = Gpg("--armor", "--export");
         Fingerprint = System.Text.Encoding.ASCII.GetString(Gpg("--with-colons", "--list-keys"))
@@ -26,6 +28,45 @@ public sealed class SigningKey : IDisposable
     /// <summary>The primary key's fingerprint as gpg prints it (40 upper-case hex digits).</summary>
     public string Fingerprint { get; }
 
+    /// <summary>The secret key as `gpg --export-secret-keys [--armor]` writes it (protected when the key has a passphrase).</summary>
+    public byte[] ExportSecretKey(bool armor = false) => armor ? Gpg("--armor", "--export-secret-keys") : Gpg("--export-secret-keys");
+
+    /// <summary>`gpg --export-secret-subkeys`: the primary key's secret replaced by a GNU stub.</summary>
+    public byte[] ExportSecretSubkeys() => Gpg("--export-secret-subkeys");
+
+    /// <summary>The public key as `gpg --export` writes it now (after any <see cref="AddSubkey"/>).</summary>
+    public byte[] ExportPublicKey() => Gpg("--export");
+
+    /// <summary>Adds a subkey (`gpg --quick-add-key`) and returns its fingerprint.</summary>
+    public string AddSubkey(string algorithm, string usage)
+    {
+        Gpg("--quick-add-key", Fingerprint, algorithm, usage, "1y");
+        return System.Text.Encoding.ASCII.GetString(Gpg("--with-colons", "--list-keys"))
+            .Split('\n').Where(l => l.StartsWith("fpr:", StringComparison.Ordinal)).Last().Split(':')[9];
+    }
+
+    /// <summary>
+    /// Runs `gpg --verify` in a fresh GNUPGHOME that trusts only <paramref name="keyring"/> and returns
+    /// gpg's exit code and its machine-readable status lines.
+    /// </summary>
+    public static (int ExitCode, string Status) VerifyWithGpg(byte[] keyring, string data, string signature)
+    {
+        using var home = new TempDirectory("image-update-gpgv-");
+        File.SetUnixFileMode(home.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var keyringPath = home["trusted.gpg"];
+        File.WriteAllBytes(keyringPath, keyring);
+        var start = new ProcessStartInfo("gpg") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["--homedir", home.Path, "--batch", "--no-default-keyring", "--keyring", keyringPath, "--trust-model", "always", "--status-fd", "2", "--verify", signature, data])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stderr);
+    }
+
     /// <summary>Writes NAME.gpg, a binary detached signature of the file.</summary>
     public void SignDetached(string file, string? signature = null) =>
         Gpg("--yes", "--output", signature ?? file + ".gpg", "--detach-sign", file);
@@ -33,7 +74,7 @@ public sealed class SigningKey : IDisposable
     private byte[] Gpg(params string[] args)
     {
         var start = new ProcessStartInfo("gpg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["--homedir", _home.Path, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", .. args])
+        foreach (var a in (string[])["--homedir", _home.Path, "--batch", "--pinentry-mode", "loopback", "--passphrase", _passphrase, .. args])
         {
             start.ArgumentList.Add(a);
         }

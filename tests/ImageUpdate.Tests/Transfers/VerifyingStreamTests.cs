@@ -35,6 +35,19 @@ public sealed class VerifyingStreamTests
     }
 
     [Fact]
+    public async Task A_zero_length_read_mid_stream_is_not_the_end()
+    {
+        // TarReader asks for zero bytes between entries; that must not check the hash early.
+        await using var stream = new VerifyingStream(new MemoryStream(Data), Convert.ToHexString(SHA256.HashData(Data)), "x");
+        var buffer = new byte[1000];
+        Assert.Equal(1000, stream.Read(buffer));
+        Assert.Equal(0, stream.Read(Span<byte>.Empty));
+        Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
+        await stream.CopyToAsync(Stream.Null);
+        Assert.Equal(Data.Length, stream.BytesRead);
+    }
+
+    [Fact]
     public void A_truncated_payload_fails_too()
     {
         using var stream = new VerifyingStream(new MemoryStream(Data[..1000]), Convert.ToHexString(SHA256.HashData(Data)), "x");
