@@ -25,7 +25,14 @@ public sealed partial class CommandLineApp
     private void AddBootVerbs(RootCommand root)
     {
         var action = new Argument<string?>("ACTION") { Arity = ArgumentArity.ZeroOrOne, Description = "good, bad, indeterminate or status; without it: run the health checks, then mark good or bad" };
-        action.AcceptOnlyFromAmong("good", "bad", "indeterminate", "status");
+        action.Validators.Add(result =>
+        {
+            // One line, like every other error (System.CommandLine's own list spans several).
+            if (result.Tokens is [{ Value: var word }] && word is not ("good" or "bad" or "indeterminate" or "status"))
+            {
+                result.AddError($"Unknown bless action '{UntrustedText.Escape(word)}' (expected good, bad, indeterminate or status).");
+            }
+        });
         var healthDirs = new Option<string[]>("--health-dir") { Description = "Run the health checks in this directory instead of /etc/image-update/health.d and /usr/lib/image-update/health.d (repeatable; earlier ones mask later ones)", HelpName = "DIR" };
         var healthTimeout = new Option<string?>("--health-timeout") { Description = "Seconds each health check may run (default 60)", HelpName = "SECONDS" };
         var bless = new Command("bless", "Mark this boot good or bad in its boot counter, after health checks") { action, _efivars, _espPath, _xbootldrPath, healthDirs, healthTimeout };
@@ -40,6 +47,7 @@ public sealed partial class CommandLineApp
     private async Task<int> BlessAsync(ParseResult r, string? action, string[] healthDirs, string? healthTimeout, CancellationToken cancellationToken)
     {
         var json = _global.JsonMode(r);
+        var timeout = ParseSeconds(healthTimeout) ?? ExecutableHealthCheck.DefaultTimeout;
         var logger = CreateLogger(r);
         var entry = LocateBootEntry(r);
         var blesser = new BootBlesser(logger);
@@ -64,7 +72,6 @@ public sealed partial class CommandLineApp
             return Finish(entry, json, 0);
         }
 
-        var timeout = ParseSeconds(healthTimeout) ?? ExecutableHealthCheck.DefaultTimeout;
         var report = await HealthChecker.RunAsync(HealthChecks(healthDirs, timeout, logger), logger, cancellationToken).ConfigureAwait(false);
         if (report.Healthy)
         {
