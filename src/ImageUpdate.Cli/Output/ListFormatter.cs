@@ -28,8 +28,14 @@ public static class ListFormatter
 
                 w.WriteStrings("all", result.Plan.Sets.Select(s => s.Version));
 
-                // image-update's extension: versions the boot loader gave up on (sysupdate has no such key).
-                w.WriteStrings("bad", result.Plan.Sets.Where(s => s.Has(UpdateSetFlags.Bad)).Select(s => s.Version));
+                // image-update's extension: versions the boot loader gave up on. sysupdate has no such
+                // key, so it is only there when there is one, and scripts see sysupdate's shape otherwise.
+                var bad = result.Plan.Sets.Where(s => s.Has(UpdateSetFlags.Bad)).Select(s => s.Version).ToList();
+                if (bad.Count > 0)
+                {
+                    w.WriteStrings("bad", bad);
+                }
+
                 w.WriteStrings("appstreamUrls", result.AppStreamUrls);
                 w.WriteEndObject();
             });

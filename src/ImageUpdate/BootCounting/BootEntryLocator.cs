@@ -105,7 +105,9 @@ public static class BootEntryLocator
         {
             foreach (var (directory, name) in candidates)
             {
-                if (Find(Path.Join(root, directory), BootCounterName.ParseLenient(name)) is { } entry)
+                var path = Path.Join(root, directory);
+                var selected = BootCounterName.ParseLenient(name);
+                if ((selected.HasCounter ? Find(path, selected) : FindUncounted(path, selected)) is { } entry)
                 {
                     return entry;
                 }
@@ -124,6 +126,35 @@ public static class BootEntryLocator
             {
                 return new BootEntry(directory, booted, name);
             }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// An entry booted without a counter, under its own name or the "+0" one a rollback gives it.
+    /// systemd-boot lowercases identifiers and FAT ignores case, so the name is matched without case
+    /// and the entry keeps the name it has on disk (the pattern that finds its version may care).
+    /// </summary>
+    private static BootEntry? FindUncounted(string directory, BootCounterName selected)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        var names = Directory.EnumerateFiles(directory).Select(Path.GetFileName).OfType<string>().ToList();
+        string? Actual(string wanted) =>
+            names.FirstOrDefault(n => n == wanted) ?? names.FirstOrDefault(n => string.Equals(n, wanted, StringComparison.OrdinalIgnoreCase));
+
+        if (Actual(selected.FileName) is { } good)
+        {
+            return new BootEntry(directory, BootCounterName.ParseLenient(good), good);
+        }
+
+        if (Actual(selected.BadName) is { } bad)
+        {
+            return new BootEntry(directory, BootCounterName.ParseLenient(BootCounterName.ParseLenient(bad).GoodName), bad);
         }
 
         return null;

@@ -76,8 +76,22 @@ public sealed class BootEntryLocatorTests : IDisposable
         Assert.False(entry.Booted.HasCounter);
     }
 
+    [Theory]
+    [InlineData("MyOS_2.efi", BootEntryState.Clean)]
+    [InlineData("MyOS_2+0.efi", BootEntryState.Bad)]
+    public void A_lowercased_identifier_finds_the_entry_under_its_name_on_disk(string onDisk, BootEntryState state)
+    {
+        _boot.Ukis(onDisk).Selected("myos_2.efi");
+
+        var entry = Locate();
+
+        Assert.Equal(onDisk, entry.CurrentFileName);
+        Assert.Equal("MyOS_2.efi", entry.Booted.FileName);
+        Assert.Equal(state, entry.State);
+    }
+
     [Fact]
-    public void Without_LoaderEntrySelected_a_bare_identifier_may_be_a_UKI()
+    public void A_selected_identifier_without_extension_may_be_a_UKI()
     {
         _boot.Ukis("os_1.efi").Selected("os_1");
 
