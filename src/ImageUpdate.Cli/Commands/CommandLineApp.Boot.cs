@@ -80,7 +80,14 @@ public sealed partial class CommandLineApp
 
         var marked = blesser.MarkBad(entry).After;
         var code = Finish(marked, json, 1);
-        if (r.GetValue(_global.Reboot))
+
+        // An entry booted on its last try was bad already; if nothing else is bootable the boot
+        // loader would start it again, and rebooting would only loop.
+        if (r.GetValue(_global.Reboot) && !BootBlesser.HasAnotherBootableEntry(marked))
+        {
+            logger.LogWarning("Not rebooting: no other entry in '{Directory}' would boot.", UntrustedText.Escape(marked.Directory));
+        }
+        else if (r.GetValue(_global.Reboot))
         {
             logger.LogWarning("This boot was marked bad; rebooting into another entry.");
             _out.Flush();

@@ -31,9 +31,10 @@ public sealed class BootBlesser
     public BlessOutcome MarkBad(BootEntry entry)
     {
         var target = entry.Booted.BadName;
-        if (entry.CurrentFileName != target)
+        if (entry.CurrentFileName != target && !HasAnotherBootableEntry(entry))
         {
-            EnsureAnotherBootableEntry(entry);
+            throw new BootCountingException(
+                $"Refusing to mark '{UntrustedText.Escape(entry.CurrentPath)}' bad: it is the only entry in '{UntrustedText.Escape(entry.Directory)}' that is good or has tries left, and nothing else would boot.");
         }
 
         return RenameTo(entry, target, "bad");
@@ -85,19 +86,18 @@ public sealed class BootBlesser
         return new BlessOutcome(entry, after, true);
     }
 
-    private static void EnsureAnotherBootableEntry(BootEntry entry)
+    /// <summary>
+    /// Whether another entry of the same kind (extension) in the entry's directory is good or still
+    /// has tries left, so the boot loader has something better to boot. Hidden files are not entries.
+    /// </summary>
+    public static bool HasAnotherBootableEntry(BootEntry entry)
     {
         var extension = Path.GetExtension(entry.CurrentFileName);
-        var others = Directory.EnumerateFiles(entry.Directory)
+        return Directory.EnumerateFiles(entry.Directory)
             .Select(Path.GetFileName)
             .OfType<string>()
             .Where(name => name != entry.CurrentFileName && !name.StartsWith('.') &&
                            string.Equals(Path.GetExtension(name), extension, StringComparison.OrdinalIgnoreCase))
-            .Where(name => !BootCounterName.ParseLenient(name).IsBad);
-        if (!others.Any())
-        {
-            throw new BootCountingException(
-                $"Refusing to mark '{UntrustedText.Escape(entry.CurrentPath)}' bad: it is the only entry in '{UntrustedText.Escape(entry.Directory)}' that is good or has tries left, and nothing else would boot.");
-        }
+            .Any(name => !BootCounterName.ParseLenient(name).IsBad);
     }
 }

@@ -131,6 +131,18 @@ public sealed class BootBlesserTests : IDisposable
         Assert.True(Blesser.MarkBad(Locate()).Renamed);
     }
 
+    [Theory]
+    [InlineData("os_1+0-3.efi os_2+0-1.efi", false)]
+    [InlineData("os_1+0-3.efi .os_1.efi os_2+0-1.efi", false)]
+    [InlineData("os_1.efi os_2+0-1.efi", true)]
+    public void Whether_anything_else_would_boot_decides_if_an_unhealthy_last_try_reboots(string files, bool expected)
+    {
+        // bless --reboot does not reboot when this is false: the boot loader would start the same entry again.
+        _boot.Ukis(files.Split(' ')).BootedUki("os_2+0-1.efi");
+
+        Assert.Equal(expected, BootBlesser.HasAnotherBootableEntry(Locate()));
+    }
+
     [Fact]
     public void When_both_names_exist_nothing_is_replaced()
     {
