@@ -3,7 +3,7 @@ DOTNET ?= dotnet
 CONFIGURATION ?= Release
 BIN_DIR := artifacts/bin
 
-.PHONY: all build guest test deps restore demo e2e bench clean format
+.PHONY: all build guest test deps restore demo e2e bench clean format install uninstall
 
 all: build
 
@@ -44,3 +44,36 @@ demo: deps build
 bench: build
 	tests/bench/startup-list
 	@if [ -x tests/bench/run-bench ]; then tests/bench/run-bench; fi
+
+# `make build && sudo make install`: the program under LIBEXECDIR with a link in BINDIR, the systemd
+# units, and the health.d directories the program reads (fixed paths, whatever the PREFIX: bless
+# looks in /etc/image-update/health.d and /usr/lib/image-update/health.d). DESTDIR stages a package.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/image-update
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+HEALTH_ETC_DIR ?= /etc/image-update/health.d
+HEALTH_LIB_DIR ?= /usr/lib/image-update/health.d
+UNITS_IN := units/image-update-bless.service.in units/image-update.service.in
+UNITS := units/image-update.timer
+
+install:
+	@test -x $(BIN_DIR)/image-update || { echo "make install: $(BIN_DIR)/image-update is missing; run 'make build' first" >&2; exit 1; }
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(HEALTH_ETC_DIR) $(DESTDIR)$(HEALTH_LIB_DIR)
+	cp -R $(BIN_DIR)/. $(DESTDIR)$(LIBEXECDIR)/
+	ln -sfn $(LIBEXECDIR)/image-update $(DESTDIR)$(BINDIR)/image-update
+	for unit in $(UNITS_IN); do \
+		sed 's|@bindir@|$(BINDIR)|g' $$unit > $(DESTDIR)$(UNITDIR)/$$(basename $$unit .in) && chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$unit .in) || exit 1; \
+	done
+	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+
+uninstall:
+	rm -rf $(DESTDIR)$(LIBEXECDIR)
+	rm -f $(DESTDIR)$(BINDIR)/image-update
+	for unit in $(UNITS_IN) $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$unit .in); done
+	rmdir $(DESTDIR)$(HEALTH_ETC_DIR) $(DESTDIR)$(HEALTH_LIB_DIR) 2>/dev/null || true
+
+# The demo OS's whole life in real boots under QEMU (root; see tests/e2e/run-cycle): build-image,
+# staged and URL updates into the image, blessing, a failed version falling back, a rollback.
+e2e: deps build guest
+	tests/e2e/run-cycle

@@ -27,6 +27,15 @@ public static class ListFormatter
                 }
 
                 w.WriteStrings("all", result.Plan.Sets.Select(s => s.Version));
+
+                // image-update's extension: versions the boot loader gave up on. sysupdate has no such
+                // key, so it is only there when there is one, and scripts see sysupdate's shape otherwise.
+                var bad = result.Plan.Sets.Where(s => s.Has(UpdateSetFlags.Bad)).Select(s => s.Version).ToList();
+                if (bad.Count > 0)
+                {
+                    w.WriteStrings("bad", bad);
+                }
+
                 w.WriteStrings("appstreamUrls", result.AppStreamUrls);
                 w.WriteEndObject();
             });
@@ -60,6 +69,7 @@ public static class ListFormatter
                 w.WriteBoolean("obsolete", set.Has(UpdateSetFlags.Obsolete));
                 w.WriteBoolean("protected", set.Has(UpdateSetFlags.Protected));
                 w.WriteBoolean("incomplete", set.Has(UpdateSetFlags.Incomplete));
+                w.WriteBoolean("bad", set.Has(UpdateSetFlags.Bad));
                 w.WriteStrings("changelogUrls", details.ChangeLogUrls);
                 w.WriteStartArray("contents");
                 foreach (var row in details.Resources)
@@ -86,6 +96,10 @@ public static class ListFormatter
             + ((f & (UpdateSetFlags.Installed | UpdateSetFlags.Available | UpdateSetFlags.Newest)) == (UpdateSetFlags.Available | UpdateSetFlags.Newest) ? " (newest)" : ""));
         output.WriteLine($"Protected: {YesNo(set.Has(UpdateSetFlags.Installed | UpdateSetFlags.Protected))}");
         output.WriteLine($" Obsolete: {YesNo(set.Has(UpdateSetFlags.Obsolete))}");
+        if (set.Has(UpdateSetFlags.Bad))
+        {
+            output.WriteLine("      Bad: yes (no boot tries left)");
+        }
         foreach (var url in details.ChangeLogUrls)
         {
             output.WriteLine($"ChangeLog: {url}");
@@ -98,7 +112,7 @@ public static class ListFormatter
     /// <summary>The glyph sysupdate puts before a version (update_set_flags_to_glyph).</summary>
     public static string Glyph(UpdateSetFlags flags)
     {
-        if (flags == UpdateSetFlags.None || flags.HasFlag(UpdateSetFlags.Obsolete))
+        if (flags == UpdateSetFlags.None || (flags & (UpdateSetFlags.Obsolete | UpdateSetFlags.Bad)) != 0)
         {
             return Glyphs.Multiplication;
         }

@@ -87,8 +87,9 @@ public sealed partial class UpdateEngine
     {
         var booted = BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.");
         var context = LoadOffline(requireEnabled: true);
+        // A bad version (the boot loader gave up on it) is not one to reboot into.
         var newest = context.Plan.Sets
-            .FirstOrDefault(s => s.Has(UpdateSetFlags.Installed) && (s.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending)) == 0)?.Version
+            .FirstOrDefault(s => s.Has(UpdateSetFlags.Installed) && (s.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Bad)) == 0)?.Version
             ?? throw new UpdateException("Couldn't find any suitable installed versions.");
         var order = VersionComparer.CompareVersions(newest, booted);
         if (order > 0)
@@ -188,7 +189,8 @@ public sealed partial class UpdateEngine
             instancesMax,
             space,
             version => context.ProtectedVersions.Contains(version) || version == extraProtected,
-            transfer.Definition.Target.Type == ResourceType.Partition ? PartitionTypeDescription(transfer.Definition.Target) : null);
+            transfer.Definition.Target.Type == ResourceType.Partition ? PartitionTypeDescription(transfer.Definition.Target) : null,
+            version => context.Plan.Find(version)?.Has(UpdateSetFlags.Bad) == true);
 
         foreach (var removal in removals)
         {
@@ -197,6 +199,7 @@ public sealed partial class UpdateEngine
                 RemovalReason.Partial => "old partial",
                 RemovalReason.Pending => "old pending",
                 RemovalReason.Disabled => "disabled",
+                RemovalReason.Bad => "bad",
                 _ => "old",
             };
             _logger.LogInformation("Removing {What} '{Path}' ({Type}).", what, removal.Instance.Path, ResourceTypes.ToName(transfer.Definition.Target.Type));

@@ -35,7 +35,7 @@ public static class Assessments
             return flags.HasFlag(UpdateSetFlags.Candidate) ? "candidate" : "available";
         }
 
-        var word = newest ? "current" : flags.HasFlag(UpdateSetFlags.Protected) ? "protected" : "installed";
+        var word = flags.HasFlag(UpdateSetFlags.Bad) ? "bad" : newest ? "current" : flags.HasFlag(UpdateSetFlags.Protected) ? "protected" : "installed";
         if (flags.HasFlag(UpdateSetFlags.Partial))
         {
             word += "+partial";

@@ -35,4 +35,11 @@ public enum UpdateSetFlags
 
     /// <summary>The version `update` would install (upstream main's UPDATE_CANDIDATE; 257 derives the word from Newest).</summary>
     Candidate = 1 << 9,
+
+    /// <summary>
+    /// Installed, and the boot loader gave up on it: a target instance has no boot tries left (the
+    /// pattern has @l and the name says +0). image-update's extension; sysupdate has no such state.
+    /// A bad set is never the newest (current) one, never the candidate, and vacuum removes it first.
+    /// </summary>
+    Bad = 1 << 10,
 }

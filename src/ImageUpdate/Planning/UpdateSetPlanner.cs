@@ -6,6 +6,9 @@ namespace ImageUpdate.Planning;
 /// <summary>
 /// Builds the update sets from the inventories and chooses the candidate, exactly as sysupdate does
 /// (sysupdate.md §3, "Update sets" and "Candidate"). Pure: inventories in, plan out.
+/// One extension: a version the boot loader gave up on (<see cref="UpdateSetFlags.Bad"/>) stays
+/// installed but is passed over for newest, and no version up to the newest bad one is offered again,
+/// so a rolled-back version is never installed and booted a second time.
 /// </summary>
 public static class UpdateSetPlanner
 {
@@ -21,6 +24,13 @@ public static class UpdateSetPlanner
         // The newest complete installed version is at least as new as the candidate: nothing to do.
         if (state.NewestInstalled is { } installed && !installed.Has(UpdateSetFlags.Incomplete) &&
             state.Candidate is { } candidate && VersionComparer.CompareVersions(installed.Version, candidate.Version) >= 0)
+        {
+            state.Candidate = null;
+        }
+
+        // A bad version was installed and failed to boot: neither it nor anything older is an update.
+        if (state.Candidate is { } offered &&
+            state.Sets.Any(s => s.Has(UpdateSetFlags.Bad) && VersionComparer.CompareVersions(s.Version, offered.Version) >= 0))
         {
             state.Candidate = null;
         }
@@ -134,6 +144,12 @@ public static class UpdateSetPlanner
                 {
                     extra = (extra | UpdateSetFlags.Pending) & ~UpdateSetFlags.Incomplete;
                 }
+
+                // No boot tries left (a UKI named +0 or +0-DONE): the boot loader passes over it.
+                if (!available && match is { IsPartial: false, IsPending: false, Metadata.TriesLeft: 0 })
+                {
+                    extra |= UpdateSetFlags.Bad;
+                }
             }
 
             boundary = cursor;
@@ -166,9 +182,11 @@ public static class UpdateSetPlanner
                 continue;
             }
 
-            var set = new Builder(cursor, flag | (newestFound ? UpdateSetFlags.None : UpdateSetFlags.Newest) | extra, instances);
+            // A bad version is not the newest installed one: the one the boot loader falls back to is.
+            var bad = (extra & UpdateSetFlags.Bad) != 0;
+            var set = new Builder(cursor, flag | (newestFound || bad ? UpdateSetFlags.None : UpdateSetFlags.Newest) | extra, instances);
             state.Sets.Add(set);
-            newestFound = true;
+            newestFound |= !bad;
 
             if (set.Has(UpdateSetFlags.Newest | UpdateSetFlags.Installed))
             {

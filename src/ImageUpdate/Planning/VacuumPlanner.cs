@@ -10,6 +10,9 @@ public enum RemovalReason
     Pending,
     Old,
     Disabled,
+
+    /// <summary>A version the boot loader gave up on (image-update's extension, <see cref="UpdateSetFlags.Bad"/>).</summary>
+    Bad,
 }
 
 /// <summary>One instance a vacuum removes.</summary>
@@ -17,9 +20,9 @@ public sealed record Removal(Instance Instance, RemovalReason Reason);
 
 /// <summary>
 /// Chooses what a vacuum of one transfer's target removes (sysupdate.md §3, "Vacuum"): leftovers
-/// first, then the oldest unprotected instances until the target holds at most
-/// InstancesMax - space (partition tables also count their free slots), never the last copy.
-/// Pure: the caller removes, in the order given.
+/// first, then (image-update's extension) unprotected versions that failed to boot (all of them for
+/// the vacuum verb, as many as needed when making room), then the oldest unprotected instances until the target holds at most InstancesMax - space (partition
+/// tables also count their free slots), never the last copy. Pure: the caller removes, in the order given.
 /// </summary>
 public static class VacuumPlanner
 {
@@ -30,12 +33,14 @@ public static class VacuumPlanner
     /// <param name="space">How many free places to make: 0 for the vacuum verb, 1 before an acquire, <see cref="WipeAll"/>.</param>
     /// <param name="isProtected">ProtectVersion= and the version being acquired.</param>
     /// <param name="partitionTypeDescription">For partition targets, the type as a message names it; null for files.</param>
+    /// <param name="isBad">Versions marked bad across the component (the plan's <see cref="UpdateSetFlags.Bad"/>); null: none.</param>
     public static IReadOnlyList<Removal> Plan(
         ResourceInventory target,
         int instancesMax,
         int space,
         Func<string, bool> isProtected,
-        string? partitionTypeDescription)
+        string? partitionTypeDescription,
+        Func<string, bool>? isBad = null)
     {
         var removals = new List<Removal>();
         var remaining = new List<Instance>();
@@ -61,6 +66,25 @@ public static class VacuumPlanner
             if (partitionTypeDescription is not null)
             {
                 empty++;
+            }
+        }
+
+        // A bad version will not boot again and is never offered again: the vacuum verb removes every
+        // one (but never the last copy); making room for an update takes them before any good one.
+        isBad ??= static _ => false;
+        if (space == 0)
+        {
+            for (var i = remaining.Count - 1; i >= 0 && remaining.Count > 1; i--)
+            {
+                if (isBad(remaining[i].Version) && !isProtected(remaining[i].Version))
+                {
+                    removals.Add(new Removal(remaining[i], RemovalReason.Bad));
+                    remaining.RemoveAt(i);
+                    if (partitionTypeDescription is not null)
+                    {
+                        empty++;
+                    }
+                }
             }
         }
 
@@ -111,13 +135,20 @@ public static class VacuumPlanner
         // Oldest unprotected first; remaining is newest first.
         while (remaining.Count > limit)
         {
-            var index = remaining.FindLastIndex(i => !isProtected(i.Version));
+            var index = remaining.FindLastIndex(i => isBad(i.Version) && !isProtected(i.Version));
+            var reason = RemovalReason.Bad;
+            if (index < 0 || space == WipeAll)
+            {
+                index = remaining.FindLastIndex(i => !isProtected(i.Version));
+                reason = space == WipeAll ? RemovalReason.Disabled : RemovalReason.Old;
+            }
+
             if (index < 0)
             {
                 break;
             }
 
-            removals.Add(new Removal(remaining[index], space == WipeAll ? RemovalReason.Disabled : RemovalReason.Old));
+            removals.Add(new Removal(remaining[index], reason));
             remaining.RemoveAt(index);
         }
 

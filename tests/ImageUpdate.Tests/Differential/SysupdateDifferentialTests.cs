@@ -191,13 +191,16 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
         }
 
         // The assessment words of `list`: the same, except that 257 also calls the newest available
-        // set "candidate" when check-new offers nothing (upstream main, and we, say "available").
+        // set "candidate" when check-new offers nothing (upstream main, and we, say "available"), and
+        // that an installed version whose UKI has no tries left is "bad" (image-update's extension;
+        // sysupdate has no such state, and calls it "installed").
         var versions = theirList.GetProperty("all").EnumerateArray().Select(v => v.GetString()!).ToHashSet();
+        var bad = ourList.TryGetProperty("bad", out var badList) ? badList.EnumerateArray().Select(v => v.GetString()!).ToHashSet() : [];
         var theirWords = Assessments((await Theirs("--no-legend", "list")).Item2, versions);
         var ourWords = Assessments((await Ours("--no-legend", "list")).Item2, versions);
         foreach (var (version, word) in theirWords)
         {
-            var expected = word == "candidate" && candidate.Trim() != version ? "available" : word;
+            var expected = word == "candidate" && candidate.Trim() != version ? "available" : bad.Contains(version) && word == "installed" ? "bad" : word;
             Assert.True(expected == ourWords.GetValueOrDefault(version), $"{version}: 257 says '{word}', we say '{ourWords.GetValueOrDefault(version)}'");
         }
     }
