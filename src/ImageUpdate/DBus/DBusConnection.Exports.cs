@@ -36,7 +36,7 @@ public sealed partial class DBusConnection
     }
 
     /// <summary>Emits a signal from an exported (or any) path.</summary>
-    public Task<uint> EmitSignalAsync(ObjectPath path, string @interface, string member, DBusSignature signature, object[] body, CancellationToken cancellationToken = default) =>
+    public Task<uint> EmitSignalAsync(ObjectPath path, string @interface, string member, DBusSignature signature, IReadOnlyList<object> body, CancellationToken cancellationToken = default) =>
         SendAsync(DBusMessage.Signal(path, @interface, member, signature, body), cancellationToken);
 
     /// <summary>Emits org.freedesktop.DBus.Properties.PropertiesChanged with the current values of <paramref name="names"/>.</summary>
@@ -124,7 +124,7 @@ public sealed partial class DBusConnection
             case PeerInterface or null when member is "Ping" && call.Signature.Value.Length == 0:
                 return DBusMessage.ReturnFor(call);
             case PeerInterface or null when member is "GetMachineId" && call.Signature.Value.Length == 0:
-                return DBusMessage.ReturnFor(call, "s", MachineId());
+                return DBusMessage.ReturnFor(call, "s", [MachineId()]);
             case IntrospectableInterface or null when member is "Introspect" && call.Signature.Value.Length == 0:
                 var known = FindObject(path);
                 var children = ChildNodes(path);
@@ -133,7 +133,7 @@ public sealed partial class DBusConnection
                     throw UnknownObject(path);
                 }
 
-                return DBusMessage.ReturnFor(call, "s", DBusIntrospection.Generate(known, children));
+                return DBusMessage.ReturnFor(call, "s", [DBusIntrospection.Generate(known, children)]);
         }
 
         var obj = FindObject(path) ?? throw UnknownObject(path);
@@ -162,7 +162,7 @@ public sealed partial class DBusConnection
             throw new InvalidOperationException($"Method {member} returned '{result.Signature}' but declares '{method.OutSignature}'.");
         }
 
-        return DBusMessage.ReturnFor(call, result.Signature, [.. result.Body]);
+        return DBusMessage.ReturnFor(call, result.Signature, result.Body);
     }
 
     private async Task<DBusMessage> HandlePropertiesAsync(DBusObject obj, DBusMethodContext context)
@@ -183,7 +183,7 @@ public sealed partial class DBusConnection
                     throw new DBusErrorException("org.freedesktop.DBus.Error.PropertyWriteOnly", $"Property {readable.Name} is write-only.");
                 }
 
-                return DBusMessage.ReturnFor(call, "v", new Variant(readable.Signature, readable.Getter()));
+                return DBusMessage.ReturnFor(call, "v", [new Variant(readable.Signature, readable.Getter())]);
             case "GetAll":
                 CheckArguments(call, "s");
                 var all = new Dictionary<string, Variant>(StringComparer.Ordinal);
@@ -195,7 +195,7 @@ public sealed partial class DBusConnection
                     }
                 }
 
-                return DBusMessage.ReturnFor(call, "a{sv}", all);
+                return DBusMessage.ReturnFor(call, "a{sv}", [all]);
             case "Set":
                 CheckArguments(call, "ssv");
                 var writable = Property(Interface((string)call.Body[0]), (string)call.Body[1]);

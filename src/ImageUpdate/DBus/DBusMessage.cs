@@ -36,7 +36,7 @@ public sealed partial record DBusMessage
     /// <summary>The fds received with this message, in wire order (empty for messages built locally).</summary>
     public IReadOnlyList<UnixFdHandle> UnixFds { get; init; } = [];
 
-    public static DBusMessage MethodCall(string? destination, ObjectPath path, string? @interface, string member, DBusSignature signature = default, params object[] body) => new()
+    public static DBusMessage MethodCall(string? destination, ObjectPath path, string? @interface, string member, DBusSignature signature = default, IReadOnlyList<object>? body = null) => new()
     {
         Type = MessageType.MethodCall,
         Destination = destination is null ? null : DBusNames.CheckBusName(destination),
@@ -44,27 +44,27 @@ public sealed partial record DBusMessage
         Interface = @interface is null ? null : DBusNames.CheckInterface(@interface),
         Member = DBusNames.CheckMember(member),
         Signature = signature,
-        Body = body,
+        Body = body ?? [],
     };
 
-    public static DBusMessage Signal(ObjectPath path, string @interface, string member, DBusSignature signature = default, params object[] body) => new()
+    public static DBusMessage Signal(ObjectPath path, string @interface, string member, DBusSignature signature = default, IReadOnlyList<object>? body = null) => new()
     {
         Type = MessageType.Signal,
         Path = path,
         Interface = DBusNames.CheckInterface(@interface),
         Member = DBusNames.CheckMember(member),
         Signature = signature,
-        Body = body,
+        Body = body ?? [],
     };
 
     /// <summary>A METHOD_RETURN to <paramref name="call"/>, addressed to its sender.</summary>
-    public static DBusMessage ReturnFor(DBusMessage call, DBusSignature signature = default, params object[] body) => new()
+    public static DBusMessage ReturnFor(DBusMessage call, DBusSignature signature = default, IReadOnlyList<object>? body = null) => new()
     {
         Type = MessageType.MethodReturn,
         ReplySerial = call.Serial,
         Destination = call.Sender,
         Signature = signature,
-        Body = body,
+        Body = body ?? [],
     };
 
     /// <summary>An ERROR reply to <paramref name="call"/>; the message becomes the body's one string.</summary>
@@ -77,6 +77,9 @@ public sealed partial record DBusMessage
         Signature = message is null ? DBusSignature.Empty : new DBusSignature("s"),
         Body = message is null ? [] : [message],
     };
+
+    // Bodies are lists, not params arrays: a lone string[] argument ("as") would otherwise be taken
+    // for the whole body by C#'s array covariance.
 
     /// <summary>The error this message carries as an exception (only for <see cref="MessageType.Error"/>).</summary>
     public DBusErrorException ToException() =>

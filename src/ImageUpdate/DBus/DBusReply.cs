@@ -22,7 +22,8 @@ public sealed record DBusReply
 
     public string? ErrorMessage { get; }
 
-    public static DBusReply Return(DBusSignature signature, params object[] body) => new(signature, body, null, null);
+    /// <summary>A return; the body is a list (not params) so that a lone array value is not taken for the whole body.</summary>
+    public static DBusReply Return(DBusSignature signature, IReadOnlyList<object> body) => new(signature, body, null, null);
 
     public static DBusReply Error(string errorName, string message) => new(DBusSignature.Empty, [], DBusNames.CheckErrorName(errorName), message);
 }

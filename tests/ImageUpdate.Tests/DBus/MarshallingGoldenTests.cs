@@ -111,7 +111,7 @@ public sealed class MarshallingGoldenTests
     [Fact]
     public void A_signal_with_a_body_has_the_hand_computed_layout()
     {
-        var signal = DBusMessage.Signal("/a", "a.b", "C", "u", 7u) with { Serial = 2 };
+        var signal = DBusMessage.Signal("/a", "a.b", "C", "u", [7u]) with { Serial = 2 };
         // Fields: PATH at 16 (01 016f00, "/a" at 20 → 27), INTERFACE at 32 (02 017300, "a.b" at 36 → 44),
         // MEMBER at 48 (03 017300, "C" at 52 → 58), SIGNATURE at 64 (08 016700, "u" at 68 → 71).
         // Fields length 71 - 16 = 55; body at 72.

@@ -14,13 +14,13 @@ public sealed class ReaderFuzzTests
     private static IEnumerable<DBusMessage> Seeds()
     {
         yield return DBusMessage.MethodCall("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello");
-        yield return DBusMessage.MethodCall("org.freedesktop.login1", "/org/freedesktop/login1", "org.freedesktop.login1.Manager", "Inhibit", "ssss", "shutdown:sleep", "image-update", "Writing an update", "block");
-        yield return DBusMessage.Signal("/a/b", "org.example.X", "Changed", "sa{sv}as", "org.example.X", new Dictionary<string, Variant>
+        yield return DBusMessage.MethodCall("org.freedesktop.login1", "/org/freedesktop/login1", "org.freedesktop.login1.Manager", "Inhibit", "ssss", ["shutdown:sleep", "image-update", "Writing an update", "block"]);
+        yield return DBusMessage.Signal("/a/b", "org.example.X", "Changed", "sa{sv}as", ["org.example.X", new Dictionary<string, Variant>
         {
             ["Progress"] = new Variant("u", 42u),
             ["Name"] = new Variant("s", "ü"),
             ["Nested"] = new Variant("v", new Variant("ai", new[] { 1, 2, 3 })),
-        }, new[] { "Gone" });
+        }, new[] { "Gone" }]);
         yield return new DBusMessage
         {
             Type = MessageType.MethodReturn,
