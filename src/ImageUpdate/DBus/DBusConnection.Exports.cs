@@ -187,7 +187,14 @@ public sealed partial class DBusConnection
             case "GetAll":
                 CheckArguments(call, "s");
                 var all = new Dictionary<string, Variant>(StringComparer.Ordinal);
-                foreach (var property in Interface((string)call.Body[0]).Properties.Values)
+                var asked = (string)call.Body[0];
+                if (asked is PeerInterface or IntrospectableInterface or PropertiesInterface)
+                {
+                    // The standard interfaces have no properties; introspecting tools (busctl) still ask.
+                    return DBusMessage.ReturnFor(call, "a{sv}", [all]);
+                }
+
+                foreach (var property in Interface(asked).Properties.Values)
                 {
                     if (property.Getter is not null && property.Access != PropertyAccess.Write)
                     {

@@ -90,7 +90,7 @@ internal static class PythonScripts
         out["counter"] = int(props.Get(IFACE, "Counter"))
         for name, call in [("set_readonly", lambda: props.Set(IFACE, "Version", "x")),
                            ("refuse", lambda: ours.Refuse()),
-                           ("bad_args", lambda: ours.Add("x", 1)),
+                           ("bad_args", lambda: bus.call_blocking(sys.argv[2], "/org/example/Ours", IFACE, "Add", "s", ["x"])),
                            ("no_method", lambda: ours.Missing()),
                            ("no_object", lambda: bus.get_object(sys.argv[2], "/nowhere").Ping(dbus_interface="org.freedesktop.DBus.Properties"))]:
             try:
