@@ -93,6 +93,31 @@ public sealed class DBusDaemonTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_call_without_reply_times_out_and_a_cancelled_one_throws_cancellation()
+    {
+        if (!DBusTestTools.RequireDaemon(output))
+        {
+            return;
+        }
+
+        using var bus = new PrivateBus();
+        await using var server = await DBusConnection.ConnectAsync(bus.Address);
+        var never = new TaskCompletionSource<DBusReply>();
+        server.RegisterObject(new DBusObject("/slow").AddInterface(new DBusInterface("org.example.Slow").AddMethod("Wait", "", "", _ => new ValueTask<DBusReply>(never.Task))));
+        await using var client = await DBusConnection.ConnectAsync(bus.Address);
+        client.CallTimeout = TimeSpan.FromMilliseconds(300);
+        var call = DBusMessage.MethodCall(server.UniqueName, "/slow", "org.example.Slow", "Wait");
+
+        var timeout = await Assert.ThrowsAsync<DBusException>(() => client.CallAsync(call));
+        Assert.Contains("No reply to org.example.Slow.Wait", timeout.Message, StringComparison.Ordinal);
+
+        client.CallTimeout = Timeout.InfiniteTimeSpan;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.CallAsync(call, cancel.Token));
+        Assert.True(client.IsConnected);
+    }
+
+    [Fact]
     public async Task A_closed_bus_fails_pending_and_later_calls_with_a_typed_exception()
     {
         if (!DBusTestTools.RequireDaemon(output))

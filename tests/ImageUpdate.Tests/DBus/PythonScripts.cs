@@ -51,6 +51,24 @@ internal static class PythonScripts
                 parts.append(",".join(str(int(n)) for n in numbers))
                 return ";".join(parts)
 
+            # logind's Inhibit: the caller gets the write end of a pipe and holds the lock until every
+            # copy of it is closed, which the service sees as end of file on the read end.
+            @dbus.service.method(IFACE, in_signature="ssss", out_signature="h")
+            def Inhibit(self, what, who, why, mode):
+                r, w = os.pipe()
+                os.set_blocking(r, False)
+                self.inhibitor = r
+                fd = dbus.types.UnixFd(w)
+                os.close(w)
+                return fd
+
+            @dbus.service.method(IFACE, in_signature="", out_signature="b")
+            def InhibitorReleased(self):
+                try:
+                    return os.read(self.inhibitor, 1) == b""
+                except BlockingIOError:
+                    return False
+
             @dbus.service.method(IFACE, in_signature="", out_signature="")
             def Fail(self):
                 raise dbus.exceptions.DBusException("it failed", name="org.example.Error.Failed")

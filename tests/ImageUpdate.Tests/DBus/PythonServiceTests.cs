@@ -80,6 +80,29 @@ public sealed class PythonServiceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_inhibitor_fd_holds_until_its_handle_is_disposed()
+    {
+        if (!DBusTestTools.RequirePython(output))
+        {
+            return;
+        }
+
+        using var bus = new PrivateBus();
+        using var service = await StartAsync(bus);
+        await using var connection = await DBusConnection.ConnectAsync(bus.Address);
+        var reply = await connection.CallAsync(Call("Inhibit", "ssss", ["shutdown:sleep", "image-update", "Writing an update", "block"]));
+        var inhibitor = Assert.IsType<UnixFdHandle>(reply.Body[0]);
+        Assert.False(inhibitor.IsInvalid);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.Equal(false, (await connection.CallAsync(Call("InhibitorReleased", ""))).Body[0]);
+
+        inhibitor.Dispose();
+        Assert.Equal(true, (await connection.CallAsync(Call("InhibitorReleased", ""))).Body[0]);
+    }
+
+    [Fact]
     public async Task A_python_exception_arrives_as_a_DBusErrorException()
     {
         if (!DBusTestTools.RequirePython(output))

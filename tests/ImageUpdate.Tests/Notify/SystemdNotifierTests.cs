@@ -70,6 +70,8 @@ public sealed class SystemdNotifierTests
         notifier.Ready();
     }
 
+    // Integer steps as in sysupdate: 10000·2/3 + 100·100/3 = 6666 + 3333, so the last transfer done
+    // of three reads 99, exactly what systemd-sysupdate reports there.
     [Theory]
     [InlineData(0, 1, 0, 0)]
     [InlineData(0, 1, 100, 100)]
@@ -77,8 +79,6 @@ public sealed class SystemdNotifierTests
     [InlineData(1, 3, 50, 49)]
     [InlineData(2, 3, 100, 99)]
     [InlineData(0, 2, 150, 50)]
-    // Integer steps as in sysupdate: 10000·2/3 + 100·100/3 = 6666 + 3333, so the last transfer done
-    // of three reads 99, exactly what systemd-sysupdate reports there.
     public void Overall_progress_gives_each_transfer_an_equal_share(int index, int count, int percentage, int expected)
     {
         Assert.Equal(expected, SystemdNotifier.OverallProgress(index, count, percentage));
