@@ -241,6 +241,18 @@ public sealed partial class DBusConnection : IAsyncDisposable, IDisposable
 
                 var message = DBusMessage.Decode(bytes, _receivedFds);
                 _receivedFds.RemoveRange(0, message.UnixFds.Count);
+                if (_receiveStart == _receiveEnd)
+                {
+                    // Fds travel with the first byte of their message; with no bytes buffered, any
+                    // still queued came with messages that did not declare them. Close, never misattribute.
+                    foreach (var stray in _receivedFds)
+                    {
+                        stray.Dispose();
+                    }
+
+                    _receivedFds.Clear();
+                }
+
                 Dispatch(message);
             }
         }

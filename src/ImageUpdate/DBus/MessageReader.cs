@@ -21,6 +21,7 @@ public sealed class MessageReader
     private int _arrays;
     private int _structs;
     private int _variants;
+    private int _outerDepth;
 
     /// <param name="data">The bytes from the start of the message (alignment counts from there).</param>
     /// <param name="position">Where reading starts.</param>
@@ -129,7 +130,7 @@ public sealed class MessageReader
 
     public Variant ReadVariant()
     {
-        if (++_variants + _arrays + _structs > DBusLimits.MaxTotalDepth)
+        if (_outerDepth + ++_variants + _arrays + _structs > DBusLimits.MaxTotalDepth)
         {
             throw Malformed($"values nest more than {DBusLimits.MaxTotalDepth} containers deep");
         }
@@ -140,7 +141,14 @@ public sealed class MessageReader
             throw Malformed($"variant signature '{UntrustedText.Escape(signature.Value)}' is not a single complete type");
         }
 
+        // §Valid Signatures: the 32-array and 32-struct limits apply to each signature, so a
+        // variant's value starts counting afresh; only the total of 64 spans variants.
+        var (arrays, structs) = (_arrays, _structs);
+        _outerDepth += arrays + structs;
+        _arrays = _structs = 0;
         var value = ReadValue(signature.Value);
+        (_arrays, _structs) = (arrays, structs);
+        _outerDepth -= arrays + structs;
         _variants--;
         return new Variant(signature, value);
     }
@@ -194,9 +202,9 @@ public sealed class MessageReader
 
     private object ReadArray(string type)
     {
-        if (++_arrays > DBusLimits.MaxArrayDepth || _arrays + _structs + _variants > DBusLimits.MaxTotalDepth)
+        if (++_arrays > DBusLimits.MaxArrayDepth || _outerDepth + _arrays + _structs + _variants > DBusLimits.MaxTotalDepth)
         {
-            throw Malformed($"arrays nest more than {DBusLimits.MaxArrayDepth} deep");
+            throw Malformed($"arrays nest more than {DBusLimits.MaxArrayDepth} deep or containers more than {DBusLimits.MaxTotalDepth}");
         }
 
         var element = type[1..];
@@ -242,9 +250,9 @@ public sealed class MessageReader
 
     private object[] ReadStruct(string type)
     {
-        if (++_structs > DBusLimits.MaxStructDepth || _arrays + _structs + _variants > DBusLimits.MaxTotalDepth)
+        if (++_structs > DBusLimits.MaxStructDepth || _outerDepth + _arrays + _structs + _variants > DBusLimits.MaxTotalDepth)
         {
-            throw Malformed($"structs nest more than {DBusLimits.MaxStructDepth} deep");
+            throw Malformed($"structs nest more than {DBusLimits.MaxStructDepth} deep or containers more than {DBusLimits.MaxTotalDepth}");
         }
 
         Align(8);

@@ -25,6 +25,7 @@ public sealed class MessageWriter
     private int _arrays;
     private int _structs;
     private int _variants;
+    private int _outerDepth;
 
     public MessageWriter(bool bigEndian = false)
     {
@@ -155,13 +156,18 @@ public sealed class MessageWriter
 
     public void WriteVariant(Variant variant)
     {
-        if (++_variants + _arrays + _structs > DBusLimits.MaxTotalDepth)
+        if (_outerDepth + ++_variants + _arrays + _structs > DBusLimits.MaxTotalDepth)
         {
             throw new DBusProtocolException($"D-Bus values nest more than {DBusLimits.MaxTotalDepth} containers deep.");
         }
 
         WriteSignature(variant.Signature);
+        var (arrays, structs) = (_arrays, _structs);
+        _outerDepth += arrays + structs;
+        _arrays = _structs = 0;
         WriteValue(variant.Signature.Value, variant.Value);
+        (_arrays, _structs) = (arrays, structs);
+        _outerDepth -= arrays + structs;
         _variants--;
     }
 
@@ -207,9 +213,9 @@ public sealed class MessageWriter
 
     private void WriteArray(string type, object value)
     {
-        if (++_arrays > DBusLimits.MaxArrayDepth || _arrays + _structs + _variants > DBusLimits.MaxTotalDepth)
+        if (++_arrays > DBusLimits.MaxArrayDepth || _outerDepth + _arrays + _structs + _variants > DBusLimits.MaxTotalDepth)
         {
-            throw new DBusProtocolException($"D-Bus arrays nest more than {DBusLimits.MaxArrayDepth} deep.");
+            throw new DBusProtocolException($"D-Bus arrays nest more than {DBusLimits.MaxArrayDepth} deep or containers more than {DBusLimits.MaxTotalDepth}.");
         }
 
         var element = type[1..];
@@ -262,9 +268,9 @@ public sealed class MessageWriter
 
     private void WriteStruct(string type, object value)
     {
-        if (++_structs > DBusLimits.MaxStructDepth || _arrays + _structs + _variants > DBusLimits.MaxTotalDepth)
+        if (++_structs > DBusLimits.MaxStructDepth || _outerDepth + _arrays + _structs + _variants > DBusLimits.MaxTotalDepth)
         {
-            throw new DBusProtocolException($"D-Bus structs nest more than {DBusLimits.MaxStructDepth} deep.");
+            throw new DBusProtocolException($"D-Bus structs nest more than {DBusLimits.MaxStructDepth} deep or containers more than {DBusLimits.MaxTotalDepth}.");
         }
 
         var fields = value switch

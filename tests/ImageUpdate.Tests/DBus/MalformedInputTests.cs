@@ -48,6 +48,45 @@ public sealed class MalformedInputTests
         Assert.Contains("more than 64 containers deep", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Arrays_inside_a_variant_count_afresh_but_all_containers_stay_within_64()
+    {
+        // 20 arrays, a variant, 20 more arrays: 41 containers, no signature with more than 32 arrays.
+        var inner = new MessageWriter();
+        object value = 1;
+        for (var i = 0; i < 20; i++)
+        {
+            value = new[] { value };
+        }
+
+        var outer = new Variant(new string('a', 20) + "i", value);
+        object wrapped = outer;
+        for (var i = 0; i < 20; i++)
+        {
+            wrapped = new[] { wrapped };
+        }
+
+        inner.WriteValue(new string('a', 20) + "v", wrapped);
+        var reader = new MessageReader(inner.ToArray(), bigEndian: false);
+        reader.ReadValue(new string('a', 20) + "v");
+        Assert.Equal(0, reader.Remaining);
+
+        // 32 arrays, a variant, 32 arrays: 65 containers.
+        var deep = new Variant(new string('a', 32) + "i", Nest(1, 32));
+        var error = Assert.Throws<DBusProtocolException>(() => new MessageWriter().WriteValue(new string('a', 32) + "v", Nest(deep, 32)));
+        Assert.Contains("containers more than 64", error.Message, StringComparison.Ordinal);
+    }
+
+    private static object Nest(object value, int depth)
+    {
+        for (var i = 0; i < depth; i++)
+        {
+            value = new[] { value };
+        }
+
+        return value;
+    }
+
     [Theory]
     [InlineData("a", "ends inside a container")]
     [InlineData("(", "a struct is not closed")]
