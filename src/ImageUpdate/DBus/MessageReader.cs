@@ -146,7 +146,7 @@ public sealed class MessageReader
         var (arrays, structs) = (_arrays, _structs);
         _outerDepth += arrays + structs;
         _arrays = _structs = 0;
-        var value = ReadValue(signature.Value);
+        var value = ReadValueCore(signature.Value);
         (_arrays, _structs) = (arrays, structs);
         _outerDepth -= arrays + structs;
         _variants--;
@@ -155,10 +155,14 @@ public sealed class MessageReader
 
     /// <summary>Reads one value per complete type of <paramref name="signature"/>.</summary>
     public IReadOnlyList<object> ReadValues(DBusSignature signature) =>
-        signature.CompleteTypes.Select(ReadValue).ToArray();
+        signature.CompleteTypes.Select(ReadValueCore).ToArray();
 
-    /// <summary>Reads one value of the single complete type <paramref name="type"/> (already validated).</summary>
-    public object ReadValue(string type) => type[0] switch
+    /// <summary>Reads one value of the single complete type <paramref name="type"/>.</summary>
+    public object ReadValue(string type) => DBusSignature.IsSingleCompleteType(type)
+        ? ReadValueCore(type)
+        : throw Malformed($"'{UntrustedText.Escape(type)}' is not a single complete type");
+
+    private object ReadValueCore(string type) => type[0] switch
     {
         'y' => ReadByte(),
         'b' => ReadBoolean(),
@@ -222,8 +226,8 @@ public sealed class MessageReader
             while (Position < end)
             {
                 Align(8);
-                var k = ReadValue(key);
-                dict[k] = ReadValue(valueType);
+                var k = ReadValueCore(key);
+                dict[k] = ReadValueCore(valueType);
             }
 
             result = dict;
@@ -233,7 +237,7 @@ public sealed class MessageReader
             var items = new List<object>();
             while (Position < end)
             {
-                items.Add(ReadValue(element));
+                items.Add(ReadValueCore(element));
             }
 
             result = items.ToArray();
@@ -261,7 +265,7 @@ public sealed class MessageReader
         for (var i = 0; i < inner.Length;)
         {
             var end = DBusSignature.CompleteTypeEnd(inner, i);
-            fields.Add(ReadValue(inner[i..end]));
+            fields.Add(ReadValueCore(inner[i..end]));
             i = end;
         }
 

@@ -165,7 +165,7 @@ public sealed class MessageWriter
         var (arrays, structs) = (_arrays, _structs);
         _outerDepth += arrays + structs;
         _arrays = _structs = 0;
-        WriteValue(variant.Signature.Value, variant.Value);
+        WriteValueCore(variant.Signature.Value, variant.Value);
         (_arrays, _structs) = (arrays, structs);
         _outerDepth -= arrays + structs;
         _variants--;
@@ -182,12 +182,22 @@ public sealed class MessageWriter
 
         for (var i = 0; i < types.Count; i++)
         {
-            WriteValue(types[i], values[i]);
+            WriteValueCore(types[i], values[i]);
         }
     }
 
     /// <summary>Writes <paramref name="value"/> as the single complete type <paramref name="type"/>.</summary>
     public void WriteValue(string type, object value)
+    {
+        if (!DBusSignature.IsSingleCompleteType(type))
+        {
+            throw new DBusProtocolException($"'{UntrustedText.Escape(type)}' is not a single complete D-Bus type.");
+        }
+
+        WriteValueCore(type, value);
+    }
+
+    private void WriteValueCore(string type, object value)
     {
         switch (type[0])
         {
@@ -231,8 +241,8 @@ public sealed class MessageWriter
             foreach (DictionaryEntry entry in dict)
             {
                 Pad(8);
-                WriteValue(key, entry.Key);
-                WriteValue(valueType, entry.Value ?? throw new DBusProtocolException("A D-Bus dict value may not be null."));
+                WriteValueCore(key, entry.Key);
+                WriteValueCore(valueType, entry.Value ?? throw new DBusProtocolException("A D-Bus dict value may not be null."));
             }
         }
         else if (element == "y" && value is byte[] bytes)
@@ -243,7 +253,7 @@ public sealed class MessageWriter
         {
             foreach (var item in Convert<IEnumerable>(type, value))
             {
-                WriteValue(element, item ?? throw new DBusProtocolException("A D-Bus array element may not be null."));
+                WriteValueCore(element, item ?? throw new DBusProtocolException("A D-Bus array element may not be null."));
             }
         }
 

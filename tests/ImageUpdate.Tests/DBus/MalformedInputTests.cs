@@ -25,6 +25,8 @@ public sealed class MalformedInputTests
     [InlineData("h", "00000000", "fd index 0 but only 0 fds")]
     [InlineData("u", "0100", "bytes needed")]
     [InlineData("x", "00000000", "bytes needed")]
+    [InlineData("(", "00", "not a single complete type")]
+    [InlineData("ii", "00", "not a single complete type")]
     [InlineData("a{sy}", "06000000 00000000 01000000 6100 01", "ends at offset 15, not at 14")]
     public void Malformed_values_are_protocol_errors(string type, string hex, string fragment)
     {
@@ -184,6 +186,7 @@ public sealed class MalformedInputTests
     [InlineData("s", "a\0b", "may not contain NUL")]
     [InlineData("i", "text", "cannot be written as D-Bus type 'i'")]
     [InlineData("(ii)", "text", "cannot be written as D-Bus struct")]
+    [InlineData("(", "text", "not a single complete D-Bus type")]
     public void Unwritable_values_are_refused(string type, string value, string fragment)
     {
         var error = Assert.Throws<DBusProtocolException>(() => new MessageWriter().WriteValue(type, value));
