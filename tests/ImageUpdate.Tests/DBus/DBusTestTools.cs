@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace ImageUpdate.Tests.DBus;
+
+/// <summary>
+/// The oracles of the D-Bus tests: dbus-daemon, busctl and a python3 that can import dbus and gi
+/// (python3-dbus, an independent implementation). A missing one makes a test say why and return,
+/// except under CI=true, where .ci/install-deps installs them and a silent pass would hide a broken setup.
+/// </summary>
+internal static class DBusTestTools
+{
+    private static readonly Lazy<string?> Python = new(FindPython);
+
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A python3 with the dbus and gi modules (pyenv shims on PATH may lack the Debian ones).</summary>
+    public static string? PythonWithDBus => Python.Value;
+
+    public static bool RequireDaemon(ITestOutputHelper output) => Require(output, Find("dbus-daemon") is not null, "'dbus-daemon' is not installed (apt-get install dbus)");
+
+    public static bool RequirePython(ITestOutputHelper output) => RequireDaemon(output)
+        && Require(output, PythonWithDBus is not null, "no python3 can import dbus and gi (apt-get install python3-dbus python3-gi)");
+
+    public static bool RequireBusctl(ITestOutputHelper output) => RequireDaemon(output)
+        && Require(output, Find("busctl") is not null, "'busctl' is not installed (apt-get install systemd)");
+
+    public static string? Find(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin")
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, tool))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>Runs a program to completion with an argument list and a timeout; returns exit code, stdout, stderr.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish in time.");
+        }
+
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static bool Require(ITestOutputHelper output, bool present, string why)
+    {
+        if (present)
+        {
+            return true;
+        }
+
+        if (InCi)
+        {
+            Assert.Fail(why + " (CI=true).");
+        }
+
+        output.WriteLine(why + "; skipping.");
+        return false;
+    }
+
+    private static string? FindPython()
+    {
+        foreach (var candidate in new[] { "/usr/bin/python3", Find("python3") })
+        {
+            if (candidate is null || !File.Exists(candidate))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (Run(candidate, ["-c", "import dbus, dbus.mainloop.glib; from gi.repository import GLib"], TimeSpan.FromSeconds(20)).ExitCode == 0)
+                {
+                    return candidate;
+                }
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+
+        return null;
+    }
+}
