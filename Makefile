@@ -23,8 +23,9 @@ build: restore
 GUEST_DIR := artifacts/guest
 guest: restore
 	$(DOTNET) publish src/ImageUpdate.Cli/ImageUpdate.Cli.csproj -c $(CONFIGURATION) -r linux-x64 --self-contained true \
-		-p:PublishTrimmed=true -p:PublishSingleFile=true -p:DebugType=none -p:GenerateDocumentationFile=false \
+		-p:PublishTrimmed=true -p:PublishSingleFile=true -p:DebugType=none \
 		-o $(GUEST_DIR) -nologo -v quiet
+	rm -f $(GUEST_DIR)/*.xml
 
 test: deps build
 	$(DOTNET) test ImageUpdate.sln -c $(CONFIGURATION) --no-restore -nologo

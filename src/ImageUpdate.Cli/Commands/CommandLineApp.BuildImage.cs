@@ -55,11 +55,12 @@ public sealed partial class CommandLineApp
         var building = Path.Combine(Path.GetDirectoryName(output)!, $".#{Path.GetFileName(output)}.building");
         try
         {
-            var imageOptions = new DiskImageOptions { SourceDateEpoch = DiskImageOptions.ParseSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) };
-            await new DiskImageBuilder(new Processes.ProcessRunner()).BuildAsync(layout, imageOptions, building, cancellationToken).ConfigureAwait(false);
+            // Every time stamp the image gets is SOURCE_DATE_EPOCH, or FAT's epoch without one.
+            var epoch = DiskImageOptions.ParseSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) ?? DiskImageOptions.FatEpoch;
+            await new DiskImageBuilder(new Processes.ProcessRunner()).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch }, building, cancellationToken).ConfigureAwait(false);
             var json = _global.JsonMode(r);
             await PayloadInstall.RunAsync(
-                options with { Image = building },
+                options with { Image = building, ImageTimestamp = epoch },
                 Path.GetFullPath(request.Payloads),
                 request.Version,
                 logger,

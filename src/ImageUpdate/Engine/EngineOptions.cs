@@ -39,5 +39,11 @@ public sealed record EngineOptions
     /// </summary>
     public string? Image { get; init; }
 
+    /// <summary>
+    /// With <see cref="Image"/>: the time new entries on its FAT partitions get, so a built image is
+    /// reproducible (build-image sets it from SOURCE_DATE_EPOCH); null: now.
+    /// </summary>
+    public DateTimeOffset? ImageTimestamp { get; init; }
+
     public bool IsRooted => Root != "/";
 }

@@ -166,7 +166,7 @@ public sealed partial class UpdateEngine
 
     private Fat.FatVolume ImageVolume(string image, PathRelativeTo relativeTo, string definitionFile)
     {
-        Fat.FatVolume? Find(Guid type) => Fat.FatVolume.InImage(image, type);
+        Fat.FatVolume? Find(Guid type) => Fat.FatVolume.InImage(image, type, timestamp: _options.ImageTimestamp);
         var volume = relativeTo switch
         {
             PathRelativeTo.Esp => Find(Gpt.PartitionType.Esp),

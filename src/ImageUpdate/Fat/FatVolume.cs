@@ -16,8 +16,13 @@ namespace ImageUpdate.Fat;
 public sealed class FatVolume
 {
     private readonly IProcessRunner _runner;
+    private readonly DateTimeOffset? _timestamp;
 
-    public FatVolume(string imagePath, long offset, string description, IProcessRunner? runner = null)
+    /// <param name="timestamp">
+    /// The time new entries get (for reproducible images); null: now, or SOURCE_DATE_EPOCH when the
+    /// environment has it, which mtools reads itself.
+    /// </param>
+    public FatVolume(string imagePath, long offset, string description, IProcessRunner? runner = null, DateTimeOffset? timestamp = null)
     {
         if (imagePath.Contains("@@", StringComparison.Ordinal))
         {
@@ -29,6 +34,7 @@ public sealed class FatVolume
         Offset = offset;
         Description = description;
         _runner = runner ?? new ProcessRunner();
+        _timestamp = timestamp;
     }
 
     public string ImagePath { get; }
@@ -37,7 +43,7 @@ public sealed class FatVolume
     /// The FAT file system of the first partition of <paramref name="partitionType"/> in a disk image
     /// (its GPT read with the project's own code); null when the image has no such partition.
     /// </summary>
-    public static FatVolume? InImage(string imagePath, Guid partitionType, IProcessRunner? runner = null)
+    public static FatVolume? InImage(string imagePath, Guid partitionType, IProcessRunner? runner = null, DateTimeOffset? timestamp = null)
     {
         var table = Gpt.GptDisk.ReadTable(imagePath);
         foreach (var (index, entry) in table.Partitions)
@@ -45,7 +51,7 @@ public sealed class FatVolume
             if (entry.Type == partitionType)
             {
                 var name = Gpt.PartitionType.NameOf(partitionType)?.ToUpperInvariant() ?? partitionType.ToString();
-                return new FatVolume(imagePath, checked((long)entry.StartingLba * table.SectorSize), $"the {name} (partition {index + 1}) of '{UntrustedText.Escape(imagePath)}'", runner);
+                return new FatVolume(imagePath, checked((long)entry.StartingLba * table.SectorSize), $"the {name} (partition {index + 1}) of '{UntrustedText.Escape(imagePath)}'", runner, timestamp);
             }
         }
 
@@ -173,16 +179,25 @@ public sealed class FatVolume
 
     private ProcessResult? Run(string tool, IReadOnlyList<string> arguments, bool allowMissing = false)
     {
+        var environment = new Dictionary<string, string?>
+        {
+            // No configuration file may change how names or the drive are read, and the image is not
+            // a floppy: skip mtools' boot sector sanity check. FAT stores local time: make it UTC, so
+            // the same inputs give the same bytes wherever the image is built.
+            ["MTOOLSRC"] = "/dev/null",
+            ["MTOOLS_SKIP_CHECK"] = "1",
+            ["TZ"] = "UTC",
+        };
+        if (_timestamp is { } time)
+        {
+            // mtools (4.0.32 and later) stamps new files and directories with SOURCE_DATE_EPOCH.
+            environment["SOURCE_DATE_EPOCH"] = time.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var request = new ProcessRequest(tool, ["-i", $"{ImagePath}@@{Offset}", .. arguments])
         {
             CheckExitCode = false,
-            Environment = new Dictionary<string, string?>
-            {
-                // No configuration file may change how names or the drive are read, and the image is
-                // not a floppy: skip mtools' boot sector sanity check.
-                ["MTOOLSRC"] = "/dev/null",
-                ["MTOOLS_SKIP_CHECK"] = "1",
-            },
+            Environment = environment,
         };
         ProcessResult result;
         try

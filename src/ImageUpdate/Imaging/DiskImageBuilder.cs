@@ -154,14 +154,18 @@ public sealed class DiskImageBuilder
     {
         cancellationToken.ThrowIfCancellationRequested();
         var time = options.SourceDateEpoch ?? DiskImageOptions.FatEpoch;
-        var mtools = new EspMtools(_runner, image, esp.Offset, time);
-        await mtools.MakeDirectoriesAsync(["/EFI", "/EFI/BOOT", "/EFI/systemd", "/EFI/Linux", "/loader", "/loader/entries"], cancellationToken).ConfigureAwait(false);
-        await mtools.CopyFileAsync(options.SystemdBootPath, "/EFI/BOOT/BOOTX64.EFI", cancellationToken).ConfigureAwait(false);
-        await mtools.CopyFileAsync(options.SystemdBootPath, "/EFI/systemd/systemd-bootx64.efi", cancellationToken).ConfigureAwait(false);
+        var fat = new Fat.FatVolume(image, checked((long)esp.Offset), $"the ESP (partition {esp.Number}) of '{Errors.UntrustedText.Escape(image)}'", _runner, time);
+        foreach (var directory in new[] { "/EFI/BOOT", "/EFI/systemd", "/EFI/Linux", "/loader/entries" })
+        {
+            fat.CreateDirectories(directory);
+        }
+
+        fat.CopyIn(options.SystemdBootPath, "/EFI/BOOT/BOOTX64.EFI", keepModificationTime: false);
+        fat.CopyIn(options.SystemdBootPath, "/EFI/systemd/systemd-bootx64.efi", keepModificationTime: false);
 
         var loaderConf = Path.Combine(scratch, "loader.conf");
         await File.WriteAllTextAsync(loaderConf, options.LoaderConf, cancellationToken).ConfigureAwait(false);
-        await mtools.CopyFileAsync(loaderConf, "/loader/loader.conf", cancellationToken).ConfigureAwait(false);
+        fat.CopyIn(loaderConf, "/loader/loader.conf", keepModificationTime: false);
         _logger.LogInformation("Installed systemd-boot from {Path} into partition {Number}.", options.SystemdBootPath, esp.Number);
     }
 }
