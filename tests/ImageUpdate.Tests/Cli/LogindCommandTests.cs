@@ -3,8 +3,8 @@ using ImageUpdate.Tests.DBus;
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Tests.Power;
 using ImageUpdate.Tests.Support;
-using TempDirectory = ImageUpdate.Tests.Support.TempDirectory;
 using Xunit.Abstractions;
+using TempDirectory = ImageUpdate.Tests.Support.TempDirectory;
 
 namespace ImageUpdate.Tests.Cli;
 
