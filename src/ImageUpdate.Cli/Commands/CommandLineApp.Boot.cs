@@ -35,8 +35,9 @@ public sealed partial class CommandLineApp
         });
         var healthDirs = new Option<string[]>("--health-dir") { Description = "Run the health checks in this directory instead of /etc/image-update/health.d and /usr/lib/image-update/health.d (repeatable; earlier ones mask later ones)", HelpName = "DIR" };
         var healthTimeout = new Option<string?>("--health-timeout") { Description = "Seconds each health check may run (default 60)", HelpName = "SECONDS" };
-        var bless = new Command("bless", "Mark this boot good or bad in its boot counter, after health checks") { action, _efivars, _espPath, _xbootldrPath, healthDirs, healthTimeout };
-        bless.SetAction((r, ct) => BlessAsync(r, r.GetValue(action), r.GetValue(healthDirs) ?? [], r.GetValue(healthTimeout), ct));
+        var noUnitCheck = new Option<bool>("--no-unit-check") { Description = "Do not count failed systemd units against this boot (for a unit known to fail and not to matter)" };
+        var bless = new Command("bless", "Mark this boot good or bad in its boot counter, after health checks") { action, _efivars, _espPath, _xbootldrPath, healthDirs, healthTimeout, noUnitCheck };
+        bless.SetAction((r, ct) => BlessAsync(r, r.GetValue(action), r.GetValue(healthDirs) ?? [], r.GetValue(healthTimeout), !r.GetValue(noUnitCheck), ct));
         root.Subcommands.Add(bless);
 
         var rollback = new Command("rollback", "Go back to the newest older installed version known good: mark this boot's entry bad") { _efivars, _espPath, _xbootldrPath };
@@ -44,7 +45,7 @@ public sealed partial class CommandLineApp
         root.Subcommands.Add(rollback);
     }
 
-    private async Task<int> BlessAsync(ParseResult r, string? action, string[] healthDirs, string? healthTimeout, CancellationToken cancellationToken)
+    private async Task<int> BlessAsync(ParseResult r, string? action, string[] healthDirs, string? healthTimeout, bool unitCheck, CancellationToken cancellationToken)
     {
         var json = _global.JsonMode(r);
         var timeout = ParseSeconds(healthTimeout) ?? ExecutableHealthCheck.DefaultTimeout;
@@ -72,7 +73,7 @@ public sealed partial class CommandLineApp
             return Finish(entry, json, 0);
         }
 
-        var report = await HealthChecker.RunAsync(HealthChecks(healthDirs, timeout, logger), logger, cancellationToken).ConfigureAwait(false);
+        var report = await HealthChecker.RunAsync(HealthChecks(healthDirs, timeout, unitCheck, logger), logger, cancellationToken).ConfigureAwait(false);
         if (report.Healthy)
         {
             return Finish(blesser.MarkGood(entry).After, json, 0);
@@ -92,20 +93,22 @@ public sealed partial class CommandLineApp
             logger.LogWarning("This boot was marked bad; rebooting into another entry.");
             _out.Flush();
             _err.Flush();
-            Boot.Rebooter.Reboot();
+            Boot.Rebooter.Reboot(logger);
         }
 
         return code;
     }
 
     /// <summary>
-    /// Every check `bless` runs: the executables of the health.d directories. Other kinds of check
-    /// (such as "no failed systemd units" over D-Bus) are added to this list.
+    /// Every check `bless` runs: "no failed units" (asked of the systemd manager over D-Bus, unless
+    /// --no-unit-check), then the executables of the health.d directories.
     /// </summary>
-    private static List<IHealthCheck> HealthChecks(string[] healthDirs, TimeSpan timeout, ILogger logger)
+    private static List<IHealthCheck> HealthChecks(string[] healthDirs, TimeSpan timeout, bool unitCheck, ILogger logger)
     {
         var directories = healthDirs.Length > 0 ? healthDirs.Select(Path.GetFullPath).ToList() : HealthCheckDirectories.Default;
-        return [.. HealthCheckDirectories.Discover(directories, timeout, new ProcessRunner(), logger)];
+        List<IHealthCheck> checks = unitCheck ? [new FailedUnitsHealthCheck { Timeout = timeout }] : [];
+        checks.AddRange(HealthCheckDirectories.Discover(directories, timeout, new ProcessRunner(), logger));
+        return checks;
     }
 
     private async Task<int> RollbackAsync(ParseResult r, CancellationToken cancellationToken)
@@ -132,7 +135,7 @@ public sealed partial class CommandLineApp
         if (r.GetValue(_global.Reboot))
         {
             _out.Flush();
-            Boot.Rebooter.Reboot();
+            Boot.Rebooter.Reboot(logger);
         }
 
         return 0;

@@ -2,6 +2,8 @@ using System.CommandLine;
 using ImageUpdate.Cli.Output;
 using ImageUpdate.Engine;
 using ImageUpdate.Errors;
+using ImageUpdate.Notify;
+using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Cli.Commands;
 
@@ -93,10 +95,25 @@ public sealed partial class CommandLineApp
 
     private UpdateEngine Engine(ParseResult r, bool quiet = false)
     {
-        var json = _global.JsonMode(r);
-
         // update --json prints what making room removed, as 257 does, on stdout.
-        return new(_global.ToEngineOptions(r), CreateLogger(r, quiet), new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)));
+        var logger = CreateLogger(r, quiet);
+        return new(WritingOptions(r, logger), logger, UpdateObserver(r, logger));
+    }
+
+    /// <summary>
+    /// The engine options of a verb that may write the host's disks: with a logind inhibitor held
+    /// while it writes (taken only when there is something to write; never for --image).
+    /// </summary>
+    private EngineOptions WritingOptions(ParseResult r, ILogger logger) =>
+        _global.ToEngineOptions(r) with { ShutdownInhibitor = new Power.LogindShutdownInhibitor(logger) };
+
+    /// <summary>Progress to the console (bar or JSON events) and, under a service manager, to $NOTIFY_SOCKET as sysupdate sends it.</summary>
+    private IUpdateObserver UpdateObserver(ParseResult r, ILogger logger)
+    {
+        var json = _global.JsonMode(r);
+        var console = new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum));
+        var notifier = SystemdNotifier.FromEnvironment(logger);
+        return notifier.IsEnabled ? new CompositeUpdateObserver(console, new ServiceManagerProgress(notifier)) : console;
     }
 
     private async Task<int> ListAsync(ParseResult r, string? version, CancellationToken cancellationToken)
@@ -190,7 +207,7 @@ public sealed partial class CommandLineApp
             return 0;
         }
 
-        Boot.Rebooter.Reboot();
+        Boot.Rebooter.Reboot(CreateLogger(r));
         return 0;
     }
 
@@ -282,8 +299,8 @@ public sealed partial class CommandLineApp
             throw new UsageException($"Unknown command verb '{UntrustedText.Escape(directory)}' (a staging directory is given as a path, such as ./{UntrustedText.Escape(directory)}).");
         }
 
-        var json = _global.JsonMode(r);
-        var staged = new Staging.StagedUpdate(_global.ToEngineOptions(r), CreateLogger(r), new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)))
+        var logger = CreateLogger(r);
+        var staged = new Staging.StagedUpdate(WritingOptions(r, logger), logger, UpdateObserver(r, logger))
         {
             FetchWith = fetchWith is null ? null : Path.GetFullPath(fetchWith),
         };

@@ -1,28 +1,61 @@
 using System.Diagnostics;
+using ImageUpdate.DBus;
 using ImageUpdate.Errors;
+using ImageUpdate.Power;
+using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Boot;
 
 /// <summary>
-/// Reboots: through the service manager (`systemctl reboot`, which stops services cleanly) when systemd
-/// runs, else (an initramfs with a shell as init) sync(2) then reboot(2). The D-Bus issue replaces the
-/// systemctl call with logind.
+/// Reboots, in this order:
+/// <list type="number">
+/// <item>no systemd running (a busybox initramfs with a shell as init): sync(2), then reboot(2);</item>
+/// <item>else logind's Reboot(false) on the system bus, which stops services cleanly and honours
+/// other programs' inhibitors, as `systemctl reboot` does;</item>
+/// <item>the bus or logind unreachable (a minimal system without logind): `systemctl reboot`, with a
+/// warning. A refusal from logind (access denied, blocked by an inhibitor) is an error: systemctl
+/// would ask the same logind and get the same answer.</item>
+/// </list>
+/// The bus address and the systemd check are injectable for tests.
 /// </summary>
-public static class Rebooter
+public sealed class Rebooter(ILogger? logger = null, string? busAddress = null, Func<bool>? systemdRunning = null)
 {
     /// <summary>sd_booted(): systemd creates this directory early at boot, and nothing else does.</summary>
-    public const string SystemdRunDirectory = "/run/systemd/system";
+    public const string SystemdRunDirectory = SystemdPresence.RunDirectory;
 
-    public static void Reboot() => Reboot(Directory.Exists(SystemdRunDirectory));
+    /// <summary>Reboots this machine with the defaults: $DBUS_SYSTEM_BUS_ADDRESS and /run/systemd/system.</summary>
+    public static void Reboot(ILogger? logger = null) => new Rebooter(logger).RebootAsync(CancellationToken.None).GetAwaiter().GetResult();
 
-    public static void Reboot(bool systemdRunning)
+    public async Task RebootAsync(CancellationToken cancellationToken)
     {
-        if (systemdRunning)
+        if (!(systemdRunning ?? SystemdPresence.IsRunning)())
         {
-            RebootThroughSystemd();
+            RebootDirectly();
             return;
         }
 
+        var address = busAddress ?? DBusAddress.SystemBus;
+        try
+        {
+            await using var connection = await DBusConnection.ConnectAsync(address, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);
+            await Logind.RebootAsync(connection, cancellationToken).ConfigureAwait(false);
+            logger?.LogInformation("Asked logind to reboot.");
+            return;
+        }
+        catch (DBusException e) when (Logind.MeansUnreachable(e))
+        {
+            logger?.LogWarning("Cannot ask logind to reboot ({Reason}); trying 'systemctl reboot'.", e.Message);
+        }
+        catch (DBusErrorException e)
+        {
+            throw new UpdateException($"logind refused to reboot: {e.Message}", e);
+        }
+
+        RebootThroughSystemctl();
+    }
+
+    private static void RebootDirectly()
+    {
         // reboot(2) restarts at once: whatever is still in the page cache would be lost.
         FileSystem.Durability.SyncAll();
         try
@@ -35,7 +68,7 @@ public static class Rebooter
         }
     }
 
-    private static void RebootThroughSystemd()
+    private static void RebootThroughSystemctl()
     {
         Process? started;
         try

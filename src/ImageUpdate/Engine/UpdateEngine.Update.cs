@@ -44,8 +44,11 @@ public sealed partial class UpdateEngine
         using var guard = TakeLock();
         var context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
 
+        // Held from the first write (making room) until the last one is synced, then released before
+        // any reboot: a "block" inhibitor of our own would hold up the reboot we ask for.
+        using var inhibitor = new ShutdownInhibition(_options.Image is null ? _options.ShutdownInhibitor : null);
         var (set, prepared) = actions.HasFlag(UpdateActions.Acquire)
-            ? await AcquireAsync(context, version, cancellationToken).ConfigureAwait(false)
+            ? await AcquireAsync(context, version, inhibitor, cancellationToken).ConfigureAwait(false)
             : SelectPending(context, version);
 
         if (set is null || prepared is null)
@@ -63,7 +66,10 @@ public sealed partial class UpdateEngine
             return new UpdateResult(UpdateOutcome.Acquired, set.Version);
         }
 
+        await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
         Install(context, set, prepared);
+        inhibitor.Dispose();
+        CrashPoint.Hit("after-inhibitor-release");
         if (booted is not null)
         {
             RebootIfNewer(set, booted);
@@ -87,7 +93,7 @@ public sealed partial class UpdateEngine
         return context.Plan.Candidate;
     }
 
-    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared)> AcquireAsync(LoadedContext context, string? version, CancellationToken cancellationToken)
+    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared)> AcquireAsync(LoadedContext context, string? version, ShutdownInhibition inhibitor, CancellationToken cancellationToken)
     {
         var set = Select(context, version);
         if (set is null)
@@ -163,6 +169,7 @@ public sealed partial class UpdateEngine
             return (set, prepared);
         }
 
+        await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
         _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
         var vacuum = VacuumAll(context, space: 1, extraProtected: set.Version);
         _observer.OnRoomMade(vacuum);
@@ -362,7 +369,7 @@ public sealed partial class UpdateEngine
             return;
         }
 
-        Boot.Rebooter.Reboot();
+        Boot.Rebooter.Reboot(_logger);
     }
 
     private void WarnIfNotNewest(LoadedContext context, UpdateSet set)

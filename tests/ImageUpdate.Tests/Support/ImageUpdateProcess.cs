@@ -58,6 +58,13 @@ public static class ImageUpdateProcess
         start.Environment["IMAGE_UPDATE_LOCK_PATH"] = Path.Combine(Path.GetTempPath(), $"image-update-test-{Guid.NewGuid():N}.lock");
         start.Environment.Remove("SYSTEMD_ESP_PATH");
         start.Environment.Remove("SYSTEMD_XBOOTLDR_PATH");
+
+        // Never the machine's own system bus or service manager: no inhibitors taken from the real
+        // logind, no failed units of the test machine counted by bless, no datagrams to a real
+        // NOTIFY_SOCKET. Tests of those paths set their own private bus and socket.
+        start.Environment["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=/nonexistent/image-update-test-bus";
+        start.Environment["IMAGE_UPDATE_TEST_SYSTEMD_RUNNING"] = "0";
+        start.Environment.Remove("NOTIFY_SOCKET");
         if (environment is not null)
         {
             foreach (var (key, value) in environment)

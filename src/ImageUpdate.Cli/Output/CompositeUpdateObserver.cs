@@ -1,0 +1,31 @@
+using ImageUpdate.Engine;
+
+namespace ImageUpdate.Cli.Output;
+
+/// <summary>Hands every event of an update to several observers in turn (the console and the service manager).</summary>
+public sealed class CompositeUpdateObserver(params IUpdateObserver[] observers) : IUpdateObserver
+{
+    public void OnStatus(string version, string status)
+    {
+        foreach (var observer in observers)
+        {
+            observer.OnStatus(version, status);
+        }
+    }
+
+    public void OnProgress(string version, int index, int count, double fraction)
+    {
+        foreach (var observer in observers)
+        {
+            observer.OnProgress(version, index, count, fraction);
+        }
+    }
+
+    public void OnRoomMade(VacuumResult result)
+    {
+        foreach (var observer in observers)
+        {
+            observer.OnRoomMade(result);
+        }
+    }
+}
