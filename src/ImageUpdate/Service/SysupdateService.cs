@@ -87,7 +87,7 @@ public sealed partial class SysupdateService
             Task[] running;
             lock (_jobs)
             {
-                running = [.. _work];
+                running = [.. _work.Where(t => !t.IsCompleted)];
             }
 
             if (running.Length > 0)
