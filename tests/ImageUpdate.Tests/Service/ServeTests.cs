@@ -15,8 +15,7 @@ namespace ImageUpdate.Tests.Service;
 /// </summary>
 public sealed class ServeTests(ITestOutputHelper output) : IDisposable
 {
-    private const int PayloadSize = 1 << 20;
-    private const int Chunk = 64 << 10;
+    private const int PayloadSize = 4 << 20;
 
     private readonly ServiceBus? _bus = DBusTestTools.RequireDaemon(output) ? new ServiceBus() : null;
     private readonly byte[] _payload = RandomNumberGenerator.GetBytes(PayloadSize);
@@ -31,8 +30,7 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
             return;
         }
 
-        await using var server = await StartServerAsync(hold: false);
-        await using var serve = await ServeProcess.StartAsync(_bus!, Define(server));
+        await using var serve = await ServeProcess.StartAsync(_bus!, DefineLocal());
 
         Assert.Equal("a(sso) 1 \"host\" \"host\" \"/org/freedesktop/sysupdate1/target/host\"", Busctl("call", "/org/freedesktop/sysupdate1", "org.freedesktop.sysupdate1.Manager", "ListTargets"));
         Assert.Equal("s \"host\"", Busctl("get-property", "/org/freedesktop/sysupdate1/target/host", "org.freedesktop.sysupdate1.Target", "Class"));
@@ -58,14 +56,13 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
             return;
         }
 
-        await using var server = await StartServerAsync(hold: false);
-        await using var serve = await ServeProcess.StartAsync(_bus!, Define(server));
+        await using var serve = await ServeProcess.StartAsync(_bus!, DefineLocal());
 
         var lines = RunPython(ServiceScripts.Update, asNobody: false, serve);
 
         Assert.Equal("update 2 1 /org/freedesktop/sysupdate1/job/_1", lines[0]);
         var progress = lines[1].Split(' ').Skip(1).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList();
-        Assert.True(progress.Count >= 3, $"too few Progress changes: {lines[1]}");
+        Assert.True(progress.Count >= 4, $"too few Progress changes: {lines[1]}");
         Assert.Equal(progress.Order(), progress);
         Assert.Equal(progress.Count, progress.Distinct().Count());
         Assert.True(progress[0] < 100, lines[1]);
@@ -82,14 +79,15 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
             return;
         }
 
-        await using var server = await StartServerAsync(hold: false);
-        await using var serve = await ServeProcess.StartAsync(_bus!, Define(server));
+        await using var serve = await ServeProcess.StartAsync(_bus!, DefineLocal());
 
         var lines = RunPython(ServiceScripts.ReadThenWrite, asNobody: true, serve);
 
-        Assert.Equal(["list 2,1", "checknew 2", "update org.freedesktop.DBus.Error.AccessDenied", "vacuum org.freedesktop.DBus.Error.AccessDenied"], lines);
+        Assert.Equal(["list 2,1", "checknew 2"], lines[..2]);
+        Assert.Equal("update org.freedesktop.DBus.Error.AccessDenied Only root may update (the caller is uid 65534): image-update serve has no polkit.", lines[2]);
+        Assert.StartsWith("vacuum org.freedesktop.DBus.Error.AccessDenied Only root may vacuum", lines[3], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
         Assert.False(File.Exists(_bus!.Directory["target/app_2.bin"]));
-        Assert.Contains("caller is uid 65534", serve.Log + string.Join('\n', lines), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -100,8 +98,8 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
             return;
         }
 
-        await using var server = await StartServerAsync(hold: true);
-        await using var serve = await ServeProcess.StartAsync(_bus!, Define(server));
+        await using var server = await StartHangingServerAsync();
+        await using var serve = await ServeProcess.StartAsync(_bus!, Define($"Type=url-file\nPath={server.BaseAddress.ToString().TrimEnd('/')}"));
 
         var lines = RunPython(ServiceScripts.BusyThenCancel, asNobody: false, serve);
 
@@ -154,8 +152,43 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    /// <summary>Version 1 installed, version 2 offered over HTTP (url-file, Verify=no); returns the definitions directory.</summary>
-    private string Define(TestHttpServer server)
+    /// <summary>
+    /// Version 1 installed, version 2 in a local source directory, in four transfers (app, and
+    /// part1..3 of 1 MiB): a regular-file copy reports its progress when it completes, so four
+    /// transfers make four Progress steps. Returns the definitions directory.
+    /// </summary>
+    private string DefineLocal()
+    {
+        var source = Directory.CreateDirectory(_bus!.Directory["source"]).FullName;
+        File.WriteAllText(Path.Combine(source, "app_1.bin"), "one");
+        File.WriteAllBytes(Path.Combine(source, "app_2.bin"), _payload);
+        var definitions = Define($"Type=regular-file\nPath={source}");
+        for (var i = 1; i <= 3; i++)
+        {
+            File.WriteAllText(Path.Combine(source, $"part{i}_1.bin"), "one");
+            File.WriteAllBytes(Path.Combine(source, $"part{i}_2.bin"), RandomNumberGenerator.GetBytes(1 << 20));
+            File.WriteAllText(_bus.Directory[$"target/part{i}_1.bin"], "one");
+            File.WriteAllText(Path.Combine(definitions, $"part{i}.transfer"), $"""
+                [Transfer]
+                Verify=no
+
+                [Source]
+                Type=regular-file
+                Path={source}
+                MatchPattern=part{i}_@v.bin
+
+                [Target]
+                Type=regular-file
+                Path={_bus.Directory["target"]}
+                MatchPattern=part{i}_@v.bin
+                """);
+        }
+
+        return definitions;
+    }
+
+    /// <summary>Version 1 installed; versions from the given [Source] lines; returns the definitions directory.</summary>
+    private string Define(string source)
     {
         var dir = _bus!.Directory;
         Directory.CreateDirectory(dir["defs"]);
@@ -166,8 +199,7 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
             Verify=no
 
             [Source]
-            Type=url-file
-            Path={server.BaseAddress.ToString().TrimEnd('/')}
+            {source}
             MatchPattern=app_@v.bin
 
             [Target]
@@ -178,11 +210,8 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
         return dir["defs"];
     }
 
-    /// <summary>
-    /// SHA256SUMS lists app_1 and app_2; app_2 goes out in 64 KiB chunks 50 ms apart, so Progress has
-    /// steps to show, or (<paramref name="hold"/>) one chunk and then nothing until the test ends.
-    /// </summary>
-    private Task<TestHttpServer> StartServerAsync(bool hold)
+    /// <summary>An update server (url-file, Verify=no) whose SHA256SUMS offers app_2 but which sends one chunk of it and then nothing until the test ends.</summary>
+    private Task<TestHttpServer> StartHangingServerAsync()
     {
         var sums = $"{Convert.ToHexStringLower(SHA256.HashData("one"u8))}  app_1.bin\n{Convert.ToHexStringLower(SHA256.HashData(_payload))}  app_2.bin\n";
         return TestHttpServer.StartAsync(async (context, stopping) =>
@@ -194,13 +223,9 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
                     break;
                 case "/app_2.bin":
                     context.Response.ContentLength = _payload.Length;
-                    for (var offset = 0; offset < _payload.Length; offset += Chunk)
-                    {
-                        await context.Response.Body.WriteAsync(_payload.AsMemory(offset, Chunk), stopping);
-                        await context.Response.Body.FlushAsync(stopping);
-                        await Task.Delay(hold ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(50), stopping);
-                    }
-
+                    await context.Response.Body.WriteAsync(_payload.AsMemory(0, 64 << 10), stopping);
+                    await context.Response.Body.FlushAsync(stopping);
+                    await Task.Delay(Timeout.InfiniteTimeSpan, stopping);
                     break;
                 default:
                     context.Response.StatusCode = StatusCodes.Status404NotFound;

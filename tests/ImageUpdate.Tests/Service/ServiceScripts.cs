@@ -60,7 +60,7 @@ internal static class ServiceScripts
                 call()
                 print(name, "allowed", flush=True)
             except dbus.DBusException as e:
-                print(name, e.get_dbus_name(), flush=True)
+                print(name, e.get_dbus_name(), e.get_dbus_message(), flush=True)
         """;
 
     /// <summary>
