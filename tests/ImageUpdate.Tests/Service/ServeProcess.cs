@@ -41,10 +41,14 @@ internal sealed class ServeProcess : IAsyncDisposable
     public Process Process => _process;
 
     /// <summary>Starts the service and waits until it owns org.freedesktop.sysupdate1.</summary>
-    public static async Task<ServeProcess> StartAsync(ServiceBus bus, string definitions, params string[] extra)
+    public static Task<ServeProcess> StartAsync(ServiceBus bus, string definitions, params string[] extra) =>
+        StartWithOptionsAsync(bus, ["--definitions", definitions], extra);
+
+    /// <summary>Starts `image-update OPTIONS serve --bus-address ADDRESS EXTRA` and waits until it owns its name.</summary>
+    public static async Task<ServeProcess> StartWithOptionsAsync(ServiceBus bus, IReadOnlyList<string> options, params string[] extra)
     {
         var start = new ProcessStartInfo(ImageUpdateProcess.ProgramPath) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "--definitions", definitions, "serve", "--bus-address", bus.Address }.Concat(extra))
+        foreach (var argument in options.Concat(["serve", "--bus-address", bus.Address]).Concat(extra))
         {
             start.ArgumentList.Add(argument);
         }

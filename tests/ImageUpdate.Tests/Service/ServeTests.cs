@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using ImageUpdate.Tests.DBus;
+using ImageUpdate.Tests.Support;
 using ImageUpdate.Tests.Transport;
 using Microsoft.AspNetCore.Http;
 using Xunit.Abstractions;
@@ -106,6 +107,53 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["update 1", "second System.Error.EBUSY", "jobs update:1", "type update", "removed -125"], lines);
         Assert.False(File.Exists(_bus!.Directory["target/app_2.bin"]));
         Assert.Empty(Directory.GetFiles(_bus.Directory["target"], ".#*"));
+    }
+
+    [Fact]
+    public async Task Describe_returns_what_list_VERSION_json_short_prints_and_an_installed_version_is_NoCandidate()
+    {
+        if (!DBusTestTools.RequirePython(output) || !RequireRoot())
+        {
+            return;
+        }
+
+        var definitions = DefineLocal();
+        await using var serve = await ServeProcess.StartAsync(_bus!, definitions);
+
+        var lines = RunPython(ServiceScripts.DescribeAndNoCandidate, asNobody: false, serve);
+        var cli = await ImageUpdateProcess.RunAsync(null, "--definitions", definitions, "--json=short", "list", "2");
+
+        Assert.Equal(0, cli.ExitCode);
+        Assert.Equal("describe " + cli.Stdout.TrimEnd('\n'), lines[0]);
+        Assert.Equal("update-installed org.freedesktop.sysupdate1.NoCandidate", lines[1]);
+    }
+
+    [Fact]
+    public async Task Features_are_listed_described_as_the_CLI_does_and_switched_by_root_with_a_drop_in()
+    {
+        if (!DBusTestTools.RequirePython(output) || !RequireRoot())
+        {
+            return;
+        }
+
+        var root = _bus!.Directory["root"];
+        Directory.CreateDirectory(Path.Combine(root, "usr/lib/sysupdate.d"));
+        Directory.CreateDirectory(Path.Combine(root, "srv/source"));
+        Directory.CreateDirectory(Path.Combine(root, "srv/target"));
+        File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/10-app.transfer"), "[Transfer]\nFeatures=extra\n\n[Source]\nType=regular-file\nPath=/srv/source\nMatchPattern=app_@v.bin\n\n[Target]\nType=regular-file\nPath=/srv/target\nMatchPattern=app_@v.bin\n");
+        File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/extra.feature"), "[Feature]\nDescription=Extra things\nEnabled=no\n");
+        var dropIn = Path.Combine(root, "etc/sysupdate.d/extra.feature.d/50-systemd-sysupdate-enabled.conf");
+        await using var serve = await ServeProcess.StartWithOptionsAsync(_bus, ["--root", root]);
+
+        var script = _bus.Directory["features.py"];
+        File.WriteAllText(script, ServiceScripts.Features);
+        var (code, stdout, stderr) = DBusTestTools.Run(DBusTestTools.PythonWithDBus!, [script, _bus.Address, dropIn], TimeSpan.FromSeconds(60));
+        var cli = await ImageUpdateProcess.RunAsync(null, "--root", root, "--json=short", "features", "extra");
+
+        Assert.True(code == 0, $"{stderr}\n{serve.Log}");
+        Assert.Equal(
+            ["features extra", "describe " + cli.Stdout.TrimEnd('\n'), "set 1 Enabled=yes", "set 0 Enabled=no", "set -1 absent"],
+            stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);

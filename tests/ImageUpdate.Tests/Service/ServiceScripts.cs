@@ -81,4 +81,31 @@ internal static class ServiceScripts
         job.Cancel(dbus_interface=JOB)
         print("removed", wait_removed(int(job_id)), flush=True)
         """;
+
+    /// <summary>Prints "describe JSON" for version 2, then "update-installed ERROR" for Update("1").</summary>
+    public const string DescribeAndNoCandidate = Prelude + """
+        print("describe", target.Describe("2", dbus.UInt64(0)), flush=True)
+        try:
+            target.Update("1", dbus.UInt64(0))
+            print("update-installed allowed", flush=True)
+        except dbus.DBusException as e:
+            print("update-installed", e.get_dbus_name(), flush=True)
+        """;
+
+    /// <summary>
+    /// argv[2] is the drop-in path: prints "features ...", "describe JSON", then after
+    /// SetFeatureEnabled(1), (0) and (-1) the drop-in's Enabled= line or "absent".
+    /// </summary>
+    public const string Features = Prelude + """
+        import os
+        def drop_in():
+            if not os.path.exists(sys.argv[2]):
+                return "absent"
+            return [l for l in open(sys.argv[2]).read().splitlines() if l.startswith("Enabled=")][0]
+        print("features", " ".join(target.ListFeatures(dbus.UInt64(0))), flush=True)
+        print("describe", target.DescribeFeature("extra", dbus.UInt64(0)), flush=True)
+        for enabled in (1, 0, -1):
+            target.SetFeatureEnabled("extra", dbus.Int32(enabled), dbus.UInt64(0))
+            print("set", enabled, drop_in(), flush=True)
+        """;
 }
