@@ -226,6 +226,7 @@ public sealed partial class SysupdateService
             var started = job;
             lock (_jobs)
             {
+                _work.RemoveAll(t => t.IsCompleted);
                 _work.Add(Task.Run(() => RunUpdateAsync(started, version)));
             }
 
