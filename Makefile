@@ -48,14 +48,18 @@ bench: build
 
 # `make build && sudo make install`: the program under LIBEXECDIR with a link in BINDIR, the systemd
 # units, and the health.d directories the program reads (fixed paths, whatever the PREFIX: bless
-# looks in /etc/image-update/health.d and /usr/lib/image-update/health.d). DESTDIR stages a package.
+# looks in /etc/image-update/health.d and /usr/lib/image-update/health.d), and the D-Bus policy and
+# activation file of `serve` (also fixed: the system bus reads only /usr/share/dbus-1 and /etc/dbus-1).
+# DESTDIR stages a package.
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/image-update
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 HEALTH_ETC_DIR ?= /etc/image-update/health.d
 HEALTH_LIB_DIR ?= /usr/lib/image-update/health.d
-UNITS_IN := units/image-update-bless.service.in units/image-update.service.in
+DBUS_POLICY_DIR ?= /usr/share/dbus-1/system.d
+DBUS_SERVICE_DIR ?= /usr/share/dbus-1/system-services
+UNITS_IN := units/image-update-bless.service.in units/image-update.service.in units/image-update-serve.service.in
 UNITS := units/image-update.timer
 
 install:
@@ -67,11 +71,15 @@ install:
 		sed 's|@bindir@|$(BINDIR)|g' $$unit > $(DESTDIR)$(UNITDIR)/$$(basename $$unit .in) && chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$unit .in) || exit 1; \
 	done
 	install -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	install -d $(DESTDIR)$(DBUS_POLICY_DIR) $(DESTDIR)$(DBUS_SERVICE_DIR)
+	install -m 644 dbus/org.freedesktop.sysupdate1.conf $(DESTDIR)$(DBUS_POLICY_DIR)/
+	install -m 644 dbus/org.freedesktop.sysupdate1.service $(DESTDIR)$(DBUS_SERVICE_DIR)/
 
 uninstall:
 	rm -rf $(DESTDIR)$(LIBEXECDIR)
 	rm -f $(DESTDIR)$(BINDIR)/image-update
 	for unit in $(UNITS_IN) $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$unit .in); done
+	rm -f $(DESTDIR)$(DBUS_POLICY_DIR)/org.freedesktop.sysupdate1.conf $(DESTDIR)$(DBUS_SERVICE_DIR)/org.freedesktop.sysupdate1.service
 	rmdir $(DESTDIR)$(HEALTH_ETC_DIR) $(DESTDIR)$(HEALTH_LIB_DIR) 2>/dev/null || true
 
 # The demo OS's whole life in real boots under QEMU (root; see tests/e2e/run-cycle): build-image,

@@ -1,11 +1,56 @@
 using System.CommandLine;
+using System.Globalization;
+using ImageUpdate.Cli.Output;
+using ImageUpdate.DBus;
+using ImageUpdate.Errors;
+using ImageUpdate.Service;
 
 namespace ImageUpdate.Cli.Commands;
 
 public sealed partial class CommandLineApp
 {
-    private static void AddServiceVerbs(RootCommand root)
+    private void AddServiceVerbs(RootCommand root)
     {
-        _ = root;
+        var address = new Option<string?>("--bus-address") { Description = "Serve on this D-Bus address instead of the system bus", HelpName = "ADDRESS" };
+        var idle = new Option<string?>("--exit-idle-time")
+        {
+            Description = "Leave the bus after this many seconds without calls or jobs, as systemd-sysupdated does (default 30; 0 or infinity: never)",
+            HelpName = "SECONDS",
+        };
+        var serve = new Command("serve", "Offer updates over D-Bus as org.freedesktop.sysupdate1 (systemd-sysupdated's interface)") { address, idle };
+        serve.SetAction((r, ct) => ServeAsync(r, r.GetValue(address), r.GetValue(idle), ct));
+        root.Subcommands.Add(serve);
     }
+
+    private async Task<int> ServeAsync(ParseResult r, string? address, string? idle, CancellationToken cancellationToken)
+    {
+        var options = _global.ToEngineOptions(r);
+        var idleTimeout = ParseIdleTime(idle);
+        var logger = CreateLogger(r);
+        await using var connection = address is null
+            ? await DBusConnection.ConnectSystemBusAsync(logger, cancellationToken).ConfigureAwait(false)
+            : await DBusConnection.ConnectAsync(address, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);
+
+        // Describe and DescribeFeature return what `list VERSION` and `features NAME` print with --json=short.
+        var json = new ServiceJsonShapes(
+            details => Capture(w => ListFormatter.WriteVersion(w, details, JsonMode.Short, legend: true)),
+            feature => Capture(w => FeatureFormatter.WriteOne(w, feature, JsonMode.Short, legend: true)));
+        await new SysupdateService(connection, options, logger, json, idleTimeout).RunAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static string Capture(Action<TextWriter> write)
+    {
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        write(writer);
+        return writer.ToString().TrimEnd('\n');
+    }
+
+    private static TimeSpan ParseIdleTime(string? value) => value switch
+    {
+        null => SysupdateService.DefaultIdleTimeout,
+        "infinity" => Timeout.InfiniteTimeSpan,
+        _ when uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) => TimeSpan.FromSeconds(seconds),
+        _ => throw new UsageException($"Failed to parse --exit-idle-time= argument: {UntrustedText.Escape(value)}"),
+    };
 }
