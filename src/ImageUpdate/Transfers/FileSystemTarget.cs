@@ -247,7 +247,8 @@ public sealed class FileSystemTarget : ITargetResource
         }
 
         await using var source = await payload.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var (_, decompressed) = Decompression.OpenAutoDetect(source);
+        var counted = new CountingReadStream(source);
+        var (kind, decompressed) = Decompression.OpenAutoDetect(counted);
         await using var input = decompressed.ConfigureAwait(false);
         await using var output = new FileStream(path, new FileStreamOptions
         {
@@ -258,9 +259,15 @@ public sealed class FileSystemTarget : ITargetResource
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });
 
-        // Reading (decompressing, a URL source's hashing) overlaps with writing; the fsync comes later.
-        Action<long>? report = progress is not null && payload.Length is > 0 and var total
-            ? written => progress.Report(Math.Min(1.0, (double)written / total))
+        // Progress against the uncompressed size when anything tells it, else against the bytes read
+        // of a source whose length is known (a compressed local file). Reading (decompressing, a URL
+        // source's hashing) overlaps with writing; the fsync comes later.
+        var rawLength = source.CanSeek ? source.Length : (long?)null;
+        var expected = payload.Length ?? (kind == CompressionKind.None ? rawLength : null);
+        Action<long>? report = progress is not null && (expected is > 0 || rawLength is > 0)
+            ? written => progress.Report(expected is > 0 and var total
+                ? Math.Min(1.0, (double)written / total)
+                : Math.Min(1.0, (double)counted.BytesRead / rawLength!.Value))
             : null;
         await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
 
