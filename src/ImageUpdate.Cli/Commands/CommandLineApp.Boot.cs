@@ -124,10 +124,6 @@ public sealed partial class CommandLineApp
         }
 
         var target = RollbackPlanner.ChooseTarget(plan, booted);
-        foreach (var newer in RollbackPlanner.NewerBootable(plan, booted))
-        {
-            logger.LogWarning("Version '{Newer}' is installed, newer than '{Booted}' and not bad: the boot loader will try it before '{Target}'.", newer.Version, booted, target.Version);
-        }
 
         var entry = LocateBootEntry(r);
         new BootBlesser(logger).MarkBad(entry);

@@ -24,9 +24,11 @@ public sealed partial class CommandLineApp
 
     private async Task<int> ServeAsync(ParseResult r, string? address, string? idle, CancellationToken cancellationToken)
     {
-        var options = _global.ToEngineOptions(r);
         var idleTimeout = ParseIdleTime(idle);
         var logger = CreateLogger(r);
+
+        // Jobs write the host's disks like `update` does: with a logind inhibitor while they write.
+        var options = WritingOptions(r, logger);
         await using var connection = address is null
             ? await DBusConnection.ConnectSystemBusAsync(logger, cancellationToken).ConfigureAwait(false)
             : await DBusConnection.ConnectAsync(address, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);

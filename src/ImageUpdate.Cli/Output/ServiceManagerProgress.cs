@@ -11,6 +11,7 @@ namespace ImageUpdate.Cli.Output;
 /// </summary>
 public sealed class ServiceManagerProgress(SystemdNotifier notifier) : IUpdateObserver
 {
+    private readonly Lock _gate = new();
     private (string Version, int Index, int Overall)? _last;
 
     public void OnStatus(string version, string status)
@@ -30,13 +31,17 @@ public sealed class ServiceManagerProgress(SystemdNotifier notifier) : IUpdateOb
         var percentage = (int)Math.Clamp(fraction * 100, 0, 100);
         var overall = SystemdNotifier.OverallProgress(index, count, percentage);
 
-        // sysupdate reports each whole percent once; the engine's callbacks come far more often.
-        if (_last == (version, index, overall))
+        // Progress<T> calls back on the thread pool, possibly out of order: send under a lock, and
+        // within one version only what rises; sysupdate reports each whole percent once.
+        lock (_gate)
         {
-            return;
-        }
+            if (_last is { } last && last.Version == version && (index, overall).CompareTo((last.Index, last.Overall)) <= 0)
+            {
+                return;
+            }
 
-        _last = (version, index, overall);
-        notifier.Progress(index, count, percentage, version);
+            _last = (version, index, overall);
+            notifier.Progress(index, count, percentage, version);
+        }
     }
 }

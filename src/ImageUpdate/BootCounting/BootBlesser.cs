@@ -74,9 +74,11 @@ public sealed class BootBlesser
         }
         catch (IOException e) when (e.HResult == Native.Libc.EExist)
         {
-            // Both names exist: someone else (an earlier run, by hand) already gave the entry this verdict.
-            _logger.LogWarning("Not renaming '{Entry}': '{Target}' already exists.", UntrustedText.Escape(current), UntrustedText.Escape(destination));
-            return new BlessOutcome(entry, after, false);
+            // Both names exist (a copy made by hand, a half-repaired ESP): the boot loader would still
+            // see the booted name with its tries, so claiming the verdict would be a lie (and with
+            // --reboot a loop into the same entry). Someone has to decide which file is meant.
+            throw new BootCountingException(
+                $"Cannot mark '{UntrustedText.Escape(current)}' {verdict}: '{UntrustedText.Escape(destination)}' exists too; remove the one that is not meant and run again.", e);
         }
 
         // The boot loader reads the name at the next boot, possibly after a power cut: make it durable.

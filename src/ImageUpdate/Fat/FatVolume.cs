@@ -118,11 +118,14 @@ public sealed class FatVolume
     /// <summary>
     /// Copies a host file into the file system under <paramref name="path"/>, replacing what is there.
     /// With <paramref name="keepModificationTime"/> the entry gets the host file's time, otherwise the
-    /// current time (or SOURCE_DATE_EPOCH).
+    /// current time (or SOURCE_DATE_EPOCH); a volume made with a fixed timestamp always uses that.
     /// </summary>
     public void CopyIn(string hostFile, string path, bool keepModificationTime)
     {
-        Run("mcopy", [.. keepModificationTime ? new[] { "-m" } : [], "-o", "-D", "o", hostFile, Spec(Absolute(path))]);
+        // A volume with a fixed time (a reproducible image) stamps every entry with it, whatever the
+        // host file's time: the same bytes must give the same image.
+        var keep = keepModificationTime && _timestamp is null;
+        Run("mcopy", [.. keep ? new[] { "-m" } : [], "-o", "-D", "o", hostFile, Spec(Absolute(path))]);
         Flush();
     }
 

@@ -144,13 +144,16 @@ public sealed class BootBlesserTests : IDisposable
     }
 
     [Fact]
-    public void When_both_names_exist_nothing_is_replaced()
+    public void When_both_names_exist_nothing_is_replaced_and_the_verdict_is_refused()
     {
         _boot.Ukis("os_1.efi", "os_2+2-1.efi", "os_2.efi").BootedUki("os_2+2-1.efi");
 
-        var outcome = Blesser.MarkGood(Locate());
+        // Claiming "good" would be false: the boot loader still sees os_2+2-1.efi counting down.
+        var e = Assert.Throws<BootCountingException>(() => Blesser.MarkGood(Locate()));
 
-        Assert.False(outcome.Renamed);
+        Assert.Contains("os_2+2-1.efi", e.Message);
+        Assert.Contains("os_2.efi' exists too", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
         Assert.Equal(["os_1.efi", "os_2+2-1.efi", "os_2.efi"], _boot.UkiNames());
         Assert.Equal("EFI/Linux/os_2.efi", File.ReadAllText(_boot.Uki("os_2.efi")));
     }

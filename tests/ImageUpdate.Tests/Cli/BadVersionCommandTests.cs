@@ -174,7 +174,7 @@ public sealed class BadVersionCommandTests : IDisposable
         var result = await Run("--root", Root, "rollback", "--efivars", EfiVars, "--esp-path", Path.Combine(Root, "efi"));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal("image-update: error: Refusing to roll back from '2': no older installed version is known good (complete, and not marked bad).\n", result.Stderr);
+        Assert.Equal("image-update: error: Refusing to roll back from '2': no older installed version is known good (complete, not marked bad, and blessed in a boot).\n", result.Stderr);
         Assert.Equal(["os_1+0-3.efi", "os_2.efi"], Ukis());
     }
 }

@@ -107,11 +107,31 @@ public sealed class BadVersionPlanningTests
     [Fact]
     public void Rollback_goes_to_the_newest_older_version_known_good()
     {
-        var plan = Plan(["1", "2", "3", "4"], ["1", "2", "3", "4"], "2");
+        var plan = Plan(["1", "2", "3"], ["1", "2", "3"], "2");
 
         Assert.Equal("1", RollbackPlanner.ChooseTarget(plan, "3").Version);
-        Assert.Equal("3", RollbackPlanner.ChooseTarget(plan, "4").Version);
+        Assert.Empty(RollbackPlanner.NewerBootable(plan, "3"));
+    }
+
+    [Fact]
+    public void Rollback_skips_an_older_version_that_was_never_blessed()
+    {
+        // 2 still counts its tries: it has not proven itself in a boot.
+        var plan = UpdateSetPlanner.Discover(
+            [Transfer(Of(), With(Uki("1", null), Uki("2", 3, 0), Uki("3", null)))],
+            offline: true);
+
+        Assert.Equal("1", RollbackPlanner.ChooseTarget(plan, "3").Version);
+    }
+
+    [Fact]
+    public void Rollback_is_refused_when_a_newer_version_would_boot_instead()
+    {
+        var plan = Plan(["1", "2", "3", "4"], ["1", "2", "3", "4"], "2");
+
         Assert.Equal(["4"], RollbackPlanner.NewerBootable(plan, "3").Select(s => s.Version));
+        var e = Assert.Throws<BootCountingException>(() => RollbackPlanner.ChooseTarget(plan, "3"));
+        Assert.Contains("'4' is installed, newer and not bad", e.Message);
     }
 
     [Fact]
