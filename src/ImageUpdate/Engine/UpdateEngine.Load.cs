@@ -52,6 +52,7 @@ public sealed partial class UpdateEngine
             transfer.TargetInventory = transfer.Target.Load();
         }
 
+        _rememberedBad = enabled.Concat(disabled).SelectMany(t => t.Target.RememberedBad()).ToHashSet(StringComparer.Ordinal);
         return new LoadedContext(definitions, enabled, disabled, Plan(enabled, online: false), protectedVersions);
     }
 
@@ -72,9 +73,10 @@ public sealed partial class UpdateEngine
         return context with { Plan = Plan(context.Enabled, online: true) };
     }
 
-    private static UpdatePlan Plan(IReadOnlyList<TransferRuntime> enabled, bool online) => UpdateSetPlanner.Discover(
+    private UpdatePlan Plan(IReadOnlyList<TransferRuntime> enabled, bool online) => UpdateSetPlanner.Discover(
         enabled.Select(t => new TransferInventory(t.Id, t.SourceInventory, t.TargetInventory, t.Definition.MinVersion, t.Definition.MaxVersion, t.Definition.ProtectVersions)).ToList(),
-        offline: !online);
+        offline: !online,
+        _rememberedBad);
 
     private TransferRuntime Resolve(TransferDefinition transfer, bool enabled, ref BootPartitionPaths? bootPaths)
     {

@@ -22,6 +22,9 @@ public sealed partial class UpdateEngine
     private readonly Func<TransferDefinition, Transfers.ISourceResource>? _sources;
     private readonly bool _lockHeld;
 
+    /// <summary>Versions the targets remember as bad though their copies are gone (read with the targets).</summary>
+    private IReadOnlySet<string>? _rememberedBad;
+
     public UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer = null)
     {
         _options = options;
@@ -203,6 +206,12 @@ public sealed partial class UpdateEngine
                 _ => "old",
             };
             _logger.LogInformation("Removing {What} '{Path}' ({Type}).", what, removal.Instance.Path, ResourceTypes.ToName(transfer.Definition.Target.Type));
+            if (removal.Reason == RemovalReason.Bad)
+            {
+                // Remembered first: a kill between the two leaves the memory, never a forgotten verdict.
+                transfer.Target.RememberBad(removal.Instance.Version);
+            }
+
             transfer.Target.Remove(removal.Instance);
         }
 

@@ -8,17 +8,23 @@ namespace ImageUpdate.Planning;
 /// (sysupdate.md §3, "Update sets" and "Candidate"). Pure: inventories in, plan out.
 /// One extension: a version the boot loader gave up on (<see cref="UpdateSetFlags.Bad"/>) stays
 /// installed but is passed over for newest, and no version up to the newest bad one is offered again,
-/// so a rolled-back version is never installed and booted a second time.
+/// so a rolled-back version is never installed and booted a second time. Versions remembered bad after
+/// their copies were vacuumed (<c>rememberedBad</c>) count as bad too.
 /// </summary>
 public static class UpdateSetPlanner
 {
-    public static UpdatePlan Discover(IReadOnlyList<TransferInventory> transfers, bool offline)
+    public static UpdatePlan Discover(IReadOnlyList<TransferInventory> transfers, bool offline, IReadOnlySet<string>? rememberedBad = null)
     {
         var state = new State();
         Walk(transfers, state, available: false);
         if (!offline)
         {
             Walk(transfers, state, available: true);
+        }
+
+        foreach (var set in state.Sets.Where(s => rememberedBad?.Contains(s.Version) == true && !s.Has(UpdateSetFlags.Installed)))
+        {
+            set.Flags |= UpdateSetFlags.Bad;
         }
 
         // The newest complete installed version is at least as new as the candidate: nothing to do.
@@ -30,7 +36,8 @@ public static class UpdateSetPlanner
 
         // A bad version was installed and failed to boot: neither it nor anything older is an update.
         if (state.Candidate is { } offered &&
-            state.Sets.Any(s => s.Has(UpdateSetFlags.Bad) && VersionComparer.CompareVersions(s.Version, offered.Version) >= 0))
+            (state.Sets.Any(s => s.Has(UpdateSetFlags.Bad) && VersionComparer.CompareVersions(s.Version, offered.Version) >= 0) ||
+             rememberedBad?.Any(v => VersionComparer.CompareVersions(v, offered.Version) >= 0) == true))
         {
             state.Candidate = null;
         }

@@ -126,6 +126,41 @@ public sealed class FatFileTarget : ITargetResource
         return prepared.FinalPath;
     }
 
+    public IReadOnlyCollection<string> RememberedBad()
+    {
+        if (!_volume.List(Directory).Any(e => e.RelativePath == BootCounting.BadVersionRecord.FileName))
+        {
+            return [];
+        }
+
+        var copy = Path.Combine(Path.GetTempPath(), $"image-update-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            _volume.CopyOut(Join(BootCounting.BadVersionRecord.FileName), copy);
+            return BootCounting.BadVersionRecord.Parse(File.ReadAllText(copy));
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
+    public void RememberBad(string version)
+    {
+        var text = BootCounting.BadVersionRecord.Add(string.Join('\n', RememberedBad()), version);
+        var copy = Path.Combine(Path.GetTempPath(), $"image-update-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllText(copy, text);
+            _volume.CreateDirectories(Directory);
+            _volume.CopyIn(copy, Join(BootCounting.BadVersionRecord.FileName), keepModificationTime: false);
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
     private string Join(string relative) => Directory == "/" ? "/" + relative : Directory + "/" + relative;
 
     private void PruneEmptyParents(string path)

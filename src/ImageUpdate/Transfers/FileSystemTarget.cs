@@ -274,6 +274,26 @@ public sealed class FileSystemTarget : ITargetResource
         progress?.Report(1.0);
     }
 
+    public IReadOnlyCollection<string> RememberedBad()
+    {
+        var path = Path.Combine(Directory, BootCounting.BadVersionRecord.FileName);
+        return File.Exists(path) ? BootCounting.BadVersionRecord.Parse(File.ReadAllText(path)) : [];
+    }
+
+    public void RememberBad(string version)
+    {
+        var path = Path.Combine(Directory, BootCounting.BadVersionRecord.FileName);
+        var text = BootCounting.BadVersionRecord.Add(File.Exists(path) ? File.ReadAllText(path) : null, version);
+        var temporary = Path.Combine(Directory, ".#" + BootCounting.BadVersionRecord.FileName);
+        File.WriteAllText(temporary, text);
+        if (_sync)
+        {
+            Durability.FsyncFile(temporary);
+        }
+
+        AtomicRename.Rename(temporary, path, replace: true);
+    }
+
     private static async Task WriteDirectoryAsync(SourcePayload payload, string path, CancellationToken cancellationToken)
     {
         switch (payload.Kind)

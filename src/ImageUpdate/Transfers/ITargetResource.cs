@@ -30,4 +30,15 @@ public interface ITargetResource
 
     /// <summary>Turns the pending copy into the final one; returns what CurrentSymlink= should point to.</summary>
     string Install(PreparedTarget prepared);
+
+    /// <summary>
+    /// Versions found bad in a boot whose copies were since removed: a target that holds boot entries
+    /// remembers them (see <see cref="RememberBad"/>), so they are never offered again.
+    /// </summary>
+    IReadOnlyCollection<string> RememberedBad() => [];
+
+    /// <summary>Called before a bad version's instance is removed from this target.</summary>
+    void RememberBad(string version)
+    {
+    }
 }

@@ -81,7 +81,7 @@ public sealed class BadVersionCommandTests : IDisposable
     private void Selected(string name) =>
         File.WriteAllBytes(Path.Combine(EfiVars, "LoaderEntrySelected-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"), EfiVariablesTests.Encode(name));
 
-    private string[] Ukis() => Directory.EnumerateFiles(Linux).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+    private string[] Ukis() => Directory.EnumerateFiles(Linux).Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')).Order(StringComparer.Ordinal).ToArray();
 
     [Fact]
     public async Task List_shows_a_version_with_no_tries_left_as_bad_and_the_one_before_as_current()
@@ -147,6 +147,30 @@ public sealed class BadVersionCommandTests : IDisposable
         Assert.Equal(["os_1.efi", "os_2.efi"], Ukis());
         Assert.False(File.Exists(Path.Combine(Root, "srv/rootfs/rootfs_3.raw")));
         Assert.True(File.Exists(Path.Combine(Root, "srv/rootfs/rootfs_1.raw")));
+    }
+
+    [Fact]
+    public async Task A_bad_version_vacuumed_away_is_still_never_offered_again()
+    {
+        MakeRoot("2", ["1", "2", "3:os_3+0-1.efi"], ["1", "2", "3"]);
+
+        var vacuum = await Run("--root", Root, "vacuum");
+        var checkNew = await Run("--root", Root, "check-new");
+        var update = await Run("--root", Root, "update");
+        var list = await Run("--root", Root, "--json=short", "list");
+        File.WriteAllText(Path.Combine(Root, "srv/source/rootfs_4.raw"), "4");
+        File.WriteAllText(Path.Combine(Root, "srv/source/os_4.efi"), "4");
+        var newer = await Run("--root", Root, "check-new");
+
+        Assert.True(vacuum.ExitCode == 0, vacuum.ToString());
+        Assert.Equal(["os_1.efi", "os_2.efi"], Ukis());
+        Assert.Equal("3\n", File.ReadAllText(Path.Combine(Linux, ImageUpdate.BootCounting.BadVersionRecord.FileName)));
+        Assert.True(checkNew.ExitCode == 1 && checkNew.Stdout == "", checkNew.ToString());
+        Assert.True(update.ExitCode == 0, update.ToString());
+        Assert.Equal(["os_1.efi", "os_2.efi"], Ukis());
+        var doc = JsonDocument.Parse(list.Stdout).RootElement;
+        Assert.Equal(["3"], doc.GetProperty("bad").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("4\n", newer.Stdout);
     }
 
     [Fact]
