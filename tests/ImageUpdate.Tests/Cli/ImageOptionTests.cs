@@ -110,6 +110,39 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task One_image_has_one_writer_while_the_host_lock_stays_free()
+    {
+        if (!ToolsPresent())
+        {
+            return;
+        }
+
+        using var s = new DiskImageScenario();
+        using var other = new DiskImageScenario();
+        s.NewVersion("1");
+        other.NewVersion("1");
+        var hostLock = Path.Combine(Path.GetTempPath(), $"image-update-test-{Guid.NewGuid():N}.lock");
+        var environment = new Dictionary<string, string?> { ["IMAGE_UPDATE_LOCK_PATH"] = hostLock };
+
+        // The first writer pauses mid-write holding the image's lock.
+        var first = s.RunAsync(new Dictionary<string, string?>(environment) { ["IMAGE_UPDATE_TEST_PAUSE_AT"] = "after-partition-write:4000" }, "update");
+        await Task.Delay(1500);
+        var second = await s.RunAsync(environment, "update");
+        var otherImage = await other.RunAsync(environment, "update");
+        using (var host = ImageUpdate.FileSystem.FileLock.TryAcquire(hostLock, out var held) ? held : null)
+        {
+            Assert.NotNull(host);
+        }
+
+        var firstResult = await first;
+        Assert.True(firstResult.ExitCode == 0, firstResult.ToString());
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("Another image-update is writing", second.Stderr);
+        Assert.Contains("disk.raw", second.Stderr);
+        Assert.True(otherImage.ExitCode == 0, otherImage.ToString());
+    }
+
+    [Fact]
     public async Task Image_and_root_together_are_a_usage_error()
     {
         using var s = new DiskImageScenario();
