@@ -12,37 +12,9 @@ public sealed class CommandLineTests : IDisposable
 
     private static Task<RunResult> Run(params string[] args) => ImageUpdateProcess.RunAsync(null, args);
 
-    /// <summary>An OS tree: definitions in ROOT/usr/lib/sysupdate.d, os-release with IMAGE_VERSION.</summary>
-    private string MakeRoot(string imageVersion, params string[] installed)
-    {
-        var root = _dir["root"];
-        Directory.CreateDirectory(Path.Combine(root, "usr/lib/sysupdate.d"));
-        Directory.CreateDirectory(Path.Combine(root, "etc"));
-        Directory.CreateDirectory(Path.Combine(root, "srv/source"));
-        Directory.CreateDirectory(Path.Combine(root, "srv/target"));
-        File.WriteAllText(Path.Combine(root, "etc/os-release"), $"ID=demo\nIMAGE_ID=demo\nIMAGE_VERSION={imageVersion}\n");
-        File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/10-app.transfer"), """
-            [Transfer]
-            ProtectVersion=%A
-
-            [Source]
-            Type=regular-file
-            Path=/srv/source
-            MatchPattern=app_@v.bin
-
-            [Target]
-            Type=regular-file
-            Path=/srv/target
-            MatchPattern=app_@v.bin
-            InstancesMax=2
-            """);
-        foreach (var v in installed)
-        {
-            File.WriteAllText(Path.Combine(root, $"srv/target/app_{v}.bin"), v);
-        }
-
-        return root;
-    }
+    /// <summary>An OS tree (see <see cref="AppTree"/>) keeping two versions and protecting the booted one.</summary>
+    private string MakeRoot(string imageVersion, params string[] installed) =>
+        AppTree.Make(_dir["root"], imageVersion, installed, protectBooted: true, instancesMax: 2);
 
     [Fact]
     public async Task Root_reads_definitions_os_release_and_paths_under_the_root()

@@ -189,30 +189,5 @@ public sealed class LogindCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>An OS tree with IMAGE_VERSION and a regular-file transfer, the given versions installed.</summary>
-    private string MakeRoot(string imageVersion, params string[] installed)
-    {
-        var root = _dir["root"];
-        Directory.CreateDirectory(Path.Combine(root, "usr/lib/sysupdate.d"));
-        Directory.CreateDirectory(Path.Combine(root, "etc"));
-        Directory.CreateDirectory(Path.Combine(root, "srv/source"));
-        Directory.CreateDirectory(Path.Combine(root, "srv/target"));
-        File.WriteAllText(Path.Combine(root, "etc/os-release"), $"ID=demo\nIMAGE_ID=demo\nIMAGE_VERSION={imageVersion}\n");
-        File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/10-app.transfer"), """
-            [Source]
-            Type=regular-file
-            Path=/srv/source
-            MatchPattern=app_@v.bin
-
-            [Target]
-            Type=regular-file
-            Path=/srv/target
-            MatchPattern=app_@v.bin
-            """);
-        foreach (var v in installed)
-        {
-            File.WriteAllText(Path.Combine(root, $"srv/target/app_{v}.bin"), v);
-        }
-
-        return root;
-    }
+    private string MakeRoot(string imageVersion, params string[] installed) => AppTree.Make(_dir["root"], imageVersion, installed);
 }

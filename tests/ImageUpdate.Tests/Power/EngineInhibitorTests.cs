@@ -60,35 +60,9 @@ public sealed class EngineInhibitorTests : IDisposable
         new(options with { ShutdownInhibitor = new RecordingInhibitor(_events) }, NullLogger.Instance, new RecordingObserver(_events),
             transfer => new LocalSource(transfer.Source, Path.Combine(options.Root, "srv/source")));
 
-    /// <summary>An OS tree with one regular-file transfer; <paramref name="available"/> in the source, version 1 installed.</summary>
-    private EngineOptions Root(string installed, params string[] available)
-    {
-        var root = _dir["root"];
-        foreach (var dir in new[] { "usr/lib/sysupdate.d", "etc", "srv/source", "srv/target" })
-        {
-            Directory.CreateDirectory(Path.Combine(root, dir));
-        }
-
-        File.WriteAllText(Path.Combine(root, "etc/os-release"), $"ID=demo\nIMAGE_VERSION={installed}\n");
-        File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/10-app.transfer"), """
-            [Source]
-            Type=regular-file
-            Path=/srv/source
-            MatchPattern=app_@v.bin
-
-            [Target]
-            Type=regular-file
-            Path=/srv/target
-            MatchPattern=app_@v.bin
-            """);
-        File.WriteAllText(Path.Combine(root, $"srv/target/app_{installed}.bin"), installed);
-        foreach (var v in available)
-        {
-            File.WriteAllText(Path.Combine(root, $"srv/source/app_{v}.bin"), v);
-        }
-
-        return new EngineOptions { Root = root };
-    }
+    /// <summary>An OS tree with one regular-file transfer; <paramref name="available"/> in the source, <paramref name="installed"/> installed.</summary>
+    private EngineOptions Root(string installed, params string[] available) =>
+        new() { Root = AppTree.Make(_dir["root"], installed, [installed], available) };
 
     private sealed class RecordingInhibitor(List<string> events) : IShutdownInhibitor
     {
