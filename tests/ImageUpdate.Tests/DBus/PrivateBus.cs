@@ -5,15 +5,32 @@ namespace ImageUpdate.Tests.DBus;
 
 /// <summary>
 /// A dbus-daemon of our own for one test: its config (made here) listens on a unix socket in a temp
-/// directory and allows everything, so tests need neither the system bus nor root. Killed on dispose.
+/// directory and, unless a policy is given, allows everything, so tests need neither the system bus nor
+/// root. Killed on dispose.
 /// </summary>
 internal sealed class PrivateBus : IDisposable
 {
     private readonly Process _daemon;
 
-    public PrivateBus(string type = "session")
+    /// <param name="type">The bus type dbus-daemon takes ("session" or "system").</param>
+    /// <param name="policy">The config's policy elements; null: allow everything.</param>
+    /// <param name="worldReadable">Let other users (a test calling as uid 65534) reach the socket.</param>
+    public PrivateBus(string type = "session", string? policy = null, bool worldReadable = false)
     {
         Directory = new TempDirectory("image-update-dbus-");
+        if (worldReadable)
+        {
+            File.SetUnixFileMode(Directory.Path, (UnixFileMode)0b111_101_101);
+        }
+
+        policy ??= """
+            <policy context="default">
+              <allow send_destination="*" eavesdrop="true"/>
+              <allow eavesdrop="true"/>
+              <allow own="*"/>
+              <allow user="*"/>
+            </policy>
+            """;
         var config = Directory["bus.conf"];
         File.WriteAllText(config, $"""
             <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -22,12 +39,7 @@ internal sealed class PrivateBus : IDisposable
               <type>{type}</type>
               <listen>unix:path={Directory["bus.socket"]}</listen>
               <auth>EXTERNAL</auth>
-              <policy context="default">
-                <allow send_destination="*" eavesdrop="true"/>
-                <allow eavesdrop="true"/>
-                <allow own="*"/>
-                <allow user="*"/>
-              </policy>
+            {policy}
             </busconfig>
             """);
         var start = new ProcessStartInfo("dbus-daemon") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -37,6 +49,7 @@ internal sealed class PrivateBus : IDisposable
         }
 
         _daemon = Process.Start(start)!;
+        _daemon.ErrorDataReceived += (_, _) => { };
         var line = _daemon.StandardOutput.ReadLineAsync();
         if (!line.Wait(TimeSpan.FromSeconds(20)) || string.IsNullOrEmpty(line.Result))
         {
@@ -45,6 +58,7 @@ internal sealed class PrivateBus : IDisposable
             throw new InvalidOperationException($"dbus-daemon did not start: {error}");
         }
 
+        _daemon.BeginErrorReadLine();
         Address = line.Result.Trim();
     }
 
