@@ -53,6 +53,14 @@ public sealed partial class CommandLineApp
         // Built and filled under a temporary name: the output path only ever holds a whole image.
         var output = Path.GetFullPath(request.Output);
         var building = Path.Combine(Path.GetDirectoryName(output)!, $".#{Path.GetFileName(output)}.building");
+
+        // One build of an output at a time; what a killed build left beside it is ours to remove.
+        using var guard = UpdateLock.Take(options with { Image = output });
+        foreach (var leftover in Directory.EnumerateFiles(Path.GetDirectoryName(output)!, $".{Path.GetFileName(building)}.partial-*").Append(building))
+        {
+            File.Delete(leftover);
+        }
+
         try
         {
             // Every time stamp the image gets is SOURCE_DATE_EPOCH, or FAT's epoch without one.

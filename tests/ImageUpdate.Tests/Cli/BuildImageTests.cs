@@ -138,6 +138,25 @@ public sealed class BuildImageTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task What_a_killed_build_left_is_removed_by_the_next_one()
+    {
+        if (!ToolsPresent())
+        {
+            return;
+        }
+
+        var product = Product();
+        var disk = _dir["disk.raw"];
+        File.WriteAllText(_dir[".#disk.raw.building"], "left by a killed build");
+        File.WriteAllText(_dir["..#disk.raw.building.partial-0123"], "left by a killed build");
+
+        var build = await BuildAsync(product, disk);
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal(["disk.raw"], Directory.GetFiles(_dir.Path, "*disk.raw*").Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task A_4096_byte_sector_image_has_its_table_at_4096()
     {
         if (!ToolsPresent())
