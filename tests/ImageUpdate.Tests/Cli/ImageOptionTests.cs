@@ -11,7 +11,7 @@ namespace ImageUpdate.Tests.Cli;
 /// </summary>
 public sealed class ImageOptionTests(ITestOutputHelper output)
 {
-    private bool ToolsPresent() => GptTools.Require(output, "sfdisk", "sgdisk", "mkfs.vfat", "mdir", "mcopy", "mren", "mdel", "mmd");
+    private bool ToolsPresent() => GptTools.Require(output, "sfdisk", "sgdisk", "mkfs.vfat", "fsck.fat", "mdir", "mcopy", "mren", "mdel", "mmd");
 
     [Fact]
     public async Task Update_writes_the_root_slot_and_the_uki_into_the_image_esp()
@@ -98,6 +98,7 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
         var crashed = await s.RunAsync(new Dictionary<string, string?> { ["IMAGE_UPDATE_TEST_CRASH_AT"] = point }, "update");
         Assert.NotEqual(0, crashed.ExitCode);
         Assert.Contains("::/EFI/Linux/demo_1+3-0.efi", s.EspFiles());
+        Assert.Null(s.EspProblems());
 
         var rerun = await s.RunAsync("update");
         Assert.True(rerun.ExitCode == 0, rerun.ToString());
@@ -106,6 +107,7 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
         Assert.Contains("::/EFI/Linux/demo_1+3-0.efi", esp);
         Assert.DoesNotContain(esp, f => f.Contains("sysupdate", StringComparison.Ordinal));
         Assert.Equal(File.ReadAllBytes(s.Uki("2")), s.EspFile("/EFI/Linux/demo_2+3-0.efi"));
+        Assert.Null(s.EspProblems());
         GptAssert.SgdiskFindsNoProblems(s.Disk);
     }
 

@@ -98,5 +98,23 @@ public sealed class DiskImageScenario : IDisposable
         return File.ReadAllBytes(copy);
     }
 
+    /// <summary>`fsck.fat -n` on a copy of the ESP: what it reports when the file system is not clean, else null.</summary>
+    public string? EspProblems()
+    {
+        var copy = _dir[$"esp-{Guid.NewGuid():N}.img"];
+        using (var disk = File.OpenRead(Disk))
+        using (var esp = File.Create(copy))
+        {
+            disk.Position = EspOffset;
+            var buffer = new byte[EspSizeKiB * 1024L];
+            disk.ReadExactly(buffer);
+            esp.Write(buffer);
+        }
+
+        var (exitCode, stdout, stderr) = GptTools.RunRaw("fsck.fat", ["-n", copy]);
+        File.Delete(copy);
+        return exitCode == 0 ? null : stdout + stderr;
+    }
+
     public void Dispose() => _dir.Dispose();
 }
