@@ -148,27 +148,37 @@ public sealed partial class SysupdateService
 
         RequireNoFlags((ulong)context.Body[2]);
         await RequireRootAsync(context, "enable or disable features").ConfigureAwait(false);
-        if (target.Options.DefinitionsDirectory is not null)
-        {
-            throw new DBusErrorException(SysupdateBus.NotSupported, "Features cannot be switched while serving --definitions.");
-        }
 
-        if (enabled >= 0)
+        // Switching a feature changes what an update installs: not while one runs on the target.
+        ClaimOrBusy(target);
+        try
         {
-            using var engine = CreateEngine(target, offline: true);
-            engine.SetFeatureEnabled(name, enabled > 0);
-            return DBusReply.Empty;
-        }
-
-        var dropIn = Path.Combine(target.Options.Root, "etc", "sysupdate.d", $"{name}.feature.d", FeatureSwitch.DropInName);
-        using (UpdateLock.Take(target.Options))
-        {
-            if (!File.Exists(dropIn))
+            if (target.Options.DefinitionsDirectory is not null)
             {
-                throw new DBusErrorException(SysupdateBus.FileNotFound, $"Feature '{name}' has no drop-in to reset ('{dropIn}').");
+                throw new DBusErrorException(SysupdateBus.NotSupported, "Features cannot be switched while serving --definitions.");
             }
 
-            File.Delete(dropIn);
+            if (enabled >= 0)
+            {
+                using var engine = CreateEngine(target, offline: true);
+                engine.SetFeatureEnabled(name, enabled > 0);
+                return DBusReply.Empty;
+            }
+
+            var dropIn = Path.Combine(target.Options.Root, "etc", "sysupdate.d", $"{name}.feature.d", FeatureSwitch.DropInName);
+            using (UpdateLock.Take(target.Options))
+            {
+                if (!File.Exists(dropIn))
+                {
+                    throw new DBusErrorException(SysupdateBus.FileNotFound, $"Feature '{name}' has no drop-in to reset ('{dropIn}').");
+                }
+
+                File.Delete(dropIn);
+            }
+        }
+        finally
+        {
+            target.Release();
         }
 
         _logger.LogInformation("Feature '{Name}' reset to its definitions.", name);
@@ -198,7 +208,7 @@ public sealed partial class SysupdateService
     {
         if (!target.TryClaim())
         {
-            throw new DBusErrorException(SysupdateBus.Busy, $"Target {target.Id} is busy: an update or vacuum is running on it.");
+            throw new DBusErrorException(SysupdateBus.Busy, $"Target {target.Id} is busy: an update or vacuum is running on it, or its features are being switched.");
         }
     }
 

@@ -104,7 +104,7 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
 
         var lines = RunPython(ServiceScripts.BusyThenCancel, asNobody: false, serve);
 
-        Assert.Equal(["update 1", "second System.Error.EBUSY", "jobs update:1", "type update", "removed -125"], lines);
+        Assert.Equal(["update 1", "second System.Error.EBUSY", "feature System.Error.EBUSY", "jobs update:1", "type update", "removed -125"], lines);
         Assert.False(File.Exists(_bus!.Directory["target/app_2.bin"]));
         Assert.Empty(Directory.GetFiles(_bus.Directory["target"], ".#*"));
     }

@@ -65,7 +65,8 @@ internal static class ServiceScripts
 
     /// <summary>
     /// Starts an update whose download hangs, asks for a second one, lists jobs, cancels the first:
-    /// prints "update ID", "second ERROR", "jobs TYPE:ID ...", "type T", "removed STATUS".
+    /// prints "update ID", "second ERROR", "feature ERROR" (a feature switch meanwhile), "jobs TYPE:ID ...",
+    /// "type T", "removed STATUS".
     /// </summary>
     public const string BusyThenCancel = Prelude + """
         version, job_id, job_path = target.Update("", dbus.UInt64(0))
@@ -75,6 +76,11 @@ internal static class ServiceScripts
             print("second allowed", flush=True)
         except dbus.DBusException as e:
             print("second", e.get_dbus_name(), flush=True)
+        try:
+            target.SetFeatureEnabled("extra", dbus.Int32(1), dbus.UInt64(0))
+            print("feature allowed", flush=True)
+        except dbus.DBusException as e:
+            print("feature", e.get_dbus_name(), flush=True)
         print("jobs", " ".join("%s:%d" % (t, int(i)) for (i, t, p, o) in manager.ListJobs()), flush=True)
         job = bus.get_object(NAME, job_path)
         print("type", job.Get(JOB, "Type", dbus_interface="org.freedesktop.DBus.Properties"), flush=True)
