@@ -129,8 +129,8 @@ public sealed class FatVolume
         Flush();
     }
 
-    /// <summary>Copies a file out of the file system into a new host file.</summary>
-    public void CopyOut(string path, string hostFile) => Run("mcopy", ["-n", Spec(Absolute(path)), hostFile]);
+    /// <summary>Copies a file out of the file system into a new host file; false when there is no such file.</summary>
+    public bool CopyOut(string path, string hostFile) => Run("mcopy", ["-n", Spec(Absolute(path)), hostFile], allowMissing: true) is not null;
 
     /// <summary>Renames an entry within its directory, replacing an existing entry of the new name.</summary>
     public void Rename(string from, string to)

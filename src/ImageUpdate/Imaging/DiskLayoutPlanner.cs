@@ -225,16 +225,7 @@ public static class DiskLayoutPlanner
             if (slot.NewSize is null)
             {
                 var share = ScaleByWeight(span, p.Weight, weightSum);
-                var min = MinSize(p, grain);
-                var max = MaxSize(p, grain);
-                ulong? chosen = phase switch
-                {
-                    Phase.Overcharge when min > share => min,
-                    Phase.Undercharge when max < share => max,
-                    Phase.Distribute => Clamp(RepartSize.RoundDown(share, grain), min, max),
-                    _ => null,
-                };
-                if (chosen is { } size)
+                if (Choose(phase, share, MinSize(p, grain), MaxSize(p, grain), grain) is { } size)
                 {
                     slot.NewSize = size;
                     tryAgain |= phase != Phase.Distribute;
@@ -246,16 +237,7 @@ public static class DiskLayoutPlanner
             if (slot.NewPadding is null)
             {
                 var share = ScaleByWeight(span, p.PaddingWeight, weightSum);
-                var min = p.PaddingMinBytes ?? 0;
-                var max = p.PaddingMaxBytes ?? ulong.MaxValue;
-                ulong? chosen = phase switch
-                {
-                    Phase.Overcharge when min > share => min,
-                    Phase.Undercharge when max < share => max,
-                    Phase.Distribute => Clamp(RepartSize.RoundDown(share, grain), min, max),
-                    _ => null,
-                };
-                if (chosen is { } padding)
+                if (Choose(phase, share, p.PaddingMinBytes ?? 0, p.PaddingMaxBytes ?? ulong.MaxValue, grain) is { } padding)
                 {
                     slot.NewPadding = padding;
                     tryAgain |= phase != Phase.Distribute;
@@ -267,6 +249,19 @@ public static class DiskLayoutPlanner
 
         return !tryAgain;
     }
+
+    /// <summary>
+    /// What one phase gives a size (or padding) still open: its minimum when its share is below it
+    /// (overcharge), its maximum when its share is above it (undercharge), else, once both are
+    /// settled, its share rounded down to the grain and clamped; null leaves it for a later phase.
+    /// </summary>
+    private static ulong? Choose(Phase phase, ulong share, ulong min, ulong max, ulong grain) => phase switch
+    {
+        Phase.Overcharge when min > share => min,
+        Phase.Undercharge when max < share => max,
+        Phase.Distribute => Clamp(RepartSize.RoundDown(share, grain), min, max),
+        _ => null,
+    };
 
     /// <summary>scale_by_weight: value × weight / sum, halving both (sum rounded up) while the product would overflow.</summary>
     internal static ulong ScaleByWeight(ulong value, ulong weight, ulong weightSum)

@@ -128,16 +128,12 @@ public sealed class FatFileTarget : ITargetResource
 
     public IReadOnlyCollection<string> RememberedBad()
     {
-        if (!_volume.List(Directory).Any(e => e.RelativePath == BootCounting.BadVersionRecord.FileName))
-        {
-            return [];
-        }
-
         var copy = Path.Combine(Path.GetTempPath(), $"image-update-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
-            _volume.CopyOut(Join(BootCounting.BadVersionRecord.FileName), copy);
-            return BootCounting.BadVersionRecord.Parse(File.ReadAllText(copy));
+            return _volume.CopyOut(Join(BootCounting.BadVersionRecord.FileName), copy)
+                ? BootCounting.BadVersionRecord.Parse(File.ReadAllText(copy))
+                : [];
         }
         finally
         {

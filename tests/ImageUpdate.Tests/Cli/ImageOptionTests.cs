@@ -145,6 +145,33 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_bad_version_vacuumed_from_the_image_is_remembered_on_its_esp()
+    {
+        if (!ToolsPresent())
+        {
+            return;
+        }
+
+        using var s = new DiskImageScenario();
+        foreach (var version in new[] { "1", "2" })
+        {
+            s.NewVersion(version);
+            Assert.Equal(0, (await s.RunAsync("update")).ExitCode);
+        }
+
+        // What systemd-boot and `bless bad` leave after v2 failed its boot.
+        GptTools.Run("mren", ["-i", $"{s.Disk}@@{DiskImageScenario.EspOffset}", "::/EFI/Linux/demo_2+3-0.efi", "::/EFI/Linux/demo_2+0-1.efi"]);
+        var vacuum = await s.RunAsync("vacuum");
+        var checkNew = await s.RunAsync("check-new");
+
+        Assert.True(vacuum.ExitCode == 0, vacuum.ToString());
+        var esp = s.EspFiles();
+        Assert.DoesNotContain(esp, f => f.Contains("demo_2", StringComparison.Ordinal));
+        Assert.Equal("2\n", System.Text.Encoding.UTF8.GetString(s.EspFile("/EFI/Linux/.image-update-bad-versions")));
+        Assert.True(checkNew.ExitCode == 1 && checkNew.Stdout == "", checkNew.ToString());
+    }
+
+    [Fact]
     public async Task Image_and_root_together_are_a_usage_error()
     {
         using var s = new DiskImageScenario();

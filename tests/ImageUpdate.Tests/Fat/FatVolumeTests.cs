@@ -62,7 +62,9 @@ public sealed class FatVolumeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(
             [new FatEntry("extra.d", true), new FatEntry("demo_1+3-0.efi", false)],
             volume.List("/EFI/Linux").OrderByDescending(e => e.IsDirectory).ToList());
-        volume.CopyOut("/EFI/Linux/demo_1+3-0.efi", _dir["out"]);
+        Assert.True(volume.CopyOut("/EFI/Linux/demo_1+3-0.efi", _dir["out"]));
+        Assert.False(volume.CopyOut("/EFI/Linux/missing.efi", _dir["missing"]));
+        Assert.False(File.Exists(_dir["missing"]));
         Assert.Equal("second", File.ReadAllText(_dir["out"]));
 
         volume.Delete("/EFI/Linux/demo_1+3-0.efi", isDirectory: false);
