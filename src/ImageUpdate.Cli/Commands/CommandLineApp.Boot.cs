@@ -69,7 +69,7 @@ public sealed partial class CommandLineApp
                 }
                 else
                 {
-                    Finish(blessed.Entry, json);
+                    WriteVerdict(blessed.Entry, json);
                 }
             },
             cancellationToken).ConfigureAwait(false);
@@ -101,7 +101,7 @@ public sealed partial class CommandLineApp
     private BootEntryLocation BootLocation(ParseResult r) =>
         new(Path.GetFullPath(r.GetValue(_efivars)!), r.GetValue(_espPath) is { } esp ? Path.GetFullPath(esp) : null, r.GetValue(_xbootldrPath) is { } xbootldr ? Path.GetFullPath(xbootldr) : null);
 
-    private void Finish(BootEntry entry, JsonMode json)
+    private void WriteVerdict(BootEntry entry, JsonMode json)
     {
         if (json != JsonMode.Off)
         {
