@@ -26,10 +26,10 @@ internal static partial class Libc
         internal const int PathNameMax = 4087;
         internal const int SubvolumeNameMax = 4039;
 
-        internal const int ErrnoNotEmpty = 39;       // ENOTEMPTY
-        internal const int ErrnoCrossDevice = 18;    // EXDEV
-        internal const int ErrnoNotTty = 25;         // ENOTTY: the ioctl is not known to this file system
-        internal const int ErrnoNotSupported = 95;   // EOPNOTSUPP
+        internal const int ErrnoNotEmpty = ENotEmpty;
+        internal const int ErrnoCrossDevice = 18; // EXDEV
+        internal const int ErrnoNotTty = ENotTty;
+        internal const int ErrnoNotSupported = ENotSupported;
 
         private const uint IocWrite = 1;
         private const uint IocRead = 2;

@@ -162,28 +162,25 @@ internal static partial class Libc
     /// <summary>The staging validator's view: directory-fd calls for an untrusted directory (openat/getdents64 relative to the kept fd, never a path re-resolved through the tree); every wrapper returns errno.</summary>
     internal static partial class Staging
     {
-        internal const int OpenReadOnly = 0x0;           // O_RDONLY
-        internal const int OpenNoControllingTty = 0x100; // O_NOCTTY
-        internal const int OpenNonBlocking = 0x800;      // O_NONBLOCK
-        internal const int OpenCloseOnExec = 0x80000;    // O_CLOEXEC
-        internal const int OpenPath = 0x200000;          // O_PATH
+        internal const int OpenReadOnly = OReadOnly;
+        internal const int OpenNoControllingTty = ONoControllingTerminal;
+        internal const int OpenNonBlocking = ONonBlocking;
+        internal const int OpenCloseOnExec = OCloseOnExec;
+        internal const int OpenPath = 0x200000; // O_PATH
 
-        internal const int AtSymlinkNoFollow = 0x100; // AT_SYMLINK_NOFOLLOW
-        internal const int AtNoAutomount = 0x800;     // AT_NO_AUTOMOUNT
-        internal const int AtEmptyPath = 0x1000;      // AT_EMPTY_PATH
+        internal const int AtSymlinkNoFollow = Libc.AtSymlinkNoFollow;
+        internal const int AtNoAutomount = 0x800; // AT_NO_AUTOMOUNT
+        internal const int AtEmptyPath = 0x1000;  // AT_EMPTY_PATH
 
-        internal const int ErrnoNoEntry = 2;          // ENOENT
-        internal const int ErrnoInterrupted = 4;      // EINTR
+        internal const int ErrnoNoEntry = ENoEnt;
+        internal const int ErrnoInterrupted = EIntr;
         internal const int ErrnoNoDeviceOrAddress = 6; // ENXIO: open(2) of a socket, or a device with no driver
-        internal const int ErrnoNotDirectory = 20;    // ENOTDIR
-        internal const int ErrnoLoop = 40;            // ELOOP: O_NOFOLLOW met a symlink
+        internal const int ErrnoNotDirectory = ENotDir;
+        internal const int ErrnoLoop = 40;             // ELOOP: O_NOFOLLOW met a symlink
 
-        // O_DIRECTORY and O_NOFOLLOW differ between asm-generic (arm, arm64) and x86.
-        private static bool IsArmFamily => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm;
+        internal static int OpenDirectory => ODirectory;
 
-        internal static int OpenDirectory => IsArmFamily ? 0x4000 : 0x10000;
-
-        internal static int OpenNoFollow => IsArmFamily ? 0x8000 : 0x20000;
+        internal static int OpenNoFollow => ONoFollow;
 
         /// <summary>open(2) of a trusted path (the staging directory itself); O_CLOEXEC is always added.</summary>
         internal static int TryOpen(string path, int flags, out SafeFileHandle handle)
@@ -269,9 +266,9 @@ internal static partial class Libc
     /// <summary>The GPT code's view: open without .NET's own advisory lock, on a raw fd.</summary>
     internal static partial class Gpt
     {
-        internal const int OpenReadOnly = 0x0;       // O_RDONLY
-        internal const int OpenReadWrite = 0x2;      // O_RDWR
-        internal const int OpenCloseOnExec = 0x80000; // O_CLOEXEC
+        internal const int OpenReadOnly = OReadOnly;
+        internal const int OpenReadWrite = OReadWrite;
+        internal const int OpenCloseOnExec = OCloseOnExec;
 
         internal static int Open(string path, int flags) => OpenRaw(path, flags, 0);
     }

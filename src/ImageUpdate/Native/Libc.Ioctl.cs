@@ -10,6 +10,8 @@ namespace ImageUpdate.Native;
 /// </summary>
 internal static partial class Libc
 {
+    internal const int ENotTty = 25; // ENOTTY: the ioctl is not known to this file or file system
+
     internal const int FlagImmutable = 0x10; // FS_IMMUTABLE_FL
     internal const int FlagAppendOnly = 0x20; // FS_APPEND_FL
 
@@ -38,10 +40,10 @@ internal static partial class Libc
     /// <summary>The GPT code's view: block-device requests on a raw fd; each returns ioctl's result (errno in <see cref="Marshal.GetLastPInvokeError"/>).</summary>
     internal static partial class Gpt
     {
-        internal const int ErrnoInterrupted = 4; // EINTR
-        internal const int ErrnoBusy = 16;       // EBUSY
-        internal const int ErrnoInvalid = 22;    // EINVAL
-        internal const int ErrnoNotTty = 25;     // ENOTTY
+        internal const int ErrnoInterrupted = EIntr;
+        internal const int ErrnoBusy = EBusy;
+        internal const int ErrnoInvalid = EInval;
+        internal const int ErrnoNotTty = ENotTty;
 
 
         // linux/fs.h: _IO(0x12, 95), _IO(0x12, 104), _IOR(0x12, 114, size_t).

@@ -36,9 +36,9 @@ internal static partial class Libc
     /// <summary>The GPT code's view: flock on a raw fd (the whole-device lock udev and systemd-sysupdate also honour); returns flock's result.</summary>
     internal static partial class Gpt
     {
-        internal const int LockShared = 1;    // LOCK_SH
-        internal const int LockExclusive = 2; // LOCK_EX
-        internal const int LockUnlock = 8;    // LOCK_UN
+        internal const int LockShared = 1; // LOCK_SH
+        internal const int LockExclusive = Libc.LockExclusive;
+        internal const int LockUnlock = Libc.LockUnlock;
 
         internal static int Flock(int fd, int operation) => FlockRaw(Borrowed(fd), operation);
     }
