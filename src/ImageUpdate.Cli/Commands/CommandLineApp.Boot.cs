@@ -2,11 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using ImageUpdate.BootCounting;
 using ImageUpdate.Cli.Output;
-using ImageUpdate.Engine;
 using ImageUpdate.Errors;
 using ImageUpdate.Health;
-using ImageUpdate.Processes;
-using Microsoft.Extensions.Logging;
+using ImageUpdate.Reporting;
 
 namespace ImageUpdate.Cli.Commands;
 
@@ -48,106 +46,62 @@ public sealed partial class CommandLineApp
     private async Task<int> BlessAsync(ParseResult r, string? action, string[] healthDirs, string? healthTimeout, bool unitCheck, CancellationToken cancellationToken)
     {
         var json = _global.JsonMode(r);
-        var timeout = ParseSeconds(healthTimeout) ?? ExecutableHealthCheck.DefaultTimeout;
-        var logger = CreateLogger(r);
-        var entry = LocateBootEntry(r);
-        var blesser = new BootBlesser(logger);
-        switch (action)
-        {
-            case "status":
-                WriteBootStatus(entry, json);
-                return 0;
-            case "good":
-                return Finish(blesser.MarkGood(entry).After, json, 0);
-            case "bad":
-                return Finish(blesser.MarkBad(entry).After, json, 0);
-            case "indeterminate":
-                return Finish(blesser.MarkIndeterminate(entry).After, json, 0);
-        }
-
-        // Only a boot that is still being assessed gets a verdict: an entry without a counter is good
-        // already, and a verdict given earlier in this boot stands (running bless twice is harmless).
-        if (entry.State is BootEntryState.Clean or BootEntryState.Good or BootEntryState.Bad)
-        {
-            logger.LogInformation("'{Entry}' is {State} already: nothing to assess.", UntrustedText.Escape(entry.CurrentPath), StateWord(entry.State));
-            return Finish(entry, json, 0);
-        }
-
-        var report = await HealthChecker.RunAsync(HealthChecks(healthDirs, timeout, unitCheck, logger), logger, cancellationToken).ConfigureAwait(false);
-        if (report.Healthy)
-        {
-            return Finish(blesser.MarkGood(entry).After, json, 0);
-        }
-
-        var marked = blesser.MarkBad(entry).After;
-        var code = Finish(marked, json, 1);
-
-        // An entry booted on its last try was bad already; if nothing else is bootable the boot
-        // loader would start it again, and rebooting would only loop.
-        if (r.GetValue(_global.Reboot) && !BootBlesser.HasAnotherBootableEntry(marked))
-        {
-            logger.LogWarning("Not rebooting: no other entry in '{Directory}' would boot.", UntrustedText.Escape(marked.Directory));
-        }
-        else if (r.GetValue(_global.Reboot))
-        {
-            logger.LogWarning("This boot was marked bad; rebooting into another entry.");
-            _out.Flush();
-            _err.Flush();
-            Boot.Rebooter.Reboot(logger);
-        }
-
-        return code;
-    }
-
-    /// <summary>
-    /// Every check `bless` runs: "no failed units" (asked of the systemd manager over D-Bus, unless
-    /// --no-unit-check), then the executables of the health.d directories.
-    /// </summary>
-    private static List<IHealthCheck> HealthChecks(string[] healthDirs, TimeSpan timeout, bool unitCheck, ILogger logger)
-    {
-        var directories = healthDirs.Length > 0 ? healthDirs.Select(Path.GetFullPath).ToList() : HealthCheckDirectories.Default;
-        List<IHealthCheck> checks = unitCheck ? [new FailedUnitsHealthCheck { Timeout = timeout }] : [];
-        checks.AddRange(HealthCheckDirectories.Discover(directories, timeout, new ProcessRunner(), logger));
-        return checks;
+        var health = new HealthCheckOptions(healthDirs.Select(Path.GetFullPath).ToList(), ParseSeconds(healthTimeout) ?? ExecutableHealthCheck.DefaultTimeout, unitCheck);
+        var request = new BlessRequest(
+            action switch
+            {
+                "status" => BlessAction.Status,
+                "good" => BlessAction.Good,
+                "bad" => BlessAction.Bad,
+                "indeterminate" => BlessAction.Indeterminate,
+                _ => BlessAction.Assess,
+            },
+            BootLocation(r),
+            health,
+            r.GetValue(_global.Reboot));
+        var result = await CreateBootAssessment(r).BlessAsync(
+            request,
+            blessed =>
+            {
+                if (request.Action == BlessAction.Status)
+                {
+                    WriteBootStatus(blessed.Entry, json);
+                }
+                else
+                {
+                    WriteVerdict(blessed.Entry, json);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        return result.FoundUnhealthy ? 1 : 0;
     }
 
     private async Task<int> RollbackAsync(ParseResult r, CancellationToken cancellationToken)
     {
-        var logger = CreateLogger(r);
-        var options = _global.ToEngineOptions(r) with { Offline = true };
-        var booted = UpdateEngine.BootedVersion(options)
-            ?? throw new UpdateException($"{(options.IsRooted ? Path.Join(options.Root, "etc/os-release") : "/etc/os-release")} lacks IMAGE_VERSION field: cannot tell which version is booted.");
-        Planning.UpdatePlan plan;
-        using (var engine = new UpdateEngine(options, logger))
-        {
-            plan = (await engine.ListAsync(cancellationToken).ConfigureAwait(false)).Plan;
-        }
-
-        var target = RollbackPlanner.ChooseTarget(plan, booted);
-
-        var entry = LocateBootEntry(r);
-        new BootBlesser(logger).MarkBad(entry);
-        _out.WriteLine($"Rolled back from {booted} to {target.Version}: it boots next.");
-        if (r.GetValue(_global.Reboot))
-        {
-            _out.Flush();
-            Boot.Rebooter.Reboot(logger);
-        }
-
+        var request = new RollbackRequest(_global.ToEngineOptions(r) with { Offline = true }, BootLocation(r));
+        await CreateBootAssessment(r).RollbackAsync(
+            request,
+            done => _out.WriteLine($"Rolled back from {done.BootedVersion} to {done.TargetVersion}: it boots next."),
+            cancellationToken).ConfigureAwait(false);
         return 0;
     }
 
-    private BootEntry LocateBootEntry(ParseResult r)
+    /// <summary>The boot assessment flows, rebooting (when asked to) after what they print is out.</summary>
+    private BootAssessment CreateBootAssessment(ParseResult r)
     {
-        var esp = r.GetValue(_espPath);
-        var xbootldr = r.GetValue(_xbootldrPath);
-        IReadOnlyList<string> roots = esp is null && xbootldr is null
-            ? BootEntryLocator.DefaultRoots()
-            : new[] { esp, xbootldr }.OfType<string>().Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
-        return BootEntryLocator.Locate(new EfiVariables(Path.GetFullPath(r.GetValue(_efivars)!)), roots);
+        var logger = CreateLogger(r);
+        return new BootAssessment(logger, cancellationToken =>
+        {
+            _out.Flush();
+            _err.Flush();
+            return new Boot.Rebooter(logger).RebootAsync(cancellationToken);
+        });
     }
 
-    private int Finish(BootEntry entry, JsonMode json, int code)
+    private BootEntryLocation BootLocation(ParseResult r) =>
+        new(Path.GetFullPath(r.GetValue(_efivars)!), r.GetValue(_espPath) is { } esp ? Path.GetFullPath(esp) : null, r.GetValue(_xbootldrPath) is { } xbootldr ? Path.GetFullPath(xbootldr) : null);
+
+    private void WriteVerdict(BootEntry entry, JsonMode json)
     {
         if (json != JsonMode.Off)
         {
@@ -157,8 +111,6 @@ public sealed partial class CommandLineApp
         {
             _out.WriteLine(StateWord(entry.State));
         }
-
-        return code;
     }
 
     private void WriteBootStatus(BootEntry entry, JsonMode json)
@@ -166,16 +118,7 @@ public sealed partial class CommandLineApp
         var current = entry.Current;
         if (json != JsonMode.Off)
         {
-            JsonOutput.Write(_out, json, w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("entry", entry.CurrentPath);
-                w.WriteString("booted", entry.Booted.FileName);
-                WriteCounter(w, "triesLeft", current.TriesLeft);
-                WriteCounter(w, "triesDone", current.TriesDone);
-                w.WriteString("state", StateWord(entry.State));
-                w.WriteEndObject();
-            });
+            JsonOutput.Write(_out, json, w => ImageUpdateJson.WriteBootStatus(w, entry));
             return;
         }
 
@@ -186,19 +129,7 @@ public sealed partial class CommandLineApp
         _out.WriteLine($"     State: {StateWord(entry.State)}");
     }
 
-    private static void WriteCounter(System.Text.Json.Utf8JsonWriter w, string name, ulong? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumber(name, v);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
-
-    private static string StateWord(BootEntryState state) => state.ToString().ToLowerInvariant();
+    private static string StateWord(BootEntryState state) => BootAssessment.StateWord(state);
 
     private static TimeSpan? ParseSeconds(string? value) =>
         value is null ? null

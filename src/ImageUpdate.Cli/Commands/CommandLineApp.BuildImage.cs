@@ -1,8 +1,5 @@
 using System.CommandLine;
-using System.Security.Cryptography;
-using System.Text;
 using ImageUpdate.Cli.Output;
-using ImageUpdate.Engine;
 using ImageUpdate.Errors;
 using ImageUpdate.Imaging;
 
@@ -43,55 +40,28 @@ public sealed partial class CommandLineApp
             throw new UsageException("build-image writes its own image (--output); --image and --root do not apply.");
         }
 
-        var seed = request.Seed is null ? SeedFor(request.Version)
+        Guid? seed = request.Seed is null ? null
             : Guid.TryParse(request.Seed, out var parsed) ? parsed
             : throw new UsageException($"--seed must be a UUID, not '{UntrustedText.Escape(request.Seed)}'.");
-        var logger = CreateLogger(r);
-        var definitions = RepartDefinitions.Load(Path.GetFullPath(request.LayoutDirectory), logger);
-        var layout = DiskLayoutPlanner.Plan(definitions, seed, request.SectorSize, ParseSize(request.Size), logger);
-
-        // Built and filled under a temporary name: the output path only ever holds a whole image.
-        var output = Path.GetFullPath(request.Output);
-        var building = Path.Combine(Path.GetDirectoryName(output)!, $".#{Path.GetFileName(output)}.building");
-
-        // One build of an output at a time; what a killed build left beside it is ours to remove.
-        using var guard = UpdateLock.Take(options with { Image = output });
-        foreach (var leftover in Directory.EnumerateFiles(Path.GetDirectoryName(output)!, $".{Path.GetFileName(building)}.partial-*").Append(building))
-        {
-            File.Delete(leftover);
-        }
-
-        try
-        {
-            // Every time stamp the image gets is SOURCE_DATE_EPOCH, or FAT's epoch without one.
-            var epoch = DiskImageOptions.ParseSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) ?? DiskImageOptions.FatEpoch;
-            await new DiskImageBuilder(new Processes.ProcessRunner()).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch }, building, cancellationToken).ConfigureAwait(false);
-            var json = _global.JsonMode(r);
-            await PayloadInstall.RunAsync(
-                options with { Image = building, ImageTimestamp = epoch },
-                Path.GetFullPath(request.Payloads),
-                request.Version,
-                logger,
-                new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)),
-                cancellationToken).ConfigureAwait(false);
-            FileSystem.AtomicRename.Rename(building, output, replace: true);
-        }
-        finally
-        {
-            File.Delete(building);
-        }
-
+        var json = _global.JsonMode(r);
+        var output = await ImageBuild.RunAsync(
+            new ImageBuildOptions
+            {
+                Engine = options,
+                LayoutDirectory = Path.GetFullPath(request.LayoutDirectory),
+                Version = request.Version,
+                PayloadsDirectory = Path.GetFullPath(request.Payloads),
+                Output = Path.GetFullPath(request.Output),
+                SectorSize = request.SectorSize,
+                Size = ParseSize(request.Size),
+                Seed = seed,
+                SourceDateEpoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"),
+            },
+            CreateLogger(r),
+            new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)),
+            cancellationToken).ConfigureAwait(false);
         _out.WriteLine($"Built {output} with version {request.Version}.");
         return 0;
-    }
-
-    /// <summary>Without --seed, the same version always gets the same disk and partition UUIDs.</summary>
-    private static Guid SeedFor(string version)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("image-update build-image seed\n" + version));
-        hash[6] = (byte)((hash[6] & 0x0F) | 0x40); // version 4
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC 4122 variant
-        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
 
     private static ulong? ParseSize(string? text)

@@ -4,6 +4,7 @@ using ImageUpdate.Cli.Output;
 using ImageUpdate.Errors;
 using ImageUpdate.Processes;
 using ImageUpdate.Publishing;
+using ImageUpdate.Reporting;
 
 namespace ImageUpdate.Cli.Commands;
 
@@ -81,29 +82,6 @@ public sealed partial class CommandLineApp
             return;
         }
 
-        JsonOutput.Write(_out, json, w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("version", result.Version);
-            w.WriteStartArray("files");
-            foreach (var file in result.Files)
-            {
-                w.WriteStartObject();
-                w.WriteString("transfer", file.TransferId);
-                w.WriteString("name", file.FileName);
-                w.WriteString("sha256", file.Sha256);
-                w.WriteString("compression", file.Compression.ToString().ToLowerInvariant());
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStrings("versions", result.Versions);
-            w.WriteStrings("pruned", result.PrunedVersions);
-            w.WriteStrings("deleted", result.DeletedFiles);
-            w.WriteString("signingKey", result.SigningKeyFingerprint);
-            w.WriteString("keyring", result.KeyringPath);
-            w.WriteString("signedAt", result.SignedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
-            w.WriteEndObject();
-        });
+        JsonOutput.Write(_out, json, w => ImageUpdateJson.WritePublishResult(w, result));
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using ImageUpdate.Cli.Output;
 using ImageUpdate.DBus;
 using ImageUpdate.Errors;
 using ImageUpdate.Service;
@@ -33,19 +32,8 @@ public sealed partial class CommandLineApp
             ? await DBusConnection.ConnectSystemBusAsync(logger, cancellationToken).ConfigureAwait(false)
             : await DBusConnection.ConnectAsync(address, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);
 
-        // Describe and DescribeFeature return what `list VERSION` and `features NAME` print with --json=short.
-        var json = new ServiceJsonShapes(
-            details => Capture(w => ListFormatter.WriteVersion(w, details, JsonMode.Short, legend: true)),
-            feature => Capture(w => FeatureFormatter.WriteOne(w, feature, JsonMode.Short, legend: true)));
-        await new SysupdateService(connection, options, logger, json, idleTimeout).RunAsync(cancellationToken).ConfigureAwait(false);
+        await new SysupdateService(connection, options, logger, idleTimeout).RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
-    }
-
-    private static string Capture(Action<TextWriter> write)
-    {
-        using var writer = new StringWriter(CultureInfo.InvariantCulture);
-        write(writer);
-        return writer.ToString().TrimEnd('\n');
     }
 
     private static TimeSpan ParseIdleTime(string? value) => value switch

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ImageUpdate.Engine;
 using ImageUpdate.Errors;
+using ImageUpdate.Versions;
 
 namespace ImageUpdate.Cli.Commands;
 
@@ -101,14 +102,11 @@ public sealed class GlobalOptions
         : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) ? max
         : throw new UsageException($"Failed to parse --instances-max= parameter: {UntrustedText.Escape(value)}");
 
-    /// <summary>systemd's parse_boolean: 1/yes/y/true/t/on and 0/no/n/false/f/off.</summary>
-    public static bool? ParseBoolean(string? value, string option) => value?.ToLowerInvariant() switch
-    {
-        null => null,
-        "1" or "yes" or "y" or "true" or "t" or "on" => true,
-        "0" or "no" or "n" or "false" or "f" or "off" => false,
-        _ => throw new UsageException($"Failed to parse {option}= argument: {UntrustedText.Escape(value!)}"),
-    };
+    /// <summary>systemd's parse_boolean (<see cref="SystemdBoolean"/>); null when the option is not given.</summary>
+    public static bool? ParseBoolean(string? value, string option) =>
+        value is null ? null
+        : SystemdBoolean.TryParse(value, out var parsed) ? parsed
+        : throw new UsageException($"Failed to parse {option}= argument: {UntrustedText.Escape(value)}");
 
     private static bool IsValidComponentName(string name) =>
         name.Length is > 0 and <= 255 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && name[0] != '.';

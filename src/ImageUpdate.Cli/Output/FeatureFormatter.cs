@@ -1,20 +1,16 @@
 using ImageUpdate.Engine;
+using ImageUpdate.Reporting;
 
 namespace ImageUpdate.Cli.Output;
 
-/// <summary>`features` and `features NAME` in sysupdate's text and JSON shapes.</summary>
+/// <summary>`features` and `features NAME` in sysupdate's table shapes; the JSON ones are <see cref="SysupdateJson"/>'s.</summary>
 public static class FeatureFormatter
 {
     public static void WriteList(TextWriter output, TextWriter log, IReadOnlyList<FeatureRow> features, JsonMode json, bool legend)
     {
         if (json != JsonMode.Off)
         {
-            JsonOutput.Write(output, json, w =>
-            {
-                w.WriteStartObject();
-                w.WriteStrings("features", features.Select(f => f.Name));
-                w.WriteEndObject();
-            });
+            JsonOutput.Write(output, json, w => SysupdateJson.WriteFeatures(w, features));
             return;
         }
 
@@ -35,29 +31,7 @@ public static class FeatureFormatter
     {
         if (json != JsonMode.Off)
         {
-            JsonOutput.Write(output, json, w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("name", feature.Name);
-                w.WriteBoolean("enabled", feature.Enabled);
-                if (feature.Description is not null)
-                {
-                    w.WriteString("description", feature.Description);
-                }
-
-                if (feature.Documentation is not null)
-                {
-                    w.WriteString("documentation", feature.Documentation);
-                }
-
-                if (feature.AppStream is not null)
-                {
-                    w.WriteString("appStream", feature.AppStream);
-                }
-
-                w.WriteStrings("transfers", feature.Transfers);
-                w.WriteEndObject();
-            });
+            JsonOutput.Write(output, json, w => SysupdateJson.WriteFeature(w, feature));
             return;
         }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ImageUpdate.Reporting;
 using ImageUpdate.Verification;
 
 namespace ImageUpdate.Cli.Output;
@@ -10,42 +11,7 @@ public static class KeyFormatter
     {
         if (json != JsonMode.Off)
         {
-            JsonOutput.Write(output, json, w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("keyring", origin);
-                w.WriteStartArray("keys");
-                foreach (var key in keys)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("fingerprint", key.Fingerprint);
-                    w.WriteString("algorithm", key.Algorithm);
-                    if (key.UserId is null)
-                    {
-                        w.WriteNull("userId");
-                    }
-                    else
-                    {
-                        w.WriteString("userId", key.UserId);
-                    }
-
-                    w.WriteString("created", key.Created.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-                    if (key.Expires is { } expires)
-                    {
-                        w.WriteString("expires", expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        w.WriteNull("expires");
-                    }
-
-                    w.WriteBoolean("revoked", key.Revoked);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
+            JsonOutput.Write(output, json, w => ImageUpdateJson.WriteKeys(w, origin, keys));
             return;
         }
 

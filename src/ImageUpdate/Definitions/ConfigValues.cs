@@ -14,23 +14,6 @@ internal static class ConfigValues
     /// <summary>PATH_MAX: the longest path including its NUL, in bytes.</summary>
     public const int PathMax = 4096;
 
-    /// <summary>parse_boolean: 1/yes/y/true/t/on and 0/no/n/false/f/off, any case.</summary>
-    public static bool TryParseBoolean(string text, out bool value)
-    {
-        switch (text.ToLowerInvariant())
-        {
-            case "1" or "yes" or "y" or "true" or "t" or "on":
-                value = true;
-                return true;
-            case "0" or "no" or "n" or "false" or "f" or "off":
-                value = false;
-                return true;
-            default:
-                value = false;
-                return false;
-        }
-    }
-
     /// <summary>
     /// safe_atou64: leading whitespace skipped; "0b"/"0o" prefixes (mangle_base), then strtoull with base
     /// 0, so "0x" means hex and a leading "0" octal; an optional sign, but a negative non-zero value is

@@ -1,4 +1,5 @@
 using ImageUpdate.Errors;
+using ImageUpdate.Versions;
 
 namespace ImageUpdate.Definitions;
 
@@ -32,7 +33,7 @@ internal static class FeatureReader
                         ParseUrl(a, ref appStream, specifiers, diagnostics);
                         break;
                     case "Enabled":
-                        if (ConfigValues.TryParseBoolean(a.Value, out var value))
+                        if (SystemdBoolean.TryParse(a.Value, out var value))
                         {
                             enabled = value;
                         }

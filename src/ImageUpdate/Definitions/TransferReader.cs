@@ -215,7 +215,7 @@ internal sealed partial class TransferReader
             return;
         }
 
-        if (!ConfigValues.TryParseBoolean(a.Value, out var parsed))
+        if (!SystemdBoolean.TryParse(a.Value, out var parsed))
         {
             Warn(a, $"Failed to parse boolean value {Quote(a.Value)}, ignoring.");
             return;

@@ -31,23 +31,11 @@ public sealed record DiskImageOptions
     public string LoaderConf { get; init; } = DefaultLoaderConf;
 
     /// <summary>
-    /// Parses a SOURCE_DATE_EPOCH value (decimal seconds since 1970, UTC); null or empty gives null.
-    /// Times before <see cref="FatEpoch"/> cannot be stored in FAT and are refused.
+    /// Parses a SOURCE_DATE_EPOCH value with <see cref="Publishing.SourceDateEpoch.TryParse"/>; null or
+    /// empty gives null. Times before <see cref="FatEpoch"/> cannot be stored in FAT and are refused.
     /// </summary>
-    public static DateTimeOffset? ParseSourceDateEpoch(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return null;
-        }
-
-        if (!long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
-            || seconds < FatEpoch.ToUnixTimeSeconds() || seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
-        {
-            throw new DiskImageException(
-                $"SOURCE_DATE_EPOCH '{Errors.UntrustedText.Escape(value)}' is not a number of seconds since 1970 from 1980 on, which FAT timestamps need.");
-        }
-
-        return DateTimeOffset.FromUnixTimeSeconds(seconds);
-    }
+    public static DateTimeOffset? ParseSourceDateEpoch(string? value) =>
+        Publishing.SourceDateEpoch.TryParse(value, out var time) && !(time < FatEpoch) ? time
+        : throw new DiskImageException(
+            $"SOURCE_DATE_EPOCH '{Errors.UntrustedText.Escape(value!)}' is not a number of seconds since 1970 from 1980 on, which FAT timestamps need.");
 }

@@ -22,8 +22,9 @@ namespace ImageUpdate.Imaging;
 /// whose maximum is below it, then the rest), leftovers donated in order; placed back to back;</item>
 /// <item>identifiers and labels: <see cref="RepartUuids"/>; a missing Label= is the type's name, made
 /// unique with "-2", "-3" against earlier partitions (partition_acquire_label);</item>
-/// <item>attribute bits: Flags=, then NoAuto=, ReadOnly=, GrowFileSystem= for types that know them;
-/// verity types default to read-only; types that know growfs get it unless read-only (as 252 does, even
+/// <item>attribute bits: Flags=, then NoAuto=, ReadOnly=, GrowFileSystem= for types that know them
+/// (<see cref="PartitionTypeTraits"/>, systemd's current table: unlike 252 it lets ReadOnly= apply to
+/// the verity signature types); verity hash types default to read-only; types that know growfs get it unless read-only (as 252 does, even
 /// over an explicit GrowFileSystem=no, which is logged).</item>
 /// </list>
 /// </summary>
@@ -46,12 +47,6 @@ public static class DiskLayoutPlanner
     /// partition of repart's minimum anyway, so it is refused rather than imitated.
     /// </summary>
     public const ulong MinimumDiskSize = (4UL << 20) + 1;
-
-    private static readonly Guid Home = Known("home");
-    private static readonly Guid Srv = Known("srv");
-    private static readonly Guid Var = Known("var");
-    private static readonly Guid Tmp = Known("tmp");
-    private static readonly Guid Swap = Known("swap");
 
     /// <summary>
     /// Plans <paramref name="layout"/> on a disk of <paramref name="sectorSize"/>-byte sectors and
@@ -358,10 +353,9 @@ public static class DiskLayoutPlanner
     /// <summary>partition_merge_flags, with the defaults partition_read_definition implies.</summary>
     internal static ulong Attributes(RepartPartition p, ILogger logger)
     {
-        var kind = Classify(p.Type);
-        var readOnly = p.ReadOnly ?? (kind is TypeKind.RootVerity or TypeKind.UsrVerity ? true : null);
+        var readOnly = p.ReadOnly ?? (PartitionTypeTraits.IsVerityHash(p.Type) ? true : null);
         var growFileSystem = p.GrowFileSystem;
-        if (KnowsGrowFileSystem(p.Type, kind) && readOnly != true)
+        if (PartitionTypeTraits.KnowsGrowFileSystem(p.Type) && readOnly != true)
         {
             if (growFileSystem == false)
             {
@@ -372,9 +366,9 @@ public static class DiskLayoutPlanner
         }
 
         var flags = p.Flags;
-        flags = Apply(flags, PartitionAttributes.NoAuto, p.NoAuto, KnowsNoAuto(p.Type, kind), "NoAuto", p, logger);
-        flags = Apply(flags, PartitionAttributes.ReadOnly, readOnly, KnowsReadOnly(p.Type, kind), "ReadOnly", p, logger);
-        flags = Apply(flags, PartitionAttributes.GrowFileSystem, growFileSystem, KnowsGrowFileSystem(p.Type, kind), "GrowFileSystem", p, logger);
+        flags = Apply(flags, PartitionAttributes.NoAuto, p.NoAuto, PartitionTypeTraits.KnowsNoAuto(p.Type), "NoAuto", p, logger);
+        flags = Apply(flags, PartitionAttributes.ReadOnly, readOnly, PartitionTypeTraits.KnowsReadOnly(p.Type), "ReadOnly", p, logger);
+        flags = Apply(flags, PartitionAttributes.GrowFileSystem, growFileSystem, PartitionTypeTraits.KnowsGrowFileSystem(p.Type), "GrowFileSystem", p, logger);
         return flags;
     }
 
@@ -400,59 +394,6 @@ public static class DiskLayoutPlanner
         Undercharge,
         Distribute,
     }
-
-    private enum TypeKind
-    {
-        Other,
-        Root,
-        RootVerity,
-        RootVeritySignature,
-        Usr,
-        UsrVerity,
-        UsrVeritySignature,
-    }
-
-    /// <summary>gpt_partition_type_is_root/usr/...: by the canonical name, which carries the architecture (root-x86-64).</summary>
-    private static TypeKind Classify(Guid type)
-    {
-        var name = PartitionType.NameOf(type);
-        if (name is null)
-        {
-            return TypeKind.Other;
-        }
-
-        var isRoot = name == "root" || name.StartsWith("root-", StringComparison.Ordinal);
-        var isUsr = name == "usr" || name.StartsWith("usr-", StringComparison.Ordinal);
-        if (!isRoot && !isUsr)
-        {
-            return TypeKind.Other;
-        }
-
-        if (name.EndsWith("-verity-sig", StringComparison.Ordinal) || name is "root-verity-sig" or "usr-verity-sig")
-        {
-            return isRoot ? TypeKind.RootVeritySignature : TypeKind.UsrVeritySignature;
-        }
-
-        if (name.EndsWith("-verity", StringComparison.Ordinal))
-        {
-            return isRoot ? TypeKind.RootVerity : TypeKind.UsrVerity;
-        }
-
-        return isRoot ? TypeKind.Root : TypeKind.Usr;
-    }
-
-    private static bool IsDataType(Guid type) => type == Home || type == Srv || type == Var || type == Tmp || type == PartitionType.Xbootldr;
-
-    private static bool KnowsReadOnly(Guid type, TypeKind kind) =>
-        kind is TypeKind.Root or TypeKind.Usr or TypeKind.RootVerity or TypeKind.UsrVerity || IsDataType(type);
-
-    private static bool KnowsGrowFileSystem(Guid type, TypeKind kind) => kind is TypeKind.Root or TypeKind.Usr || IsDataType(type);
-
-    private static bool KnowsNoAuto(Guid type, TypeKind kind) =>
-        kind is TypeKind.Root or TypeKind.Usr or TypeKind.RootVerity or TypeKind.UsrVerity || IsDataType(type) || type == Swap;
-
-    private static Guid Known(string name) =>
-        PartitionType.TryParse(name, out var type) ? type : throw new InvalidOperationException($"The partition type table lacks '{name}'.");
 
     /// <summary>A definition's allocation state while planning.</summary>
     private sealed class Slot(RepartPartition definition)

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ImageUpdate.Definitions;
 using ImageUpdate.Errors;
 using ImageUpdate.Gpt;
+using ImageUpdate.Versions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -293,6 +294,6 @@ public static class RepartDefinitions
             return null;
         }
 
-        return ConfigValues.TryParseBoolean(a.Value, out var value) ? value : throw Invalid(a, "is not a boolean");
+        return SystemdBoolean.TryParse(a.Value, out var value) ? value : throw Invalid(a, "is not a boolean");
     }
 }

@@ -1,16 +1,16 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Native;
 
 /// <summary>
-/// The BTRFS ioctls image-update uses (linux/btrfs.h), fstatfs for the file system's magic number, and
-/// fchmod. Requests are computed from _IOW/_IOR with the structure sizes below: both argument
+/// The BTRFS ioctl interface image-update uses (linux/btrfs.h): its constants, request numbers and
+/// argument structures; the calls themselves go through Libc.Ioctl.cs (ioctl), Libc.Stat.cs (fstatfs for
+/// the file system's magic number) and Libc.Files.cs (fchmod). Requests are computed from _IOW/_IOR with the structure sizes below: both argument
 /// structures are exactly 4096 bytes, so the numbers are the same on x86-64 and arm64.
 /// </summary>
 internal static partial class Libc
 {
-    /// <summary>Nested so the names cannot collide with other concerns' partial files of <see cref="Libc"/>.</summary>
+    /// <summary>Nested so the names cannot collide with the rest of <see cref="Libc"/>.</summary>
     internal static partial class Btrfs
     {
         /// <summary>BTRFS_SUPER_MAGIC, statfs(2)'s f_type for BTRFS.</summary>
@@ -26,10 +26,10 @@ internal static partial class Libc
         internal const int PathNameMax = 4087;
         internal const int SubvolumeNameMax = 4039;
 
-        internal const int ErrnoNotEmpty = 39;       // ENOTEMPTY
-        internal const int ErrnoCrossDevice = 18;    // EXDEV
-        internal const int ErrnoNotTty = 25;         // ENOTTY: the ioctl is not known to this file system
-        internal const int ErrnoNotSupported = 95;   // EOPNOTSUPP
+        internal const int ErrnoNotEmpty = ENotEmpty;
+        internal const int ErrnoCrossDevice = 18; // EXDEV
+        internal const int ErrnoNotTty = ENotTty;
+        internal const int ErrnoNotSupported = ENotSupported;
 
         private const uint IocWrite = 1;
         private const uint IocRead = 2;
@@ -40,48 +40,6 @@ internal static partial class Libc
         internal static readonly nuint SnapshotCreateV2 = Ioc(IocWrite, 23, VolumeArgsV2.Size);       // BTRFS_IOC_SNAP_CREATE_V2
         internal static readonly nuint SubvolumeGetFlags = Ioc(IocRead, 25, sizeof(ulong));           // BTRFS_IOC_SUBVOL_GETFLAGS
         internal static readonly nuint SubvolumeSetFlags = Ioc(IocWrite, 26, sizeof(ulong));          // BTRFS_IOC_SUBVOL_SETFLAGS
-
-        [LibraryImport(Library, EntryPoint = "fstatfs", SetLastError = true)]
-        private static unsafe partial int FstatfsRaw(SafeFileHandle fd, byte* buffer);
-
-        [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
-        private static unsafe partial int IoctlRaw(SafeFileHandle fd, nuint request, void* argument);
-
-        [LibraryImport(Library, EntryPoint = "fchmod", SetLastError = true)]
-        private static partial int FchmodRaw(SafeFileHandle fd, uint mode);
-
-        /// <summary>fstatfs(2)'s f_type (the first word of struct statfs on 64-bit and 32-bit Linux); returns errno.</summary>
-        internal static unsafe int TryFileSystemType(SafeFileHandle handle, out uint type)
-        {
-            // struct statfs is 120 bytes on 64-bit Linux and 84 (statfs64: 120) on 32-bit; 256 covers both.
-            var buffer = stackalloc byte[256];
-            if (FstatfsRaw(handle, buffer) != 0)
-            {
-                type = 0;
-                return Marshal.GetLastPInvokeError();
-            }
-
-            type = IntPtr.Size == 8 ? (uint)*(ulong*)buffer : *(uint*)buffer;
-            return 0;
-        }
-
-        /// <summary>ioctl(2) with a pointer argument; returns errno (0 on success), retrying EINTR.</summary>
-        internal static unsafe int TryIoctl(SafeFileHandle handle, nuint request, void* argument)
-        {
-            while (IoctlRaw(handle, request, argument) != 0)
-            {
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno != Staging.ErrnoInterrupted)
-                {
-                    return errno;
-                }
-            }
-
-            return 0;
-        }
-
-        internal static int TryChangeMode(SafeFileHandle handle, uint mode) =>
-            FchmodRaw(handle, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
         // asm-generic/ioctl.h: dir << 30 | size << 16 | type << 8 | nr (x86 and arm use this layout).
         private static nuint Ioc(uint direction, uint number, int size) =>

@@ -32,4 +32,14 @@ internal static partial class Libc
 
         return true;
     }
+
+    /// <summary>The GPT code's view: flock on a raw fd (the whole-device lock udev and systemd-sysupdate also honour); returns flock's result.</summary>
+    internal static partial class Gpt
+    {
+        internal const int LockShared = 1; // LOCK_SH
+        internal const int LockExclusive = Libc.LockExclusive;
+        internal const int LockUnlock = Libc.LockUnlock;
+
+        internal static int Flock(int fd, int operation) => FlockRaw(Borrowed(fd), operation);
+    }
 }

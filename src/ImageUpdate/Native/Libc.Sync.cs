@@ -33,4 +33,10 @@ internal static partial class Libc
             throw Error("Cannot syncfs the file system of", path);
         }
     }
+
+    internal static partial class Gpt
+    {
+        /// <summary>fsync(2) of a raw fd; returns its result.</summary>
+        internal static int Fsync(int fd) => FsyncRaw(Borrowed(fd));
+    }
 }

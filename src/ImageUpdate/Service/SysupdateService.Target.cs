@@ -3,6 +3,7 @@ using ImageUpdate.Definitions;
 using ImageUpdate.Engine;
 using ImageUpdate.Errors;
 using ImageUpdate.Planning;
+using ImageUpdate.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Service;
@@ -69,7 +70,7 @@ public sealed partial class SysupdateService
             using var engine = CreateEngine(target, offline);
             return await engine.DescribeAsync(version, job.Token).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        return DBusReply.Return("s", [_json.DescribeVersion(details)]);
+        return DBusReply.Return("s", [SysupdateJson.DescribeVersion(details)]);
     }
 
     private async Task<DBusReply> CheckNewAsync(SysupdateTarget target)
@@ -119,7 +120,7 @@ public sealed partial class SysupdateService
         }).ConfigureAwait(false);
         return feature is null
             ? throw new DBusErrorException(SysupdateBus.Failed, $"Optional feature not found: {UntrustedText.Escape(name)}")
-            : DBusReply.Return("s", [_json.DescribeFeature(feature)]);
+            : DBusReply.Return("s", [SysupdateJson.DescribeFeature(feature)]);
     }
 
     /// <summary>

@@ -26,7 +26,6 @@ public sealed partial class SysupdateService
     private readonly DBusConnection _connection;
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
-    private readonly ServiceJsonShapes _json;
     private readonly TimeSpan _idleTimeout;
     private readonly Dictionary<ulong, SysupdateJob> _jobs = [];
     private readonly List<Task> _work = [];
@@ -36,12 +35,11 @@ public sealed partial class SysupdateService
     private long _lastActivity = Environment.TickCount64;
 
     /// <param name="idleTimeout">Leave after this long without calls or jobs; <see cref="Timeout.InfiniteTimeSpan"/> or zero: never.</param>
-    public SysupdateService(DBusConnection connection, EngineOptions options, ILogger logger, ServiceJsonShapes json, TimeSpan idleTimeout)
+    public SysupdateService(DBusConnection connection, EngineOptions options, ILogger logger, TimeSpan idleTimeout)
     {
         _connection = connection;
         _options = options with { Offline = false, Reboot = false };
         _logger = logger;
-        _json = json;
         _idleTimeout = idleTimeout;
     }
 

@@ -425,11 +425,11 @@ public sealed class MatchPattern
             case PatternElementKind.TriesLeft:
                 return TryCounter(capture, out var left) ? found with { TriesLeft = left } : null;
             case PatternElementKind.NoAuto:
-                return SystemdValueParsers.TryParseBoolean(capture, out var noAuto) ? found with { NoAuto = noAuto } : null;
+                return SystemdBoolean.TryParse(capture, out var noAuto) ? found with { NoAuto = noAuto } : null;
             case PatternElementKind.ReadOnly:
-                return SystemdValueParsers.TryParseBoolean(capture, out var readOnly) ? found with { ReadOnly = readOnly } : null;
+                return SystemdBoolean.TryParse(capture, out var readOnly) ? found with { ReadOnly = readOnly } : null;
             case PatternElementKind.GrowFileSystem:
-                return SystemdValueParsers.TryParseBoolean(capture, out var grow) ? found with { GrowFileSystem = grow } : null;
+                return SystemdBoolean.TryParse(capture, out var grow) ? found with { GrowFileSystem = grow } : null;
             case PatternElementKind.Sha256:
                 return SystemdValueParsers.TryParseSha256(capture, out var hash) ? found with { Sha256 = hash } : null;
             default:

@@ -4,7 +4,7 @@ namespace ImageUpdate.Versions;
 /// The value parsers sysupdate applies to a wildcard's capture (src/sysupdate/sysupdate-pattern.c
 /// pattern_match), with the exact acceptance of the systemd helpers behind them: <c>safe_atou64</c> and
 /// <c>safe_atoux64</c> (src/basic/parse-util.c, on top of glibc <c>strtoull</c>), <c>parse_mode</c>,
-/// <c>parse_boolean</c>, <c>sd_id128_from_string</c> and <c>unhexmem</c>. They differ from .NET's parsers
+/// <c>parse_boolean</c> (<see cref="SystemdBoolean"/>), <c>sd_id128_from_string</c> and <c>unhexmem</c>. They differ from .NET's parsers
 /// in ways that decide whether a name matches (leading whitespace, signs, "0x"/"0o"/"0b" prefixes, C
 /// octal), so they are written out here rather than approximated.
 /// </summary>
@@ -42,31 +42,6 @@ internal static class SystemdValueParsers
 
         mode = (uint)parsed;
         return true;
-    }
-
-    /// <summary><c>parse_boolean()</c>: 1/yes/y/true/t/on and 0/no/n/false/f/off, ASCII case-insensitive.</summary>
-    public static bool TryParseBoolean(string text, out bool value)
-    {
-        foreach (var word in (ReadOnlySpan<string>)["1", "yes", "y", "true", "t", "on"])
-        {
-            if (AsciiEqualsIgnoreCase(text, word))
-            {
-                value = true;
-                return true;
-            }
-        }
-
-        foreach (var word in (ReadOnlySpan<string>)["0", "no", "n", "false", "f", "off"])
-        {
-            if (AsciiEqualsIgnoreCase(text, word))
-            {
-                value = false;
-                return true;
-            }
-        }
-
-        value = false;
-        return false;
     }
 
     /// <summary>
@@ -236,28 +211,4 @@ internal static class SystemdValueParsers
         >= 'A' and <= 'Z' => c - 'A' + 10,
         _ => int.MaxValue,
     };
-
-    private static bool AsciiEqualsIgnoreCase(string text, string lowerWord)
-    {
-        if (text.Length != lowerWord.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c is >= 'A' and <= 'Z')
-            {
-                c = (char)(c + ('a' - 'A'));
-            }
-
-            if (c != lowerWord[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

@@ -152,6 +152,7 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
     [InlineData("", null)]
     [InlineData("315532800", 315532800L)]
     [InlineData("1700000000", 1700000000L)]
+    [InlineData("4294967295", 4294967295L)]
     public void Source_date_epoch_is_read_as_seconds_since_1970(string? value, long? expected)
     {
         Assert.Equal(expected, DiskImageOptions.ParseSourceDateEpoch(value)?.ToUnixTimeSeconds());
@@ -163,6 +164,7 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
     [InlineData("1.5")]
     [InlineData(" 1700000000")]
     [InlineData("yesterday")]
+    [InlineData("4294967296")]
     public void A_source_date_epoch_fat_cannot_store_is_refused(string value)
     {
         var e = Assert.Throws<DiskImageException>(() => DiskImageOptions.ParseSourceDateEpoch(value));

@@ -113,6 +113,20 @@ public sealed class DiskLayoutPlannerTests
         Assert.Equal(attributes, plan.Partitions[0].Attributes);
     }
 
+    [Theory]
+    [InlineData("root-verity-sig")]
+    [InlineData("usr-verity-sig")]
+    public void ReadOnly_applies_to_verity_signature_types_by_the_one_partition_type_table(string type)
+    {
+        Assert.True(PartitionType.TryParse(type, out var uuid));
+        var logger = new ListLogger();
+
+        var plan = DiskLayoutPlanner.Plan(Layout(Partition("a.conf", uuid) with { ReadOnly = true, NoAuto = true }), RepartLayouts.Seed, logger: logger);
+
+        Assert.Equal(PartitionAttributes.ReadOnly, plan.Partitions[0].Attributes);
+        Assert.Equal($"a.conf: NoAuto=yes is ignored for partition type {PartitionType.NameOf(uuid)}, which does not support it.", Assert.Single(logger.Messages));
+    }
+
     [Fact]
     public void A_given_size_is_rounded_up_to_4096_and_spread_by_weight()
     {
