@@ -2,7 +2,6 @@ using ImageUpdate.Definitions;
 using ImageUpdate.Diagnostics;
 using ImageUpdate.Errors;
 using ImageUpdate.Planning;
-using ImageUpdate.Resources;
 using ImageUpdate.Transfers;
 using ImageUpdate.Versions;
 using Microsoft.Extensions.Logging;
@@ -47,11 +46,11 @@ public sealed partial class UpdateEngine
         // Held from the first write (making room) until the last one is synced, then released before
         // any reboot: a "block" inhibitor of our own would hold up the reboot we ask for.
         using var inhibitor = new ShutdownInhibition(_options.Image is null ? _options.ShutdownInhibitor : null);
-        var (set, prepared) = actions.HasFlag(UpdateActions.Acquire)
+        var (set, pending) = actions.HasFlag(UpdateActions.Acquire)
             ? await AcquireAsync(context, version, inhibitor, cancellationToken).ConfigureAwait(false)
             : SelectPending(context, version);
 
-        if (set is null || prepared is null)
+        if (set is null || pending is null)
         {
             if (version is null && actions.HasFlag(UpdateActions.Install))
             {
@@ -67,7 +66,7 @@ public sealed partial class UpdateEngine
         }
 
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
-        Install(context, set, prepared);
+        Install(context, set, pending);
         inhibitor.Dispose();
         CrashPoint.Hit("after-inhibitor-release");
         if (booted is not null)
@@ -93,7 +92,7 @@ public sealed partial class UpdateEngine
         return context.Plan.Candidate;
     }
 
-    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared)> AcquireAsync(LoadedContext context, string? version, ShutdownInhibition inhibitor, CancellationToken cancellationToken)
+    private async Task<(UpdateSet? Set, IReadOnlyDictionary<string, PendingCopy>? Pending)> AcquireAsync(LoadedContext context, string? version, ShutdownInhibition inhibitor, CancellationToken cancellationToken)
     {
         var set = Select(context, version);
         if (set is null)
@@ -123,9 +122,7 @@ public sealed partial class UpdateEngine
         // What each transfer still needs: nothing (installed), an install (pending), or an acquire
         // (only the source has it). A pending set whose acquire was cut short is resumed here instead
         // of failing on the missing pending copies later (systemd #42186).
-        var fromSource = Enumerable.Range(0, context.Enabled.Count)
-            .Where(i => set.Instances[i] is { } instance && !context.Enabled[i].TargetInventory.Instances.Contains(instance))
-            .ToList();
+        var fromSource = context.Enabled.Where(t => set.For(t.Id) is { InTarget: false }).ToList();
         if (fromSource.Count > 0)
         {
             if (!set.Has(UpdateSetFlags.Available))
@@ -143,21 +140,20 @@ public sealed partial class UpdateEngine
         _logger.LogInformation("Selected update '{Version}' for install.", set.Version);
 
         // Every name is computed and validated before anything is deleted (systemd #40658).
-        var prepared = new PreparedTarget?[context.Enabled.Count];
-        var metadata = new InstanceMetadata?[context.Enabled.Count];
-        for (var i = 0; i < context.Enabled.Count; i++)
+        var pendingCopies = new Dictionary<string, PendingCopy>(StringComparer.Ordinal);
+        var toAcquire = new Dictionary<string, (PreparedTarget Prepared, InstanceMetadata Metadata)>(StringComparer.Ordinal);
+        foreach (var transfer in context.Enabled)
         {
-            var transfer = context.Enabled[i];
-            switch (set.Instances[i])
+            switch (set.For(transfer.Id))
             {
                 case null:
                     throw new UpdateException($"Selected update '{set.Version}' lacks transfer '{transfer.Id}' and is not available to complete it, refusing.");
-                case { IsPending: true } pending:
-                    prepared[i] = PreparePending(transfer, pending);
+                case { Instance.IsPending: true } pending:
+                    pendingCopies[transfer.Id] = PreparePending(transfer, pending);
                     break;
-                case var instance when fromSource.Contains(i):
-                    metadata[i] = CompileMetadata(transfer, instance);
-                    prepared[i] = transfer.Target.Prepare(metadata[i]!);
+                case { InTarget: false } member:
+                    var metadata = CompileMetadata(transfer, member);
+                    toAcquire[transfer.Id] = (transfer.Target.Prepare(metadata), metadata);
                     break;
                 default:
                     break; // Already installed in this target.
@@ -166,7 +162,7 @@ public sealed partial class UpdateEngine
 
         if (fromSource.Count == 0)
         {
-            return (set, prepared);
+            return (set, pendingCopies);
         }
 
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
@@ -177,10 +173,10 @@ public sealed partial class UpdateEngine
         CrashPoint.Hit("after-vacuum");
 
         _observer.OnStatus(set.Version, $"Updating to '{set.Version}'.");
-        foreach (var i in fromSource)
+        foreach (var transfer in fromSource)
         {
-            var transfer = context.Enabled[i];
-            var instance = set.Instances[i]!;
+            var instance = set.For(transfer.Id)!.Instance;
+            var (prepared, metadata) = toAcquire[transfer.Id];
             var existing = transfer.TargetInventory.Find(instance.Version);
             if (existing is { IsPartial: true } or { IsPending: true })
             {
@@ -190,24 +186,37 @@ public sealed partial class UpdateEngine
             if (existing is not null)
             {
                 _logger.LogInformation("No need to acquire '{Path}', already installed.", instance.Path);
-                prepared[i] = null;
                 continue;
             }
 
-            _logger.LogInformation("Acquiring {Source} → {Target}...", instance.Path, prepared[i]!.FinalPath);
-            var index = i;
+            _logger.LogInformation("Acquiring {Source} → {Target}...", instance.Path, prepared.Destination);
+            var index = IndexOf(context, transfer);
             var progress = new Progress<double>(p => _observer.OnProgress(set.Version, index, context.Enabled.Count, p));
-            await transfer.Target.AcquireAsync(prepared[i]!, transfer.Source.Open(instance), metadata[i]!, progress, cancellationToken).ConfigureAwait(false);
+            pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(prepared, transfer.Source.Open(instance), metadata, progress, cancellationToken).ConfigureAwait(false);
             _observer.OnProgress(set.Version, index, context.Enabled.Count, 1.0);
             _logger.LogInformation("Successfully acquired '{Path}'.", instance.Path);
             CrashPoint.Hit("after-acquire-transfer");
         }
 
         SyncIfAsked();
-        return (set, prepared);
+        return (set, pendingCopies);
     }
 
-    private (UpdateSet? Set, PreparedTarget?[]? Prepared) SelectPending(LoadedContext context, string? version)
+    /// <summary>The transfer's position among the enabled ones: what progress reports count in.</summary>
+    private static int IndexOf(LoadedContext context, TransferRuntime transfer)
+    {
+        for (var i = 0; i < context.Enabled.Count; i++)
+        {
+            if (ReferenceEquals(context.Enabled[i], transfer))
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"Transfer '{transfer.Id}' is not enabled.");
+    }
+
+    private (UpdateSet? Set, IReadOnlyDictionary<string, PendingCopy>? Pending) SelectPending(LoadedContext context, string? version)
     {
         var set = Select(context, version);
         if (set is null)
@@ -231,12 +240,9 @@ public sealed partial class UpdateEngine
             throw new UpdateException($"Selected update '{set.Version}' is not pending installation, refusing.");
         }
 
-        var missing = Enumerable.Range(0, context.Enabled.Count)
-            .Where(i => set.Instances[i] is not { } instance || !context.Enabled[i].TargetInventory.Instances.Contains(instance))
-            .ToList();
-        if (missing.Count > 0)
+        if (context.Enabled.FirstOrDefault(t => set.For(t.Id) is not { InTarget: true }) is { } missing)
         {
-            throw new UpdateException($"Selected update '{set.Version}' is only partly acquired (transfer '{context.Enabled[missing[0]].Id}' is missing); run 'acquire' or 'update' to complete it.");
+            throw new UpdateException($"Selected update '{set.Version}' is only partly acquired (transfer '{missing.Id}' is missing); run 'acquire' or 'update' to complete it.");
         }
 
         if (set.Has(UpdateSetFlags.Obsolete))
@@ -247,46 +253,38 @@ public sealed partial class UpdateEngine
         WarnIfNotNewest(context, set);
         _logger.LogInformation("Selected update '{Version}' for install.", set.Version);
 
-        var prepared = new PreparedTarget?[context.Enabled.Count];
-        for (var i = 0; i < context.Enabled.Count; i++)
+        var pendingCopies = new Dictionary<string, PendingCopy>(StringComparer.Ordinal);
+        foreach (var transfer in context.Enabled)
         {
-            var transfer = context.Enabled[i];
-            if (set.Instances[i] is not { IsPending: true } pending)
+            if (set.For(transfer.Id) is { Instance.IsPending: true } pending)
             {
-                continue;
+                pendingCopies[transfer.Id] = PreparePending(transfer, pending);
             }
-
-            prepared[i] = PreparePending(transfer, pending);
         }
 
-        return (set, prepared);
+        return (set, pendingCopies);
     }
 
     /// <summary>The names of a copy an earlier acquire left pending, and its slot or path recovered.</summary>
-    private static PreparedTarget PreparePending(TransferRuntime transfer, Instance pending)
-    {
-        var prepared = transfer.Target.Prepare(CompileMetadata(transfer, pending));
-        transfer.Target.AdoptPending(prepared, pending);
-        return prepared;
-    }
+    private static PendingCopy PreparePending(TransferRuntime transfer, SetInstance pending) =>
+        transfer.Target.AdoptPending(transfer.Target.Prepare(CompileMetadata(transfer, pending)), pending.Instance);
 
-    private void Install(LoadedContext context, UpdateSet set, PreparedTarget?[] prepared)
+    private void Install(LoadedContext context, UpdateSet set, IReadOnlyDictionary<string, PendingCopy> pending)
     {
         _observer.OnStatus(set.Version, $"Installing '{set.Version}'.");
-        for (var i = 0; i < context.Enabled.Count; i++)
+        foreach (var transfer in context.Enabled)
         {
-            var transfer = context.Enabled[i];
             string final;
-            if (prepared[i] is { } target)
+            if (pending.TryGetValue(transfer.Id, out var copy))
             {
-                final = transfer.Target.Install(target);
+                final = transfer.Target.Install(copy);
                 _logger.LogInformation("Successfully installed '{Source}' ({SourceType}) as '{Final}' ({TargetType}).",
-                    set.Instances[i]?.Path, ResourceTypes.ToName(transfer.Definition.Source.Type), final, ResourceTypes.ToName(transfer.Definition.Target.Type));
+                    set.For(transfer.Id)?.Instance.Path, ResourceTypes.ToName(transfer.Definition.Source.Type), final, ResourceTypes.ToName(transfer.Definition.Target.Type));
             }
-            else if (set.Instances[i] is { } installed && transfer.TargetInventory.Instances.Contains(installed))
+            else if (set.For(transfer.Id) is { InTarget: true } installed)
             {
                 // Installed by an earlier, interrupted run: its symlink may not have been switched yet.
-                final = installed.Path;
+                final = installed.Instance.Path;
             }
             else
             {
@@ -316,12 +314,10 @@ public sealed partial class UpdateEngine
             return;
         }
 
-        for (var i = 0; i < context.Enabled.Count; i++)
+        foreach (var transfer in context.Enabled)
         {
-            var transfer = context.Enabled[i];
             if (transfer.Definition.Target.CurrentSymlink is { } link &&
-                newest.Instances[i] is { IsPartial: false, IsPending: false } instance &&
-                transfer.TargetInventory.Instances.Contains(instance) &&
+                newest.For(transfer.Id) is { InTarget: true, Instance: { IsPartial: false, IsPending: false } instance } &&
                 CurrentSymlinkTarget(transfer, link) != instance.Path)
             {
                 UpdateCurrentSymlink(transfer, link, instance.Path);
@@ -389,12 +385,11 @@ public sealed partial class UpdateEngine
     /// The values a new instance's name and attributes get (sysupdate's compile_pattern_fields):
     /// explicit settings first, then what the source carries; a tarball keeps its own mtime and mode.
     /// </summary>
-    internal static InstanceMetadata CompileMetadata(TransferRuntime transfer, Instance source)
+    internal static InstanceMetadata CompileMetadata(TransferRuntime transfer, SetInstance source)
     {
         var target = transfer.Definition.Target;
-        var m = source.Metadata;
-        var fromTar = transfer.Definition.Source.Type is ResourceType.Tar or ResourceType.UrlTar &&
-                      !transfer.TargetInventory.Instances.Contains(source);
+        var m = source.Instance.Metadata;
+        var fromTar = transfer.Definition.Source.Type is ResourceType.Tar or ResourceType.UrlTar && !source.InTarget;
         return new InstanceMetadata
         {
             Version = m.Version,

@@ -57,14 +57,12 @@ public sealed partial class UpdateEngine
         var context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
         var set = context.Plan.Find(version) ?? throw new UpdateException($"Update '{UntrustedText.Escape(version)}' not found.");
         var rows = new List<ResourceRow>();
-        for (var i = 0; i < context.Enabled.Count; i++)
+        foreach (var transfer in context.Enabled)
         {
-            if (set.Instances[i] is { } instance)
+            if (set.For(transfer.Id) is { } member)
             {
-                var transfer = context.Enabled[i];
-                var isTarget = transfer.TargetInventory.Instances.Contains(instance);
-                var type = isTarget ? transfer.Definition.Target.Type : transfer.Definition.Source.Type;
-                rows.Add(new ResourceRow(ResourceTypes.ToName(type), instance));
+                var type = member.InTarget ? transfer.Definition.Target.Type : transfer.Definition.Source.Type;
+                rows.Add(new ResourceRow(ResourceTypes.ToName(type), member.Instance));
             }
         }
 

@@ -71,7 +71,9 @@ public sealed class StagingFetch
 
         Durability.FsyncDirectory(staging);
 
-        var wanted = set.Instances.Select(i => (ManifestEntry)i!.Slot!).ToList();
+        var wanted = transfers.Select(t => set.Instances[t.Id].Instance.Location is ManifestLocation listed
+            ? listed.Entry
+            : throw new InvalidOperationException("A manifest source lists only manifest entries.")).ToList();
         foreach (var entry in wanted)
         {
             await FetchOneAsync(fetcher, baseUrl, entry, staging, cancellationToken).ConfigureAwait(false);

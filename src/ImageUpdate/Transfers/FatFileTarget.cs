@@ -81,7 +81,7 @@ public sealed class FatFileTarget : ITargetResource
         var slash = final.LastIndexOf('/');
         var parent = final[..slash];
         var leaf = final[(slash + 1)..];
-        return new PreparedTarget(
+        return new PreparedFileTarget(
             name,
             final,
             $"{parent}/{FileSystemTarget.InFlightPrefix}{leaf}",
@@ -89,13 +89,16 @@ public sealed class FatFileTarget : ITargetResource
             $"{parent}/{DirectoryScanner.PendingPrefix}{leaf}");
     }
 
-    public void AdoptPending(PreparedTarget prepared, Instance pending)
+    /// <summary>Nothing to recover: the pending path is derived from the final name.</summary>
+    public PendingCopy AdoptPending(PreparedTarget prepared, Instance pending)
     {
-        // Nothing to recover: the pending path is derived from the final name.
+        var names = FileSystemTarget.Names(prepared);
+        return new PendingCopy(names, new FileLocation(names.PendingPath));
     }
 
-    public async Task AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task<PendingCopy> AcquireAsync(PreparedTarget target, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
     {
+        var prepared = FileSystemTarget.Names(target);
         var staging = Path.Combine(Path.GetTempPath(), $"image-update-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
@@ -106,8 +109,8 @@ public sealed class FatFileTarget : ITargetResource
                 FileSystem.FileMetadata.SetModificationTime(staging, (long)mtime);
             }
 
-            _volume.CreateDirectories(prepared.InFlightPath![..prepared.InFlightPath!.LastIndexOf('/')] is { Length: > 0 } p ? p : "/");
-            _volume.CopyIn(staging, prepared.InFlightPath!, keepModificationTime: metadata.ModificationTimeUsec is not null);
+            _volume.CreateDirectories(prepared.InFlightPath[..prepared.InFlightPath.LastIndexOf('/')] is { Length: > 0 } p ? p : "/");
+            _volume.CopyIn(staging, prepared.InFlightPath, keepModificationTime: metadata.ModificationTimeUsec is not null);
         }
         finally
         {
@@ -115,13 +118,15 @@ public sealed class FatFileTarget : ITargetResource
         }
 
         CrashPoint.Hit("after-partial-write");
-        _volume.Rename(prepared.InFlightPath!, prepared.PendingPath!);
+        _volume.Rename(prepared.InFlightPath, prepared.PendingPath);
         CrashPoint.Hit("after-pending");
+        return new PendingCopy(prepared, new FileLocation(prepared.PendingPath));
     }
 
-    public string Install(PreparedTarget prepared)
+    public string Install(PendingCopy pending)
     {
-        _volume.Rename(prepared.PendingPath!, prepared.FinalPath);
+        var prepared = FileSystemTarget.Names(pending.Target);
+        _volume.Rename(prepared.PendingPath, prepared.FinalPath);
         CrashPoint.Hit("after-install-rename");
         return prepared.FinalPath;
     }

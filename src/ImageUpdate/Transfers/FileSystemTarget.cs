@@ -134,7 +134,7 @@ public sealed class FileSystemTarget : ITargetResource
         var final = Path.Combine(Directory, name);
         var parent = Path.GetDirectoryName(final)!;
         var leaf = Path.GetFileName(final);
-        return new PreparedTarget(
+        return new PreparedFileTarget(
             name,
             final,
             Path.Combine(parent, InFlightPrefix + leaf),
@@ -145,15 +145,18 @@ public sealed class FileSystemTarget : ITargetResource
         };
     }
 
-    public void AdoptPending(PreparedTarget prepared, Instance pending)
+    /// <summary>Nothing to recover: the pending path is derived from the final name.</summary>
+    public PendingCopy AdoptPending(PreparedTarget prepared, Instance pending)
     {
-        // Nothing to recover: the pending path is derived from the final name.
+        var names = Names(prepared);
+        return new PendingCopy(names, new FileLocation(names.PendingPath));
     }
 
-    public async Task AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
     {
-        var partial = prepared.InFlightPath!;
-        var pending = prepared.PendingPath!;
+        var names = Names(prepared);
+        var partial = names.InFlightPath;
+        var pending = names.PendingPath;
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
 
         // A leftover of an interrupted write (kept with RemoveTemporary=no) is never resumed from.
@@ -182,7 +185,7 @@ public sealed class FileSystemTarget : ITargetResource
         catch (Exception e) when (e is Errors.VerificationException)
         {
             // Written but rejected: keep it where `list` shows it partial and vacuum removes it.
-            AtomicRename.Rename(partial, prepared.PartialPath!, replace: true);
+            AtomicRename.Rename(partial, names.PartialPath, replace: true);
             throw;
         }
 
@@ -217,11 +220,13 @@ public sealed class FileSystemTarget : ITargetResource
 
         AtomicRename.Rename(partial, pending, replace: true);
         CrashPoint.Hit("after-pending");
+        return new PendingCopy(names, new FileLocation(pending));
     }
 
-    public string Install(PreparedTarget prepared)
+    public string Install(PendingCopy pending)
     {
-        AtomicRename.Rename(prepared.PendingPath!, prepared.FinalPath, replace: true);
+        var prepared = Names(pending.Target);
+        AtomicRename.Rename(prepared.PendingPath, prepared.FinalPath, replace: true);
         CrashPoint.Hit("after-install-rename");
 
         // A read-only subvolume gets the BTRFS read-only flag; a read-only directory is made immutable
@@ -238,6 +243,9 @@ public sealed class FileSystemTarget : ITargetResource
 
         return prepared.FinalPath;
     }
+
+    internal static PreparedFileTarget Names(PreparedTarget prepared) =>
+        prepared as PreparedFileTarget ?? throw new ArgumentException("A file target takes only the names it prepared.", nameof(prepared));
 
     internal static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<double>? progress, CancellationToken cancellationToken)
     {

@@ -22,14 +22,14 @@ public interface ITargetResource
     /// <summary>Computes and validates the names for a new instance; throws before anything is touched.</summary>
     PreparedTarget Prepare(InstanceMetadata metadata);
 
-    /// <summary>Writes the payload into the partial copy, applies attributes, syncs, and marks it pending.</summary>
-    Task AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken);
+    /// <summary>Writes the payload into the partial copy, applies attributes, syncs, and marks it pending; returns where it lies.</summary>
+    Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken);
 
-    /// <summary>For an instance found pending: recover what <see cref="AcquireAsync"/> left in <paramref name="prepared"/>.</summary>
-    void AdoptPending(PreparedTarget prepared, Instance pending);
+    /// <summary>For an instance found pending: the copy <see cref="AcquireAsync"/> would have returned for it.</summary>
+    PendingCopy AdoptPending(PreparedTarget prepared, Instance pending);
 
     /// <summary>Turns the pending copy into the final one; returns what CurrentSymlink= should point to.</summary>
-    string Install(PreparedTarget prepared);
+    string Install(PendingCopy pending);
 
     /// <summary>
     /// Versions found bad in a boot whose copies were since removed: a target that holds boot entries

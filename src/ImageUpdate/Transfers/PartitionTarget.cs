@@ -137,7 +137,7 @@ public sealed class PartitionTarget : ITargetResource
     public void Remove(Instance instance)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var slot = SlotOf(instance.Slot, instance.Path);
+        var slot = SlotOf(instance.Location, instance.Path);
         UpdateTable(t =>
         {
             var entry = Current(t, slot);
@@ -164,17 +164,17 @@ public sealed class PartitionTarget : ITargetResource
         }
 
         // The disk is not resolved here: labels are checked for every transfer before anything else happens.
-        return new PreparedTarget(label, _disk ?? _path, null, null, null);
+        return new PreparedPartitionTarget(label, _disk ?? _path);
     }
 
-    public void AdoptPending(PreparedTarget prepared, Instance pending)
+    public PendingCopy AdoptPending(PreparedTarget prepared, Instance pending)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(pending);
-        prepared.State = SlotOf(pending.Slot, pending.Path);
+        return new PendingCopy(prepared, new PartitionLocation(SlotOf(pending.Location, pending.Path)));
     }
 
-    public async Task AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(payload);
@@ -196,7 +196,6 @@ public sealed class PartitionTarget : ITargetResource
 
         cancellationToken.ThrowIfCancellationRequested();
         var slot = Claim(expected, payload.Description);
-        prepared.State = slot;
         _logger.LogDebug("Claimed partition '{Device}' ({Size} bytes at offset {Offset}) for '{Label}'.", slot.DevicePath, slot.Size, slot.Offset, label);
         CrashPoint.Hit("after-partition-claim");
 
@@ -239,12 +238,13 @@ public sealed class PartitionTarget : ITargetResource
         UpdateSlot(slot, e => PartitionSlots.MarkPending(e, PartitionType, label, metadata), PartitionSlotState.Partial);
         _logger.LogDebug("Marked partition '{Device}' as pending with label '{Label}'.", slot.DevicePath, label);
         CrashPoint.Hit("after-partition-pending");
+        return new PendingCopy(prepared, new PartitionLocation(slot));
     }
 
-    public string Install(PreparedTarget prepared)
+    public string Install(PendingCopy pending)
     {
-        ArgumentNullException.ThrowIfNull(prepared);
-        var slot = prepared.State as PartitionSlot ?? throw new InvalidOperationException("Install before acquire or adopt.");
+        ArgumentNullException.ThrowIfNull(pending);
+        var slot = SlotOf(pending.Location, pending.Target.FinalName);
         UpdateSlot(slot, e => PartitionSlots.Install(e, PartitionType), PartitionSlotState.Pending);
         CrashPoint.Hit("after-partition-install");
         return slot.DevicePath;
@@ -306,8 +306,8 @@ public sealed class PartitionTarget : ITargetResource
         return table.Entries[slot.Index];
     }
 
-    private static PartitionSlot SlotOf(object? slot, string path) =>
-        slot as PartitionSlot ?? throw new InvalidOperationException($"Instance '{path}' is not a partition.");
+    private static PartitionSlot SlotOf(InstanceLocation location, string path) =>
+        location is PartitionLocation partition ? partition.Slot : throw new InvalidOperationException($"Instance '{path}' is not a partition.");
 
     private PartitionTable ReadTable()
     {

@@ -66,8 +66,8 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
         // A fresh target (as `update --offline` makes) adopts the pending slot and installs it.
         var again = disk.Target();
         var adopted = again.Prepare(metadata);
-        again.AdoptPending(adopted, again.Load().Find("v2")!);
-        Assert.Equal(disk.Path + "2", again.Install(adopted));
+        var copy = again.AdoptPending(adopted, again.Load().Find("v2")!);
+        Assert.Equal(disk.Path + "2", again.Install(copy));
         var installed = disk.Table().Partitions.Single(p => p.Number == 2);
         Assert.Equal((Root, "part1-v2", uuid, PartitionAttributes.ReadOnly), (installed.Type, installed.Name, installed.Uuid, installed.Attributes));
         GptAssert.SgdiskFindsNoProblems(disk.Path);
