@@ -112,7 +112,7 @@ public sealed partial class CommandLineApp
     {
         var json = _global.JsonMode(r);
         var console = new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum));
-        var notifier = SystemdNotifier.FromEnvironment(logger);
+        var notifier = SystemdNotifier.For(_environment.NotifySocket, logger);
         return notifier.IsEnabled ? new CompositeUpdateObserver(console, new ServiceManagerProgress(notifier)) : console;
     }
 

@@ -71,96 +71,82 @@ public sealed partial class UpdateEngine
         CrashPoint.Hit("after-inhibitor-release");
         if (booted is not null)
         {
-            RebootIfNewer(set, booted);
+            await RebootIfNewerAsync(set, booted, cancellationToken).ConfigureAwait(false);
         }
 
         return new UpdateResult(UpdateOutcome.Installed, set.Version);
     }
 
-    private UpdateSet? Select(LoadedContext context, string? version)
+    /// <summary>Logs what the step planner noted, then throws its refusal if it refused.</summary>
+    private UpdateSteps Decide(UpdateSteps steps)
     {
-        if (version is not null)
+        var version = steps.Set?.Version;
+        foreach (var note in steps.Notes)
         {
-            return context.Plan.Find(version) ?? throw new UpdateException($"Update '{UntrustedText.Escape(version)}' not found.");
+            switch (note)
+            {
+                case StepNote.NoUpdateNeeded:
+                    _logger.LogInformation("No update needed.");
+                    break;
+                case StepNote.Repairing:
+                    _logger.LogInformation("Selected update '{Version}' is already installed, but incomplete. Repairing.", version);
+                    break;
+                case StepNote.AlreadyPending:
+                    _logger.LogInformation("Selected update '{Version}' is already acquired and pending installation.", version);
+                    break;
+                case StepNote.AlreadyInstalled:
+                    _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", version);
+                    break;
+                case StepNote.NotNewest:
+                    _logger.LogWarning("Selected update '{Version}' is not the newest, proceeding anyway.", version);
+                    break;
+                case StepNote.OlderThanNewestInstalled:
+                    _logger.LogWarning("Selected update '{Version}' is older than newest installed version, proceeding anyway.", version);
+                    break;
+                case StepNote.Selected:
+                    _logger.LogInformation("Selected update '{Version}' for install.", version);
+                    break;
+            }
         }
 
-        if (context.Plan.Candidate is null)
-        {
-            _logger.LogInformation("No update needed.");
-        }
-
-        return context.Plan.Candidate;
+        return steps.Decision == StepDecision.Refused ? throw new UpdateException(steps.Refusal!) : steps;
     }
+
+    private static IReadOnlyList<TransferDefinition> Definitions(LoadedContext context) => context.Enabled.Select(t => t.Definition).ToList();
 
     private async Task<(UpdateSet? Set, IReadOnlyDictionary<string, PendingCopy>? Pending)> AcquireAsync(LoadedContext context, string? version, ShutdownInhibition inhibitor, CancellationToken cancellationToken)
     {
-        var set = Select(context, version);
-        if (set is null)
+        var steps = Decide(StepPlanner.PlanAcquire(
+            context.Plan,
+            version,
+            Definitions(context),
+            context.Enabled.ToDictionary(t => t.Id, t => t.TargetInventory, StringComparer.Ordinal)));
+        if (steps.Decision != StepDecision.Proceed)
         {
-            return (null, null);
+            return (steps.Set, null);
         }
 
-        if (set.Has(UpdateSetFlags.Partial))
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is already acquired and partially installed. Vacuum it to try installing again.");
-        }
-
-        if (set.Has(UpdateSetFlags.Incomplete))
-        {
-            _logger.LogInformation("Selected update '{Version}' is already installed, but incomplete. Repairing.", set.Version);
-        }
-        else if (set.Has(UpdateSetFlags.Pending))
-        {
-            _logger.LogInformation("Selected update '{Version}' is already acquired and pending installation.", set.Version);
-        }
-        else if (set.Has(UpdateSetFlags.Installed))
-        {
-            _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
-            return (set, null);
-        }
-
-        // What each transfer still needs: nothing (installed), an install (pending), or an acquire
-        // (only the source has it). A pending set whose acquire was cut short is resumed here instead
-        // of failing on the missing pending copies later (systemd #42186).
-        var fromSource = context.Enabled.Where(t => set.For(t.Id) is { InTarget: false }).ToList();
-        if (fromSource.Count > 0)
-        {
-            if (!set.Has(UpdateSetFlags.Available))
-            {
-                throw new UpdateException($"Selected update '{set.Version}' is not available, refusing.");
-            }
-
-            if (set.Has(UpdateSetFlags.Obsolete))
-            {
-                throw new UpdateException($"Selected update '{set.Version}' is obsolete, refusing.");
-            }
-        }
-
-        WarnIfNotNewest(context, set);
-        _logger.LogInformation("Selected update '{Version}' for install.", set.Version);
+        var set = steps.Set!;
 
         // Every name is computed and validated before anything is deleted (systemd #40658).
         var pendingCopies = new Dictionary<string, PendingCopy>(StringComparer.Ordinal);
-        var toAcquire = new Dictionary<string, (PreparedTarget Prepared, InstanceMetadata Metadata)>(StringComparer.Ordinal);
+        var prepared = new Dictionary<string, PreparedTarget>(StringComparer.Ordinal);
         foreach (var transfer in context.Enabled)
         {
-            switch (set.For(transfer.Id))
+            switch (steps.For(transfer.Id))
             {
-                case null:
-                    throw new UpdateException($"Selected update '{set.Version}' lacks transfer '{transfer.Id}' and is not available to complete it, refusing.");
-                case { Instance.IsPending: true } pending:
-                    pendingCopies[transfer.Id] = PreparePending(transfer, pending);
+                case InstallPending pending:
+                    pendingCopies[transfer.Id] = Adopt(transfer, pending);
                     break;
-                case { InTarget: false } member:
-                    var metadata = CompileMetadata(transfer, member);
-                    toAcquire[transfer.Id] = (transfer.Target.Prepare(metadata), metadata);
+                case AcquireFromSource acquire:
+                    prepared[transfer.Id] = transfer.Target.Prepare(acquire.Metadata);
                     break;
                 default:
                     break; // Already installed in this target.
             }
         }
 
-        if (fromSource.Count == 0)
+        if (!steps.Acquires)
         {
             return (set, pendingCopies);
         }
@@ -173,101 +159,56 @@ public sealed partial class UpdateEngine
         CrashPoint.Hit("after-vacuum");
 
         _observer.OnStatus(set.Version, $"Updating to '{set.Version}'.");
-        foreach (var transfer in fromSource)
+        for (var index = 0; index < context.Enabled.Count; index++)
         {
-            var instance = set.For(transfer.Id)!.Instance;
-            var (prepared, metadata) = toAcquire[transfer.Id];
-            var existing = transfer.TargetInventory.Find(instance.Version);
-            if (existing is { IsPartial: true } or { IsPending: true })
+            var transfer = context.Enabled[index];
+            switch (steps.For(transfer.Id))
             {
-                throw new UpdateException($"Failed to acquire '{UntrustedText.Escape(instance.Path)}', instance is already partial or pending in the target.");
+                case KeepInstalled { Installed.Path: var path } when set.For(transfer.Id) is { InTarget: false }:
+                    _logger.LogInformation("No need to acquire '{Path}', already installed.", path);
+                    break;
+                case AcquireFromSource acquire:
+                    var target = prepared[transfer.Id];
+                    _logger.LogInformation("Acquiring {Source} → {Target}...", acquire.Source.Path, target.Destination);
+                    var position = index;
+                    var progress = new Progress<double>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, p));
+                    pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, transfer.Source.Open(acquire.Source), acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                    _observer.OnProgress(set.Version, position, context.Enabled.Count, 1.0);
+                    _logger.LogInformation("Successfully acquired '{Path}'.", acquire.Source.Path);
+                    CrashPoint.Hit("after-acquire-transfer");
+                    break;
+                default:
+                    break;
             }
-
-            if (existing is not null)
-            {
-                _logger.LogInformation("No need to acquire '{Path}', already installed.", instance.Path);
-                continue;
-            }
-
-            _logger.LogInformation("Acquiring {Source} → {Target}...", instance.Path, prepared.Destination);
-            var index = IndexOf(context, transfer);
-            var progress = new Progress<double>(p => _observer.OnProgress(set.Version, index, context.Enabled.Count, p));
-            pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(prepared, transfer.Source.Open(instance), metadata, progress, cancellationToken).ConfigureAwait(false);
-            _observer.OnProgress(set.Version, index, context.Enabled.Count, 1.0);
-            _logger.LogInformation("Successfully acquired '{Path}'.", instance.Path);
-            CrashPoint.Hit("after-acquire-transfer");
         }
 
         SyncIfAsked();
         return (set, pendingCopies);
     }
 
-    /// <summary>The transfer's position among the enabled ones: what progress reports count in.</summary>
-    private static int IndexOf(LoadedContext context, TransferRuntime transfer)
-    {
-        for (var i = 0; i < context.Enabled.Count; i++)
-        {
-            if (ReferenceEquals(context.Enabled[i], transfer))
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidOperationException($"Transfer '{transfer.Id}' is not enabled.");
-    }
-
     private (UpdateSet? Set, IReadOnlyDictionary<string, PendingCopy>? Pending) SelectPending(LoadedContext context, string? version)
     {
-        var set = Select(context, version);
-        if (set is null)
+        var steps = Decide(StepPlanner.PlanInstallPending(context.Plan, version, Definitions(context)));
+        if (steps.Decision != StepDecision.Proceed)
         {
-            return (null, null);
+            return (steps.Set, null);
         }
-
-        if ((set.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Installed | UpdateSetFlags.Incomplete)) == UpdateSetFlags.Installed)
-        {
-            _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
-            return (set, null);
-        }
-
-        if (set.Has(UpdateSetFlags.Partial))
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is only partially downloaded, refusing.");
-        }
-
-        if (!set.Has(UpdateSetFlags.Pending))
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is not pending installation, refusing.");
-        }
-
-        if (context.Enabled.FirstOrDefault(t => set.For(t.Id) is not { InTarget: true }) is { } missing)
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is only partly acquired (transfer '{missing.Id}' is missing); run 'acquire' or 'update' to complete it.");
-        }
-
-        if (set.Has(UpdateSetFlags.Obsolete))
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is obsolete, refusing.");
-        }
-
-        WarnIfNotNewest(context, set);
-        _logger.LogInformation("Selected update '{Version}' for install.", set.Version);
 
         var pendingCopies = new Dictionary<string, PendingCopy>(StringComparer.Ordinal);
         foreach (var transfer in context.Enabled)
         {
-            if (set.For(transfer.Id) is { Instance.IsPending: true } pending)
+            if (steps.For(transfer.Id) is InstallPending pending)
             {
-                pendingCopies[transfer.Id] = PreparePending(transfer, pending);
+                pendingCopies[transfer.Id] = Adopt(transfer, pending);
             }
         }
 
-        return (set, pendingCopies);
+        return (steps.Set, pendingCopies);
     }
 
     /// <summary>The names of a copy an earlier acquire left pending, and its slot or path recovered.</summary>
-    private static PendingCopy PreparePending(TransferRuntime transfer, SetInstance pending) =>
-        transfer.Target.AdoptPending(transfer.Target.Prepare(CompileMetadata(transfer, pending)), pending.Instance);
+    private static PendingCopy Adopt(TransferRuntime transfer, InstallPending pending) =>
+        transfer.Target.AdoptPending(transfer.Target.Prepare(pending.Metadata), pending.Pending);
 
     private void Install(LoadedContext context, UpdateSet set, IReadOnlyDictionary<string, PendingCopy> pending)
     {
@@ -348,7 +289,7 @@ public sealed partial class UpdateEngine
         _logger.LogInformation("Updated symlink '{Link}' → '{Target}'.", linkPath, relative);
     }
 
-    private void RebootIfNewer(UpdateSet installed, string booted)
+    private async Task RebootIfNewerAsync(UpdateSet installed, string booted, CancellationToken cancellationToken)
     {
         var order = VersionComparer.CompareVersions(installed.Version, booted);
         if (order > 0)
@@ -365,45 +306,6 @@ public sealed partial class UpdateEngine
             return;
         }
 
-        Boot.Rebooter.Reboot(_logger);
-    }
-
-    private void WarnIfNotNewest(LoadedContext context, UpdateSet set)
-    {
-        if (!set.Has(UpdateSetFlags.Newest))
-        {
-            _logger.LogWarning("Selected update '{Version}' is not the newest, proceeding anyway.", set.Version);
-        }
-
-        if (context.Plan.NewestInstalled is { } newest && VersionComparer.CompareVersions(newest.Version, set.Version) > 0)
-        {
-            _logger.LogWarning("Selected update '{Version}' is older than newest installed version, proceeding anyway.", set.Version);
-        }
-    }
-
-    /// <summary>
-    /// The values a new instance's name and attributes get (sysupdate's compile_pattern_fields):
-    /// explicit settings first, then what the source carries; a tarball keeps its own mtime and mode.
-    /// </summary>
-    internal static InstanceMetadata CompileMetadata(TransferRuntime transfer, SetInstance source)
-    {
-        var target = transfer.Definition.Target;
-        var m = source.Instance.Metadata;
-        var fromTar = transfer.Definition.Source.Type is ResourceType.Tar or ResourceType.UrlTar && !source.InTarget;
-        return new InstanceMetadata
-        {
-            Version = m.Version,
-            PartitionUuid = target.PartitionUuid ?? m.PartitionUuid,
-            PartitionFlags = target.PartitionFlags ?? m.PartitionFlags,
-            ModificationTimeUsec = fromTar ? null : m.ModificationTimeUsec,
-            Mode = target.Mode ?? (fromTar ? null : m.Mode),
-            Size = m.Size,
-            TriesDone = target.TriesDone ?? m.TriesDone ?? 0,
-            TriesLeft = target.TriesLeft ?? m.TriesLeft ?? 3,
-            NoAuto = target.PartitionNoAuto ?? m.NoAuto,
-            ReadOnly = target.ReadOnly ?? m.ReadOnly,
-            GrowFileSystem = target.PartitionGrowFileSystem ?? m.GrowFileSystem,
-            Sha256 = m.Sha256,
-        };
+        await (_services.Rebooter ?? new Boot.Rebooter(_logger)).RebootAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -2,7 +2,7 @@ using ImageUpdate.Definitions;
 using ImageUpdate.Errors;
 using ImageUpdate.FileSystem;
 using ImageUpdate.Planning;
-using ImageUpdate.Resources;
+using ImageUpdate.Transfers;
 using ImageUpdate.Versions;
 using Microsoft.Extensions.Logging;
 
@@ -21,23 +21,22 @@ public sealed partial class UpdateEngine
     private readonly IUpdateObserver _observer;
     private readonly Func<TransferDefinition, Transfers.ISourceResource>? _sources;
     private readonly bool _lockHeld;
+    private readonly EngineServices _services;
 
-    /// <summary>Versions the targets remember as bad though their copies are gone (read with the targets).</summary>
-    private IReadOnlySet<string>? _rememberedBad;
-
-    public UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer = null)
+    public UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer = null, EngineServices? services = null)
     {
         _options = options;
         _logger = logger;
         _observer = observer ?? IUpdateObserver.None;
+        _services = services ?? EngineServices.Default;
     }
 
     /// <summary>
     /// An engine whose transfers all read from <paramref name="sources"/> instead of their own
     /// [Source] (the staging flow: a verified snapshot), run by a caller that already holds the lock.
     /// </summary>
-    internal UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer, Func<TransferDefinition, Transfers.ISourceResource> sources)
-        : this(options, logger, observer)
+    internal UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer, Func<TransferDefinition, Transfers.ISourceResource> sources, EngineServices? services = null)
+        : this(options, logger, observer, services)
     {
         _sources = sources;
         _lockHeld = true;
@@ -190,7 +189,7 @@ public sealed partial class UpdateEngine
             instancesMax,
             space,
             version => context.ProtectedVersions.Contains(version) || version == extraProtected,
-            transfer.Definition.Target.Type == ResourceType.Partition ? PartitionTypeDescription(transfer.Definition.Target) : null,
+            transfer.Definition.Target.Type == ResourceType.Partition ? new SlotTable(PartitionTypeDescription(transfer.Definition.Target)) : null,
             version => context.Plan.Find(version)?.Has(UpdateSetFlags.Bad) == true);
 
         foreach (var removal in removals)
@@ -211,14 +210,6 @@ public sealed partial class UpdateEngine
             }
 
             transfer.Target.Remove(removal.Instance);
-        }
-
-        if (removals.Count > 0)
-        {
-            var removed = removals.Select(r => r.Instance).ToHashSet();
-            transfer.TargetInventory = new ResourceInventory(
-                transfer.TargetInventory.Instances.Where(i => !removed.Contains(i)),
-                transfer.TargetInventory.EmptySlots + (transfer.Definition.Target.Type == ResourceType.Partition ? removals.Count : 0));
         }
 
         return removals.Count;

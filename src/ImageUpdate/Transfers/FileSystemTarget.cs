@@ -29,8 +29,10 @@ public sealed class FileSystemTarget : ITargetResource
     private readonly TargetDefinition _definition;
     private readonly ILogger _logger;
     private readonly bool _sync;
+    private readonly Btrfs.IBtrfs _btrfs;
 
-    public FileSystemTarget(TargetDefinition definition, string directory, bool sync, ILogger logger)
+    /// <param name="btrfs">Subvolume operations: the engine's <c>EngineServices.Btrfs</c>.</param>
+    public FileSystemTarget(TargetDefinition definition, string directory, bool sync, ILogger logger, Btrfs.IBtrfs btrfs)
     {
         if (definition.Type is not (ResourceType.RegularFile or ResourceType.Directory or ResourceType.Subvolume))
         {
@@ -41,6 +43,7 @@ public sealed class FileSystemTarget : ITargetResource
         Directory = directory;
         _sync = sync;
         _logger = logger;
+        _btrfs = btrfs;
     }
 
     /// <summary>The resolved target directory.</summary>
@@ -78,9 +81,9 @@ public sealed class FileSystemTarget : ITargetResource
             {
                 try
                 {
-                    if (entry is DirectoryInfo && Btrfs.KernelBtrfs.Instance.IsSubvolume(entry.FullName))
+                    if (entry is DirectoryInfo && _btrfs.IsSubvolume(entry.FullName))
                     {
-                        Btrfs.KernelBtrfs.Instance.DeleteSubvolume(entry.FullName);
+                        _btrfs.DeleteSubvolume(entry.FullName);
                     }
                     else
                     {
@@ -106,9 +109,9 @@ public sealed class FileSystemTarget : ITargetResource
     {
         try
         {
-            if (WantsSubvolume && Btrfs.KernelBtrfs.Instance.IsSubvolume(instance.Path))
+            if (WantsSubvolume && _btrfs.IsSubvolume(instance.Path))
             {
-                Btrfs.KernelBtrfs.Instance.DeleteSubvolume(instance.Path);
+                _btrfs.DeleteSubvolume(instance.Path);
             }
             else
             {
@@ -174,9 +177,9 @@ public sealed class FileSystemTarget : ITargetResource
             }
             else
             {
-                if (WantsSubvolume && Btrfs.KernelBtrfs.Instance.IsOnBtrfs(Path.GetDirectoryName(partial)!))
+                if (WantsSubvolume && _btrfs.IsOnBtrfs(Path.GetDirectoryName(partial)!))
                 {
-                    Btrfs.KernelBtrfs.Instance.CreateSubvolume(partial);
+                    _btrfs.CreateSubvolume(partial);
                 }
 
                 await WriteDirectoryAsync(payload, partial, cancellationToken).ConfigureAwait(false);
@@ -232,9 +235,9 @@ public sealed class FileSystemTarget : ITargetResource
         // A read-only subvolume gets the BTRFS read-only flag; a read-only directory is made immutable
         // (chattr +i, as sysupdate does) once it has its final name: an immutable directory could not
         // be renamed. Vacuum clears either before deleting.
-        if (prepared.ReadOnly && WantsSubvolume && Btrfs.KernelBtrfs.Instance.IsSubvolume(prepared.FinalPath))
+        if (prepared.ReadOnly && WantsSubvolume && _btrfs.IsSubvolume(prepared.FinalPath))
         {
-            Btrfs.KernelBtrfs.Instance.SetReadOnly(prepared.FinalPath, true);
+            _btrfs.SetReadOnly(prepared.FinalPath, true);
         }
         else if (prepared.ReadOnly && !IsFile && !FileMetadata.TrySetImmutable(prepared.FinalPath))
         {
