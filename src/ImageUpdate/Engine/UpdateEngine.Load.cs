@@ -19,8 +19,28 @@ public sealed partial class UpdateEngine
         public IEnumerable<TransferRuntime> All => Enabled.Concat(Disabled);
     }
 
-    /// <summary>Definitions and targets only: what offline verbs (vacuum, pending, features) need.</summary>
-    private LoadedContext LoadOffline(bool requireEnabled, bool requireAny = true, bool loadInstances = true)
+    /// <summary>Definitions and targets only: what offline verbs (vacuum, pending) need.</summary>
+    private async Task<LoadedContext> LoadOfflineAsync(bool requireEnabled, CancellationToken cancellationToken)
+    {
+        var context = Resolve(requireEnabled, requireAny: true);
+        var enabled = new List<TransferRuntime>();
+        foreach (var transfer in context.Enabled)
+        {
+            enabled.Add(transfer with { TargetInventory = await transfer.Target.LoadAsync(cancellationToken).ConfigureAwait(false) });
+        }
+
+        var disabled = new List<TransferRuntime>();
+        foreach (var transfer in context.Disabled)
+        {
+            disabled.Add(transfer with { TargetInventory = await transfer.Target.LoadAsync(cancellationToken).ConfigureAwait(false) });
+        }
+
+        var rememberedBad = await LoadRememberedBadAsync(enabled.Concat(disabled), cancellationToken).ConfigureAwait(false);
+        return context with { Enabled = enabled, Disabled = disabled, Plan = Plan(enabled, online: false, rememberedBad), RememberedBad = rememberedBad };
+    }
+
+    /// <summary>The definitions with their resources resolved, nothing loaded yet (what features needs).</summary>
+    private LoadedContext Resolve(bool requireEnabled, bool requireAny)
     {
         var definitions = HostFacts.LoadDefinitions(_options, _logger);
         var enabled = new List<TransferRuntime>();
@@ -45,25 +65,25 @@ public sealed partial class UpdateEngine
         }
 
         var protectedVersions = definitions.Transfers.SelectMany(t => t.ProtectVersions).ToHashSet(StringComparer.Ordinal);
-        if (!loadInstances)
-        {
-            return new LoadedContext(definitions, enabled, disabled, new UpdatePlan([], null, null), protectedVersions, new HashSet<string>());
-        }
-
-        enabled = enabled.Select(t => t with { TargetInventory = t.Target.Load() }).ToList();
-        disabled = disabled.Select(t => t with { TargetInventory = t.Target.Load() }).ToList();
-        var rememberedBad = LoadRememberedBad(enabled.Concat(disabled));
-        return new LoadedContext(definitions, enabled, disabled, Plan(enabled, online: false, rememberedBad), protectedVersions, rememberedBad);
+        return new LoadedContext(definitions, enabled, disabled, new UpdatePlan([], null, null), protectedVersions, new HashSet<string>());
     }
 
     /// <summary>Versions the targets remember as bad though their copies are gone.</summary>
-    private static HashSet<string> LoadRememberedBad(IEnumerable<TransferRuntime> transfers) =>
-        transfers.SelectMany(t => t.Target.RememberedBad()).ToHashSet(StringComparer.Ordinal);
+    private static async Task<HashSet<string>> LoadRememberedBadAsync(IEnumerable<TransferRuntime> transfers, CancellationToken cancellationToken)
+    {
+        var bad = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var transfer in transfers)
+        {
+            bad.UnionWith(await transfer.Target.RememberedBadAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        return bad;
+    }
 
     /// <summary>Also what the sources offer (unless --offline): what list, check-new and update need.</summary>
     private async Task<LoadedContext> LoadOnlineAsync(bool requireEnabled, CancellationToken cancellationToken)
     {
-        var context = LoadOffline(requireEnabled);
+        var context = await LoadOfflineAsync(requireEnabled, cancellationToken).ConfigureAwait(false);
         if (_options.Offline)
         {
             return context;

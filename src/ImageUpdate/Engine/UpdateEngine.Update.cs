@@ -66,7 +66,7 @@ public sealed partial class UpdateEngine
         }
 
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
-        Install(context, set, pending);
+        await InstallAsync(context, set, pending, cancellationToken).ConfigureAwait(false);
         inhibitor.Dispose();
         CrashPoint.Hit("after-inhibitor-release");
         if (booted is not null)
@@ -153,7 +153,7 @@ public sealed partial class UpdateEngine
 
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
         _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
-        var vacuum = VacuumAll(context, space: 1, extraProtected: set.Version);
+        var vacuum = await VacuumAllAsync(context, space: 1, extraProtected: set.Version, cancellationToken).ConfigureAwait(false);
         _observer.OnRoomMade(vacuum);
         SyncIfAsked();
         CrashPoint.Hit("after-vacuum");
@@ -210,7 +210,7 @@ public sealed partial class UpdateEngine
     private static PendingCopy Adopt(TransferRuntime transfer, InstallPending pending) =>
         transfer.Target.AdoptPending(transfer.Target.Prepare(pending.Metadata), pending.Pending);
 
-    private void Install(LoadedContext context, UpdateSet set, IReadOnlyDictionary<string, PendingCopy> pending)
+    private async Task InstallAsync(LoadedContext context, UpdateSet set, IReadOnlyDictionary<string, PendingCopy> pending, CancellationToken cancellationToken)
     {
         _observer.OnStatus(set.Version, $"Installing '{set.Version}'.");
         foreach (var transfer in context.Enabled)
@@ -218,7 +218,7 @@ public sealed partial class UpdateEngine
             string final;
             if (pending.TryGetValue(transfer.Id, out var copy))
             {
-                final = transfer.Target.Install(copy);
+                final = await transfer.Target.InstallAsync(copy, cancellationToken).ConfigureAwait(false);
                 _logger.LogInformation("Successfully installed '{Source}' ({SourceType}) as '{Final}' ({TargetType}).",
                     set.For(transfer.Id)?.Instance.Path, ResourceTypes.ToName(transfer.Definition.Source.Type), final, ResourceTypes.ToName(transfer.Definition.Target.Type));
             }

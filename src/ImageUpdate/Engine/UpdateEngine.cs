@@ -83,10 +83,10 @@ public sealed partial class UpdateEngine
     /// `pending`: is a newer version than the booted one (IMAGE_VERSION) installed? Only a version whose
     /// every copy is final counts: an acquired (pending) copy is not bootable until installed.
     /// </summary>
-    public PendingResult Pending()
+    public async Task<PendingResult> PendingAsync(CancellationToken cancellationToken)
     {
         var booted = BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.");
-        var context = LoadOffline(requireEnabled: true);
+        var context = await LoadOfflineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
         // A bad version (the boot loader gave up on it) is not one to reboot into.
         var newest = context.Plan.Sets
             .FirstOrDefault(s => s.Has(UpdateSetFlags.Installed) && (s.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Bad)) == 0)?.Version
@@ -110,7 +110,7 @@ public sealed partial class UpdateEngine
 
     public IReadOnlyList<FeatureRow> Features()
     {
-        var context = LoadOffline(requireEnabled: false, requireAny: true, loadInstances: false);
+        var context = Resolve(requireEnabled: false, requireAny: true);
         return context.Definitions.Features.Values
             .Where(f => !f.Masked)
             .OrderBy(f => f.Name, StringComparer.Ordinal)
@@ -124,7 +124,7 @@ public sealed partial class UpdateEngine
             .ToList();
     }
 
-    public VacuumResult Vacuum()
+    public async Task<VacuumResult> VacuumAsync(CancellationToken cancellationToken)
     {
         if (_options.InstancesMax is < 1)
         {
@@ -132,11 +132,11 @@ public sealed partial class UpdateEngine
         }
 
         using var guard = TakeLock();
-        var context = LoadOffline(requireEnabled: false);
-        return VacuumAll(context, space: 0, extraProtected: null);
+        var context = await LoadOfflineAsync(requireEnabled: false, cancellationToken).ConfigureAwait(false);
+        return await VacuumAllAsync(context, space: 0, extraProtected: null, cancellationToken).ConfigureAwait(false);
     }
 
-    private VacuumResult VacuumAll(LoadedContext context, int space, string? extraProtected)
+    private async Task<VacuumResult> VacuumAllAsync(LoadedContext context, int space, string? extraProtected, CancellationToken cancellationToken)
     {
         _logger.LogInformation(space == 0 ? "Making room…" : "Making room for {Space} updates…", space);
         var count = 0;
@@ -148,13 +148,13 @@ public sealed partial class UpdateEngine
                 continue;
             }
 
-            count = Math.Max(count, VacuumTransfer(context, transfer, space, extraProtected));
+            count = Math.Max(count, await VacuumTransferAsync(context, transfer, space, extraProtected, cancellationToken).ConfigureAwait(false));
         }
 
         var disabled = 0;
         foreach (var transfer in context.Disabled)
         {
-            if (VacuumTransfer(context, transfer, VacuumPlanner.WipeAll, null) > 0)
+            if (await VacuumTransferAsync(context, transfer, VacuumPlanner.WipeAll, null, cancellationToken).ConfigureAwait(false) > 0)
             {
                 disabled++;
             }
@@ -180,9 +180,9 @@ public sealed partial class UpdateEngine
         return new VacuumResult(count, disabled);
     }
 
-    private int VacuumTransfer(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected)
+    private async Task<int> VacuumTransferAsync(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected, CancellationToken cancellationToken)
     {
-        transfer.Target.RemoveTemporaries();
+        await transfer.Target.RemoveTemporariesAsync(cancellationToken).ConfigureAwait(false);
         var instancesMax = _options.InstancesMax ?? transfer.Definition.Target.InstancesMax;
         var removals = VacuumPlanner.Plan(
             transfer.TargetInventory,
@@ -206,10 +206,10 @@ public sealed partial class UpdateEngine
             if (removal.Reason == RemovalReason.Bad)
             {
                 // Remembered first: a kill between the two leaves the memory, never a forgotten verdict.
-                transfer.Target.RememberBad(removal.Instance.Version);
+                await transfer.Target.RememberBadAsync(removal.Instance.Version, cancellationToken).ConfigureAwait(false);
             }
 
-            transfer.Target.Remove(removal.Instance);
+            await transfer.Target.RemoveAsync(removal.Instance, cancellationToken).ConfigureAwait(false);
         }
 
         return removals.Count;

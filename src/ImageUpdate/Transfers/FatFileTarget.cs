@@ -40,14 +40,14 @@ public sealed class FatFileTarget : ITargetResource
     /// <summary>The target directory inside the FAT file system.</summary>
     public string Directory { get; }
 
-    public ResourceInventory Load() =>
-        DirectoryScanner.Load(FatTree.FromListing(_volume.List(Directory)), Directory, _definition.Patterns, DirectoryScanner.EntryKind.RegularFile);
+    public Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(DirectoryScanner.Load(FatTree.FromListing(_volume.List(Directory)), Directory, _definition.Patterns, DirectoryScanner.EntryKind.RegularFile));
 
-    public void RemoveTemporaries()
+    public Task RemoveTemporariesAsync(CancellationToken cancellationToken)
     {
         if (!_definition.RemoveTemporary)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         foreach (var entry in _volume.List(Directory))
@@ -61,12 +61,15 @@ public sealed class FatFileTarget : ITargetResource
                 _logger.LogDebug("Removed temporary resource instance '{Path}' from {Volume}.", path, _volume.Description);
             }
         }
+
+        return Task.CompletedTask;
     }
 
-    public void Remove(Instance instance)
+    public Task RemoveAsync(Instance instance, CancellationToken cancellationToken)
     {
         _volume.Delete(instance.Path, isDirectory: false);
         PruneEmptyParents(instance.Path);
+        return Task.CompletedTask;
     }
 
     public PreparedTarget Prepare(InstanceMetadata metadata)
@@ -123,15 +126,17 @@ public sealed class FatFileTarget : ITargetResource
         return new PendingCopy(prepared, new FileLocation(prepared.PendingPath));
     }
 
-    public string Install(PendingCopy pending)
+    public Task<string> InstallAsync(PendingCopy pending, CancellationToken cancellationToken)
     {
         var prepared = FileSystemTarget.Names(pending.Target);
         _volume.Rename(prepared.PendingPath, prepared.FinalPath);
         CrashPoint.Hit("after-install-rename");
-        return prepared.FinalPath;
+        return Task.FromResult(prepared.FinalPath);
     }
 
-    public IReadOnlyCollection<string> RememberedBad()
+    public Task<IReadOnlyCollection<string>> RememberedBadAsync(CancellationToken cancellationToken) => Task.FromResult(RememberedBad());
+
+    private IReadOnlyCollection<string> RememberedBad()
     {
         var copy = Path.Combine(Path.GetTempPath(), $"image-update-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
@@ -146,7 +151,7 @@ public sealed class FatFileTarget : ITargetResource
         }
     }
 
-    public void RememberBad(string version)
+    public Task RememberBadAsync(string version, CancellationToken cancellationToken)
     {
         var text = BootCounting.BadVersionRecord.Add(string.Join('\n', RememberedBad()), version);
         var copy = Path.Combine(Path.GetTempPath(), $"image-update-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -160,6 +165,8 @@ public sealed class FatFileTarget : ITargetResource
         {
             File.Delete(copy);
         }
+
+        return Task.CompletedTask;
     }
 
     private string Join(string relative) => Directory == "/" ? "/" + relative : Directory + "/" + relative;

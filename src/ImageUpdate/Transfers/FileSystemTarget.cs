@@ -5,7 +5,7 @@ using ImageUpdate.Diagnostics;
 using ImageUpdate.Errors;
 using ImageUpdate.FileSystem;
 using ImageUpdate.Resources;
-using ImageUpdate.Transfers.Partitions;
+using ImageUpdate.Transfers.Copying;
 using ImageUpdate.Versions;
 using Microsoft.Extensions.Logging;
 
@@ -54,22 +54,23 @@ public sealed class FileSystemTarget : ITargetResource
     /// <summary>A subvolume target makes each instance a BTRFS subvolume (a plain directory off BTRFS, as sysupdate falls back).</summary>
     private bool WantsSubvolume => _definition.Type == ResourceType.Subvolume;
 
-    public ResourceInventory Load() => DirectoryScanner.Load(
+    public Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken) => Task.FromResult(DirectoryScanner.Load(
         Directory,
         _definition.Patterns,
-        IsFile ? DirectoryScanner.EntryKind.RegularFile : DirectoryScanner.EntryKind.Directory);
+        IsFile ? DirectoryScanner.EntryKind.RegularFile : DirectoryScanner.EntryKind.Directory));
 
-    public void RemoveTemporaries()
+    public Task RemoveTemporariesAsync(CancellationToken cancellationToken)
     {
         if (!_definition.RemoveTemporary || !System.IO.Directory.Exists(Directory))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         // Temporaries live next to the final names, so as deep as the patterns' '/' parts reach
         // (uki_@v.efi.extra.d/extra.addon.efi writes inside uki_V.efi.extra.d/).
         var depth = _definition.Patterns.Patterns.Max(p => p.SlashCount);
         RemoveTemporaries(new DirectoryInfo(Directory), depth);
+        return Task.CompletedTask;
     }
 
     private void RemoveTemporaries(DirectoryInfo directory, int depth)
@@ -105,7 +106,7 @@ public sealed class FileSystemTarget : ITargetResource
         }
     }
 
-    public void Remove(Instance instance)
+    public Task RemoveAsync(Instance instance, CancellationToken cancellationToken)
     {
         try
         {
@@ -124,6 +125,7 @@ public sealed class FileSystemTarget : ITargetResource
         }
 
         RecursiveDelete.PruneEmptyParents(instance.Path, Directory);
+        return Task.CompletedTask;
     }
 
     public PreparedTarget Prepare(InstanceMetadata metadata)
@@ -226,7 +228,7 @@ public sealed class FileSystemTarget : ITargetResource
         return new PendingCopy(names, new FileLocation(pending));
     }
 
-    public string Install(PendingCopy pending)
+    public Task<string> InstallAsync(PendingCopy pending, CancellationToken cancellationToken)
     {
         var prepared = Names(pending.Target);
         AtomicRename.Rename(prepared.PendingPath, prepared.FinalPath, replace: true);
@@ -244,7 +246,7 @@ public sealed class FileSystemTarget : ITargetResource
             _logger.LogWarning("Cannot make '{Path}' immutable (the file system has no inode flags, or no CAP_LINUX_IMMUTABLE); it stays writable.", prepared.FinalPath);
         }
 
-        return prepared.FinalPath;
+        return Task.FromResult(prepared.FinalPath);
     }
 
     internal static PreparedFileTarget Names(PreparedTarget prepared) =>
@@ -285,13 +287,13 @@ public sealed class FileSystemTarget : ITargetResource
         progress?.Report(1.0);
     }
 
-    public IReadOnlyCollection<string> RememberedBad()
+    public Task<IReadOnlyCollection<string>> RememberedBadAsync(CancellationToken cancellationToken)
     {
         var path = Path.Combine(Directory, BootCounting.BadVersionRecord.FileName);
-        return File.Exists(path) ? BootCounting.BadVersionRecord.Parse(File.ReadAllText(path)) : [];
+        return Task.FromResult<IReadOnlyCollection<string>>(File.Exists(path) ? BootCounting.BadVersionRecord.Parse(File.ReadAllText(path)) : []);
     }
 
-    public void RememberBad(string version)
+    public Task RememberBadAsync(string version, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Directory, BootCounting.BadVersionRecord.FileName);
         var text = BootCounting.BadVersionRecord.Add(File.Exists(path) ? File.ReadAllText(path) : null, version);
@@ -303,6 +305,7 @@ public sealed class FileSystemTarget : ITargetResource
         }
 
         AtomicRename.Rename(temporary, path, replace: true);
+        return Task.CompletedTask;
     }
 
     private static async Task WriteDirectoryAsync(SourcePayload payload, string path, CancellationToken cancellationToken)
