@@ -1,8 +1,16 @@
 using ImageUpdate.Cli.Commands;
+using ImageUpdate.Diagnostics;
+using ImageUpdate.Engine;
 
 namespace ImageUpdate.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => new CommandLineApp(Console.Out, Console.Error).Run(args);
+    public static int Main(string[] args)
+    {
+        // The one read of the environment: everything the library honours comes from this snapshot.
+        var environment = HostEnvironment.From(Environment.GetEnvironmentVariables());
+        CrashPoint.Arm(environment.CrashAt, environment.PauseAt);
+        return new CommandLineApp(Console.Out, Console.Error, environment).Run(args);
+    }
 }

@@ -36,15 +36,15 @@ public sealed partial class CommandLineApp
         root.Subcommands.Add(acquire);
 
         var vacuum = new Command("vacuum", "Make room by deleting old versions");
-        vacuum.SetAction(Vacuum);
+        vacuum.SetAction(VacuumAsync);
         root.Subcommands.Add(vacuum);
 
         var pending = new Command("pending", "Check whether a newer version than the booted one is installed (exit 1 when not)");
-        pending.SetAction(r => Pending(r, reboot: false));
+        pending.SetAction((r, ct) => PendingAsync(r, reboot: false, ct));
         root.Subcommands.Add(pending);
 
         var reboot = new Command("reboot", "Reboot if a newer version than the booted one is installed");
-        reboot.SetAction(r => Pending(r, reboot: true));
+        reboot.SetAction((r, ct) => PendingAsync(r, reboot: true, ct));
         root.Subcommands.Add(reboot);
 
         var feature = new Argument<string?>("FEATURE") { Arity = ArgumentArity.ZeroOrOne };
@@ -112,7 +112,7 @@ public sealed partial class CommandLineApp
     {
         var json = _global.JsonMode(r);
         var console = new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum));
-        var notifier = SystemdNotifier.FromEnvironment(logger);
+        var notifier = SystemdNotifier.For(_environment.NotifySocket, logger);
         return notifier.IsEnabled ? new CompositeUpdateObserver(console, new ServiceManagerProgress(notifier)) : console;
     }
 
@@ -172,11 +172,11 @@ public sealed partial class CommandLineApp
         return 0;
     }
 
-    private int Vacuum(ParseResult r)
+    private async Task<int> VacuumAsync(ParseResult r, CancellationToken cancellationToken)
     {
         var json = _global.JsonMode(r);
         using var engine = Engine(r);
-        var result = engine.Vacuum();
+        var result = await engine.VacuumAsync(cancellationToken).ConfigureAwait(false);
         if (json != JsonMode.Off)
         {
             WriteVacuum(json, result);
@@ -193,10 +193,10 @@ public sealed partial class CommandLineApp
         w.WriteEndObject();
     });
 
-    private int Pending(ParseResult r, bool reboot)
+    private async Task<int> PendingAsync(ParseResult r, bool reboot, CancellationToken cancellationToken)
     {
         using var engine = Engine(r);
-        var result = engine.Pending();
+        var result = await engine.PendingAsync(cancellationToken).ConfigureAwait(false);
         if (!reboot)
         {
             return result.IsPending ? 0 : 1;
@@ -207,7 +207,7 @@ public sealed partial class CommandLineApp
             return 0;
         }
 
-        Boot.Rebooter.Reboot(CreateLogger(r));
+        await new Boot.Rebooter(CreateLogger(r)).RebootAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }
 

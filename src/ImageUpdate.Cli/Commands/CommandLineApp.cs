@@ -15,12 +15,16 @@ public sealed partial class CommandLineApp
 {
     private readonly TextWriter _out;
     private readonly TextWriter _err;
-    private readonly GlobalOptions _global = new();
+    private readonly GlobalOptions _global;
+    private readonly ImageUpdate.Engine.HostEnvironment _environment;
 
-    public CommandLineApp(TextWriter stdout, TextWriter stderr)
+    /// <param name="environment">The environment variables, read once by <see cref="Program"/>; none when null.</param>
+    public CommandLineApp(TextWriter stdout, TextWriter stderr, ImageUpdate.Engine.HostEnvironment? environment = null)
     {
         _out = stdout;
         _err = stderr;
+        _environment = environment ?? ImageUpdate.Engine.HostEnvironment.Empty;
+        _global = new GlobalOptions(_environment);
     }
 
     public int Run(string[] args)

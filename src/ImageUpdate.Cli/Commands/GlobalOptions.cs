@@ -6,7 +6,7 @@ using ImageUpdate.Versions;
 namespace ImageUpdate.Cli.Commands;
 
 /// <summary>The options every verb takes, as systemd-sysupdate spells them.</summary>
-public sealed class GlobalOptions
+public sealed class GlobalOptions(HostEnvironment environment)
 {
     public Option<string?> Definitions { get; } = new("--definitions") { Description = "Read transfer definitions from this directory only", HelpName = "DIR", Recursive = true };
 
@@ -86,6 +86,7 @@ public sealed class GlobalOptions
             Keyring = result.GetValue(Keyring) is { } keyring ? Path.GetFullPath(keyring) : null,
             Offline = result.GetValue(Offline),
             Reboot = result.GetValue(Reboot),
+            Environment = environment,
         };
     }
 

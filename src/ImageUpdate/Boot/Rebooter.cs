@@ -18,12 +18,15 @@ namespace ImageUpdate.Boot;
 /// </list>
 /// The bus address and the systemd check are injectable for tests.
 /// </summary>
-public sealed class Rebooter(ILogger? logger = null, string? busAddress = null, Func<bool>? systemdRunning = null)
+public sealed class Rebooter(ILogger? logger = null, string? busAddress = null, Func<bool>? systemdRunning = null) : IRebooter
 {
     /// <summary>sd_booted(): systemd creates this directory early at boot, and nothing else does.</summary>
     public const string SystemdRunDirectory = SystemdPresence.RunDirectory;
 
-    /// <summary>Reboots this machine with the defaults: $DBUS_SYSTEM_BUS_ADDRESS and /run/systemd/system.</summary>
+    /// <summary>
+    /// Reboots this machine with the defaults: $DBUS_SYSTEM_BUS_ADDRESS and /run/systemd/system. Kept
+    /// for the boot-assessment verbs until they are async; the engine uses <see cref="IRebooter"/>.
+    /// </summary>
     public static void Reboot(ILogger? logger = null) => new Rebooter(logger).RebootAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     public async Task RebootAsync(CancellationToken cancellationToken)

@@ -35,5 +35,5 @@ public static class RollbackPlanner
     private static bool IsUsable(UpdateSet set) => set.Has(UpdateSetFlags.Installed) && (set.Flags & Unusable) == 0;
 
     /// <summary>No instance still counts boot tries: a counter is dropped only when a boot was blessed.</summary>
-    private static bool IsBlessed(UpdateSet set) => set.Instances.All(i => i?.Metadata.TriesLeft is null);
+    private static bool IsBlessed(UpdateSet set) => set.Instances.Values.All(i => i.Instance.Metadata.TriesLeft is null);
 }

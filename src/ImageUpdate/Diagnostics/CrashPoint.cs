@@ -7,8 +7,8 @@ namespace ImageUpdate.Diagnostics;
 /// ("after-partial", or "after-partial:2" for its second hit), the process kills itself with SIGKILL
 /// exactly there, as a power cut or `kill -9` would. IMAGE_UPDATE_TEST_PAUSE_AT=NAME:MILLISECONDS
 /// instead pauses there, so a test can act on the world at that exact step (rewrite a staging
-/// directory after its snapshot). Unset (always, outside tests) they cost two environment lookups
-/// per process.
+/// directory after its snapshot). The program reads both once and hands them to <see cref="Arm"/>;
+/// unarmed (always, outside tests) a point costs two null checks.
 /// </summary>
 public static class CrashPoint
 {
@@ -16,18 +16,26 @@ public static class CrashPoint
 
     public const string PauseVariable = "IMAGE_UPDATE_TEST_PAUSE_AT";
 
-    private static readonly (string Name, int Hit)? Target = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
-    private static readonly (string Name, int Milliseconds)? Pause = Parse(Environment.GetEnvironmentVariable(PauseVariable));
+    private static (string Name, int Hit)? _target;
+    private static (string Name, int Milliseconds)? _pause;
     private static int _hits;
+
+    /// <summary>Sets the points from the values of <see cref="EnvironmentVariable"/> and <see cref="PauseVariable"/> (null: none).</summary>
+    public static void Arm(string? crashAt, string? pauseAt)
+    {
+        _target = Parse(crashAt);
+        _pause = Parse(pauseAt);
+        _hits = 0;
+    }
 
     public static void Hit(string name)
     {
-        if (Pause is { } pause && pause.Name == name)
+        if (_pause is { } pause && pause.Name == name)
         {
             Thread.Sleep(pause.Milliseconds);
         }
 
-        if (Target is not { } target || target.Name != name)
+        if (_target is not { } target || target.Name != name)
         {
             return;
         }

@@ -52,5 +52,8 @@ public sealed record EngineOptions
     /// </summary>
     public Power.IShutdownInhibitor? ShutdownInhibitor { get; init; }
 
+    /// <summary>The environment variables the library honours, read once by the program; none by default.</summary>
+    public HostEnvironment Environment { get; init; } = HostEnvironment.Empty;
+
     public bool IsRooted => Root != "/";
 }

@@ -2,7 +2,6 @@ using ImageUpdate.Definitions;
 using ImageUpdate.Diagnostics;
 using ImageUpdate.Errors;
 using ImageUpdate.Planning;
-using ImageUpdate.Resources;
 using ImageUpdate.Transfers;
 using ImageUpdate.Versions;
 using Microsoft.Extensions.Logging;
@@ -47,11 +46,11 @@ public sealed partial class UpdateEngine
         // Held from the first write (making room) until the last one is synced, then released before
         // any reboot: a "block" inhibitor of our own would hold up the reboot we ask for.
         using var inhibitor = new ShutdownInhibition(_options.Image is null ? _options.ShutdownInhibitor : null);
-        var (set, prepared) = actions.HasFlag(UpdateActions.Acquire)
+        var (set, pending) = actions.HasFlag(UpdateActions.Acquire)
             ? await AcquireAsync(context, version, inhibitor, cancellationToken).ConfigureAwait(false)
             : SelectPending(context, version);
 
-        if (set is null || prepared is null)
+        if (set is null || pending is null)
         {
             if (version is null && actions.HasFlag(UpdateActions.Install))
             {
@@ -67,226 +66,166 @@ public sealed partial class UpdateEngine
         }
 
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
-        Install(context, set, prepared);
+        await InstallAsync(context, set, pending, cancellationToken).ConfigureAwait(false);
         inhibitor.Dispose();
         CrashPoint.Hit("after-inhibitor-release");
         if (booted is not null)
         {
-            RebootIfNewer(set, booted);
+            await RebootIfNewerAsync(set, booted, cancellationToken).ConfigureAwait(false);
         }
 
         return new UpdateResult(UpdateOutcome.Installed, set.Version);
     }
 
-    private UpdateSet? Select(LoadedContext context, string? version)
+    /// <summary>Logs what the step planner noted, then throws its refusal if it refused.</summary>
+    private UpdateSteps Decide(UpdateSteps steps)
     {
-        if (version is not null)
+        var version = steps.Set?.Version;
+        foreach (var note in steps.Notes)
         {
-            return context.Plan.Find(version) ?? throw new UpdateException($"Update '{UntrustedText.Escape(version)}' not found.");
+            switch (note)
+            {
+                case StepNote.NoUpdateNeeded:
+                    _logger.LogInformation("No update needed.");
+                    break;
+                case StepNote.Repairing:
+                    _logger.LogInformation("Selected update '{Version}' is already installed, but incomplete. Repairing.", version);
+                    break;
+                case StepNote.AlreadyPending:
+                    _logger.LogInformation("Selected update '{Version}' is already acquired and pending installation.", version);
+                    break;
+                case StepNote.AlreadyInstalled:
+                    _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", version);
+                    break;
+                case StepNote.NotNewest:
+                    _logger.LogWarning("Selected update '{Version}' is not the newest, proceeding anyway.", version);
+                    break;
+                case StepNote.OlderThanNewestInstalled:
+                    _logger.LogWarning("Selected update '{Version}' is older than newest installed version, proceeding anyway.", version);
+                    break;
+                case StepNote.Selected:
+                    _logger.LogInformation("Selected update '{Version}' for install.", version);
+                    break;
+            }
         }
 
-        if (context.Plan.Candidate is null)
-        {
-            _logger.LogInformation("No update needed.");
-        }
-
-        return context.Plan.Candidate;
+        return steps.Decision == StepDecision.Refused ? throw new UpdateException(steps.Refusal!) : steps;
     }
 
-    private async Task<(UpdateSet? Set, PreparedTarget?[]? Prepared)> AcquireAsync(LoadedContext context, string? version, ShutdownInhibition inhibitor, CancellationToken cancellationToken)
+    private static IReadOnlyList<TransferDefinition> Definitions(LoadedContext context) => context.Enabled.Select(t => t.Definition).ToList();
+
+    private async Task<(UpdateSet? Set, IReadOnlyDictionary<string, PendingCopy>? Pending)> AcquireAsync(LoadedContext context, string? version, ShutdownInhibition inhibitor, CancellationToken cancellationToken)
     {
-        var set = Select(context, version);
-        if (set is null)
+        var steps = Decide(StepPlanner.PlanAcquire(
+            context.Plan,
+            version,
+            Definitions(context),
+            context.Enabled.ToDictionary(t => t.Id, t => t.TargetInventory, StringComparer.Ordinal)));
+        if (steps.Decision != StepDecision.Proceed)
         {
-            return (null, null);
+            return (steps.Set, null);
         }
 
-        if (set.Has(UpdateSetFlags.Partial))
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is already acquired and partially installed. Vacuum it to try installing again.");
-        }
-
-        if (set.Has(UpdateSetFlags.Incomplete))
-        {
-            _logger.LogInformation("Selected update '{Version}' is already installed, but incomplete. Repairing.", set.Version);
-        }
-        else if (set.Has(UpdateSetFlags.Pending))
-        {
-            _logger.LogInformation("Selected update '{Version}' is already acquired and pending installation.", set.Version);
-        }
-        else if (set.Has(UpdateSetFlags.Installed))
-        {
-            _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
-            return (set, null);
-        }
-
-        // What each transfer still needs: nothing (installed), an install (pending), or an acquire
-        // (only the source has it). A pending set whose acquire was cut short is resumed here instead
-        // of failing on the missing pending copies later (systemd #42186).
-        var fromSource = Enumerable.Range(0, context.Enabled.Count)
-            .Where(i => set.Instances[i] is { } instance && !context.Enabled[i].TargetInventory.Instances.Contains(instance))
-            .ToList();
-        if (fromSource.Count > 0)
-        {
-            if (!set.Has(UpdateSetFlags.Available))
-            {
-                throw new UpdateException($"Selected update '{set.Version}' is not available, refusing.");
-            }
-
-            if (set.Has(UpdateSetFlags.Obsolete))
-            {
-                throw new UpdateException($"Selected update '{set.Version}' is obsolete, refusing.");
-            }
-        }
-
-        WarnIfNotNewest(context, set);
-        _logger.LogInformation("Selected update '{Version}' for install.", set.Version);
+        var set = steps.Set!;
 
         // Every name is computed and validated before anything is deleted (systemd #40658).
-        var prepared = new PreparedTarget?[context.Enabled.Count];
-        var metadata = new InstanceMetadata?[context.Enabled.Count];
-        for (var i = 0; i < context.Enabled.Count; i++)
+        var pendingCopies = new Dictionary<string, PendingCopy>(StringComparer.Ordinal);
+        var prepared = new Dictionary<string, PreparedTarget>(StringComparer.Ordinal);
+        foreach (var transfer in context.Enabled)
         {
-            var transfer = context.Enabled[i];
-            switch (set.Instances[i])
+            switch (steps.For(transfer.Id))
             {
-                case null:
-                    throw new UpdateException($"Selected update '{set.Version}' lacks transfer '{transfer.Id}' and is not available to complete it, refusing.");
-                case { IsPending: true } pending:
-                    prepared[i] = PreparePending(transfer, pending);
+                case InstallPending pending:
+                    pendingCopies[transfer.Id] = Adopt(transfer, pending);
                     break;
-                case var instance when fromSource.Contains(i):
-                    metadata[i] = CompileMetadata(transfer, instance);
-                    prepared[i] = transfer.Target.Prepare(metadata[i]!);
+                case AcquireFromSource acquire:
+                    prepared[transfer.Id] = transfer.Target.Prepare(acquire.Metadata);
                     break;
                 default:
                     break; // Already installed in this target.
             }
         }
 
-        if (fromSource.Count == 0)
+        if (!steps.Acquires)
         {
-            return (set, prepared);
+            return (set, pendingCopies);
         }
 
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
         _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
-        var vacuum = VacuumAll(context, space: 1, extraProtected: set.Version);
+        var vacuum = await VacuumAllAsync(context, space: 1, extraProtected: set.Version, cancellationToken).ConfigureAwait(false);
         _observer.OnRoomMade(vacuum);
         SyncIfAsked();
         CrashPoint.Hit("after-vacuum");
 
         _observer.OnStatus(set.Version, $"Updating to '{set.Version}'.");
-        foreach (var i in fromSource)
+        for (var index = 0; index < context.Enabled.Count; index++)
         {
-            var transfer = context.Enabled[i];
-            var instance = set.Instances[i]!;
-            var existing = transfer.TargetInventory.Find(instance.Version);
-            if (existing is { IsPartial: true } or { IsPending: true })
+            var transfer = context.Enabled[index];
+            switch (steps.For(transfer.Id))
             {
-                throw new UpdateException($"Failed to acquire '{UntrustedText.Escape(instance.Path)}', instance is already partial or pending in the target.");
+                case KeepInstalled { Installed.Path: var path } when set.For(transfer.Id) is { InTarget: false }:
+                    _logger.LogInformation("No need to acquire '{Path}', already installed.", path);
+                    break;
+                case AcquireFromSource acquire:
+                    var target = prepared[transfer.Id];
+                    _logger.LogInformation("Acquiring {Source} → {Target}...", acquire.Source.Path, target.Destination);
+                    var position = index;
+                    var progress = new Progress<double>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, p));
+                    pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, transfer.Source.Open(acquire.Source), acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                    _observer.OnProgress(set.Version, position, context.Enabled.Count, 1.0);
+                    _logger.LogInformation("Successfully acquired '{Path}'.", acquire.Source.Path);
+                    CrashPoint.Hit("after-acquire-transfer");
+                    break;
+                default:
+                    break;
             }
-
-            if (existing is not null)
-            {
-                _logger.LogInformation("No need to acquire '{Path}', already installed.", instance.Path);
-                prepared[i] = null;
-                continue;
-            }
-
-            _logger.LogInformation("Acquiring {Source} → {Target}...", instance.Path, prepared[i]!.FinalPath);
-            var index = i;
-            var progress = new Progress<double>(p => _observer.OnProgress(set.Version, index, context.Enabled.Count, p));
-            await transfer.Target.AcquireAsync(prepared[i]!, transfer.Source.Open(instance), metadata[i]!, progress, cancellationToken).ConfigureAwait(false);
-            _observer.OnProgress(set.Version, index, context.Enabled.Count, 1.0);
-            _logger.LogInformation("Successfully acquired '{Path}'.", instance.Path);
-            CrashPoint.Hit("after-acquire-transfer");
         }
 
         SyncIfAsked();
-        return (set, prepared);
+        return (set, pendingCopies);
     }
 
-    private (UpdateSet? Set, PreparedTarget?[]? Prepared) SelectPending(LoadedContext context, string? version)
+    private (UpdateSet? Set, IReadOnlyDictionary<string, PendingCopy>? Pending) SelectPending(LoadedContext context, string? version)
     {
-        var set = Select(context, version);
-        if (set is null)
+        var steps = Decide(StepPlanner.PlanInstallPending(context.Plan, version, Definitions(context)));
+        if (steps.Decision != StepDecision.Proceed)
         {
-            return (null, null);
+            return (steps.Set, null);
         }
 
-        if ((set.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Installed | UpdateSetFlags.Incomplete)) == UpdateSetFlags.Installed)
+        var pendingCopies = new Dictionary<string, PendingCopy>(StringComparer.Ordinal);
+        foreach (var transfer in context.Enabled)
         {
-            _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", set.Version);
-            return (set, null);
-        }
-
-        if (set.Has(UpdateSetFlags.Partial))
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is only partially downloaded, refusing.");
-        }
-
-        if (!set.Has(UpdateSetFlags.Pending))
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is not pending installation, refusing.");
-        }
-
-        var missing = Enumerable.Range(0, context.Enabled.Count)
-            .Where(i => set.Instances[i] is not { } instance || !context.Enabled[i].TargetInventory.Instances.Contains(instance))
-            .ToList();
-        if (missing.Count > 0)
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is only partly acquired (transfer '{context.Enabled[missing[0]].Id}' is missing); run 'acquire' or 'update' to complete it.");
-        }
-
-        if (set.Has(UpdateSetFlags.Obsolete))
-        {
-            throw new UpdateException($"Selected update '{set.Version}' is obsolete, refusing.");
-        }
-
-        WarnIfNotNewest(context, set);
-        _logger.LogInformation("Selected update '{Version}' for install.", set.Version);
-
-        var prepared = new PreparedTarget?[context.Enabled.Count];
-        for (var i = 0; i < context.Enabled.Count; i++)
-        {
-            var transfer = context.Enabled[i];
-            if (set.Instances[i] is not { IsPending: true } pending)
+            if (steps.For(transfer.Id) is InstallPending pending)
             {
-                continue;
+                pendingCopies[transfer.Id] = Adopt(transfer, pending);
             }
-
-            prepared[i] = PreparePending(transfer, pending);
         }
 
-        return (set, prepared);
+        return (steps.Set, pendingCopies);
     }
 
     /// <summary>The names of a copy an earlier acquire left pending, and its slot or path recovered.</summary>
-    private static PreparedTarget PreparePending(TransferRuntime transfer, Instance pending)
-    {
-        var prepared = transfer.Target.Prepare(CompileMetadata(transfer, pending));
-        transfer.Target.AdoptPending(prepared, pending);
-        return prepared;
-    }
+    private static PendingCopy Adopt(TransferRuntime transfer, InstallPending pending) =>
+        transfer.Target.AdoptPending(transfer.Target.Prepare(pending.Metadata), pending.Pending);
 
-    private void Install(LoadedContext context, UpdateSet set, PreparedTarget?[] prepared)
+    private async Task InstallAsync(LoadedContext context, UpdateSet set, IReadOnlyDictionary<string, PendingCopy> pending, CancellationToken cancellationToken)
     {
         _observer.OnStatus(set.Version, $"Installing '{set.Version}'.");
-        for (var i = 0; i < context.Enabled.Count; i++)
+        foreach (var transfer in context.Enabled)
         {
-            var transfer = context.Enabled[i];
             string final;
-            if (prepared[i] is { } target)
+            if (pending.TryGetValue(transfer.Id, out var copy))
             {
-                final = transfer.Target.Install(target);
+                final = await transfer.Target.InstallAsync(copy, cancellationToken).ConfigureAwait(false);
                 _logger.LogInformation("Successfully installed '{Source}' ({SourceType}) as '{Final}' ({TargetType}).",
-                    set.Instances[i]?.Path, ResourceTypes.ToName(transfer.Definition.Source.Type), final, ResourceTypes.ToName(transfer.Definition.Target.Type));
+                    set.For(transfer.Id)?.Instance.Path, ResourceTypes.ToName(transfer.Definition.Source.Type), final, ResourceTypes.ToName(transfer.Definition.Target.Type));
             }
-            else if (set.Instances[i] is { } installed && transfer.TargetInventory.Instances.Contains(installed))
+            else if (set.For(transfer.Id) is { InTarget: true } installed)
             {
                 // Installed by an earlier, interrupted run: its symlink may not have been switched yet.
-                final = installed.Path;
+                final = installed.Instance.Path;
             }
             else
             {
@@ -316,12 +255,10 @@ public sealed partial class UpdateEngine
             return;
         }
 
-        for (var i = 0; i < context.Enabled.Count; i++)
+        foreach (var transfer in context.Enabled)
         {
-            var transfer = context.Enabled[i];
             if (transfer.Definition.Target.CurrentSymlink is { } link &&
-                newest.Instances[i] is { IsPartial: false, IsPending: false } instance &&
-                transfer.TargetInventory.Instances.Contains(instance) &&
+                newest.For(transfer.Id) is { InTarget: true, Instance: { IsPartial: false, IsPending: false } instance } &&
                 CurrentSymlinkTarget(transfer, link) != instance.Path)
             {
                 UpdateCurrentSymlink(transfer, link, instance.Path);
@@ -352,7 +289,7 @@ public sealed partial class UpdateEngine
         _logger.LogInformation("Updated symlink '{Link}' → '{Target}'.", linkPath, relative);
     }
 
-    private void RebootIfNewer(UpdateSet installed, string booted)
+    private async Task RebootIfNewerAsync(UpdateSet installed, string booted, CancellationToken cancellationToken)
     {
         var order = VersionComparer.CompareVersions(installed.Version, booted);
         if (order > 0)
@@ -369,46 +306,6 @@ public sealed partial class UpdateEngine
             return;
         }
 
-        Boot.Rebooter.Reboot(_logger);
-    }
-
-    private void WarnIfNotNewest(LoadedContext context, UpdateSet set)
-    {
-        if (!set.Has(UpdateSetFlags.Newest))
-        {
-            _logger.LogWarning("Selected update '{Version}' is not the newest, proceeding anyway.", set.Version);
-        }
-
-        if (context.Plan.NewestInstalled is { } newest && VersionComparer.CompareVersions(newest.Version, set.Version) > 0)
-        {
-            _logger.LogWarning("Selected update '{Version}' is older than newest installed version, proceeding anyway.", set.Version);
-        }
-    }
-
-    /// <summary>
-    /// The values a new instance's name and attributes get (sysupdate's compile_pattern_fields):
-    /// explicit settings first, then what the source carries; a tarball keeps its own mtime and mode.
-    /// </summary>
-    internal static InstanceMetadata CompileMetadata(TransferRuntime transfer, Instance source)
-    {
-        var target = transfer.Definition.Target;
-        var m = source.Metadata;
-        var fromTar = transfer.Definition.Source.Type is ResourceType.Tar or ResourceType.UrlTar &&
-                      !transfer.TargetInventory.Instances.Contains(source);
-        return new InstanceMetadata
-        {
-            Version = m.Version,
-            PartitionUuid = target.PartitionUuid ?? m.PartitionUuid,
-            PartitionFlags = target.PartitionFlags ?? m.PartitionFlags,
-            ModificationTimeUsec = fromTar ? null : m.ModificationTimeUsec,
-            Mode = target.Mode ?? (fromTar ? null : m.Mode),
-            Size = m.Size,
-            TriesDone = target.TriesDone ?? m.TriesDone ?? 0,
-            TriesLeft = target.TriesLeft ?? m.TriesLeft ?? 3,
-            NoAuto = target.PartitionNoAuto ?? m.NoAuto,
-            ReadOnly = target.ReadOnly ?? m.ReadOnly,
-            GrowFileSystem = target.PartitionGrowFileSystem ?? m.GrowFileSystem,
-            Sha256 = m.Sha256,
-        };
+        await (_services.Rebooter ?? new Boot.Rebooter(_logger)).RebootAsync(cancellationToken).ConfigureAwait(false);
     }
 }

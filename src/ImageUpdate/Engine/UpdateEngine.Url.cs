@@ -16,11 +16,10 @@ public sealed partial class UpdateEngine : IDisposable
     public void Dispose() => _fetcher?.Dispose();
 
     /// <summary>Proxies from the environment; IMAGE_UPDATE_STALL_TIMEOUT (seconds) for slow or lossy links.</summary>
-    internal static TransportOptions TransportSettings()
+    internal static TransportOptions TransportSettings(HostEnvironment environment)
     {
-        var environment = TransportOptions.ProcessEnvironment();
-        var options = new TransportOptions { Environment = environment };
-        if (environment.TryGetValue("IMAGE_UPDATE_STALL_TIMEOUT", out var value))
+        var options = new TransportOptions { Environment = environment.Variables };
+        if (environment.Variables.TryGetValue(HostEnvironment.StallTimeoutVariable, out var value))
         {
             options = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
                 ? options with { StallTimeout = TimeSpan.FromSeconds(seconds) }
@@ -34,13 +33,13 @@ public sealed partial class UpdateEngine : IDisposable
     private ManifestSource UrlSource(TransferDefinition transfer, string baseUrl)
     {
         var verify = _options.Verify ?? transfer.Verify;
-        _fetcher ??= new UrlFetcher(TransportSettings(), _logger);
+        _fetcher ??= new UrlFetcher(TransportSettings(_options.Environment), _logger);
         _manifests ??= new RemoteManifests(
             _fetcher,
             LoadKeyring,
             new OpenPgpSignatureVerifier(),
             _logger,
-            Environment.GetEnvironmentVariable(Sha256Manifest.VerifyFreshnessVariable));
+            _options.Environment.VerifyFreshness);
         var fetcher = _fetcher;
         var manifests = _manifests;
         return new ManifestSource(

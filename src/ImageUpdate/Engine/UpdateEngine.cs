@@ -2,7 +2,7 @@ using ImageUpdate.Definitions;
 using ImageUpdate.Errors;
 using ImageUpdate.FileSystem;
 using ImageUpdate.Planning;
-using ImageUpdate.Resources;
+using ImageUpdate.Transfers;
 using ImageUpdate.Versions;
 using Microsoft.Extensions.Logging;
 
@@ -21,23 +21,22 @@ public sealed partial class UpdateEngine
     private readonly IUpdateObserver _observer;
     private readonly Func<TransferDefinition, Transfers.ISourceResource>? _sources;
     private readonly bool _lockHeld;
+    private readonly EngineServices _services;
 
-    /// <summary>Versions the targets remember as bad though their copies are gone (read with the targets).</summary>
-    private IReadOnlySet<string>? _rememberedBad;
-
-    public UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer = null)
+    public UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer = null, EngineServices? services = null)
     {
         _options = options;
         _logger = logger;
         _observer = observer ?? IUpdateObserver.None;
+        _services = services ?? EngineServices.Default;
     }
 
     /// <summary>
     /// An engine whose transfers all read from <paramref name="sources"/> instead of their own
     /// [Source] (the staging flow: a verified snapshot), run by a caller that already holds the lock.
     /// </summary>
-    internal UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer, Func<TransferDefinition, Transfers.ISourceResource> sources)
-        : this(options, logger, observer)
+    internal UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer, Func<TransferDefinition, Transfers.ISourceResource> sources, EngineServices? services = null)
+        : this(options, logger, observer, services)
     {
         _sources = sources;
         _lockHeld = true;
@@ -57,14 +56,12 @@ public sealed partial class UpdateEngine
         var context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
         var set = context.Plan.Find(version) ?? throw new UpdateException($"Update '{UntrustedText.Escape(version)}' not found.");
         var rows = new List<ResourceRow>();
-        for (var i = 0; i < context.Enabled.Count; i++)
+        foreach (var transfer in context.Enabled)
         {
-            if (set.Instances[i] is { } instance)
+            if (set.For(transfer.Id) is { } member)
             {
-                var transfer = context.Enabled[i];
-                var isTarget = transfer.TargetInventory.Instances.Contains(instance);
-                var type = isTarget ? transfer.Definition.Target.Type : transfer.Definition.Source.Type;
-                rows.Add(new ResourceRow(ResourceTypes.ToName(type), instance));
+                var type = member.InTarget ? transfer.Definition.Target.Type : transfer.Definition.Source.Type;
+                rows.Add(new ResourceRow(ResourceTypes.ToName(type), member.Instance));
             }
         }
 
@@ -86,10 +83,10 @@ public sealed partial class UpdateEngine
     /// `pending`: is a newer version than the booted one (IMAGE_VERSION) installed? Only a version whose
     /// every copy is final counts: an acquired (pending) copy is not bootable until installed.
     /// </summary>
-    public PendingResult Pending()
+    public async Task<PendingResult> PendingAsync(CancellationToken cancellationToken)
     {
         var booted = BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.");
-        var context = LoadOffline(requireEnabled: true);
+        var context = await LoadOfflineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
         // A bad version (the boot loader gave up on it) is not one to reboot into.
         var newest = context.Plan.Sets
             .FirstOrDefault(s => s.Has(UpdateSetFlags.Installed) && (s.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending | UpdateSetFlags.Bad)) == 0)?.Version
@@ -113,7 +110,7 @@ public sealed partial class UpdateEngine
 
     public IReadOnlyList<FeatureRow> Features()
     {
-        var context = LoadOffline(requireEnabled: false, requireAny: true, loadInstances: false);
+        var context = Resolve(requireEnabled: false, requireAny: true);
         return context.Definitions.Features.Values
             .Where(f => !f.Masked)
             .OrderBy(f => f.Name, StringComparer.Ordinal)
@@ -127,7 +124,7 @@ public sealed partial class UpdateEngine
             .ToList();
     }
 
-    public VacuumResult Vacuum()
+    public async Task<VacuumResult> VacuumAsync(CancellationToken cancellationToken)
     {
         if (_options.InstancesMax is < 1)
         {
@@ -135,11 +132,11 @@ public sealed partial class UpdateEngine
         }
 
         using var guard = TakeLock();
-        var context = LoadOffline(requireEnabled: false);
-        return VacuumAll(context, space: 0, extraProtected: null);
+        var context = await LoadOfflineAsync(requireEnabled: false, cancellationToken).ConfigureAwait(false);
+        return await VacuumAllAsync(context, space: 0, extraProtected: null, cancellationToken).ConfigureAwait(false);
     }
 
-    private VacuumResult VacuumAll(LoadedContext context, int space, string? extraProtected)
+    private async Task<VacuumResult> VacuumAllAsync(LoadedContext context, int space, string? extraProtected, CancellationToken cancellationToken)
     {
         _logger.LogInformation(space == 0 ? "Making room…" : "Making room for {Space} updates…", space);
         var count = 0;
@@ -151,13 +148,13 @@ public sealed partial class UpdateEngine
                 continue;
             }
 
-            count = Math.Max(count, VacuumTransfer(context, transfer, space, extraProtected));
+            count = Math.Max(count, await VacuumTransferAsync(context, transfer, space, extraProtected, cancellationToken).ConfigureAwait(false));
         }
 
         var disabled = 0;
         foreach (var transfer in context.Disabled)
         {
-            if (VacuumTransfer(context, transfer, VacuumPlanner.WipeAll, null) > 0)
+            if (await VacuumTransferAsync(context, transfer, VacuumPlanner.WipeAll, null, cancellationToken).ConfigureAwait(false) > 0)
             {
                 disabled++;
             }
@@ -183,16 +180,16 @@ public sealed partial class UpdateEngine
         return new VacuumResult(count, disabled);
     }
 
-    private int VacuumTransfer(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected)
+    private async Task<int> VacuumTransferAsync(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected, CancellationToken cancellationToken)
     {
-        transfer.Target.RemoveTemporaries();
+        await transfer.Target.RemoveTemporariesAsync(cancellationToken).ConfigureAwait(false);
         var instancesMax = _options.InstancesMax ?? transfer.Definition.Target.InstancesMax;
         var removals = VacuumPlanner.Plan(
             transfer.TargetInventory,
             instancesMax,
             space,
             version => context.ProtectedVersions.Contains(version) || version == extraProtected,
-            transfer.Definition.Target.Type == ResourceType.Partition ? PartitionTypeDescription(transfer.Definition.Target) : null,
+            transfer.Definition.Target.Type == ResourceType.Partition ? new SlotTable(PartitionTypeDescription(transfer.Definition.Target)) : null,
             version => context.Plan.Find(version)?.Has(UpdateSetFlags.Bad) == true);
 
         foreach (var removal in removals)
@@ -209,18 +206,10 @@ public sealed partial class UpdateEngine
             if (removal.Reason == RemovalReason.Bad)
             {
                 // Remembered first: a kill between the two leaves the memory, never a forgotten verdict.
-                transfer.Target.RememberBad(removal.Instance.Version);
+                await transfer.Target.RememberBadAsync(removal.Instance.Version, cancellationToken).ConfigureAwait(false);
             }
 
-            transfer.Target.Remove(removal.Instance);
-        }
-
-        if (removals.Count > 0)
-        {
-            var removed = removals.Select(r => r.Instance).ToHashSet();
-            transfer.TargetInventory = new ResourceInventory(
-                transfer.TargetInventory.Instances.Where(i => !removed.Contains(i)),
-                transfer.TargetInventory.EmptySlots + (transfer.Definition.Target.Type == ResourceType.Partition ? removals.Count : 0));
+            await transfer.Target.RemoveAsync(removal.Instance, cancellationToken).ConfigureAwait(false);
         }
 
         return removals.Count;

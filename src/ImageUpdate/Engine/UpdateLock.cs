@@ -20,7 +20,7 @@ public static class UpdateLock
 
     public static IDisposable Take(EngineOptions options)
     {
-        var host = Environment.GetEnvironmentVariable("IMAGE_UPDATE_LOCK_PATH") is { Length: > 0 } p ? p : DefaultPath;
+        var host = options.Environment.LockPath ?? DefaultPath;
         if (options.Image is { } image)
         {
             var name = $"image-update.image-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(image))))[..16]}.lock";

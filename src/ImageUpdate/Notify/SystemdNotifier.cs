@@ -43,9 +43,8 @@ public sealed class SystemdNotifier : IDisposable
         }
     }
 
-    /// <summary>The notifier for this process: $NOTIFY_SOCKET, or a no-op when it is unset.</summary>
-    public static SystemdNotifier FromEnvironment(ILogger? logger = null) =>
-        new(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"), logger);
+    /// <summary>The notifier for this process: <paramref name="notifySocket"/> ($NOTIFY_SOCKET), or a no-op when it is null.</summary>
+    public static SystemdNotifier For(string? notifySocket, ILogger? logger = null) => new(notifySocket, logger);
 
     public bool IsEnabled => _socketPath is not null;
 

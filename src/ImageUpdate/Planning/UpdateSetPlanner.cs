@@ -99,10 +99,9 @@ public static class UpdateSetPlanner
 
             var skip = false;
             var extra = UpdateSetFlags.None;
-            var instances = new Instance?[transfers.Count];
-            for (var k = 0; k < transfers.Count; k++)
+            var instances = new Dictionary<string, SetInstance>(StringComparer.Ordinal);
+            foreach (var transfer in transfers)
             {
-                var transfer = transfers[k];
                 Instance? match;
                 if (available)
                 {
@@ -125,7 +124,10 @@ public static class UpdateSetPlanner
                     }
                 }
 
-                instances[k] = match;
+                if (match is not null)
+                {
+                    instances[transfer.Id] = new SetInstance(match, available ? InstanceOrigin.Source : InstanceOrigin.Target);
+                }
 
                 if (transfer.MinVersion is not null && VersionComparer.CompareVersions(transfer.MinVersion, cursor) > 0)
                 {
@@ -170,9 +172,9 @@ public static class UpdateSetPlanner
             {
                 if ((existing.Flags & (UpdateSetFlags.Incomplete | UpdateSetFlags.Partial | UpdateSetFlags.Pending)) != 0)
                 {
-                    for (var j = 0; j < existing.Instances.Length; j++)
+                    foreach (var (id, instance) in instances)
                     {
-                        existing.Instances[j] ??= instances[j];
+                        existing.Instances.TryAdd(id, instance);
                     }
                 }
 
@@ -217,16 +219,16 @@ public static class UpdateSetPlanner
         public Builder? NewestInstalled { get; set; }
     }
 
-    private sealed class Builder(string version, UpdateSetFlags flags, Instance?[] instances)
+    private sealed class Builder(string version, UpdateSetFlags flags, Dictionary<string, SetInstance> instances)
     {
         public string Version { get; } = version;
 
         public UpdateSetFlags Flags { get; set; } = flags;
 
-        public Instance?[] Instances { get; } = instances;
+        public Dictionary<string, SetInstance> Instances { get; } = instances;
 
         public bool Has(UpdateSetFlags f) => (Flags & f) == f;
 
-        public UpdateSet Freeze() => new(Version, Flags, Instances.ToArray());
+        public UpdateSet Freeze() => new(Version, Flags, new Dictionary<string, SetInstance>(Instances, StringComparer.Ordinal));
     }
 }

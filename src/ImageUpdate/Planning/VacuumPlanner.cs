@@ -32,14 +32,14 @@ public static class VacuumPlanner
     /// <param name="instancesMax">InstancesMax= (or -m); int.MaxValue means unlimited.</param>
     /// <param name="space">How many free places to make: 0 for the vacuum verb, 1 before an acquire, <see cref="WipeAll"/>.</param>
     /// <param name="isProtected">ProtectVersion= and the version being acquired.</param>
-    /// <param name="partitionTypeDescription">For partition targets, the type as a message names it; null for files.</param>
+    /// <param name="slots">For partition targets, their table (free slots count as room); null for files.</param>
     /// <param name="isBad">Versions marked bad across the component (the plan's <see cref="UpdateSetFlags.Bad"/>); null: none.</param>
     public static IReadOnlyList<Removal> Plan(
         ResourceInventory target,
         int instancesMax,
         int space,
         Func<string, bool> isProtected,
-        string? partitionTypeDescription,
+        SlotTable? slots,
         Func<string, bool>? isBad = null)
     {
         var removals = new List<Removal>();
@@ -63,7 +63,7 @@ public static class VacuumPlanner
             }
 
             removals.Add(new Removal(instance, instance.IsPartial ? RemovalReason.Partial : RemovalReason.Pending));
-            if (partitionTypeDescription is not null)
+            if (slots is not null)
             {
                 empty++;
             }
@@ -80,7 +80,7 @@ public static class VacuumPlanner
                 {
                     removals.Add(new Removal(remaining[i], RemovalReason.Bad));
                     remaining.RemoveAt(i);
-                    if (partitionTypeDescription is not null)
+                    if (slots is not null)
                     {
                         empty++;
                     }
@@ -110,20 +110,20 @@ public static class VacuumPlanner
             limit = instancesMax - space;
         }
 
-        if (partitionTypeDescription is not null && space != WipeAll)
+        if (slots is { TypeDescription: var partitionTypeDescription } && space != WipeAll)
         {
-            var slots = empty + remaining.Count;
-            if (slots < 2)
+            var total = empty + remaining.Count;
+            if (total < 2)
             {
                 throw new UpdateException($"Partition table has less than two partition slots of the right type {partitionTypeDescription}, refusing.");
             }
 
-            if (space > slots)
+            if (space > total)
             {
                 throw new UpdateException($"Partition table does not have enough partition slots of the right type {partitionTypeDescription} for this operation.");
             }
 
-            if (space == slots)
+            if (space == total)
             {
                 throw new UpdateException($"Asked to empty all partition table slots of the right type {partitionTypeDescription}, can't allow that: one instance must always remain.");
             }

@@ -11,6 +11,6 @@ public sealed record Instance(string Path, InstanceMetadata Metadata, bool IsPar
 {
     public string Version => Metadata.Version ?? throw new InvalidOperationException("An instance always has a version.");
 
-    /// <summary>Set for partition instances: which slot of the table holds it.</summary>
-    public object? Slot { get; init; }
+    /// <summary>Where the resource finds it again: its path (the default), a partition slot or a manifest entry.</summary>
+    public InstanceLocation Location { get; init; } = new FileLocation(Path);
 }

@@ -192,10 +192,10 @@ public sealed partial class SysupdateService
         ClaimOrBusy(target);
         try
         {
-            var result = await RunJobAsync(target, JobType.Vacuum, offline: true, _ =>
+            var result = await RunJobAsync(target, JobType.Vacuum, offline: true, async job =>
             {
                 using var engine = CreateEngine(target, offline: true);
-                return Task.FromResult(engine.Vacuum());
+                return await engine.VacuumAsync(job.Token).ConfigureAwait(false);
             }).ConfigureAwait(false);
             return DBusReply.Return("uu", [(uint)result.Removed, (uint)result.DisabledTransfers]);
         }

@@ -42,6 +42,7 @@ public sealed class StagedUpdate
     private readonly ILogger _logger;
     private readonly IUpdateObserver? _observer;
     private readonly IBtrfs _btrfs;
+    private readonly EngineServices _services;
     private readonly StagingLimits _limits;
 
     /// <summary>--fetch-with: a program run with the staging path after it is ready (it starts the downloader and waits for it).</summary>
@@ -50,12 +51,14 @@ public sealed class StagedUpdate
     /// <summary>How long <see cref="FetchWith"/> may take.</summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromHours(6);
 
-    public StagedUpdate(EngineOptions options, ILogger logger, IUpdateObserver? observer = null, IBtrfs? btrfs = null, StagingLimits? limits = null)
+    /// <param name="services">The engine's effects; its <see cref="EngineServices.Btrfs"/> also freezes the staging subvolume.</param>
+    public StagedUpdate(EngineOptions options, ILogger logger, IUpdateObserver? observer = null, EngineServices? services = null, StagingLimits? limits = null)
     {
         _options = options;
         _logger = logger;
         _observer = observer;
-        _btrfs = btrfs ?? KernelBtrfs.Instance;
+        _services = services ?? EngineServices.Default;
+        _btrfs = _services.Btrfs;
         _limits = limits ?? StagingLimits.Default;
     }
 
@@ -99,7 +102,7 @@ public sealed class StagedUpdate
             }
 
             var manifest = VerifiedManifest(validated, staging);
-            using var engine = new UpdateEngine(_options, _logger, _observer, transfer => SourceFor(transfer, manifest, validated));
+            using var engine = new UpdateEngine(_options, _logger, _observer, transfer => SourceFor(transfer, manifest, validated), _services);
             var result = await engine.UpdateAsync(version: null, UpdateActions.All, cancellationToken).ConfigureAwait(false);
             return result.Outcome == UpdateOutcome.Installed
                 ? new StagedResult(StagedOutcome.Installed, result.Version)
@@ -182,7 +185,7 @@ public sealed class StagedUpdate
         _logger.LogInformation("The staged SHA256SUMS is signed by {Fingerprint}.", verified.SigningKeyFingerprint);
 
         var manifest = Sha256Manifest.Parse(manifestBytes, Path.Combine(staging, "SHA256SUMS"));
-        manifest.CheckFreshness(DateTimeOffset.UtcNow, Environment.GetEnvironmentVariable(Sha256Manifest.VerifyFreshnessVariable));
+        manifest.CheckFreshness(DateTimeOffset.UtcNow, _options.Environment.VerifyFreshness);
         return manifest;
     }
 
@@ -191,7 +194,7 @@ public sealed class StagedUpdate
     {
         if (transfer.Source.Type is ResourceType.Directory or ResourceType.Subvolume)
         {
-            throw new UpdateException($"{transfer.FilePath}: a {Engine.ResourceTypes.ToName(transfer.Source.Type)} source cannot be staged (only files and tarballs can be listed in SHA256SUMS).");
+            throw new UpdateException($"{transfer.FilePath}: a {Transfers.ResourceTypes.ToName(transfer.Source.Type)} source cannot be staged (only files and tarballs can be listed in SHA256SUMS).");
         }
 
         return new ManifestSource(

@@ -39,9 +39,9 @@ public sealed class StagingFetch
         var verify = _options.Keyring is not null;
         var definitions = HostFacts.LoadDefinitions(_options, _logger);
 
-        using var fetcher = new UrlFetcher(UpdateEngine.TransportSettings(), _logger);
+        using var fetcher = new UrlFetcher(UpdateEngine.TransportSettings(_options.Environment), _logger);
         var manifests = new RemoteManifests(fetcher, () => HostFacts.LoadKeyring(_options, _logger), new OpenPgpSignatureVerifier(), _logger,
-            Environment.GetEnvironmentVariable(Sha256Manifest.VerifyFreshnessVariable));
+            _options.Environment.VerifyFreshness);
         var fetched = await manifests.GetRawAsync(baseUrl, verify, cancellationToken).ConfigureAwait(false);
         var manifest = fetched.Parsed;
 
@@ -71,7 +71,9 @@ public sealed class StagingFetch
 
         Durability.FsyncDirectory(staging);
 
-        var wanted = set.Instances.Select(i => (ManifestEntry)i!.Slot!).ToList();
+        var wanted = transfers.Select(t => set.Instances[t.Id].Instance.Location is ManifestLocation listed
+            ? listed.Entry
+            : throw new InvalidOperationException("A manifest source lists only manifest entries.")).ToList();
         foreach (var entry in wanted)
         {
             await FetchOneAsync(fetcher, baseUrl, entry, staging, cancellationToken).ConfigureAwait(false);

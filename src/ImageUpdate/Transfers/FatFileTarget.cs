@@ -40,14 +40,14 @@ public sealed class FatFileTarget : ITargetResource
     /// <summary>The target directory inside the FAT file system.</summary>
     public string Directory { get; }
 
-    public ResourceInventory Load() =>
-        DirectoryScanner.Load(FatTree.FromListing(_volume.List(Directory)), Directory, _definition.Patterns, DirectoryScanner.EntryKind.RegularFile);
+    public Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(DirectoryScanner.Load(FatTree.FromListing(_volume.List(Directory)), Directory, _definition.Patterns, DirectoryScanner.EntryKind.RegularFile));
 
-    public void RemoveTemporaries()
+    public Task RemoveTemporariesAsync(CancellationToken cancellationToken)
     {
         if (!_definition.RemoveTemporary)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         foreach (var entry in _volume.List(Directory))
@@ -61,12 +61,15 @@ public sealed class FatFileTarget : ITargetResource
                 _logger.LogDebug("Removed temporary resource instance '{Path}' from {Volume}.", path, _volume.Description);
             }
         }
+
+        return Task.CompletedTask;
     }
 
-    public void Remove(Instance instance)
+    public Task RemoveAsync(Instance instance, CancellationToken cancellationToken)
     {
         _volume.Delete(instance.Path, isDirectory: false);
         PruneEmptyParents(instance.Path);
+        return Task.CompletedTask;
     }
 
     public PreparedTarget Prepare(InstanceMetadata metadata)
@@ -81,7 +84,7 @@ public sealed class FatFileTarget : ITargetResource
         var slash = final.LastIndexOf('/');
         var parent = final[..slash];
         var leaf = final[(slash + 1)..];
-        return new PreparedTarget(
+        return new PreparedFileTarget(
             name,
             final,
             $"{parent}/{FileSystemTarget.InFlightPrefix}{leaf}",
@@ -89,13 +92,16 @@ public sealed class FatFileTarget : ITargetResource
             $"{parent}/{DirectoryScanner.PendingPrefix}{leaf}");
     }
 
-    public void AdoptPending(PreparedTarget prepared, Instance pending)
+    /// <summary>Nothing to recover: the pending path is derived from the final name.</summary>
+    public PendingCopy AdoptPending(PreparedTarget prepared, Instance pending)
     {
-        // Nothing to recover: the pending path is derived from the final name.
+        var names = FileSystemTarget.Names(prepared);
+        return new PendingCopy(names, new FileLocation(names.PendingPath));
     }
 
-    public async Task AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task<PendingCopy> AcquireAsync(PreparedTarget target, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
     {
+        var prepared = FileSystemTarget.Names(target);
         var staging = Path.Combine(Path.GetTempPath(), $"image-update-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
@@ -106,8 +112,8 @@ public sealed class FatFileTarget : ITargetResource
                 FileSystem.FileMetadata.SetModificationTime(staging, (long)mtime);
             }
 
-            _volume.CreateDirectories(prepared.InFlightPath![..prepared.InFlightPath!.LastIndexOf('/')] is { Length: > 0 } p ? p : "/");
-            _volume.CopyIn(staging, prepared.InFlightPath!, keepModificationTime: metadata.ModificationTimeUsec is not null);
+            _volume.CreateDirectories(prepared.InFlightPath[..prepared.InFlightPath.LastIndexOf('/')] is { Length: > 0 } p ? p : "/");
+            _volume.CopyIn(staging, prepared.InFlightPath, keepModificationTime: metadata.ModificationTimeUsec is not null);
         }
         finally
         {
@@ -115,18 +121,22 @@ public sealed class FatFileTarget : ITargetResource
         }
 
         CrashPoint.Hit("after-partial-write");
-        _volume.Rename(prepared.InFlightPath!, prepared.PendingPath!);
+        _volume.Rename(prepared.InFlightPath, prepared.PendingPath);
         CrashPoint.Hit("after-pending");
+        return new PendingCopy(prepared, new FileLocation(prepared.PendingPath));
     }
 
-    public string Install(PreparedTarget prepared)
+    public Task<string> InstallAsync(PendingCopy pending, CancellationToken cancellationToken)
     {
-        _volume.Rename(prepared.PendingPath!, prepared.FinalPath);
+        var prepared = FileSystemTarget.Names(pending.Target);
+        _volume.Rename(prepared.PendingPath, prepared.FinalPath);
         CrashPoint.Hit("after-install-rename");
-        return prepared.FinalPath;
+        return Task.FromResult(prepared.FinalPath);
     }
 
-    public IReadOnlyCollection<string> RememberedBad()
+    public Task<IReadOnlyCollection<string>> RememberedBadAsync(CancellationToken cancellationToken) => Task.FromResult(RememberedBad());
+
+    private IReadOnlyCollection<string> RememberedBad()
     {
         var copy = Path.Combine(Path.GetTempPath(), $"image-update-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
@@ -141,7 +151,7 @@ public sealed class FatFileTarget : ITargetResource
         }
     }
 
-    public void RememberBad(string version)
+    public Task RememberBadAsync(string version, CancellationToken cancellationToken)
     {
         var text = BootCounting.BadVersionRecord.Add(string.Join('\n', RememberedBad()), version);
         var copy = Path.Combine(Path.GetTempPath(), $"image-update-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -155,6 +165,8 @@ public sealed class FatFileTarget : ITargetResource
         {
             File.Delete(copy);
         }
+
+        return Task.CompletedTask;
     }
 
     private string Join(string relative) => Directory == "/" ? "/" + relative : Directory + "/" + relative;

@@ -5,7 +5,7 @@ using ImageUpdate.Diagnostics;
 using ImageUpdate.Errors;
 using ImageUpdate.FileSystem;
 using ImageUpdate.Resources;
-using ImageUpdate.Transfers.Partitions;
+using ImageUpdate.Transfers.Copying;
 using ImageUpdate.Versions;
 using Microsoft.Extensions.Logging;
 
@@ -29,8 +29,10 @@ public sealed class FileSystemTarget : ITargetResource
     private readonly TargetDefinition _definition;
     private readonly ILogger _logger;
     private readonly bool _sync;
+    private readonly Btrfs.IBtrfs _btrfs;
 
-    public FileSystemTarget(TargetDefinition definition, string directory, bool sync, ILogger logger)
+    /// <param name="btrfs">Subvolume operations: the engine's <c>EngineServices.Btrfs</c>.</param>
+    public FileSystemTarget(TargetDefinition definition, string directory, bool sync, ILogger logger, Btrfs.IBtrfs btrfs)
     {
         if (definition.Type is not (ResourceType.RegularFile or ResourceType.Directory or ResourceType.Subvolume))
         {
@@ -41,6 +43,7 @@ public sealed class FileSystemTarget : ITargetResource
         Directory = directory;
         _sync = sync;
         _logger = logger;
+        _btrfs = btrfs;
     }
 
     /// <summary>The resolved target directory.</summary>
@@ -51,22 +54,23 @@ public sealed class FileSystemTarget : ITargetResource
     /// <summary>A subvolume target makes each instance a BTRFS subvolume (a plain directory off BTRFS, as sysupdate falls back).</summary>
     private bool WantsSubvolume => _definition.Type == ResourceType.Subvolume;
 
-    public ResourceInventory Load() => DirectoryScanner.Load(
+    public Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken) => Task.FromResult(DirectoryScanner.Load(
         Directory,
         _definition.Patterns,
-        IsFile ? DirectoryScanner.EntryKind.RegularFile : DirectoryScanner.EntryKind.Directory);
+        IsFile ? DirectoryScanner.EntryKind.RegularFile : DirectoryScanner.EntryKind.Directory));
 
-    public void RemoveTemporaries()
+    public Task RemoveTemporariesAsync(CancellationToken cancellationToken)
     {
         if (!_definition.RemoveTemporary || !System.IO.Directory.Exists(Directory))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         // Temporaries live next to the final names, so as deep as the patterns' '/' parts reach
         // (uki_@v.efi.extra.d/extra.addon.efi writes inside uki_V.efi.extra.d/).
         var depth = _definition.Patterns.Patterns.Max(p => p.SlashCount);
         RemoveTemporaries(new DirectoryInfo(Directory), depth);
+        return Task.CompletedTask;
     }
 
     private void RemoveTemporaries(DirectoryInfo directory, int depth)
@@ -78,9 +82,9 @@ public sealed class FileSystemTarget : ITargetResource
             {
                 try
                 {
-                    if (entry is DirectoryInfo && Btrfs.KernelBtrfs.Instance.IsSubvolume(entry.FullName))
+                    if (entry is DirectoryInfo && _btrfs.IsSubvolume(entry.FullName))
                     {
-                        Btrfs.KernelBtrfs.Instance.DeleteSubvolume(entry.FullName);
+                        _btrfs.DeleteSubvolume(entry.FullName);
                     }
                     else
                     {
@@ -102,13 +106,13 @@ public sealed class FileSystemTarget : ITargetResource
         }
     }
 
-    public void Remove(Instance instance)
+    public Task RemoveAsync(Instance instance, CancellationToken cancellationToken)
     {
         try
         {
-            if (WantsSubvolume && Btrfs.KernelBtrfs.Instance.IsSubvolume(instance.Path))
+            if (WantsSubvolume && _btrfs.IsSubvolume(instance.Path))
             {
-                Btrfs.KernelBtrfs.Instance.DeleteSubvolume(instance.Path);
+                _btrfs.DeleteSubvolume(instance.Path);
             }
             else
             {
@@ -121,6 +125,7 @@ public sealed class FileSystemTarget : ITargetResource
         }
 
         RecursiveDelete.PruneEmptyParents(instance.Path, Directory);
+        return Task.CompletedTask;
     }
 
     public PreparedTarget Prepare(InstanceMetadata metadata)
@@ -134,7 +139,7 @@ public sealed class FileSystemTarget : ITargetResource
         var final = Path.Combine(Directory, name);
         var parent = Path.GetDirectoryName(final)!;
         var leaf = Path.GetFileName(final);
-        return new PreparedTarget(
+        return new PreparedFileTarget(
             name,
             final,
             Path.Combine(parent, InFlightPrefix + leaf),
@@ -145,15 +150,18 @@ public sealed class FileSystemTarget : ITargetResource
         };
     }
 
-    public void AdoptPending(PreparedTarget prepared, Instance pending)
+    /// <summary>Nothing to recover: the pending path is derived from the final name.</summary>
+    public PendingCopy AdoptPending(PreparedTarget prepared, Instance pending)
     {
-        // Nothing to recover: the pending path is derived from the final name.
+        var names = Names(prepared);
+        return new PendingCopy(names, new FileLocation(names.PendingPath));
     }
 
-    public async Task AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
     {
-        var partial = prepared.InFlightPath!;
-        var pending = prepared.PendingPath!;
+        var names = Names(prepared);
+        var partial = names.InFlightPath;
+        var pending = names.PendingPath;
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
 
         // A leftover of an interrupted write (kept with RemoveTemporary=no) is never resumed from.
@@ -171,9 +179,9 @@ public sealed class FileSystemTarget : ITargetResource
             }
             else
             {
-                if (WantsSubvolume && Btrfs.KernelBtrfs.Instance.IsOnBtrfs(Path.GetDirectoryName(partial)!))
+                if (WantsSubvolume && _btrfs.IsOnBtrfs(Path.GetDirectoryName(partial)!))
                 {
-                    Btrfs.KernelBtrfs.Instance.CreateSubvolume(partial);
+                    _btrfs.CreateSubvolume(partial);
                 }
 
                 await WriteDirectoryAsync(payload, partial, cancellationToken).ConfigureAwait(false);
@@ -182,7 +190,7 @@ public sealed class FileSystemTarget : ITargetResource
         catch (Exception e) when (e is Errors.VerificationException)
         {
             // Written but rejected: keep it where `list` shows it partial and vacuum removes it.
-            AtomicRename.Rename(partial, prepared.PartialPath!, replace: true);
+            AtomicRename.Rename(partial, names.PartialPath, replace: true);
             throw;
         }
 
@@ -217,27 +225,32 @@ public sealed class FileSystemTarget : ITargetResource
 
         AtomicRename.Rename(partial, pending, replace: true);
         CrashPoint.Hit("after-pending");
+        return new PendingCopy(names, new FileLocation(pending));
     }
 
-    public string Install(PreparedTarget prepared)
+    public Task<string> InstallAsync(PendingCopy pending, CancellationToken cancellationToken)
     {
-        AtomicRename.Rename(prepared.PendingPath!, prepared.FinalPath, replace: true);
+        var prepared = Names(pending.Target);
+        AtomicRename.Rename(prepared.PendingPath, prepared.FinalPath, replace: true);
         CrashPoint.Hit("after-install-rename");
 
         // A read-only subvolume gets the BTRFS read-only flag; a read-only directory is made immutable
         // (chattr +i, as sysupdate does) once it has its final name: an immutable directory could not
         // be renamed. Vacuum clears either before deleting.
-        if (prepared.ReadOnly && WantsSubvolume && Btrfs.KernelBtrfs.Instance.IsSubvolume(prepared.FinalPath))
+        if (prepared.ReadOnly && WantsSubvolume && _btrfs.IsSubvolume(prepared.FinalPath))
         {
-            Btrfs.KernelBtrfs.Instance.SetReadOnly(prepared.FinalPath, true);
+            _btrfs.SetReadOnly(prepared.FinalPath, true);
         }
         else if (prepared.ReadOnly && !IsFile && !FileMetadata.TrySetImmutable(prepared.FinalPath))
         {
             _logger.LogWarning("Cannot make '{Path}' immutable (the file system has no inode flags, or no CAP_LINUX_IMMUTABLE); it stays writable.", prepared.FinalPath);
         }
 
-        return prepared.FinalPath;
+        return Task.FromResult(prepared.FinalPath);
     }
+
+    internal static PreparedFileTarget Names(PreparedTarget prepared) =>
+        prepared as PreparedFileTarget ?? throw new ArgumentException("A file target takes only the names it prepared.", nameof(prepared));
 
     internal static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<double>? progress, CancellationToken cancellationToken)
     {
@@ -274,13 +287,13 @@ public sealed class FileSystemTarget : ITargetResource
         progress?.Report(1.0);
     }
 
-    public IReadOnlyCollection<string> RememberedBad()
+    public Task<IReadOnlyCollection<string>> RememberedBadAsync(CancellationToken cancellationToken)
     {
         var path = Path.Combine(Directory, BootCounting.BadVersionRecord.FileName);
-        return File.Exists(path) ? BootCounting.BadVersionRecord.Parse(File.ReadAllText(path)) : [];
+        return Task.FromResult<IReadOnlyCollection<string>>(File.Exists(path) ? BootCounting.BadVersionRecord.Parse(File.ReadAllText(path)) : []);
     }
 
-    public void RememberBad(string version)
+    public Task RememberBadAsync(string version, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Directory, BootCounting.BadVersionRecord.FileName);
         var text = BootCounting.BadVersionRecord.Add(File.Exists(path) ? File.ReadAllText(path) : null, version);
@@ -292,6 +305,7 @@ public sealed class FileSystemTarget : ITargetResource
         }
 
         AtomicRename.Rename(temporary, path, replace: true);
+        return Task.CompletedTask;
     }
 
     private static async Task WriteDirectoryAsync(SourcePayload payload, string path, CancellationToken cancellationToken)

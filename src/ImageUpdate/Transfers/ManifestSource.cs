@@ -48,7 +48,7 @@ public sealed class ManifestSource : ISourceResource
                 throw new VerificationException($"{manifest.Origin}:{entry.Line}: the SHA-256 in the file name '{UntrustedText.Escape(entry.FileName)}' is not the one the manifest lists, refusing.");
             }
 
-            instances.Add(new Instance(_describe(entry.FileName), metadata with { Sha256 = entry.Sha256.ToLowerInvariant() }) { Slot = entry });
+            instances.Add(new Instance(_describe(entry.FileName), metadata with { Sha256 = entry.Sha256.ToLowerInvariant() }) { Location = new ManifestLocation(entry) });
         }
 
         return new ResourceInventory(instances);
@@ -56,8 +56,9 @@ public sealed class ManifestSource : ISourceResource
 
     public SourcePayload Open(Instance instance)
     {
-        var entry = instance.Slot as ManifestEntry
-            ?? throw new InvalidOperationException("A manifest source opens only the instances it listed.");
+        var entry = instance.Location is ManifestLocation listed
+            ? listed.Entry
+            : throw new InvalidOperationException("A manifest source opens only the instances it listed.");
         var kind = _definition.Type is ResourceType.UrlTar or ResourceType.Tar ? PayloadKind.Tar : PayloadKind.File;
         return SourcePayload.FromStream(kind, instance.Path, async cancellationToken =>
         {

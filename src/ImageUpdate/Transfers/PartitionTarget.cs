@@ -5,6 +5,7 @@ using ImageUpdate.Errors;
 using ImageUpdate.Gpt;
 using ImageUpdate.Native;
 using ImageUpdate.Resources;
+using ImageUpdate.Transfers.Copying;
 using ImageUpdate.Transfers.Partitions;
 using ImageUpdate.Versions;
 using Microsoft.Extensions.Logging;
@@ -29,10 +30,10 @@ namespace ImageUpdate.Transfers;
 /// This differs from systemd (which labels the slot at the claim, P(T) + final label) on purpose: systemd
 /// counts any `_empty` slot as free whatever its type, so while data streams in neither tool ever shows
 /// the half-written slot as a version, and a kill -9 there leaves nothing that looks like one. A leftover
-/// P(T) + `_empty` is turned back into T + `_empty` by <see cref="RemoveTemporaries"/> (RemoveTemporary=).
+/// P(T) + `_empty` is turned back into T + `_empty` by <see cref="RemoveTemporariesAsync"/> (RemoveTemporary=).
 /// A payload written but rejected by verification (a <see cref="VerificationException"/> from the source
 /// stream) is marked P(T) + final label, exactly systemd's partial, so `list` shows it partial and a retry
-/// asks for a vacuum, as sysupdate does. Vacuum (<see cref="Remove"/>) makes a slot T + `_empty` again
+/// asks for a vacuum, as sysupdate does. Vacuum (<see cref="RemoveAsync"/>) makes a slot T + `_empty` again
 /// without zeroing its data.
 /// </para>
 /// <para>
@@ -92,24 +93,24 @@ public sealed class PartitionTarget : ITargetResource
 
     private string TypeName => Gpt.PartitionType.NameOf(PartitionType) ?? Gpt.PartitionType.Format(PartitionType);
 
-    public ResourceInventory Load()
+    public Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken)
     {
         var table = ReadTable();
-        return PartitionSlots.Inventory(table, PartitionType, _definition.Patterns, Disk);
+        return Task.FromResult(PartitionSlots.Inventory(table, PartitionType, _definition.Patterns, Disk));
     }
 
-    public void RemoveTemporaries()
+    public Task RemoveTemporariesAsync(CancellationToken cancellationToken)
     {
         if (!_definition.RemoveTemporary)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         // Read first: a disk without leftovers is never opened for writing (read-only media, `list`).
         var table = ReadTable();
         if (!table.Partitions.Any(p => IsFilling(p.Entry)))
         {
-            return;
+            return Task.CompletedTask;
         }
 
         var released = new List<int>();
@@ -132,12 +133,14 @@ public sealed class PartitionTarget : ITargetResource
         {
             _logger.LogDebug("Released partition {Number} of '{Disk}', left being filled by an interrupted run.", number, Disk);
         }
+
+        return Task.CompletedTask;
     }
 
-    public void Remove(Instance instance)
+    public Task RemoveAsync(Instance instance, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        var slot = SlotOf(instance.Slot, instance.Path);
+        var slot = SlotOf(instance.Location, instance.Path);
         UpdateTable(t =>
         {
             var entry = Current(t, slot);
@@ -148,6 +151,7 @@ public sealed class PartitionTarget : ITargetResource
 
             return t.WithEntry(slot.Index, PartitionSlots.Release(entry, PartitionType));
         });
+        return Task.CompletedTask;
     }
 
     public PreparedTarget Prepare(InstanceMetadata metadata)
@@ -164,17 +168,17 @@ public sealed class PartitionTarget : ITargetResource
         }
 
         // The disk is not resolved here: labels are checked for every transfer before anything else happens.
-        return new PreparedTarget(label, _disk ?? _path, null, null, null);
+        return new PreparedPartitionTarget(label, _disk ?? _path);
     }
 
-    public void AdoptPending(PreparedTarget prepared, Instance pending)
+    public PendingCopy AdoptPending(PreparedTarget prepared, Instance pending)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(pending);
-        prepared.State = SlotOf(pending.Slot, pending.Path);
+        return new PendingCopy(prepared, new PartitionLocation(SlotOf(pending.Location, pending.Path)));
     }
 
-    public async Task AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(payload);
@@ -196,7 +200,6 @@ public sealed class PartitionTarget : ITargetResource
 
         cancellationToken.ThrowIfCancellationRequested();
         var slot = Claim(expected, payload.Description);
-        prepared.State = slot;
         _logger.LogDebug("Claimed partition '{Device}' ({Size} bytes at offset {Offset}) for '{Label}'.", slot.DevicePath, slot.Size, slot.Offset, label);
         CrashPoint.Hit("after-partition-claim");
 
@@ -239,15 +242,16 @@ public sealed class PartitionTarget : ITargetResource
         UpdateSlot(slot, e => PartitionSlots.MarkPending(e, PartitionType, label, metadata), PartitionSlotState.Partial);
         _logger.LogDebug("Marked partition '{Device}' as pending with label '{Label}'.", slot.DevicePath, label);
         CrashPoint.Hit("after-partition-pending");
+        return new PendingCopy(prepared, new PartitionLocation(slot));
     }
 
-    public string Install(PreparedTarget prepared)
+    public Task<string> InstallAsync(PendingCopy pending, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(prepared);
-        var slot = prepared.State as PartitionSlot ?? throw new InvalidOperationException("Install before acquire or adopt.");
+        ArgumentNullException.ThrowIfNull(pending);
+        var slot = SlotOf(pending.Location, pending.Target.FinalName);
         UpdateSlot(slot, e => PartitionSlots.Install(e, PartitionType), PartitionSlotState.Pending);
         CrashPoint.Hit("after-partition-install");
-        return slot.DevicePath;
+        return Task.FromResult(slot.DevicePath);
     }
 
     /// <summary>A slot left being filled: P(T) + `_empty`.</summary>
@@ -306,8 +310,8 @@ public sealed class PartitionTarget : ITargetResource
         return table.Entries[slot.Index];
     }
 
-    private static PartitionSlot SlotOf(object? slot, string path) =>
-        slot as PartitionSlot ?? throw new InvalidOperationException($"Instance '{path}' is not a partition.");
+    private static PartitionSlot SlotOf(InstanceLocation location, string path) =>
+        location is PartitionLocation partition ? partition.Slot : throw new InvalidOperationException($"Instance '{path}' is not a partition.");
 
     private PartitionTable ReadTable()
     {

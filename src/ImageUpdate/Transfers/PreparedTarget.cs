@@ -2,15 +2,15 @@ namespace ImageUpdate.Transfers;
 
 /// <summary>
 /// The names a new instance will have in a target, computed and validated before anything is deleted
-/// (systemd #40658). For files and directories: the final path and its siblings for the in-flight
-/// write, a rejected (partial) copy and the pending copy; for partitions: the label (and the slot
-/// once one is chosen).
+/// (systemd #40658): <see cref="PreparedFileTarget"/> for a file tree (host directory or FAT),
+/// <see cref="PreparedPartitionTarget"/> for a partition table. Values only: what an acquire claims
+/// comes back from it as a <see cref="PendingCopy"/>.
 /// </summary>
-public sealed record PreparedTarget(string FinalName, string FinalPath, string? InFlightPath, string? PartialPath, string? PendingPath)
+public abstract record PreparedTarget(string FinalName)
 {
+    /// <summary>Where the copy goes, for messages: the final path, or the disk.</summary>
+    public abstract string Destination { get; }
+
     /// <summary>ReadOnly= (or the source's @r) asks for a read-only final copy.</summary>
     public bool ReadOnly { get; init; }
-
-    /// <summary>Backend-specific state (the chosen partition slot, ...).</summary>
-    public object? State { get; set; }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Net.Security;
 using System.Reflection;
 
@@ -40,21 +39,6 @@ public sealed record TransportOptions
 
     /// <summary>"image-update/&lt;version&gt;", the version without the "+commit" build metadata.</summary>
     public static string DefaultUserAgent { get; } = "image-update/" + AssemblyVersion();
-
-    /// <summary>A snapshot of the process environment, for the command line to pass in.</summary>
-    public static IReadOnlyDictionary<string, string> ProcessEnvironment()
-    {
-        var snapshot = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
-        {
-            if (entry.Key is string key && entry.Value is string value)
-            {
-                snapshot[key] = value;
-            }
-        }
-
-        return snapshot;
-    }
 
     internal TimeSpan RetryDelayFor(int retry)
     {

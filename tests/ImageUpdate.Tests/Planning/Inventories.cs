@@ -14,6 +14,9 @@ internal static class Inventories
 
     public static ResourceInventory With(params Instance[] instances) => new(instances);
 
-    public static TransferInventory Transfer(ResourceInventory source, ResourceInventory target, string? minVersion = null, string? maxVersion = null, params string[] protect) =>
-        new("t", source, target, minVersion, maxVersion, protect);
+    private static int _transfers;
+
+    /// <summary>A transfer with the given inventories; each gets its own id (an update set is keyed by transfer) unless one is given.</summary>
+    public static TransferInventory Transfer(ResourceInventory source, ResourceInventory target, string? minVersion = null, string? maxVersion = null, string? id = null, params string[] protect) =>
+        new(id ?? $"t{Interlocked.Increment(ref _transfers)}", source, target, minVersion, maxVersion, protect);
 }

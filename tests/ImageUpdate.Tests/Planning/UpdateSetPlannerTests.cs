@@ -75,13 +75,15 @@ public sealed class UpdateSetPlannerTests
     [Fact]
     public void The_newest_installed_incomplete_version_is_repaired_when_available()
     {
-        var plan = Plan(Transfer(Of("5"), Of("5")), Transfer(Of("5"), Of()));
+        var plan = Plan(Transfer(Of("5"), Of("5"), id: "a"), Transfer(Of("5"), Of(), id: "b"));
 
         Assert.Equal("5", plan.Candidate?.Version);
         var set = plan.Candidate!;
         Assert.True(set.Has(UpdateSetFlags.Available | UpdateSetFlags.Installed | UpdateSetFlags.Incomplete));
-        Assert.NotNull(set.Instances[1]);
-        Assert.Equal("/x/5", set.Instances[1]!.Path);
+        Assert.NotNull(set.For("b"));
+        Assert.Equal("/x/5", set.For("b")!.Instance.Path);
+        Assert.Equal(InstanceOrigin.Source, set.For("b")!.Origin);
+        Assert.Equal(InstanceOrigin.Target, set.For("a")!.Origin);
     }
 
     [Fact]
@@ -105,7 +107,7 @@ public sealed class UpdateSetPlannerTests
     [Fact]
     public void Protected_installed_versions_are_marked_protected()
     {
-        var plan = Plan(Transfer(Of(), Of("1", "2"), null, null, "1"));
+        var plan = Plan(Transfer(Of(), Of("1", "2"), null, null, null, "1"));
 
         Assert.Equal("protected", plan.Find("1")!.Assessment);
         Assert.Equal("current", plan.Find("2")!.Assessment);

@@ -88,14 +88,14 @@ public sealed class VacuumPlannerTests
     [Fact]
     public void A_partition_table_needs_two_slots_of_the_type()
     {
-        var error = Assert.Throws<UpdateException>(() => VacuumPlanner.Plan(new(Of("1").Instances, emptySlots: 0), int.MaxValue, 1, NothingProtected, "root-x86-64"));
+        var error = Assert.Throws<UpdateException>(() => VacuumPlanner.Plan(new(Of("1").Instances, emptySlots: 0), int.MaxValue, 1, NothingProtected, new SlotTable("root-x86-64")));
         Assert.Contains("less than two partition slots", error.Message);
     }
 
     [Fact]
     public void A_free_partition_slot_means_nothing_has_to_go()
     {
-        var removals = VacuumPlanner.Plan(new(Of("1").Instances, emptySlots: 1), int.MaxValue, 1, NothingProtected, "root");
+        var removals = VacuumPlanner.Plan(new(Of("1").Instances, emptySlots: 1), int.MaxValue, 1, NothingProtected, new SlotTable("root"));
 
         Assert.Empty(removals);
     }
@@ -103,7 +103,7 @@ public sealed class VacuumPlannerTests
     [Fact]
     public void A_full_partition_table_frees_the_oldest_slot()
     {
-        var removals = VacuumPlanner.Plan(Of("1", "2"), int.MaxValue, 1, NothingProtected, "root");
+        var removals = VacuumPlanner.Plan(Of("1", "2"), int.MaxValue, 1, NothingProtected, new SlotTable("root"));
 
         Assert.Equal(["1"], removals.Select(r => r.Instance.Version));
     }

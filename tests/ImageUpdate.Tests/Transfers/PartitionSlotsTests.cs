@@ -1,5 +1,6 @@
 using ImageUpdate.Errors;
 using ImageUpdate.Gpt;
+using ImageUpdate.Resources;
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Transfers.Partitions;
 using ImageUpdate.Versions;
@@ -44,7 +45,7 @@ public sealed class PartitionSlotsTests(ITestOutputHelper output)
         Assert.False(v1.IsPartial || v1.IsPending);
         Assert.Equal(disk.Path + "1", v1.Path);
         Assert.Equal(disk.Path + "3", v3.Path);
-        var slot = Assert.IsType<PartitionSlot>(v1.Slot);
+        var slot = Assert.IsType<PartitionLocation>(v1.Location).Slot;
         Assert.Equal(0, slot.Index);
         Assert.Equal(2048L * 512, slot.Offset);
         Assert.Equal(256L * 512, slot.Size);

@@ -38,7 +38,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
 
         using var disk = new SlotDisk(Layout);
         var target = disk.Target();
-        var inventory = target.Load();
+        var inventory = await target.LoadAsync(CancellationToken.None);
         Assert.Equal(2, inventory.EmptySlots);
         Assert.Equal("v1", Assert.Single(inventory.Instances).Version);
 
@@ -59,19 +59,19 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
         Assert.Equal(progress.Order(), progress);
         Assert.Equal(1.0, progress[^1]);
 
-        var pending = target.Load().Find("v2")!;
+        var pending = (await target.LoadAsync(CancellationToken.None)).Find("v2")!;
         Assert.True(pending.IsPending);
         Assert.Equal(disk.Path + "2", pending.Path);
 
         // A fresh target (as `update --offline` makes) adopts the pending slot and installs it.
         var again = disk.Target();
         var adopted = again.Prepare(metadata);
-        again.AdoptPending(adopted, again.Load().Find("v2")!);
-        Assert.Equal(disk.Path + "2", again.Install(adopted));
+        var copy = again.AdoptPending(adopted, (await again.LoadAsync(CancellationToken.None)).Find("v2")!);
+        Assert.Equal(disk.Path + "2", await again.InstallAsync(copy, CancellationToken.None));
         var installed = disk.Table().Partitions.Single(p => p.Number == 2);
         Assert.Equal((Root, "part1-v2", uuid, PartitionAttributes.ReadOnly), (installed.Type, installed.Name, installed.Uuid, installed.Attributes));
         GptAssert.SgdiskFindsNoProblems(disk.Path);
-        var final = disk.Target().Load().Find("v2")!;
+        var final = (await disk.Target().LoadAsync(CancellationToken.None)).Find("v2")!;
         Assert.False(final.IsPending || final.IsPartial);
         Assert.True(final.Metadata.ReadOnly);
     }
@@ -87,7 +87,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
         using var disk = new SlotDisk(Layout);
         var before = File.ReadAllBytes(disk.Path);
         var target = disk.Target();
-        target.Load();
+        await target.LoadAsync(CancellationToken.None);
         var metadata = new InstanceMetadata { Version = "v2" };
         var prepared = target.Prepare(metadata);
         var source = disk.WriteSource("part1-v2.raw", RandomNumberGenerator.GetBytes((1 << 20) + 1));
@@ -108,7 +108,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
         using var disk = new SlotDisk(Layout);
         var payload = RandomNumberGenerator.GetBytes(700 * 1024);
         var target = disk.Target();
-        target.Load();
+        await target.LoadAsync(CancellationToken.None);
         var metadata = new InstanceMetadata { Version = "v2", Size = (ulong)payload.Length };
         await target.AcquireAsync(target.Prepare(metadata), Payload(disk.WriteSource("part1-v2.raw.gz", Gzip(payload))), metadata, null, CancellationToken.None);
 
@@ -132,7 +132,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
         disk.Fill((long)next.Start * Sector, 4096, 0xEE);
 
         var target = disk.Target();
-        target.Load();
+        await target.LoadAsync(CancellationToken.None);
         var metadata = new InstanceMetadata { Version = "v2" };
         var source = disk.WriteSource("part1-v2.raw.gz", Gzip(RandomNumberGenerator.GetBytes(700 * 1024)));
         var e = await Assert.ThrowsAsync<UpdateException>(() => target.AcquireAsync(target.Prepare(metadata), Payload(source), metadata, null, CancellationToken.None));
@@ -154,7 +154,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
 
         using var disk = new SlotDisk(Layout);
         var target = disk.Target();
-        target.Load();
+        await target.LoadAsync(CancellationToken.None);
         var metadata = new InstanceMetadata { Version = "v2" };
         var source = disk.WriteSource("part1-v2.raw.gz", [.. Gzip(RandomNumberGenerator.GetBytes(1000)), .. "garbage"u8.ToArray()]);
 
@@ -172,7 +172,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
 
         using var disk = new SlotDisk(Layout);
         var target = disk.Target();
-        target.Load();
+        await target.LoadAsync(CancellationToken.None);
         var metadata = new InstanceMetadata { Version = "v2" };
         var payload = SourcePayload.FromStream(PayloadKind.File, "http://example/part1-v2.raw", _ =>
             Task.FromResult<Stream>(new RejectingStream(RandomNumberGenerator.GetBytes(100 * 1024))));
@@ -181,14 +181,14 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
 
         var slot = disk.Table().Partitions.Single(p => p.Number == 2);
         Assert.Equal((PartialRoot, "part1-v2"), (slot.Type, slot.Name));
-        var partial = disk.Target().Load().Find("v2")!;
+        var partial = (await disk.Target().LoadAsync(CancellationToken.None)).Find("v2")!;
         Assert.True(partial.IsPartial);
     }
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void RemoveTemporaries_frees_slots_left_being_filled_when_asked(bool removeTemporary)
+    public async Task RemoveTemporaries_frees_slots_left_being_filled_when_asked(bool removeTemporary)
     {
         if (!Tools())
         {
@@ -201,8 +201,8 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
             size=1024, type={SlotDisk.Root}, name=part1-v1
             """);
         var target = disk.Target(SlotDisk.Definition(removeTemporary: removeTemporary));
-        Assert.Equal(1, target.Load().EmptySlots);
-        target.RemoveTemporaries();
+        Assert.Equal(1, (await target.LoadAsync(CancellationToken.None)).EmptySlots);
+        await target.RemoveTemporariesAsync(CancellationToken.None);
 
         var table = disk.Table();
         Assert.Equal(removeTemporary ? Root : PartialRoot, table.Partitions[0].Type);
@@ -211,7 +211,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Remove_makes_the_slot_empty_and_of_type_T_without_touching_its_data_uuid_or_flags()
+    public async Task Remove_makes_the_slot_empty_and_of_type_T_without_touching_its_data_uuid_or_flags()
     {
         if (!Tools())
         {
@@ -225,7 +225,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
         var start = (long)disk.Table().Partitions[0].Start * Sector;
         disk.Fill(start, 4096, 0x5A);
         var target = disk.Target();
-        target.Remove(target.Load().Find("v2")!);
+        await target.RemoveAsync((await target.LoadAsync(CancellationToken.None)).Find("v2")!, CancellationToken.None);
 
         var slot = disk.Table().Partitions[0];
         Assert.Equal((Root, "_empty", new Guid("11111111-2222-4333-8444-555555555555"), PartitionAttributes.ReadOnly), (slot.Type, slot.Name, slot.Uuid, slot.Attributes));
@@ -234,7 +234,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Remove_refuses_a_slot_that_was_moved_since_it_was_read()
+    public async Task Remove_refuses_a_slot_that_was_moved_since_it_was_read()
     {
         if (!Tools())
         {
@@ -243,10 +243,10 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
 
         using var disk = new SlotDisk($"size=1024, type={SlotDisk.Root}, name=part1-v1\nsize=1024, type={SlotDisk.Root}, name=part1-v2\n");
         var target = disk.Target();
-        var v1 = target.Load().Find("v1")!;
+        var v1 = (await target.LoadAsync(CancellationToken.None)).Find("v1")!;
         GptTools.Sfdisk(disk.Path, $"label: gpt\nunit: sectors\n\nstart=4096, size=1024, type={SlotDisk.Root}, name=part1-v1\n");
 
-        var e = Assert.Throws<UpdateException>(() => target.Remove(v1));
+        var e = await Assert.ThrowsAsync<UpdateException>(() => target.RemoveAsync(v1, CancellationToken.None));
         Assert.Contains("moved or deleted", e.Message);
         Assert.Equal("part1-v1", disk.Table().Partitions[0].Name);
     }

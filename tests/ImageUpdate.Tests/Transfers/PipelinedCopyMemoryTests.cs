@@ -1,5 +1,5 @@
 using ImageUpdate.Tests.Support;
-using ImageUpdate.Transfers.Partitions;
+using ImageUpdate.Transfers.Copying;
 
 namespace ImageUpdate.Tests.Transfers;
 

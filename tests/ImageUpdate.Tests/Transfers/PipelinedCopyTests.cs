@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using ImageUpdate.Errors;
 using ImageUpdate.Tests.Support;
-using ImageUpdate.Transfers.Partitions;
+using ImageUpdate.Transfers.Copying;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Tests.Transfers;

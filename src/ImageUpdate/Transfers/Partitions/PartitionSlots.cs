@@ -74,7 +74,7 @@ public static class PartitionSlots
                 GrowFileSystem = m.GrowFileSystem ?? (entry.GrowFileSystem && PartitionTypeTraits.KnowsGrowFileSystem(type)),
                 Size = m.Size ?? (ulong)slot.Size,
             };
-            instances.Add(new Instance(slot.DevicePath, metadata, state == PartitionSlotState.Partial, state == PartitionSlotState.Pending) { Slot = slot });
+            instances.Add(new Instance(slot.DevicePath, metadata, state == PartitionSlotState.Partial, state == PartitionSlotState.Pending) { Location = new PartitionLocation(slot) });
         }
 
         return new ResourceInventory(instances, empty);

@@ -1,6 +1,6 @@
 using ImageUpdate.Definitions;
 
-namespace ImageUpdate.Engine;
+namespace ImageUpdate.Transfers;
 
 /// <summary>The names sysupdate gives resource types in its output and definitions.</summary>
 public static class ResourceTypes

@@ -1,4 +1,4 @@
-namespace ImageUpdate.Transfers.Partitions;
+namespace ImageUpdate.Transfers.Copying;
 
 /// <summary>
 /// A read-only pass-through that counts the bytes read from the source before decompression, so progress

@@ -4,7 +4,7 @@ using ImageUpdate.Errors;
 using ImageUpdate.Native;
 using Microsoft.Win32.SafeHandles;
 
-namespace ImageUpdate.Transfers.Partitions;
+namespace ImageUpdate.Transfers.Copying;
 
 /// <summary>
 /// Copies a stream into a region of a disk or file with reading and writing overlapped: a reader task
