@@ -1,6 +1,5 @@
 using ImageUpdate.Processes;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Btrfs;
 
@@ -53,7 +52,7 @@ public sealed class BtrfsLoopMount : IAsyncLifetime
     public static Task<ProcessResult> Run(string tool, params string[] arguments) =>
         Runner.RunAsync(new ProcessRequest(tool, arguments) { Timeout = TimeSpan.FromMinutes(1) }, CancellationToken.None);
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         if (!IsRoot)
         {
@@ -78,7 +77,7 @@ public sealed class BtrfsLoopMount : IAsyncLifetime
         _loopDevice = (await Run("findmnt", "--noheadings", "--output", "SOURCE", MountPoint)).StandardOutput.Trim();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_loopDevice is not null)
         {

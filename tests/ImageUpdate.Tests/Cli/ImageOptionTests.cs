@@ -1,6 +1,5 @@
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Cli;
 

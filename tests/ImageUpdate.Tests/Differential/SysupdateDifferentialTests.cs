@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ImageUpdate.Tests.Oracle;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Differential;
 

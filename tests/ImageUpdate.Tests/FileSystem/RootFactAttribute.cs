@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ImageUpdate.Tests.FileSystem;
 
 /// <summary>
@@ -6,7 +8,8 @@ namespace ImageUpdate.Tests.FileSystem;
 /// </summary>
 public sealed class RootFactAttribute : FactAttribute
 {
-    public RootFactAttribute()
+    public RootFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         var inCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
         if (!Environment.IsPrivilegedProcess && !inCi)

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using ImageUpdate.Gpt;
 using ImageUpdate.Native;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Gpt;
 

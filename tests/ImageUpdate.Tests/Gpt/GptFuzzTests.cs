@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ImageUpdate.Gpt;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Gpt;
 

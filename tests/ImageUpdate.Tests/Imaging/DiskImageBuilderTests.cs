@@ -3,7 +3,6 @@ using ImageUpdate.Gpt;
 using ImageUpdate.Imaging;
 using ImageUpdate.Processes;
 using ImageUpdate.Tests.Gpt;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Imaging;
 

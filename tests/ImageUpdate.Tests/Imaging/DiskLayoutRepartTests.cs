@@ -1,5 +1,4 @@
 using ImageUpdate.Imaging;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Imaging;
 

@@ -1,7 +1,6 @@
 using ImageUpdate.DBus;
 using ImageUpdate.Tests.DBus;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Service;
 

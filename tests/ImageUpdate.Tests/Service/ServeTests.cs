@@ -4,7 +4,6 @@ using ImageUpdate.Tests.DBus;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Tests.Transport;
 using Microsoft.AspNetCore.Http;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Service;
 

@@ -4,7 +4,6 @@ using ImageUpdate.Btrfs;
 using ImageUpdate.Native;
 using ImageUpdate.Staging;
 using ImageUpdate.Tests.Btrfs;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Staging;
 

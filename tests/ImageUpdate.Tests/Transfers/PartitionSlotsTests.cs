@@ -3,7 +3,6 @@ using ImageUpdate.Gpt;
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Transfers.Partitions;
 using ImageUpdate.Versions;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Transfers;
 
