@@ -1,17 +1,19 @@
 using System.Diagnostics;
 
+using ImageUpdate.Tests.Support;
+
 namespace ImageUpdate.Tests.DBus;
 
 /// <summary>
 /// The oracles of the D-Bus tests: dbus-daemon, busctl and a python3 that can import dbus and gi
-/// (python3-dbus, an independent implementation). A missing one makes a test say why and return,
-/// except under CI=true, where .ci/install-deps installs them and a silent pass would hide a broken setup.
+/// (python3-dbus, an independent implementation). A missing one skips a test saying which, except
+/// under CI=true, where .ci/install-deps installs them and it is a failure (<see cref="TestEnvironment"/>).
 /// </summary>
 internal static class DBusTestTools
 {
     private static readonly Lazy<string?> Python = new(FindPython);
 
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    public static bool InCi => TestEnvironment.InCi;
 
     /// <summary>A python3 with the dbus and gi modules (pyenv shims on PATH may lack the Debian ones).</summary>
     public static string? PythonWithDBus => Python.Value;
@@ -52,20 +54,12 @@ internal static class DBusTestTools
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>True when <paramref name="present"/>; otherwise a skip (a failure under CI) saying <paramref name="why"/>.</summary>
     private static bool Require(ITestOutputHelper output, bool present, string why)
     {
-        if (present)
-        {
-            return true;
-        }
-
-        if (InCi)
-        {
-            Assert.Fail(why + " (CI=true).");
-        }
-
-        output.WriteLine(why + "; skipping.");
-        return false;
+        _ = output;
+        TestEnvironment.Require(present, why);
+        return true;
     }
 
     private static string? FindPython()

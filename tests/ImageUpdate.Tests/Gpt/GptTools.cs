@@ -1,54 +1,35 @@
 using System.Diagnostics;
 using System.Text.Json;
 
+using ImageUpdate.Tests.Support;
+
 namespace ImageUpdate.Tests.Gpt;
 
 /// <summary>
 /// The external oracles (sfdisk, sgdisk, losetup, python3), run with argument lists and a timeout.
-/// When a tool is missing a test says why and returns, except under CI=true, where it fails: CI
-/// installs them (.ci/install-deps), so a silent pass there would hide a broken setup.
+/// When a tool is missing a test is skipped saying which, except under CI=true, where it fails
+/// (<see cref="TestEnvironment"/>): CI installs them (.ci/install-deps).
 /// </summary>
 internal static class GptTools
 {
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    public static bool InCi => TestEnvironment.InCi;
 
-    public static bool IsRoot => Environment.UserName == "root";
+    public static bool IsRoot => TestEnvironment.IsRoot;
 
+    /// <summary>True when every tool is installed; otherwise a skip (a failure under CI) naming the missing one.</summary>
     public static bool Require(ITestOutputHelper output, params string[] tools)
     {
-        foreach (var tool in tools)
-        {
-            if (Find(tool) is null)
-            {
-                var why = $"'{tool}' is not installed (apt-get install fdisk gdisk python3 util-linux); skipping.";
-                if (InCi)
-                {
-                    Assert.Fail(why);
-                }
-
-                output.WriteLine(why);
-                return false;
-            }
-        }
-
+        _ = output;
+        TestEnvironment.RequireTools("apt-get install fdisk gdisk python3 util-linux", tools);
         return true;
     }
 
+    /// <summary>True when root; otherwise a skip (a failure under CI) naming what needed it.</summary>
     public static bool RequireRoot(ITestOutputHelper output, string forWhat)
     {
-        if (IsRoot)
-        {
-            return true;
-        }
-
-        var why = $"Not root, so no loop device for {forWhat}; skipping.";
-        if (InCi)
-        {
-            Assert.Fail(why);
-        }
-
-        output.WriteLine(why);
-        return false;
+        _ = output;
+        TestEnvironment.RequireRoot($"loop device for {forWhat}");
+        return true;
     }
 
     public static string Run(string tool, IEnumerable<string> arguments, string? input = null, bool check = true)

@@ -1,3 +1,4 @@
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Oracle;
 
@@ -10,10 +11,9 @@ namespace ImageUpdate.Tests.Oracle;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Availability is decided once per test run (a static <see cref="Lazy{T}"/>). xunit 2.9.3 has no
-/// dynamic skip, so tests use <see cref="ForTest"/>: outside CI a test without the oracle writes the
-/// reason to its output and returns early (it passes, visibly reported); with <c>CI=true</c> it fails
-/// instead, because in CI nothing may skip silently.
+/// Availability is decided once per test run (a static <see cref="Lazy{T}"/>). Tests use
+/// <see cref="ForTest"/>: outside CI a test without the oracle is skipped with the reason; with
+/// <c>CI=true</c> it fails instead, because in CI nothing may be skipped (<see cref="TestEnvironment"/>).
 /// </para>
 /// <para>
 /// What 257 needs, found by running it: with <c>--definitions=DIR</c> nothing in the chroot's
@@ -51,8 +51,7 @@ public sealed class SysupdateOracle
     public string Version { get; }
 
     /// <summary>True when the environment variable CI is "true": then a missing oracle is a test failure.</summary>
-    public static bool InCi =>
-        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    public static bool InCi => TestEnvironment.InCi;
 
     /// <summary>
     /// The oracle, building its chroot on first use if needed; <see langword="null"/> when it cannot
@@ -66,8 +65,8 @@ public sealed class SysupdateOracle
     }
 
     /// <summary>
-    /// The oracle for a test: outside CI, <see langword="null"/> with the reason written to
-    /// <paramref name="output"/> (the caller returns early); under CI=true a missing oracle fails the test.
+    /// The oracle for a test; when it cannot be had, a skip with the reason (under CI=true a failure),
+    /// so the result is never <see langword="null"/> in practice.
     /// </summary>
     public static SysupdateOracle? ForTest(ITestOutputHelper output)
     {
@@ -77,11 +76,7 @@ public sealed class SysupdateOracle
             output.WriteLine($"oracle: {oracle.Version}");
             return oracle;
         }
-        if (InCi)
-        {
-            Assert.Fail($"The systemd-sysupdate oracle is required in CI but unavailable: {whyNot}");
-        }
-        output.WriteLine($"SKIPPED (not in CI): the systemd-sysupdate oracle is unavailable: {whyNot}");
+        TestEnvironment.Unavailable($"The systemd-sysupdate oracle is unavailable: {whyNot}");
         return null;
     }
 

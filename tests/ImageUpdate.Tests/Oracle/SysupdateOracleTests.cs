@@ -1,4 +1,3 @@
-
 namespace ImageUpdate.Tests.Oracle;
 
 /// <summary>
