@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.DBus;
@@ -35,23 +33,8 @@ internal static class DBusTestTools
     /// <summary>Runs a program to completion with an argument list and a timeout; returns exit code, stdout, stderr.</summary>
     public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> arguments, TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish in time.");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var result = TestProcess.Run(program, arguments, timeout: timeout ?? TimeSpan.FromSeconds(30));
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
     /// <summary>True when <paramref name="present"/>; otherwise a skip (a failure under CI) saying <paramref name="why"/>.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 using ImageUpdate.Tests.Support;
@@ -6,7 +5,7 @@ using ImageUpdate.Tests.Support;
 namespace ImageUpdate.Tests.Gpt;
 
 /// <summary>
-/// The external oracles (sfdisk, sgdisk, losetup, python3), run with argument lists and a timeout.
+/// The external oracles (sfdisk, sgdisk, losetup, python3), run by <see cref="TestProcess"/> (argument lists, a timeout).
 /// When a tool is missing a test is skipped saying which, except under CI=true, where it fails
 /// (<see cref="TestEnvironment"/>): CI installs them (.ci/install-deps).
 /// </summary>
@@ -45,32 +44,13 @@ internal static class GptTools
 
     public static (int ExitCode, string Stdout, string Stderr) RunRaw(string tool, IEnumerable<string> arguments, string? input = null)
     {
-        var info = new ProcessStartInfo(Find(tool) ?? tool)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["LC_ALL"] = "C";
-        info.Environment["MTOOLS_SKIP_CHECK"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(input ?? string.Empty);
-        process.StandardInput.Close();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{tool} did not finish within 60 s.");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var result = TestProcess.Run(
+            Find(tool) ?? tool,
+            arguments,
+            new Dictionary<string, string?> { ["LC_ALL"] = "C", ["MTOOLS_SKIP_CHECK"] = "1" },
+            timeout: TimeSpan.FromSeconds(60),
+            standardInput: input);
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
     /// <summary>An all-zero (sparse) image file of the given size.</summary>
@@ -96,17 +76,5 @@ internal static class GptTools
     /// <summary>sgdisk -v; returns its whole report (the caller asserts "No problems found").</summary>
     public static string SgdiskVerify(string target) => Run("sgdisk", ["-v", target], check: false);
 
-    public static string? Find(string tool)
-    {
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':').Concat(["/usr/sbin", "/sbin"]))
-        {
-            var candidate = Path.Combine(directory, tool);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    public static string? Find(string tool) => TestEnvironment.FindTool(tool);
 }

@@ -87,11 +87,11 @@ public sealed class SysupdateOracle
     /// SYSTEMD_SYSUPDATE_VERIFY_FRESHNESS, SYSTEMD_LOG_LEVEL, plus <see cref="OsReleaseVariable"/>);
     /// SYSTEMD_* variables of the test process itself are dropped so runs are reproducible.
     /// </summary>
-    public Task<ProcessResult> RunAsync(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args) =>
+    public Task<RunResult> RunAsync(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args) =>
         RunAsync(workDir, env, TestProcess.DefaultTimeout, CancellationToken.None, args);
 
     /// <inheritdoc cref="RunAsync(string, IReadOnlyDictionary{string, string}?, string[])"/>
-    public Task<ProcessResult> RunAsync(
+    public Task<RunResult> RunAsync(
         string workDir,
         IReadOnlyDictionary<string, string>? env,
         TimeSpan timeout,
@@ -114,7 +114,7 @@ public sealed class SysupdateOracle
             }
         }
         return TestProcess.RunAsync(
-            _runScript, [Path.GetFullPath(workDir), .. args], environment, workingDirectory: null, timeout, cancellationToken);
+            _runScript, [Path.GetFullPath(workDir), .. args], environment, workingDirectory: null, timeout, cancellationToken: cancellationToken);
     }
 
     private static (SysupdateOracle?, string) Create()
@@ -139,9 +139,9 @@ public sealed class SysupdateOracle
                 .GetAwaiter().GetResult();
             if (ensure.ExitCode != 0)
             {
-                return (null, $"ensure-sysupdate-chroot failed ({ensure.ExitCode}): {LastLines(ensure.StandardError, 10)}");
+                return (null, $"ensure-sysupdate-chroot failed ({ensure.ExitCode}): {LastLines(ensure.Stderr, 10)}");
             }
-            return (new SysupdateOracle(Path.Combine(scripts, "run-sysupdate"), ensure.StandardOutput.Trim()), "");
+            return (new SysupdateOracle(Path.Combine(scripts, "run-sysupdate"), ensure.Stdout.Trim()), "");
         }
         catch (Exception e) when (e is TimeoutException or System.ComponentModel.Win32Exception or IOException)
         {
