@@ -14,16 +14,13 @@ namespace ImageUpdate.Tests.Cli;
 /// </summary>
 public sealed class SignalTests : IDisposable
 {
-    private const int Sigint = 2;
-    private const int Sigterm = 15;
-
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
     [Theory]
-    [InlineData(Sigint, 130)]
-    [InlineData(Sigterm, 143)]
+    [InlineData(RunningProcess.SigInt, 130)]
+    [InlineData(RunningProcess.SigTerm, 143)]
     public async Task A_signal_during_a_download_stops_the_update_with_128_plus_the_signal_and_installs_nothing(int signal, int exitCode)
     {
         using var key = new SigningKey();

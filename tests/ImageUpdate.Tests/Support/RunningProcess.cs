@@ -11,6 +11,9 @@ namespace ImageUpdate.Tests.Support;
 /// </summary>
 public sealed partial class RunningProcess : IAsyncDisposable
 {
+    /// <summary>Signal numbers (x86-64 and arm64 Linux) for <see cref="Signal"/>.</summary>
+    public const int SigInt = 2, SigTerm = 15, SigStop = 19, SigCont = 18;
+
     private readonly Process _process;
     private readonly string _commandLine;
     private readonly StringBuilder _stdout = new();
