@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ImageUpdate.Gpt;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Gpt;
 

@@ -1,4 +1,5 @@
 using ImageUpdate.Gpt;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Gpt;
 

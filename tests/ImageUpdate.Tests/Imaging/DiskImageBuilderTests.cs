@@ -16,7 +16,7 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
 {
     private static readonly DateTimeOffset Epoch = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
 
-    private readonly ImagingTempDirectory _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
