@@ -22,10 +22,6 @@ public sealed class BtrfsLoopMount : IAsyncLifetime
 
     public string Image => _temp["btrfs.img"];
 
-    public static bool InCi => TestEnvironment.InCi;
-
-    public static bool IsRoot => TestEnvironment.IsRoot;
-
     /// <summary>True when the file system is mounted; otherwise a skip saying why (a failure under CI).</summary>
     public bool Require(ITestOutputHelper output)
     {
@@ -49,7 +45,7 @@ public sealed class BtrfsLoopMount : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        if (!IsRoot)
+        if (!TestEnvironment.IsRoot)
         {
             _skipReason = "Not root, so no loop-mounted BTRFS can be made";
             return;

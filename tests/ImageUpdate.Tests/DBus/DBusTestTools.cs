@@ -11,8 +11,6 @@ internal static class DBusTestTools
 {
     private static readonly Lazy<string?> Python = new(FindPython);
 
-    public static bool InCi => TestEnvironment.InCi;
-
     /// <summary>A python3 with the dbus and gi modules (pyenv shims on PATH may lack the Debian ones).</summary>
     public static string? PythonWithDBus => Python.Value;
 

@@ -11,10 +11,6 @@ namespace ImageUpdate.Tests.Gpt;
 /// </summary>
 internal static class GptTools
 {
-    public static bool InCi => TestEnvironment.InCi;
-
-    public static bool IsRoot => TestEnvironment.IsRoot;
-
     /// <summary>True when every tool is installed; otherwise a skip (a failure under CI) naming the missing one.</summary>
     public static bool Require(ITestOutputHelper output, params string[] tools)
     {

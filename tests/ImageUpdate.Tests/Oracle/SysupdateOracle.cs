@@ -50,9 +50,6 @@ public sealed class SysupdateOracle
     /// <summary>The first line of <c>systemd-sysupdate --version</c>, e.g. "systemd 257 (257.13-1~deb13u1)".</summary>
     public string Version { get; }
 
-    /// <summary>True when the environment variable CI is "true": then a missing oracle is a test failure.</summary>
-    public static bool InCi => TestEnvironment.InCi;
-
     /// <summary>
     /// The oracle, building its chroot on first use if needed; <see langword="null"/> when it cannot
     /// be had (not root, no network, scripts not found), with the reason in <paramref name="whyNot"/>.
