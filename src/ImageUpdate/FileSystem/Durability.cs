@@ -14,6 +14,7 @@ public static class Durability
     {
         using var handle = Libc.Open(path, Libc.OReadOnly | Libc.ONoControllingTerminal | Libc.ONonBlocking);
         Libc.Fsync(handle, path);
+        SyncRecorder.Record("fsync", path);
     }
 
     /// <summary>fsync of a directory, which makes creations, renames and removals of its entries durable.</summary>
@@ -21,6 +22,7 @@ public static class Durability
     {
         using var handle = Libc.Open(path, Libc.OReadOnly | Libc.ODirectory);
         Libc.Fsync(handle, path);
+        SyncRecorder.Record("fsync", path);
     }
 
     /// <summary>fsync of the directory that holds <paramref name="path"/>.</summary>
@@ -31,10 +33,15 @@ public static class Durability
     {
         using var handle = Libc.Open(path, Libc.OReadOnly | Libc.ONoControllingTerminal | Libc.ONonBlocking);
         Libc.SyncFileSystem(handle, path);
+        SyncRecorder.Record("syncfs", path);
     }
 
     /// <summary>sync(2): every file system.</summary>
-    public static void SyncAll() => Libc.Sync();
+    public static void SyncAll()
+    {
+        Libc.Sync();
+        SyncRecorder.Record("sync", "/");
+    }
 
     internal static string ParentOf(string path)
     {

@@ -3,12 +3,13 @@ using ImageUpdate.Archives;
 using ImageUpdate.Compression;
 using ImageUpdate.FileSystem;
 using ImageUpdate.Tests.FileSystem;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Archives;
 
 public sealed class TarExtractorTests : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

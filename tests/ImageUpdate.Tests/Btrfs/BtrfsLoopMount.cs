@@ -1,6 +1,5 @@
 using ImageUpdate.Processes;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Btrfs;
 
@@ -8,7 +7,7 @@ namespace ImageUpdate.Tests.Btrfs;
 /// A real BTRFS for the tests: a 300 MiB sparse image made by `mkfs.btrfs -q` and mounted with
 /// `mount -o loop`, shared by every test in the "btrfs" collection and unmounted (which detaches the
 /// autoclear loop device; `losetup -d` makes sure) when the collection ends. Needs root and
-/// btrfs-progs; without them a test writes why and returns, except under CI=true where it fails.
+/// btrfs-progs; without them a test is skipped saying why, except under CI=true where it fails.
 /// </summary>
 public sealed class BtrfsLoopMount : IAsyncLifetime
 {
@@ -23,25 +22,16 @@ public sealed class BtrfsLoopMount : IAsyncLifetime
 
     public string Image => _temp["btrfs.img"];
 
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    public static bool IsRoot => Environment.UserName == "root";
-
-    /// <summary>True when the file system is mounted; otherwise says why (or fails under CI).</summary>
+    /// <summary>True when the file system is mounted; otherwise a skip saying why (a failure under CI).</summary>
     public bool Require(ITestOutputHelper output)
     {
-        if (_skipReason is null)
+        _ = output;
+        if (_skipReason is not null)
         {
-            return true;
+            TestEnvironment.Unavailable(_skipReason);
         }
 
-        if (InCi)
-        {
-            Assert.Fail(_skipReason);
-        }
-
-        output.WriteLine(_skipReason);
-        return false;
+        return true;
     }
 
     /// <summary>A fresh path (not created) directly under the mount point.</summary>
@@ -53,17 +43,17 @@ public sealed class BtrfsLoopMount : IAsyncLifetime
     public static Task<ProcessResult> Run(string tool, params string[] arguments) =>
         Runner.RunAsync(new ProcessRequest(tool, arguments) { Timeout = TimeSpan.FromMinutes(1) }, CancellationToken.None);
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
-        if (!IsRoot)
+        if (!TestEnvironment.IsRoot)
         {
-            _skipReason = "Not root, so no loop-mounted BTRFS can be made; skipping.";
+            _skipReason = "Not root, so no loop-mounted BTRFS can be made";
             return;
         }
 
         if (!new[] { "/usr/sbin", "/sbin", "/usr/bin", "/bin" }.Any(d => File.Exists(Path.Combine(d, "mkfs.btrfs"))))
         {
-            _skipReason = "btrfs-progs is not installed (apt-get install btrfs-progs); skipping.";
+            _skipReason = "'mkfs.btrfs' is not installed (apt-get install btrfs-progs)";
             return;
         }
 
@@ -78,7 +68,7 @@ public sealed class BtrfsLoopMount : IAsyncLifetime
         _loopDevice = (await Run("findmnt", "--noheadings", "--output", "SOURCE", MountPoint)).StandardOutput.Trim();
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_loopDevice is not null)
         {

@@ -1,6 +1,5 @@
 using ImageUpdate.Btrfs;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Btrfs;
 

@@ -1,6 +1,5 @@
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Cli;
 
@@ -126,17 +125,26 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
         var hostLock = Path.Combine(Path.GetTempPath(), $"image-update-test-{Guid.NewGuid():N}.lock");
         var environment = new Dictionary<string, string?> { ["IMAGE_UPDATE_LOCK_PATH"] = hostLock };
 
-        // The first writer pauses mid-write holding the image's lock.
-        var first = s.RunAsync(new Dictionary<string, string?>(environment) { ["IMAGE_UPDATE_TEST_PAUSE_AT"] = "after-partition-write:4000" }, "update");
-        await Task.Delay(1500);
-        var second = await s.RunAsync(environment, "update");
-        var otherImage = await other.RunAsync(environment, "update");
-        using (var host = ImageUpdate.FileSystem.FileLock.TryAcquire(hostLock, out var held) ? held : null)
+        // The first writer is stopped (SIGSTOP) once it holds the image's lock, and goes on (SIGCONT)
+        // after the others have run: it holds the lock for exactly as long as the test needs.
+        var imageLock = Path.Combine(Path.GetTempPath(), $"image-update.image-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(s.Disk))))[..16]}.lock");
+        await using var first = ImageUpdateProcess.Start(environment, ["--image", s.Disk, "--definitions", s.Definitions, "update"]);
+        await LockProbe.WaitUntilHeldAsync(imageLock, first.Id, () => first.HasExited);
+        first.Signal(RunningProcess.SigStop);
+        RunResult second, otherImage;
+        try
         {
+            second = await s.RunAsync(environment, "update");
+            otherImage = await other.RunAsync(environment, "update");
+            using var host = ImageUpdate.FileSystem.FileLock.TryAcquire(hostLock, out var held) ? held : null;
             Assert.NotNull(host);
         }
+        finally
+        {
+            first.Signal(RunningProcess.SigCont);
+        }
 
-        var firstResult = await first;
+        var firstResult = await first.WaitAsync(TimeSpan.FromMinutes(2));
         Assert.True(firstResult.ExitCode == 0, firstResult.ToString());
         Assert.Equal(1, second.ExitCode);
         Assert.Contains("Another image-update is writing", second.Stderr);

@@ -3,7 +3,6 @@ using ImageUpdate.Tests.DBus;
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Tests.Power;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 using TempDirectory = ImageUpdate.Tests.Support.TempDirectory;
 
 namespace ImageUpdate.Tests.Cli;

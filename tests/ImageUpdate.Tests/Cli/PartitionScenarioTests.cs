@@ -1,7 +1,6 @@
 using ImageUpdate.Gpt;
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Cli;
 

@@ -41,32 +41,34 @@ public sealed class ServiceManagerNotifyTests : IDisposable
         using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(_dir["notify"]));
         var datagrams = new List<string>();
-        using var stop = new CancellationTokenSource();
+        const string End = "X_TEST_END=1";
 
         // Read while the program runs: a unix datagram queue holds only a few before senders block.
+        // It ends at the test's own last datagram, sent once the program has exited: the queue is
+        // first in, first out, so everything the program sent has been read by then.
         var receiving = Task.Run(async () =>
         {
             var buffer = new byte[4096];
-            try
+            while (true)
             {
-                while (true)
+                var n = await socket.ReceiveAsync(buffer, SocketFlags.None);
+                var datagram = Encoding.UTF8.GetString(buffer, 0, n);
+                if (datagram == End)
                 {
-                    var n = await socket.ReceiveAsync(buffer, SocketFlags.None, stop.Token);
-                    lock (datagrams)
-                    {
-                        datagrams.Add(Encoding.UTF8.GetString(buffer, 0, n));
-                    }
+                    return;
                 }
-            }
-            catch (OperationCanceledException)
-            {
+
+                datagrams.Add(datagram);
             }
         });
 
         var result = await ImageUpdateProcess.RunAsync(new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = _dir["notify"] }, "--root", root, "update");
-        await Task.Delay(200);
-        await stop.CancelAsync();
-        await receiving;
+        using (var sender = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified))
+        {
+            await sender.SendToAsync(Encoding.UTF8.GetBytes(End), SocketFlags.None, new UnixDomainSocketEndPoint(_dir["notify"]));
+        }
+
+        await receiving.WaitAsync(TimeSpan.FromMinutes(1));
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("READY=1\nX_SYSUPDATE_VERSION=2\nSTATUS=Making room for '2'.", datagrams[0]);

@@ -1,12 +1,13 @@
 using ImageUpdate.Compression;
 using ImageUpdate.Tests.FileSystem;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Compression;
 
 /// <summary>Fixtures are made at test time by the real gzip, xz, zstd and bzip2 tools (apt: gzip xz-utils zstd bzip2).</summary>
 public sealed class DecompressionTests : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

@@ -1,5 +1,4 @@
 using ImageUpdate.DBus;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.DBus;
 

@@ -1,18 +1,15 @@
-using System.Diagnostics;
-using Xunit.Abstractions;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.DBus;
 
 /// <summary>
 /// The oracles of the D-Bus tests: dbus-daemon, busctl and a python3 that can import dbus and gi
-/// (python3-dbus, an independent implementation). A missing one makes a test say why and return,
-/// except under CI=true, where .ci/install-deps installs them and a silent pass would hide a broken setup.
+/// (python3-dbus, an independent implementation). A missing one skips a test saying which, except
+/// under CI=true, where .ci/install-deps installs them and it is a failure (<see cref="TestEnvironment"/>).
 /// </summary>
 internal static class DBusTestTools
 {
     private static readonly Lazy<string?> Python = new(FindPython);
-
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A python3 with the dbus and gi modules (pyenv shims on PATH may lack the Debian ones).</summary>
     public static string? PythonWithDBus => Python.Value;
@@ -34,39 +31,16 @@ internal static class DBusTestTools
     /// <summary>Runs a program to completion with an argument list and a timeout; returns exit code, stdout, stderr.</summary>
     public static (int ExitCode, string Stdout, string Stderr) Run(string program, IEnumerable<string> arguments, TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish in time.");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var result = TestProcess.Run(program, arguments, timeout: timeout ?? TimeSpan.FromSeconds(30));
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
+    /// <summary>True when <paramref name="present"/>; otherwise a skip (a failure under CI) saying <paramref name="why"/>.</summary>
     private static bool Require(ITestOutputHelper output, bool present, string why)
     {
-        if (present)
-        {
-            return true;
-        }
-
-        if (InCi)
-        {
-            Assert.Fail(why + " (CI=true).");
-        }
-
-        output.WriteLine(why + "; skipping.");
-        return false;
+        _ = output;
+        TestEnvironment.Require(present, why);
+        return true;
     }
 
     private static string? FindPython()

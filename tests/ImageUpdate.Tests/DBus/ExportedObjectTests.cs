@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ImageUpdate.DBus;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.DBus;
 

@@ -1,6 +1,5 @@
 using System.IO.Pipes;
 using ImageUpdate.DBus;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.DBus;
 

@@ -1,18 +1,15 @@
 using ImageUpdate.Definitions;
 using ImageUpdate.Host;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Definitions;
 
-/// <summary>A temporary root directory for definition files, deleted on Dispose.</summary>
+/// <summary>A temporary root directory for definition files (a <see cref="TempDirectory"/>), deleted on Dispose.</summary>
 public sealed class TempTree : IDisposable
 {
-    public TempTree()
-    {
-        Root = Path.Combine(Path.GetTempPath(), "iu-defs-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Root);
-    }
+    private readonly TempDirectory _directory = new("iu-defs-");
 
-    public string Root { get; }
+    public string Root => _directory.Path;
 
     public static HostIdentity Host { get; } = new(
         Architecture: "x86-64",
@@ -53,11 +50,5 @@ public sealed class TempTree : IDisposable
 
     public DefinitionSet Load(string? component = null) => DefinitionLoader.Load(Options(component));
 
-    public void Dispose()
-    {
-        if (Directory.Exists(Root))
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-    }
+    public void Dispose() => _directory.Dispose();
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ImageUpdate.Tests.Oracle;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Differential;
 
@@ -126,7 +125,7 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
         var theirs = await oracle.RunAsync(s.Work, s.Environment, "--definitions=" + s.Definitions, "check-new");
         var ours = await RunOursAsync(s, "check-new");
         output.WriteLine($"257: {theirs}\nours: {ours}");
-        Assert.Equal("3\n", theirs.StandardOutput);
+        Assert.Equal("3\n", theirs.Stdout);
         Assert.Equal(1, ours.ExitCode);
         Assert.Equal("", ours.Stdout);
     }
@@ -148,7 +147,7 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
         var theirs = await oracle.RunAsync(s.Work, s.Environment, "--definitions=" + s.Definitions, "--no-legend", "list");
         var ours = await RunOursAsync(s, "--no-legend", "list");
         output.WriteLine($"257: {theirs}\nours: {ours}");
-        Assert.Matches(@"1\s.*candidate", theirs.StandardOutput);
+        Assert.Matches(@"1\s.*candidate", theirs.Stdout);
         Assert.Matches(@"1\s.*available", ours.Stdout);
         Assert.Equal(1, (await RunOursAsync(s, "check-new")).ExitCode);
     }
@@ -159,7 +158,7 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
         {
             var r = await oracle.RunAsync(s.Work, s.Environment, ["--definitions=" + s.Definitions, .. args]);
             output.WriteLine($"257 {string.Join(' ', args)}: {r}");
-            return (r.ExitCode, r.StandardOutput);
+            return (r.ExitCode, r.Stdout);
         }
 
         async Task<(int, string)> Ours(params string[] args)
@@ -237,7 +236,7 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
         var ourUpdate = await RunOursAsync(ours, "--json=short", "update");
         output.WriteLine($"257: {theirUpdate}\nours: {ourUpdate}");
         Assert.Equal(theirUpdate.ExitCode, ourUpdate.ExitCode);
-        Assert.Equal(theirUpdate.StandardOutput, ourUpdate.Stdout);
+        Assert.Equal(theirUpdate.Stdout, ourUpdate.Stdout);
         if (scenario == "protected and obsolete")
         {
             // ProtectVersion=1 stands in one transfer only. 257 protects it there alone and removes the
@@ -252,7 +251,7 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
 
         var theirVacuum = await oracle.RunAsync(theirs.Work, theirs.Environment, "--definitions=" + theirs.Definitions, "--json=short", "-m", "1", "vacuum");
         var ourVacuum = await RunOursAsync(ours, "--json=short", "-m", "1", "vacuum");
-        Assert.Equal(theirVacuum.StandardOutput, ourVacuum.Stdout);
+        Assert.Equal(theirVacuum.Stdout, ourVacuum.Stdout);
         Assert.Equal(Tree(theirs.Work), Tree(ours.Work));
     }
 

@@ -1,7 +1,6 @@
 using ImageUpdate.Errors;
 using ImageUpdate.Fat;
 using ImageUpdate.Tests.Gpt;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Fat;
 

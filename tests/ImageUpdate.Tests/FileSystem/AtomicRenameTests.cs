@@ -1,4 +1,5 @@
 using ImageUpdate.FileSystem;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.FileSystem;
 
@@ -6,7 +7,7 @@ public sealed class AtomicRenameTests : IDisposable
 {
     private const int EExist = 17;
 
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

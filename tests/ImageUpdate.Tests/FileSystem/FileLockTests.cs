@@ -1,10 +1,11 @@
 using ImageUpdate.FileSystem;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.FileSystem;
 
 public sealed class FileLockTests : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 
@@ -60,8 +61,11 @@ public sealed class FileLockTests : IDisposable
         var path = _directory.Combine("lock");
         var held = FileLock.Acquire(path);
 
+        using var opens = new ImageUpdate.Tests.Support.InotifyWatch(path, ImageUpdate.Tests.Support.InotifyWatch.Open);
+
+        // Each try opens the file: a second open means the first try was refused and it waits.
         var waiting = FileLock.AcquireAsync(path, CancellationToken.None);
-        await Task.Delay(250);
+        await opens.WaitForAsync(events => events.Count >= 2, "two tries for the lock");
         Assert.False(waiting.IsCompleted);
         held.Dispose();
 

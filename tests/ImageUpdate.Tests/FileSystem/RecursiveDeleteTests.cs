@@ -1,10 +1,11 @@
 using ImageUpdate.FileSystem;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.FileSystem;
 
 public sealed class RecursiveDeleteTests : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

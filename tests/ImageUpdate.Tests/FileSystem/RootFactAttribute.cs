@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+
+using ImageUpdate.Tests.Support;
+
 namespace ImageUpdate.Tests.FileSystem;
 
 /// <summary>
@@ -6,10 +10,10 @@ namespace ImageUpdate.Tests.FileSystem;
 /// </summary>
 public sealed class RootFactAttribute : FactAttribute
 {
-    public RootFactAttribute()
+    public RootFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
-        var inCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        if (!Environment.IsPrivilegedProcess && !inCi)
+        if (!TestEnvironment.IsRoot && !TestEnvironment.InCi)
         {
             Skip = "needs root (CI runs as root)";
         }

@@ -1,8 +1,8 @@
-using System.Diagnostics;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.FileSystem;
 
-/// <summary>Runs the real command-line tools the tests use as oracles and fixture makers (tar, xz, zstd, ...).</summary>
+/// <summary>The real command-line tools the tests use as oracles and fixture makers (tar, xz, zstd, ...), run by <see cref="TestProcess"/>.</summary>
 public static class Tool
 {
     /// <summary>Runs the program with an argument list (no shell); its stdout goes to <paramref name="stdoutPath"/> when given.</summary>
@@ -36,33 +36,8 @@ public static class Tool
 
     private static (int ExitCode, string Stderr) Execute(string program, string[] arguments, string? stdoutPath, string? workingDirectory)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start {program}.");
-        process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stdoutPath is null)
-        {
-            process.StandardOutput.BaseStream.CopyTo(Stream.Null);
-        }
-        else
-        {
-            using var output = File.Create(stdoutPath);
-            process.StandardOutput.BaseStream.CopyTo(output);
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stderr.Result);
+        using var output = stdoutPath is null ? Stream.Null : File.Create(stdoutPath);
+        var result = TestProcess.Run(program, arguments, workingDirectory: workingDirectory ?? Environment.CurrentDirectory, standardOutputTo: output);
+        return (result.ExitCode, result.Stderr);
     }
 }

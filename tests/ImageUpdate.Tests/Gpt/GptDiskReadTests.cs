@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using ImageUpdate.Gpt;
-using Xunit.Abstractions;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Gpt;
 
@@ -80,7 +80,7 @@ public sealed class GptDiskReadTests(ITestOutputHelper output) : IDisposable
             GptAssert.Matches(expected, result.Table);
             Assert.Equal(primaryDamaged, result.PrimaryProblem is not null);
             Assert.Equal(!primaryDamaged, result.BackupProblem is not null);
-            output.WriteLine(result.PrimaryProblem ?? result.BackupProblem);
+            output.WriteLine(result.PrimaryProblem ?? result.BackupProblem ?? "");
         }
 
         // Reading never writes, not even to repair.

@@ -1,5 +1,5 @@
 using ImageUpdate.Gpt;
-using Xunit.Abstractions;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Gpt;
 

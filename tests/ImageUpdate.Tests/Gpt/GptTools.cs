@@ -1,55 +1,30 @@
-using System.Diagnostics;
 using System.Text.Json;
-using Xunit.Abstractions;
+
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Gpt;
 
 /// <summary>
-/// The external oracles (sfdisk, sgdisk, losetup, python3), run with argument lists and a timeout.
-/// When a tool is missing a test says why and returns, except under CI=true, where it fails: CI
-/// installs them (.ci/install-deps), so a silent pass there would hide a broken setup.
+/// The external oracles (sfdisk, sgdisk, losetup, python3), run by <see cref="TestProcess"/> (argument lists, a timeout).
+/// When a tool is missing a test is skipped saying which, except under CI=true, where it fails
+/// (<see cref="TestEnvironment"/>): CI installs them (.ci/install-deps).
 /// </summary>
 internal static class GptTools
 {
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
-    public static bool IsRoot => Environment.UserName == "root";
-
+    /// <summary>True when every tool is installed; otherwise a skip (a failure under CI) naming the missing one.</summary>
     public static bool Require(ITestOutputHelper output, params string[] tools)
     {
-        foreach (var tool in tools)
-        {
-            if (Find(tool) is null)
-            {
-                var why = $"'{tool}' is not installed (apt-get install fdisk gdisk python3 util-linux); skipping.";
-                if (InCi)
-                {
-                    Assert.Fail(why);
-                }
-
-                output.WriteLine(why);
-                return false;
-            }
-        }
-
+        _ = output;
+        TestEnvironment.RequireTools("apt-get install fdisk gdisk python3 util-linux", tools);
         return true;
     }
 
+    /// <summary>True when root; otherwise a skip (a failure under CI) naming what needed it.</summary>
     public static bool RequireRoot(ITestOutputHelper output, string forWhat)
     {
-        if (IsRoot)
-        {
-            return true;
-        }
-
-        var why = $"Not root, so no loop device for {forWhat}; skipping.";
-        if (InCi)
-        {
-            Assert.Fail(why);
-        }
-
-        output.WriteLine(why);
-        return false;
+        _ = output;
+        TestEnvironment.RequireRoot($"loop device for {forWhat}");
+        return true;
     }
 
     public static string Run(string tool, IEnumerable<string> arguments, string? input = null, bool check = true)
@@ -65,32 +40,13 @@ internal static class GptTools
 
     public static (int ExitCode, string Stdout, string Stderr) RunRaw(string tool, IEnumerable<string> arguments, string? input = null)
     {
-        var info = new ProcessStartInfo(Find(tool) ?? tool)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["LC_ALL"] = "C";
-        info.Environment["MTOOLS_SKIP_CHECK"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(input ?? string.Empty);
-        process.StandardInput.Close();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{tool} did not finish within 60 s.");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var result = TestProcess.Run(
+            Find(tool) ?? tool,
+            arguments,
+            new Dictionary<string, string?> { ["LC_ALL"] = "C", ["MTOOLS_SKIP_CHECK"] = "1" },
+            timeout: TimeSpan.FromSeconds(60),
+            standardInput: input);
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
     /// <summary>An all-zero (sparse) image file of the given size.</summary>
@@ -116,17 +72,5 @@ internal static class GptTools
     /// <summary>sgdisk -v; returns its whole report (the caller asserts "No problems found").</summary>
     public static string SgdiskVerify(string target) => Run("sgdisk", ["-v", target], check: false);
 
-    public static string? Find(string tool)
-    {
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':').Concat(["/usr/sbin", "/sbin"]))
-        {
-            var candidate = Path.Combine(directory, tool);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    public static string? Find(string tool) => TestEnvironment.FindTool(tool);
 }

@@ -1,5 +1,4 @@
 using ImageUpdate.Gpt;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Gpt;
 

@@ -3,7 +3,7 @@ using ImageUpdate.Gpt;
 using ImageUpdate.Imaging;
 using ImageUpdate.Processes;
 using ImageUpdate.Tests.Gpt;
-using Xunit.Abstractions;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Imaging;
 
@@ -16,7 +16,7 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
 {
     private static readonly DateTimeOffset Epoch = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
 
-    private readonly ImagingTempDirectory _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
@@ -268,20 +268,9 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
         GptTools.Require(output, "mkfs.vfat", "fsck.fat", "mmd", "mcopy", "mdir", "mtype", "sgdisk", "sfdisk")
         && RequireFile(DiskImageOptions.DefaultSystemdBootPath);
 
-    private bool RequireFile(string path)
+    private static bool RequireFile(string path)
     {
-        if (File.Exists(path))
-        {
-            return true;
-        }
-
-        var why = $"'{path}' is missing (apt-get install systemd-boot-efi); skipping.";
-        if (GptTools.InCi)
-        {
-            Assert.Fail(why);
-        }
-
-        output.WriteLine(why);
-        return false;
+        TestEnvironment.RequireFile(path, "apt-get install systemd-boot-efi");
+        return true;
     }
 }

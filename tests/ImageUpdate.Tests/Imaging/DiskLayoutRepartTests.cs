@@ -1,5 +1,5 @@
 using ImageUpdate.Imaging;
-using Xunit.Abstractions;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Imaging;
 
@@ -10,7 +10,7 @@ namespace ImageUpdate.Tests.Imaging;
 /// </summary>
 public sealed class DiskLayoutRepartTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly ImagingTempDirectory _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

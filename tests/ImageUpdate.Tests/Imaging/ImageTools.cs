@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using ImageUpdate.Tests.Gpt;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Imaging;
 
@@ -11,21 +12,9 @@ internal static class ImageTools
 
     public static string Mtools(string tool, params string[] arguments)
     {
-        var info = new System.Diagnostics.ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["MTOOLS_SKIP_CHECK"] = "1";
-        info.Environment["TZ"] = "UTC";
-        info.Environment["LC_ALL"] = "C";
-        using var process = System.Diagnostics.Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', arguments)} exited {process.ExitCode}: {stderr}");
-        return stdout.Result;
+        var result = TestProcess.Run(tool, arguments, new Dictionary<string, string?> { ["MTOOLS_SKIP_CHECK"] = "1", ["TZ"] = "UTC", ["LC_ALL"] = "C" });
+        Assert.True(result.ExitCode == 0, $"{tool} {string.Join(' ', arguments)} exited {result.ExitCode}: {result.Stderr}");
+        return result.Stdout;
     }
 
     /// <summary>Copies a byte range of an image into its own file (for fsck.fat, which takes no offset).</summary>

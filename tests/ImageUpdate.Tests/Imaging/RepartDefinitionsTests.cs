@@ -2,12 +2,13 @@ using System.Text;
 using ImageUpdate.Errors;
 using ImageUpdate.Gpt;
 using ImageUpdate.Imaging;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Imaging;
 
 public sealed class RepartDefinitionsTests : IDisposable
 {
-    private readonly ImagingTempDirectory _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using ImageUpdate.Imaging;
 using ImageUpdate.Tests.Gpt;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Imaging;
 

@@ -1,4 +1,4 @@
-using Xunit.Abstractions;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Oracle;
 
@@ -11,10 +11,9 @@ namespace ImageUpdate.Tests.Oracle;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Availability is decided once per test run (a static <see cref="Lazy{T}"/>). xunit 2.9.3 has no
-/// dynamic skip, so tests use <see cref="ForTest"/>: outside CI a test without the oracle writes the
-/// reason to its output and returns early (it passes, visibly reported); with <c>CI=true</c> it fails
-/// instead, because in CI nothing may skip silently.
+/// Availability is decided once per test run (a static <see cref="Lazy{T}"/>). Tests use
+/// <see cref="ForTest"/>: outside CI a test without the oracle is skipped with the reason; with
+/// <c>CI=true</c> it fails instead, because in CI nothing may be skipped (<see cref="TestEnvironment"/>).
 /// </para>
 /// <para>
 /// What 257 needs, found by running it: with <c>--definitions=DIR</c> nothing in the chroot's
@@ -51,10 +50,6 @@ public sealed class SysupdateOracle
     /// <summary>The first line of <c>systemd-sysupdate --version</c>, e.g. "systemd 257 (257.13-1~deb13u1)".</summary>
     public string Version { get; }
 
-    /// <summary>True when the environment variable CI is "true": then a missing oracle is a test failure.</summary>
-    public static bool InCi =>
-        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>
     /// The oracle, building its chroot on first use if needed; <see langword="null"/> when it cannot
     /// be had (not root, no network, scripts not found), with the reason in <paramref name="whyNot"/>.
@@ -67,8 +62,8 @@ public sealed class SysupdateOracle
     }
 
     /// <summary>
-    /// The oracle for a test: outside CI, <see langword="null"/> with the reason written to
-    /// <paramref name="output"/> (the caller returns early); under CI=true a missing oracle fails the test.
+    /// The oracle for a test; when it cannot be had, a skip with the reason (under CI=true a failure),
+    /// so the result is never <see langword="null"/> in practice.
     /// </summary>
     public static SysupdateOracle? ForTest(ITestOutputHelper output)
     {
@@ -78,11 +73,7 @@ public sealed class SysupdateOracle
             output.WriteLine($"oracle: {oracle.Version}");
             return oracle;
         }
-        if (InCi)
-        {
-            Assert.Fail($"The systemd-sysupdate oracle is required in CI but unavailable: {whyNot}");
-        }
-        output.WriteLine($"SKIPPED (not in CI): the systemd-sysupdate oracle is unavailable: {whyNot}");
+        TestEnvironment.Unavailable($"The systemd-sysupdate oracle is unavailable: {whyNot}");
         return null;
     }
 
@@ -93,11 +84,11 @@ public sealed class SysupdateOracle
     /// SYSTEMD_SYSUPDATE_VERIFY_FRESHNESS, SYSTEMD_LOG_LEVEL, plus <see cref="OsReleaseVariable"/>);
     /// SYSTEMD_* variables of the test process itself are dropped so runs are reproducible.
     /// </summary>
-    public Task<ProcessResult> RunAsync(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args) =>
+    public Task<RunResult> RunAsync(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args) =>
         RunAsync(workDir, env, TestProcess.DefaultTimeout, CancellationToken.None, args);
 
     /// <inheritdoc cref="RunAsync(string, IReadOnlyDictionary{string, string}?, string[])"/>
-    public Task<ProcessResult> RunAsync(
+    public Task<RunResult> RunAsync(
         string workDir,
         IReadOnlyDictionary<string, string>? env,
         TimeSpan timeout,
@@ -120,7 +111,7 @@ public sealed class SysupdateOracle
             }
         }
         return TestProcess.RunAsync(
-            _runScript, [Path.GetFullPath(workDir), .. args], environment, workingDirectory: null, timeout, cancellationToken);
+            _runScript, [Path.GetFullPath(workDir), .. args], environment, workingDirectory: null, timeout, cancellationToken: cancellationToken);
     }
 
     private static (SysupdateOracle?, string) Create()
@@ -145,9 +136,9 @@ public sealed class SysupdateOracle
                 .GetAwaiter().GetResult();
             if (ensure.ExitCode != 0)
             {
-                return (null, $"ensure-sysupdate-chroot failed ({ensure.ExitCode}): {LastLines(ensure.StandardError, 10)}");
+                return (null, $"ensure-sysupdate-chroot failed ({ensure.ExitCode}): {LastLines(ensure.Stderr, 10)}");
             }
-            return (new SysupdateOracle(Path.Combine(scripts, "run-sysupdate"), ensure.StandardOutput.Trim()), "");
+            return (new SysupdateOracle(Path.Combine(scripts, "run-sysupdate"), ensure.Stdout.Trim()), "");
         }
         catch (Exception e) when (e is TimeoutException or System.ComponentModel.Win32Exception or IOException)
         {

@@ -1,5 +1,3 @@
-using Xunit.Abstractions;
-
 namespace ImageUpdate.Tests.Oracle;
 
 /// <summary>
@@ -42,7 +40,7 @@ public sealed class SysupdateOracleTests(ITestOutputHelper output) : IDisposable
         var before = await oracle.RunAsync(work, null, [.. common, "check-new"]);
         output.WriteLine(before.ToString());
         Assert.True(before.ExitCode == 0, before.ToString());
-        Assert.Equal("2\n", before.StandardOutput);
+        Assert.Equal("2\n", before.Stdout);
 
         var update = await oracle.RunAsync(work, null, [.. common, "update"]);
         output.WriteLine(update.ToString());
@@ -52,6 +50,6 @@ public sealed class SysupdateOracleTests(ITestOutputHelper output) : IDisposable
         var after = await oracle.RunAsync(work, null, [.. common, "check-new"]);
         output.WriteLine(after.ToString());
         Assert.True(after.ExitCode == 1, after.ToString());
-        Assert.Equal("", after.StandardOutput);
+        Assert.Equal("", after.Stdout);
     }
 }

@@ -1,6 +1,5 @@
 using ImageUpdate.Health;
 using ImageUpdate.Tests.DBus;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Power;
 

@@ -3,7 +3,6 @@ using ImageUpdate.Errors;
 using ImageUpdate.Power;
 using ImageUpdate.Tests.DBus;
 using Microsoft.Extensions.Logging.Abstractions;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Power;
 

@@ -242,14 +242,19 @@ public sealed class PublisherTests(SigningKeys keys) : IClassFixture<SigningKeys
         using var scenario = new PublishScenario(keys.Ed25519.ExportSecretKey());
         scenario.AddPayloads("1");
         var other = ImageUpdate.FileSystem.FileLock.Acquire(scenario.Output);
+        using var watch = new InotifyWatch(scenario.Output, InotifyWatch.Open | InotifyWatch.Create);
 
+        // Each try for the lock opens the directory (nothing else opens it before the lock is had):
+        // a second open means the first try was refused and the publish is waiting its turn.
         var publish = scenario.PublishAsync(scenario.Options("1"));
-        await Task.Delay(500);
+        await watch.WaitForAsync(events => events.Count(e => (e.Mask & InotifyWatch.Open) != 0 && e.Name == "") >= 2, "two tries for the lock");
         var finishedWhileLocked = publish.IsCompleted;
+        var createdWhileLocked = watch.Events.Where(e => (e.Mask & InotifyWatch.Create) != 0).Select(e => e.Name).ToList();
         other.Dispose();
         await publish;
 
         Assert.False(finishedWhileLocked);
+        Assert.Empty(createdWhileLocked);
         Assert.True(File.Exists(Path.Combine(scenario.Output, "SHA256SUMS")));
     }
 

@@ -4,7 +4,6 @@ using ImageUpdate.Tests.DBus;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Tests.Transport;
 using Microsoft.AspNetCore.Http;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Service;
 
@@ -162,20 +161,10 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
 
     private static bool IsUidZero() => File.ReadAllLines("/proc/self/status").Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
 
-    private bool Require(bool present, string why)
+    private static bool Require(bool present, string why)
     {
-        if (present)
-        {
-            return true;
-        }
-
-        if (DBusTestTools.InCi)
-        {
-            Assert.Fail(why + " (CI=true).");
-        }
-
-        output.WriteLine(why + "; skipping.");
-        return false;
+        TestEnvironment.Require(present, why);
+        return true;
     }
 
     private string Busctl(params string[] arguments)

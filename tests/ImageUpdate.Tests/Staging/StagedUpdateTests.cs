@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using ImageUpdate.Btrfs;
 using ImageUpdate.Tests.Btrfs;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Staging;
 

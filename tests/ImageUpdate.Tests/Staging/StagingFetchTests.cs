@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using ImageUpdate.Tests.Btrfs;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Tests.Transport;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Staging;
 

@@ -4,7 +4,7 @@ using ImageUpdate.Btrfs;
 using ImageUpdate.Native;
 using ImageUpdate.Staging;
 using ImageUpdate.Tests.Btrfs;
-using Xunit.Abstractions;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Staging;
 
@@ -66,26 +66,20 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
         });
         var fifo = Path.Combine(snapshot, ".#sysupdate.uki_3.efi.partial");
 
-        // A blocking open for writing completes only when someone opens the FIFO for reading:
-        // if the validator opened it (even O_NONBLOCK), this writer would get through.
-        var writer = Task.Factory.StartNew(() => new FileStream(fifo, FileMode.Open, FileAccess.Write), TaskCreationOptions.LongRunning);
-        try
+        // The kernel notes every open of the FIFO (even O_NONBLOCK, even if closed at once).
+        using var opens = new InotifyWatch(fifo, InotifyWatch.Open | InotifyWatch.Access);
+        using (var staging = StagingValidator.Validate(snapshot))
         {
-            await Task.Delay(200);
-            using (var staging = StagingValidator.Validate(snapshot))
-            {
-                Assert.Equal(NormalSet, staging.Files.Select(f => f.Name));
-                Assert.Equal([".#sysupdate.uki_3.efi.partial"], staging.IgnoredEntries);
-            }
+            Assert.Equal(NormalSet, staging.Files.Select(f => f.Name));
+            Assert.Equal([".#sysupdate.uki_3.efi.partial"], staging.IgnoredEntries);
+        }
 
-            await Task.Delay(200);
-            Assert.False(writer.IsCompleted, "the validator opened the dot-file FIFO");
-        }
-        finally
-        {
-            using var reader = new FileStream(fifo, FileMode.Open, FileAccess.Read);
-            (await writer).Dispose();
-        }
+        Assert.True(opens.Events.Count == 0, "the validator opened the dot-file FIFO");
+
+        // The watch does see an open (a reader that does not wait for a writer).
+        Libc.Open(fifo, Libc.OReadOnly | Libc.ONonBlocking).Dispose();
+
+        await opens.WaitForAsync(events => events.Any(e => (e.Mask & InotifyWatch.Open) != 0), "the test's own open of the FIFO");
     }
 
     [Theory]

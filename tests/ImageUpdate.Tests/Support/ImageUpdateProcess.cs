@@ -1,13 +1,4 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace ImageUpdate.Tests.Support;
-
-/// <summary>What a run of the real `image-update` program did.</summary>
-public sealed record RunResult(int ExitCode, string Stdout, string Stderr)
-{
-    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}--- stderr\n{Stderr}";
-}
 
 /// <summary>
 /// Runs the `image-update` program built next to the tests as a separate process, so that exit codes,
@@ -39,45 +30,35 @@ public static class ImageUpdateProcess
         throw new FileNotFoundException($"ImageUpdate.sln not found above {AppContext.BaseDirectory}");
     });
 
-    public static async Task<RunResult> RunAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    public static Task<RunResult> RunAsync(IReadOnlyDictionary<string, string?>? environment, params string[] args) =>
+        TestProcess.RunAsync(ProgramPath, args, Environment(environment));
+
+    /// <summary>Starts the program and returns while it runs (for signals, or to act at a pause point).</summary>
+    public static RunningProcess Start(IReadOnlyDictionary<string, string?>? environment, params string[] args) =>
+        TestProcess.Start(ProgramPath, args, Environment(environment));
+
+    /// <summary>The environment every run gets, with the test's own changes on top.</summary>
+    public static Dictionary<string, string?> Environment(IReadOnlyDictionary<string, string?>? changes)
     {
-        var start = new ProcessStartInfo(ProgramPath)
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
+            // A private lock file per run: tests in parallel must not contend on /run/image-update.lock.
+            ["IMAGE_UPDATE_LOCK_PATH"] = Path.Combine(Path.GetTempPath(), $"image-update-test-{Guid.NewGuid():N}.lock"),
+            ["SYSTEMD_ESP_PATH"] = null,
+            ["SYSTEMD_XBOOTLDR_PATH"] = null,
+
+            // Never the machine's own system bus or service manager: no inhibitors taken from the real
+            // logind, no failed units of the test machine counted by bless, no datagrams to a real
+            // NOTIFY_SOCKET. Tests of those paths set their own private bus and socket.
+            ["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=/nonexistent/image-update-test-bus",
+            ["IMAGE_UPDATE_TEST_SYSTEMD_RUNNING"] = "0",
+            ["NOTIFY_SOCKET"] = null,
         };
-        foreach (var arg in args)
+        foreach (var (key, value) in changes ?? new Dictionary<string, string?>())
         {
-            start.ArgumentList.Add(arg);
+            environment[key] = value;
         }
 
-        // A private lock file per test run: tests in parallel must not contend on /run/image-update.lock.
-        start.Environment["IMAGE_UPDATE_LOCK_PATH"] = Path.Combine(Path.GetTempPath(), $"image-update-test-{Guid.NewGuid():N}.lock");
-        start.Environment.Remove("SYSTEMD_ESP_PATH");
-        start.Environment.Remove("SYSTEMD_XBOOTLDR_PATH");
-
-        // Never the machine's own system bus or service manager: no inhibitors taken from the real
-        // logind, no failed units of the test machine counted by bless, no datagrams to a real
-        // NOTIFY_SOCKET. Tests of those paths set their own private bus and socket.
-        start.Environment["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=/nonexistent/image-update-test-bus";
-        start.Environment["IMAGE_UPDATE_TEST_SYSTEMD_RUNNING"] = "0";
-        start.Environment.Remove("NOTIFY_SOCKET");
-        if (environment is not null)
-        {
-            foreach (var (key, value) in environment)
-            {
-                start.Environment[key] = value;
-            }
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return new RunResult(process.ExitCode, await stdout, await stderr);
+        return environment;
     }
 }

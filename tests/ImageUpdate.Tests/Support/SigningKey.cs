@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ImageUpdate.Tests.Support;
 
 /// <summary>A gpg-made signing key in a private GNUPGHOME, to sign manifests the way a publisher does.</summary>
@@ -55,16 +53,8 @@ public sealed class SigningKey : IDisposable
         File.SetUnixFileMode(home.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var keyringPath = home["trusted.gpg"];
         File.WriteAllBytes(keyringPath, keyring);
-        var start = new ProcessStartInfo("gpg") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["--homedir", home.Path, "--batch", "--no-default-keyring", "--keyring", keyringPath, "--trust-model", "always", "--status-fd", "2", "--verify", signature, data])
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stderr);
+        var result = TestProcess.Run("gpg", ["--homedir", home.Path, "--batch", "--no-default-keyring", "--keyring", keyringPath, "--trust-model", "always", "--status-fd", "2", "--verify", signature, data]);
+        return (result.ExitCode, result.Stderr);
     }
 
     /// <summary>Writes NAME.gpg, a binary detached signature of the file.</summary>
@@ -73,19 +63,9 @@ public sealed class SigningKey : IDisposable
 
     private byte[] Gpg(params string[] args)
     {
-        var start = new ProcessStartInfo("gpg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["--homedir", _home.Path, "--batch", "--pinentry-mode", "loopback", "--passphrase", _passphrase, .. args])
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(start)!;
-        var output = new MemoryStream();
-        var copy = p.StandardOutput.BaseStream.CopyToAsync(output);
-        var err = p.StandardError.ReadToEnd();
-        copy.Wait();
-        p.WaitForExit();
-        return p.ExitCode == 0 ? output.ToArray() : throw new InvalidOperationException($"gpg {string.Join(' ', args)}: {err}");
+        using var output = new MemoryStream();
+        var result = TestProcess.Run("gpg", ["--homedir", _home.Path, "--batch", "--pinentry-mode", "loopback", "--passphrase", _passphrase, .. args], standardOutputTo: output);
+        return result.ExitCode == 0 ? output.ToArray() : throw new InvalidOperationException($"gpg {string.Join(' ', args)}: {result.Stderr}");
     }
 
     public void Dispose() => _home.Dispose();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 
 namespace ImageUpdate.Tests.Support;
@@ -199,18 +198,10 @@ public sealed class Test72Scenario : IDisposable
 
     public static void Run(string program, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var arg in args)
+        var result = TestProcess.Run(program, args);
+        if (result.ExitCode != 0)
         {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var err = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} failed: {err}");
+            throw new InvalidOperationException($"{program} failed: {result.Stderr}");
         }
     }
 

@@ -1,7 +1,6 @@
 using ImageUpdate.Errors;
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Transfers.Partitions;
-using Xunit.Abstractions;
 using TempDirectory = ImageUpdate.Tests.Support.TempDirectory;
 
 namespace ImageUpdate.Tests.Transfers;

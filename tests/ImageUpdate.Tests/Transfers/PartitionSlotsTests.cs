@@ -4,7 +4,6 @@ using ImageUpdate.Resources;
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Transfers.Partitions;
 using ImageUpdate.Versions;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Transfers;
 

@@ -5,7 +5,6 @@ using ImageUpdate.Gpt;
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Transfers;
 using ImageUpdate.Versions;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Transfers;
 

@@ -1,7 +1,6 @@
 using ImageUpdate.Btrfs;
 using ImageUpdate.Tests.Btrfs;
 using ImageUpdate.Tests.Support;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Transfers;
 

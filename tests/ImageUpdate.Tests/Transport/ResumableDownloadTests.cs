@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using ImageUpdate.Tests.FileSystem;
+using ImageUpdate.Tests.Support;
 using ImageUpdate.Transport;
 
 namespace ImageUpdate.Tests.Transport;
@@ -16,7 +16,7 @@ public sealed class ResumableDownloadTests : IDisposable
     // One shared 64 MiB payload: making it is the slow part.
     private static readonly Lazy<byte[]> BigPayload = new(() => TransportTestData.Payload(SixtyFourMiB, seed: 64));
 
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

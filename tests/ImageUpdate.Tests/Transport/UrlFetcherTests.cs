@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ImageUpdate.Tests.FileSystem;
+using ImageUpdate.Tests.Support;
 using ImageUpdate.Transport;
 using Microsoft.AspNetCore.Http;
 
@@ -12,7 +13,7 @@ namespace ImageUpdate.Tests.Transport;
 /// <summary>Small files, bounded streams, stalls and statuses against Kestrel on 127.0.0.1, and file:// URLs.</summary>
 public sealed class UrlFetcherTests : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
 
     public void Dispose() => _directory.Dispose();
 

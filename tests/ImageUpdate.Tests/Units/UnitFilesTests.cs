@@ -1,5 +1,4 @@
 using ImageUpdate.Tests.Gpt;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Units;
 

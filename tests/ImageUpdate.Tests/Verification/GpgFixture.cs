@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Verification;
 
@@ -138,26 +138,15 @@ public sealed class GpgFixture : IDisposable
 
     public byte[] Gpg(params string[] arguments)
     {
-        var start = new ProcessStartInfo("gpg")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["GNUPGHOME"] = Home;
-        foreach (var argument in (string[])["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "", .. arguments])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
         using var output = new MemoryStream();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.BaseStream.CopyTo(output);
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+        var result = TestProcess.Run(
+            "gpg",
+            ["--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "", .. arguments],
+            new Dictionary<string, string?> { ["GNUPGHOME"] = Home },
+            standardOutputTo: output);
+        if (result.ExitCode != 0)
         {
-            throw new InvalidOperationException($"gpg {string.Join(' ', arguments)} failed ({process.ExitCode}): {stderr.Result}");
+            throw new InvalidOperationException($"gpg {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.Stderr}");
         }
 
         return output.ToArray();
@@ -167,10 +156,7 @@ public sealed class GpgFixture : IDisposable
     {
         try
         {
-            var kill = new ProcessStartInfo("gpgconf", ["--kill", "gpg-agent"]) { UseShellExecute = false, RedirectStandardError = true };
-            kill.Environment["GNUPGHOME"] = Home;
-            using var process = Process.Start(kill)!;
-            process.WaitForExit();
+            TestProcess.Run("gpgconf", ["--kill", "gpg-agent"], new Dictionary<string, string?> { ["GNUPGHOME"] = Home });
         }
         finally
         {

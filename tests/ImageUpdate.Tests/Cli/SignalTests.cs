@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using ImageUpdate.Tests.Support;
+using ImageUpdate.Tests.Transport;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageUpdate.Tests.Cli;
+
+/// <summary>
+/// SIGINT and SIGTERM during an update: the program stops at its next safe point, exits 130 or 143
+/// (128 + the signal, as a shell reports it), says so, and leaves nothing half-installed: no final or
+/// pending file of the version it was downloading. The same command afterwards finishes the update.
+/// The update is caught mid-download by a server that stalls after the first bytes and tells the test
+/// it has sent them, so the signal arrives while the download runs (no sleep, no race).
+/// </summary>
+public sealed class SignalTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData(RunningProcess.SigInt, 130)]
+    [InlineData(RunningProcess.SigTerm, 143)]
+    public async Task A_signal_during_a_download_stops_the_update_with_128_plus_the_signal_and_installs_nothing(int signal, int exitCode)
+    {
+        using var key = new SigningKey();
+        var payload = RandomNumberGenerator.GetBytes(4 << 20);
+        var files = Publish(key, ("os_1.raw", payload));
+        var downloading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stall = 1;
+        await using var server = await TestHttpServer.StartAsync(async (context, stopping) =>
+        {
+            if (context.Request.Path.Value != "/os_1.raw" || Interlocked.Exchange(ref stall, 0) == 0)
+            {
+                await Serve(files, context);
+                return;
+            }
+
+            // The first download of the payload: some bytes, then nothing until the client goes away.
+            context.Response.ContentLength = payload.Length;
+            await context.Response.Body.WriteAsync(payload.AsMemory(0, 64 << 10), stopping);
+            await context.Response.Body.FlushAsync(stopping);
+            downloading.TrySetResult();
+            using var gone = CancellationTokenSource.CreateLinkedTokenSource(stopping, context.RequestAborted);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, gone.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        Define(server.BaseAddress.ToString().TrimEnd('/'), key);
+        string[] update = ["--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], "update"];
+
+        await using (var running = ImageUpdateProcess.Start(null, update))
+        {
+            await downloading.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            running.Signal(signal);
+            var stopped = await running.WaitAsync(TimeSpan.FromMinutes(1));
+
+            Assert.True(stopped.ExitCode == exitCode, stopped.ToString());
+            Assert.Contains("interrupted", stopped.Stderr, StringComparison.Ordinal);
+        }
+
+        // Nothing half-installed: neither the version nor a pending copy of it.
+        Assert.False(File.Exists(_dir["target/os_1.raw"]));
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_dir["target"]), e => Path.GetFileName(e).Contains(".sysupdate.pending.", StringComparison.Ordinal));
+
+        // And the same command finishes the job (the server no longer stalls).
+        var again = await ImageUpdateProcess.RunAsync(null, update);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(payload, File.ReadAllBytes(_dir["target/os_1.raw"]));
+        Assert.Equal(["os_1.raw"], Directory.EnumerateFileSystemEntries(_dir["target"]).Select(Path.GetFileName));
+    }
+
+    private Dictionary<string, byte[]> Publish(SigningKey key, params (string Name, byte[] Content)[] payloads)
+    {
+        var server = Directory.CreateDirectory(_dir["server"]).FullName;
+        var lines = payloads.Select(p => $"{Convert.ToHexStringLower(SHA256.HashData(p.Content))}  {p.Name}\n");
+        File.WriteAllText(Path.Combine(server, "SHA256SUMS"), string.Concat(lines));
+        key.SignDetached(Path.Combine(server, "SHA256SUMS"));
+        var files = payloads.ToDictionary(p => p.Name, p => p.Content);
+        files["SHA256SUMS"] = File.ReadAllBytes(Path.Combine(server, "SHA256SUMS"));
+        files["SHA256SUMS.gpg"] = File.ReadAllBytes(Path.Combine(server, "SHA256SUMS.gpg"));
+        return files;
+    }
+
+    private void Define(string url, SigningKey key)
+    {
+        Directory.CreateDirectory(_dir["defs"]);
+        Directory.CreateDirectory(_dir["target"]);
+        File.WriteAllBytes(_dir["keyring.gpg"], key.PublicKeyring);
+        File.WriteAllText(_dir["defs/os.transfer"], $"""
+            [Source]
+            Type=url-file
+            Path={url}
+            MatchPattern=os_@v.raw
+
+            [Target]
+            Type=regular-file
+            Path={_dir["target"]}
+            MatchPattern=os_@v.raw
+            """);
+    }
+
+    private static async Task Serve(Dictionary<string, byte[]> files, HttpContext context)
+    {
+        if (!files.TryGetValue(context.Request.Path.Value!.TrimStart('/'), out var content))
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        context.Response.ContentLength = content.Length;
+        await context.Response.Body.WriteAsync(content);
+    }
+}
