@@ -8,17 +8,14 @@ namespace ImageUpdate.Tests.Btrfs;
 /// (`btrfs subvolume show`, `btrfs property get -ts PATH ro`).
 /// </summary>
 [Collection(BtrfsCollection.Name)]
-public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper output)
+public sealed class KernelBtrfsTests(BtrfsLoopMount mount)
 {
     private readonly KernelBtrfs _btrfs = KernelBtrfs.Instance;
 
     [Fact]
     public async Task Create_makes_an_empty_0700_subvolume_that_btrfs_progs_recognises()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var path = mount.NewPath("created");
         _btrfs.CreateSubvolume(path);
@@ -34,10 +31,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Create_accepts_a_trailing_slash()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var path = mount.NewPath("slash");
         _btrfs.CreateSubvolume(path + "/");
@@ -48,10 +42,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public async Task A_read_only_snapshot_has_the_source_files_and_refuses_writes()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var source = mount.NewPath("source");
         _btrfs.CreateSubvolume(source);
@@ -74,10 +65,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public async Task Delete_removes_a_read_only_snapshot_with_its_files()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var source = mount.NewPath("to-snapshot");
         _btrfs.CreateSubvolume(source);
@@ -97,10 +85,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public async Task SetReadOnly_sets_and_clears_the_flag_btrfs_progs_reads()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var path = mount.NewPath("flagged");
         _btrfs.CreateSubvolume(path);
@@ -118,10 +103,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public async Task IsReadOnly_agrees_with_btrfs_progs_on_a_snapshot_made_by_btrfs_progs()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var source = mount.NewPath("progs-source");
         await BtrfsLoopMount.Run("btrfs", "subvolume", "create", source);
@@ -136,10 +118,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void IsSubvolume_is_false_for_anything_but_a_subvolume_root()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var subvolume = mount.NewPath("real");
         _btrfs.CreateSubvolume(subvolume);
@@ -162,10 +141,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void IsOnBtrfs_describes_the_entry_itself_and_throws_for_a_missing_one()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         using var elsewhere = new TempDirectory();
         var plain = mount.NewDirectory("plain");
@@ -187,10 +163,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Create_over_an_existing_entry_fails_naming_it()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var existing = mount.NewDirectory("existing");
 
@@ -201,10 +174,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Create_outside_btrfs_says_the_parent_is_not_on_btrfs()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         using var elsewhere = new TempDirectory();
         var path = elsewhere["staging"];
@@ -217,10 +187,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Create_escapes_the_path_in_its_message()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var path = mount.NewPath("bad\u001b[2Jname");
         Directory.CreateDirectory(path);
@@ -233,10 +200,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Snapshot_of_a_plain_directory_is_refused()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var plain = mount.NewDirectory("plain-source");
         var destination = mount.NewPath("never");
@@ -249,10 +213,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Snapshot_of_a_symlink_to_a_subvolume_is_refused()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var subvolume = mount.NewPath("target");
         _btrfs.CreateSubvolume(subvolume);
@@ -266,10 +227,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Snapshot_onto_another_file_system_says_it_is_not_btrfs()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var source = mount.NewPath("cross-source");
         _btrfs.CreateSubvolume(source);
@@ -282,10 +240,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Delete_of_a_plain_directory_is_refused_and_leaves_it()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var plain = mount.NewDirectory("plain-delete");
         File.WriteAllText(Path.Combine(plain, "kept"), "x");
@@ -298,10 +253,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Delete_of_a_symlink_to_a_subvolume_is_refused_and_leaves_the_subvolume()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var subvolume = mount.NewPath("kept-subvolume");
         _btrfs.CreateSubvolume(subvolume);
@@ -316,10 +268,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Delete_of_a_missing_subvolume_names_it()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var missing = mount.NewPath("gone");
 
@@ -330,10 +279,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void Delete_of_a_subvolume_holding_another_says_so()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var outer = mount.NewPath("outer");
         _btrfs.CreateSubvolume(outer);
@@ -346,10 +292,7 @@ public sealed class KernelBtrfsTests(BtrfsLoopMount mount, ITestOutputHelper out
     [Fact]
     public void The_flags_of_a_plain_directory_are_refused()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var plain = mount.NewDirectory("plain-flags");
 

@@ -9,22 +9,17 @@ namespace ImageUpdate.Tests.Cli;
 /// installed through the update path (its UKI on the ESP, its root in a slot, the other slots
 /// `_empty`); the same inputs and SOURCE_DATE_EPOCH give the same bytes.
 /// </summary>
-public sealed class BuildImageTests(ITestOutputHelper output) : IDisposable
+public sealed class BuildImageTests : IDisposable
 {
     private const string SystemdBoot = "/usr/lib/systemd/boot/efi/systemd-bootx64.efi";
     private readonly Support.TempDirectory _dir = new("build-image");
 
     public void Dispose() => _dir.Dispose();
 
-    private bool ToolsPresent()
+    private static void RequireTools()
     {
-        if (!GptTools.Require(output, "sfdisk", "sgdisk", "mkfs.vfat", "mdir", "mcopy", "mren", "mmd"))
-        {
-            return false;
-        }
-
+        GptTools.Require("sfdisk", "sgdisk", "mkfs.vfat", "mdir", "mcopy", "mren", "mmd");
         TestEnvironment.RequireFile(SystemdBoot, "apt-get install systemd-boot-efi");
-        return true;
     }
 
     /// <summary>A demo-like product: an ESP, three root slots, a root partition and a boot-counted UKI per version.</summary>
@@ -55,10 +50,7 @@ public sealed class BuildImageTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task The_image_has_the_layout_systemd_boot_and_version_1_installed_through_the_update_path()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var product = Product();
         var disk = _dir["disk.raw"];
@@ -102,10 +94,7 @@ public sealed class BuildImageTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Building_twice_gives_the_same_bytes_and_another_epoch_other_bytes()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var product = Product();
         var first = await BuildAsync(product, _dir["first.raw"]);
@@ -132,10 +121,7 @@ public sealed class BuildImageTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task What_a_killed_build_left_is_removed_by_the_next_one()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var product = Product();
         var disk = _dir["disk.raw"];
@@ -151,10 +137,7 @@ public sealed class BuildImageTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_4096_byte_sector_image_has_its_table_at_4096()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var product = Product();
         var disk = _dir["disk4k.raw"];
@@ -172,10 +155,7 @@ public sealed class BuildImageTests(ITestOutputHelper output) : IDisposable
     [InlineData("--size", "12Q", "--size must be a number of bytes")]
     public async Task Bad_input_is_one_line_and_leaves_no_image(string option, string value, string message)
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var product = Product();
         var disk = _dir["bad.raw"];

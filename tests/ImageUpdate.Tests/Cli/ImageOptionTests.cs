@@ -8,17 +8,14 @@ namespace ImageUpdate.Tests.Cli;
 /// and its ESP file targets the FAT file system inside the image's ESP (changed through mtools, never
 /// mounted), with the same partial → pending → final steps as on a host.
 /// </summary>
-public sealed class ImageOptionTests(ITestOutputHelper output)
+public sealed class ImageOptionTests
 {
-    private bool ToolsPresent() => GptTools.Require(output, "sfdisk", "sgdisk", "mkfs.vfat", "fsck.fat", "mdir", "mcopy", "mren", "mdel", "mmd");
+    private static void RequireTools() => GptTools.Require("sfdisk", "sgdisk", "mkfs.vfat", "fsck.fat", "mdir", "mcopy", "mren", "mdel", "mmd");
 
     [Fact]
     public async Task Update_writes_the_root_slot_and_the_uki_into_the_image_esp()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         using var s = new DiskImageScenario();
         s.NewVersion("1");
@@ -50,10 +47,7 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
     [Fact]
     public async Task Later_versions_fill_the_other_slot_and_vacuum_the_oldest_uki()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         using var s = new DiskImageScenario(instancesMax: 2);
         foreach (var version in new[] { "1", "2", "3" })
@@ -83,10 +77,7 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
     [InlineData("after-install-rename")]
     public async Task A_kill_while_the_esp_is_written_leaves_a_state_a_rerun_completes(string point)
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         using var s = new DiskImageScenario();
         s.NewVersion("1");
@@ -113,10 +104,7 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
     [Fact]
     public async Task One_image_has_one_writer_while_the_host_lock_stays_free()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         using var s = new DiskImageScenario();
         using var other = new DiskImageScenario();
@@ -155,10 +143,7 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
     [Fact]
     public async Task A_bad_version_vacuumed_from_the_image_is_remembered_on_its_esp()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         using var s = new DiskImageScenario();
         foreach (var version in new[] { "1", "2" })
@@ -195,10 +180,7 @@ public sealed class ImageOptionTests(ITestOutputHelper output)
     [InlineData("[Target]\nType=regular-file\nPath=/EFI/Linux\nPathRelativeTo=esp\nMatchPattern=x_@v\nCurrentSymlink=/EFI/Linux/current", "FAT has no symbolic links")]
     public async Task Targets_outside_the_image_are_refused_naming_the_file(string target, string message)
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         using var s = new DiskImageScenario();
         foreach (var file in Directory.GetFiles(s.Definitions))

@@ -12,7 +12,7 @@ namespace ImageUpdate.Tests.Cli;
 /// reaches logind's Reboot, `update` of partitions holds a shutdown inhibitor while it writes, and
 /// `bless` counts failed units.
 /// </summary>
-public sealed class LogindCommandTests(ITestOutputHelper output) : IDisposable
+public sealed class LogindCommandTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
@@ -21,10 +21,7 @@ public sealed class LogindCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Reboot_with_a_newer_version_installed_asks_logind()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var fake = await FakeSystemServices.StartAsync();
         var root = MakeRoot("1", "1", "2");
@@ -39,10 +36,7 @@ public sealed class LogindCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Reboot_without_logind_on_the_bus_falls_back_to_systemctl_with_a_warning()
     {
-        if (!DBusTestTools.RequireDaemon(output))
-        {
-            return;
-        }
+        DBusTestTools.RequireDaemon();
 
         using var fake = FakeSystemServices.StartBusOnly();
         var root = MakeRoot("1", "1", "2");
@@ -58,10 +52,8 @@ public sealed class LogindCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Update_of_partitions_holds_a_logind_inhibitor_while_writing_and_releases_it_before_exiting()
     {
-        if (!DBusTestTools.RequirePython(output) || !GptTools.Require(output, "sfdisk", "sgdisk"))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
+        GptTools.Require("sfdisk", "sgdisk");
 
         using var fake = await FakeSystemServices.StartAsync();
         using var s = new PartitionScenario(512);
@@ -96,10 +88,7 @@ public sealed class LogindCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Update_without_logind_writes_anyway()
     {
-        if (!DBusTestTools.RequireDaemon(output))
-        {
-            return;
-        }
+        DBusTestTools.RequireDaemon();
 
         using var fake = FakeSystemServices.StartBusOnly();
         var root = MakeRoot("1", "1");
@@ -115,10 +104,7 @@ public sealed class LogindCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_failed_unit_makes_bless_mark_the_entry_bad_and_none_marks_it_good()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var boot = new FakeBoot();
         var noChecks = Directory.CreateDirectory(_dir["health.d"]).FullName;
@@ -149,10 +135,7 @@ public sealed class LogindCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task No_unit_check_ignores_failed_units_and_an_unreachable_manager_fails_bless()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var boot = new FakeBoot();
         var noChecks = Directory.CreateDirectory(_dir["health.d"]).FullName;

@@ -10,7 +10,7 @@ namespace ImageUpdate.Tests.Cli;
 /// 4096-byte-sector loop device; then kill -9 at every step of a partition write. After every write,
 /// sgdisk -v finds no problems and sfdisk --json shows the labels, types, UUIDs and attributes meant.
 /// </summary>
-public sealed class PartitionScenarioTests(ITestOutputHelper output)
+public sealed class PartitionScenarioTests
 {
     private static readonly Guid PartialRoot = PartitionStates.PartialTypeFor(PartitionScenario.Root);
     private static readonly Guid PendingRoot = PartitionStates.PendingTypeFor(PartitionScenario.Root);
@@ -18,10 +18,7 @@ public sealed class PartitionScenarioTests(ITestOutputHelper output)
     [Fact]
     public async Task The_v252_steps_pass_on_a_512_byte_sector_image_file()
     {
-        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk", "sgdisk");
 
         using var s = new PartitionScenario(512);
         await RunV252StepsAsync(s);
@@ -30,10 +27,8 @@ public sealed class PartitionScenarioTests(ITestOutputHelper output)
     [Fact]
     public async Task The_v252_steps_pass_on_a_4096_byte_sector_loop_device()
     {
-        if (!GptTools.RequireRoot(output, "losetup --sector-size 4096") || !GptTools.Require(output, "losetup", "sfdisk", "sgdisk"))
-        {
-            return;
-        }
+        GptTools.RequireRoot("losetup --sector-size 4096");
+        GptTools.Require("losetup", "sfdisk", "sgdisk");
 
         using var s = new PartitionScenario(4096);
         Assert.StartsWith("/dev/loop", s.Disk, StringComparison.Ordinal);
@@ -43,10 +38,7 @@ public sealed class PartitionScenarioTests(ITestOutputHelper output)
     [Fact]
     public async Task Acquire_leaves_pending_slots_that_update_offline_installs()
     {
-        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk", "sgdisk");
 
         using var s = new PartitionScenario(512);
         s.NewVersion("v1");
@@ -72,10 +64,7 @@ public sealed class PartitionScenarioTests(ITestOutputHelper output)
     [Fact]
     public async Task The_transfer_keys_set_uuid_and_attribute_bits_in_the_pending_write()
     {
-        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk", "sgdisk");
 
         using var s = new PartitionScenario(512, extraTargetKeys: """
             PartitionUUID=0f0e0d0c-0b0a-4908-8706-050403020100
@@ -110,10 +99,7 @@ public sealed class PartitionScenarioTests(ITestOutputHelper output)
     [InlineData("after-acquire-transfer:2")]
     public async Task A_kill_during_a_partition_write_keeps_the_old_version_current_and_a_rerun_lands_the_new_one(string point)
     {
-        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk", "sgdisk");
 
         // 6 MiB payloads in 8 MiB slots: two 4 MiB write buffers per partition.
         using var s = new PartitionScenario(512, slotSectors: 16384, payloadBytes: 6 << 20);
@@ -146,10 +132,7 @@ public sealed class PartitionScenarioTests(ITestOutputHelper output)
     [Fact]
     public async Task A_slot_left_being_filled_is_free_again_after_the_next_run_and_never_listed()
     {
-        if (!GptTools.Require(output, "sfdisk", "sgdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk", "sgdisk");
 
         using var s = new PartitionScenario(512);
         s.NewVersion("v1");

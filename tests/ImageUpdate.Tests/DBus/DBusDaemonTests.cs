@@ -3,17 +3,14 @@ using ImageUpdate.DBus;
 namespace ImageUpdate.Tests.DBus;
 
 /// <summary>Our client against a real dbus-daemon: authentication, Hello, the bus driver's methods, errors, signals.</summary>
-public sealed class DBusDaemonTests(ITestOutputHelper output)
+public sealed class DBusDaemonTests
 {
     [Theory]
     [InlineData("session")]
     [InlineData("system")]
     public async Task Connecting_authenticates_negotiates_fds_and_gets_a_unique_name(string busType)
     {
-        if (!DBusTestTools.RequireDaemon(output))
-        {
-            return;
-        }
+        DBusTestTools.RequireDaemon();
 
         using var bus = new PrivateBus(busType);
         await using var connection = await DBusConnection.ConnectAsync(bus.Address);
@@ -25,10 +22,7 @@ public sealed class DBusDaemonTests(ITestOutputHelper output)
     [Fact]
     public async Task Bus_driver_methods_answer_with_their_documented_types()
     {
-        if (!DBusTestTools.RequireDaemon(output))
-        {
-            return;
-        }
+        DBusTestTools.RequireDaemon();
 
         using var bus = new PrivateBus();
         await using var connection = await DBusConnection.ConnectAsync(bus.Address);
@@ -49,10 +43,7 @@ public sealed class DBusDaemonTests(ITestOutputHelper output)
     [Fact]
     public async Task An_error_reply_is_a_typed_exception_with_name_and_message()
     {
-        if (!DBusTestTools.RequireDaemon(output))
-        {
-            return;
-        }
+        DBusTestTools.RequireDaemon();
 
         using var bus = new PrivateBus();
         await using var connection = await DBusConnection.ConnectAsync(bus.Address);
@@ -68,10 +59,7 @@ public sealed class DBusDaemonTests(ITestOutputHelper output)
     [Fact]
     public async Task Signals_from_one_connection_reach_a_match_rule_on_another_and_only_matching_ones()
     {
-        if (!DBusTestTools.RequireDaemon(output))
-        {
-            return;
-        }
+        DBusTestTools.RequireDaemon();
 
         using var bus = new PrivateBus();
         await using var sender = await DBusConnection.ConnectAsync(bus.Address);
@@ -94,10 +82,7 @@ public sealed class DBusDaemonTests(ITestOutputHelper output)
     [Fact]
     public async Task A_call_without_reply_times_out_and_a_cancelled_one_throws_cancellation()
     {
-        if (!DBusTestTools.RequireDaemon(output))
-        {
-            return;
-        }
+        DBusTestTools.RequireDaemon();
 
         using var bus = new PrivateBus();
         await using var server = await DBusConnection.ConnectAsync(bus.Address);
@@ -119,10 +104,7 @@ public sealed class DBusDaemonTests(ITestOutputHelper output)
     [Fact]
     public async Task A_closed_bus_fails_pending_and_later_calls_with_a_typed_exception()
     {
-        if (!DBusTestTools.RequireDaemon(output))
-        {
-            return;
-        }
+        DBusTestTools.RequireDaemon();
 
         var bus = new PrivateBus();
         await using var connection = await DBusConnection.ConnectAsync(bus.Address);

@@ -14,13 +14,19 @@ internal static class DBusTestTools
     /// <summary>A python3 with the dbus and gi modules (pyenv shims on PATH may lack the Debian ones).</summary>
     public static string? PythonWithDBus => Python.Value;
 
-    public static bool RequireDaemon(ITestOutputHelper output) => Require(output, Find("dbus-daemon") is not null, "'dbus-daemon' is not installed (apt-get install dbus)");
+    public static void RequireDaemon() => TestEnvironment.Require(Find("dbus-daemon") is not null, "'dbus-daemon' is not installed (apt-get install dbus)");
 
-    public static bool RequirePython(ITestOutputHelper output) => RequireDaemon(output)
-        && Require(output, PythonWithDBus is not null, "no python3 can import dbus and gi (apt-get install python3-dbus python3-gi)");
+    public static void RequirePython()
+    {
+        RequireDaemon();
+        TestEnvironment.Require(PythonWithDBus is not null, "no python3 can import dbus and gi (apt-get install python3-dbus python3-gi)");
+    }
 
-    public static bool RequireBusctl(ITestOutputHelper output) => RequireDaemon(output)
-        && Require(output, Find("busctl") is not null, "'busctl' is not installed (apt-get install systemd)");
+    public static void RequireBusctl()
+    {
+        RequireDaemon();
+        TestEnvironment.Require(Find("busctl") is not null, "'busctl' is not installed (apt-get install systemd)");
+    }
 
     public static string? Find(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin")
@@ -35,13 +41,6 @@ internal static class DBusTestTools
         return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
-    /// <summary>True when <paramref name="present"/>; otherwise a skip (a failure under CI) saying <paramref name="why"/>.</summary>
-    private static bool Require(ITestOutputHelper output, bool present, string why)
-    {
-        _ = output;
-        TestEnvironment.Require(present, why);
-        return true;
-    }
 
     private static string? FindPython()
     {

@@ -4,7 +4,7 @@ using ImageUpdate.DBus;
 namespace ImageUpdate.Tests.DBus;
 
 /// <summary>Our client calling a python3-dbus service: fds both ways, the container types logind and systemd use, errors, signals.</summary>
-public sealed class PythonServiceTests(ITestOutputHelper output)
+public sealed class PythonServiceTests
 {
     private const string Name = "org.example.PyService";
     private const string PathName = "/org/example/PyService";
@@ -12,10 +12,7 @@ public sealed class PythonServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task A_returned_fd_arrives_open_and_readable_and_ours_reaches_python()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);
@@ -42,10 +39,7 @@ public sealed class PythonServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task ListUnitsFiltered_shaped_replies_and_nested_containers_read_with_their_types()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);
@@ -81,10 +75,7 @@ public sealed class PythonServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task An_inhibitor_fd_holds_until_its_handle_is_disposed()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);
@@ -104,10 +95,7 @@ public sealed class PythonServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task A_python_exception_arrives_as_a_DBusErrorException()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);
@@ -120,10 +108,7 @@ public sealed class PythonServiceTests(ITestOutputHelper output)
     [Fact]
     public async Task A_python_signal_reaches_our_match_rule()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);

@@ -5,13 +5,13 @@ using ImageUpdate.Tests.Gpt;
 namespace ImageUpdate.Tests.Fat;
 
 /// <summary>The mtools-backed FAT access against real file systems made by mkfs.vfat, checked with mdir.</summary>
-public sealed class FatVolumeTests(ITestOutputHelper output) : IDisposable
+public sealed class FatVolumeTests : IDisposable
 {
     private readonly Support.TempDirectory _dir = new("fat");
 
     public void Dispose() => _dir.Dispose();
 
-    private bool ToolsPresent() => GptTools.Require(output, "mkfs.vfat", "mdir", "mcopy", "mren", "mdel", "mmd", "mrd", "mdeltree");
+    private static void RequireTools() => GptTools.Require("mkfs.vfat", "mdir", "mcopy", "mren", "mdel", "mmd", "mrd", "mdeltree");
 
     /// <summary>A bare FAT file system at offset 0 of a file, or one inside a GPT disk at 1 MiB.</summary>
     private FatVolume NewVolume(bool inDisk = false, int sectorSize = 512)
@@ -41,10 +41,7 @@ public sealed class FatVolumeTests(ITestOutputHelper output) : IDisposable
     [InlineData(false, 4096)]
     public void Files_are_copied_renamed_listed_and_deleted(bool inDisk, int sectorSize)
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var volume = NewVolume(inDisk, sectorSize);
         Assert.Empty(volume.List("/EFI/Linux"));
@@ -76,10 +73,7 @@ public sealed class FatVolumeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Lower_case_short_names_keep_their_case()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var volume = NewVolume();
         File.WriteAllText(_dir["a"], "x");
@@ -90,10 +84,7 @@ public sealed class FatVolumeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void A_failing_tool_is_one_error_naming_the_volume()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var volume = NewVolume();
         var e = Assert.Throws<UpdateException>(() => volume.Rename("/missing.efi", "/other.efi"));
@@ -105,10 +96,7 @@ public sealed class FatVolumeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void An_image_without_the_partition_type_has_no_volume()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var volume = NewVolume(inDisk: true);
         Assert.Null(FatVolume.InImage(volume.ImagePath, ImageUpdate.Gpt.PartitionType.Xbootldr));

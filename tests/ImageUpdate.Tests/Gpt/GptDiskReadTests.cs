@@ -22,10 +22,7 @@ public sealed class GptDiskReadTests(ITestOutputHelper output) : IDisposable
     [InlineData("36-unit label outside ASCII", "label: gpt\nsize=100, name=\"äöüßéèêëïîôûçñåøæœ€£¥©®±µ¶·½¾¿ÀÁÂÃ\"\n")]
     public void Reads_tables_sfdisk_makes_in_odd_shapes(string shape, string script)
     {
-        if (!GptTools.Require(output, "sfdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk");
 
         output.WriteLine(shape);
         var image = GptTools.NewImage(_temp.Path, "disk.img", 4 << 20);
@@ -42,10 +39,7 @@ public sealed class GptDiskReadTests(ITestOutputHelper output) : IDisposable
     [InlineData("entry array moved to LBA 100", "-o -a 1 -j 100 -n 1:200:300 -n 128:400:500 -c 128:last -t 128:" + RootVerity + " -A 128:set:0 -A 128:set:60")]
     public void Reads_tables_sgdisk_makes_in_odd_shapes(string shape, string arguments)
     {
-        if (!GptTools.Require(output, "sgdisk", "sfdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sgdisk", "sfdisk");
 
         output.WriteLine(shape);
         var image = GptTools.NewImage(_temp.Path, "disk.img", 1 << 20);
@@ -63,10 +57,7 @@ public sealed class GptDiskReadTests(ITestOutputHelper output) : IDisposable
     [InlineData("backup entries corrupted", false)]
     public void Reads_the_good_copy_when_the_other_is_damaged(string damage, bool primaryDamaged)
     {
-        if (!GptTools.Require(output, "sfdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk");
 
         var image = GptTools.NewImage(_temp.Path, "disk.img", 4 << 20);
         GptTools.Sfdisk(image, $"label: gpt\nsize=1024, type={Root}, name=\"a\"\nsize=1024, type={RootVerity}, name=\"b\", attrs=\"GUID:60\"\n");
@@ -90,10 +81,7 @@ public sealed class GptDiskReadTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Two_bad_copies_are_a_clear_error()
     {
-        if (!GptTools.Require(output, "sfdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk");
 
         var image = GptTools.NewImage(_temp.Path, "disk.img", 4 << 20);
         GptTools.Sfdisk(image, "label: gpt\nsize=1024, name=\"a\"\n");
@@ -117,10 +105,7 @@ public sealed class GptDiskReadTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Overlapping_partitions_are_refused_with_both_numbers()
     {
-        if (!GptTools.Require(output, "sfdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk");
 
         var image = GptTools.NewImage(_temp.Path, "disk.img", 4 << 20);
         GptTools.Sfdisk(image, "label: gpt\nstart=2048, size=1024, name=\"a\"\nstart=4096, size=1024, name=\"b\"\n");

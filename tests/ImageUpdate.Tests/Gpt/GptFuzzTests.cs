@@ -30,15 +30,13 @@ public sealed class GptFuzzTests(ITestOutputHelper output) : IDisposable
         seeds.Add(("ours, 4096-byte sectors", fresh4k.ToArray(), 4096));
         var (fresh512, _) = GptDiskWriteTests.FreshDisk(sectors: 512, sectorSize: 512, entries: 56, entrySize: 128);
         seeds.Add(("ours, 56 entries", fresh512.ToArray(), 512));
-        if (GptTools.Require(output, "sfdisk", "sgdisk"))
-        {
-            var a = GptTools.NewImage(_temp.Path, "a.img", 256 << 10);
-            GptTools.Sfdisk(a, "label: gpt\nfirst-lba: 34\nsize=100, name=\"a\"\nsize=100, name=\"b\", attrs=\"GUID:60\"\n");
-            seeds.Add(("sfdisk", File.ReadAllBytes(a), 512));
-            var b = GptTools.NewImage(_temp.Path, "b.img", 256 << 10);
-            GptTools.Run("sgdisk", ["-o", "-a", "1", "-S", "248", "-n", "2:100:199", "-n", "1:300:400", b]);
-            seeds.Add(("sgdisk, 248 entries", File.ReadAllBytes(b), 512));
-        }
+        GptTools.Require("sfdisk", "sgdisk");
+        var a = GptTools.NewImage(_temp.Path, "a.img", 256 << 10);
+        GptTools.Sfdisk(a, "label: gpt\nfirst-lba: 34\nsize=100, name=\"a\"\nsize=100, name=\"b\", attrs=\"GUID:60\"\n");
+        seeds.Add(("sfdisk", File.ReadAllBytes(a), 512));
+        var b = GptTools.NewImage(_temp.Path, "b.img", 256 << 10);
+        GptTools.Run("sgdisk", ["-o", "-a", "1", "-S", "248", "-n", "2:100:199", "-n", "1:300:400", b]);
+        seeds.Add(("sgdisk, 248 entries", File.ReadAllBytes(b), 512));
 
         var random = new Random(0x6A7);
         var outcomes = new Dictionary<string, int>();

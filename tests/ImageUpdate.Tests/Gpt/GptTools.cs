@@ -12,19 +12,15 @@ namespace ImageUpdate.Tests.Gpt;
 internal static class GptTools
 {
     /// <summary>True when every tool is installed; otherwise a skip (a failure under CI) naming the missing one.</summary>
-    public static bool Require(ITestOutputHelper output, params string[] tools)
+    public static void Require(params string[] tools)
     {
-        _ = output;
         TestEnvironment.RequireTools("apt-get install fdisk gdisk python3 util-linux", tools);
-        return true;
     }
 
     /// <summary>True when root; otherwise a skip (a failure under CI) naming what needed it.</summary>
-    public static bool RequireRoot(ITestOutputHelper output, string forWhat)
+    public static void RequireRoot(string forWhat)
     {
-        _ = output;
         TestEnvironment.RequireRoot($"loop device for {forWhat}");
-        return true;
     }
 
     public static string Run(string tool, IEnumerable<string> arguments, string? input = null, bool check = true)

@@ -12,7 +12,7 @@ namespace ImageUpdate.Tests.Imaging;
 /// zero, and the bytes reproducible. Needs mkfs.vfat, mtools, sgdisk, sfdisk and systemd-boot-efi;
 /// outside CI a missing one is reported and the test returns.
 /// </summary>
-public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposable
+public sealed class DiskImageBuilderTests : IDisposable
 {
     private static readonly DateTimeOffset Epoch = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
 
@@ -25,10 +25,7 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
     [InlineData(4096)]
     public async Task The_demo_image_has_a_clean_gpt_the_planned_layout_and_systemd_boot_in_its_esp(int sectorSize)
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var layout = Plan(RepartLayouts.Demo, sectorSize);
         var image = await BuildAsync(layout, "demo.raw");
@@ -66,10 +63,7 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
     [Fact]
     public async Task The_same_layout_and_epoch_give_the_same_bytes_and_another_epoch_does_not()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var layout = Plan(RepartLayouts.Demo, 512);
         var first = await BuildAsync(layout, "first.raw");
@@ -87,10 +81,8 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
     [InlineData(4096)]
     public async Task Outside_the_esp_the_image_is_byte_for_byte_what_systemd_repart_writes_and_the_esp_has_its_volume_id(int sectorSize)
     {
-        if (!ToolsPresent() || !RepartOracle.Available(output))
-        {
-            return;
-        }
+        RequireTools();
+        RepartOracle.Require();
 
         // Protective MBR, both GPT headers and entry arrays, and the zeroed root slots: all equal. Only the
         // ESP differs: ours carries systemd-boot, and repart runs mkfs.vfat without --invariant.
@@ -126,10 +118,7 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
     [InlineData(4096, 300, true)]
     public async Task An_esp_is_fat32_only_when_it_has_the_clusters_fat32_needs(int sectorSize, int megabytes, bool fat32)
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var directory = RepartOracle.WriteDefinitions(_temp.Path, new Dictionary<string, string>
         {
@@ -199,10 +188,7 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
     [Fact]
     public async Task Without_systemd_boot_a_layout_without_filesystems_is_only_a_gpt()
     {
-        if (!GptTools.Require(output, "sgdisk", "sfdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sgdisk", "sfdisk");
 
         var directory = RepartOracle.WriteDefinitions(_temp.Path, new Dictionary<string, string> { ["root.conf"] = "[Partition]\nType=root\nLabel=_empty\n" });
         var layout = DiskLayoutPlanner.Plan(RepartDefinitions.Load(directory), RepartLayouts.Seed);
@@ -225,10 +211,8 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
             return true;
         }
 
-        if (!GptTools.RequireRoot(output, "4096-byte sectors") || !GptTools.Require(output, "losetup"))
-        {
-            return false;
-        }
+        GptTools.RequireRoot("4096-byte sectors");
+        GptTools.Require("losetup");
 
         var loop = GptTools.Run("losetup", ["--find", "--show", "--read-only", "--sector-size", layout.SectorSize.ToString(System.Globalization.CultureInfo.InvariantCulture), image]).Trim();
         try
@@ -264,13 +248,11 @@ public sealed class DiskImageBuilderTests(ITestOutputHelper output) : IDisposabl
         return path;
     }
 
-    private bool ToolsPresent() =>
-        GptTools.Require(output, "mkfs.vfat", "fsck.fat", "mmd", "mcopy", "mdir", "mtype", "sgdisk", "sfdisk")
-        && RequireFile(DiskImageOptions.DefaultSystemdBootPath);
-
-    private static bool RequireFile(string path)
+    private static void RequireTools()
     {
-        TestEnvironment.RequireFile(path, "apt-get install systemd-boot-efi");
-        return true;
+        GptTools.Require("mkfs.vfat", "fsck.fat", "mmd", "mcopy", "mdir", "mtype", "sgdisk", "sfdisk");
+        RequireFile(DiskImageOptions.DefaultSystemdBootPath);
     }
+
+    private static void RequireFile(string path) => TestEnvironment.RequireFile(path, "apt-get install systemd-boot-efi");
 }

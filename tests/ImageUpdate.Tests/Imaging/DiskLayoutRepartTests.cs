@@ -8,7 +8,7 @@ namespace ImageUpdate.Tests.Imaging;
 /// area, and every partition's number, start, size, type, UUID, label and attribute bits as sfdisk reads
 /// them back. Needs root and systemd-repart; outside CI a missing one is reported and the test returns.
 /// </summary>
-public sealed class DiskLayoutRepartTests(ITestOutputHelper output) : IDisposable
+public sealed class DiskLayoutRepartTests : IDisposable
 {
     private readonly TempDirectory _temp = new();
 
@@ -28,10 +28,7 @@ public sealed class DiskLayoutRepartTests(ITestOutputHelper output) : IDisposabl
     [InlineData(RepartLayouts.DefaultsAndFlags, null)]
     public void A_512_byte_sector_image_is_laid_out_as_systemd_repart_lays_it_out(string layout, ulong? size)
     {
-        if (!RepartOracle.Available(output))
-        {
-            return;
-        }
+        RepartOracle.Require();
 
         var definitions = RepartOracle.WriteDefinitions(_temp.Path, RepartLayouts.Files(layout));
         var image = Path.Combine(_temp.Path, "repart.raw");
@@ -49,10 +46,7 @@ public sealed class DiskLayoutRepartTests(ITestOutputHelper output) : IDisposabl
     [InlineData(RepartLayouts.Priorities, 100UL << 20)]
     public void A_4096_byte_sector_loop_device_is_laid_out_as_systemd_repart_lays_it_out(string layout, ulong size)
     {
-        if (!RepartOracle.Available(output))
-        {
-            return;
-        }
+        RepartOracle.Require();
 
         var definitions = RepartOracle.WriteDefinitions(_temp.Path, RepartLayouts.Files(layout));
         var expected = RepartOracle.CreateOn4096Loop(definitions, RepartLayouts.Seed, size, Path.Combine(_temp.Path, "repart4k.raw"));

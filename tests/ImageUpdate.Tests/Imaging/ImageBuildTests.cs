@@ -3,7 +3,6 @@ using ImageUpdate.Engine;
 using ImageUpdate.Imaging;
 using ImageUpdate.Tests.Gpt;
 using ImageUpdate.Tests.Health;
-using Xunit.Abstractions;
 
 namespace ImageUpdate.Tests.Imaging;
 
@@ -11,7 +10,7 @@ namespace ImageUpdate.Tests.Imaging;
 /// <see cref="ImageBuild"/> in process: the build's temporary name, its lock's leftovers, the final
 /// rename and SOURCE_DATE_EPOCH, on a small product in a plain temporary directory.
 /// </summary>
-public sealed class ImageBuildTests(ITestOutputHelper output) : IDisposable
+public sealed class ImageBuildTests : IDisposable
 {
     private const string SystemdBoot = DiskImageOptions.DefaultSystemdBootPath;
     private readonly Support.TempDirectory _dir = new("image-build");
@@ -19,22 +18,10 @@ public sealed class ImageBuildTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private bool ToolsPresent()
+    private static void RequireTools()
     {
-        if (!GptTools.Require(output, "sfdisk", "sgdisk", "mkfs.vfat", "mdir", "mcopy", "mren", "mmd"))
-        {
-            return false;
-        }
-
-        if (File.Exists(SystemdBoot))
-        {
-            return true;
-        }
-
-        var why = $"{SystemdBoot} is missing (apt-get install systemd-boot-efi); skipping.";
-        Assert.False(GptTools.InCi, why);
-        output.WriteLine(why);
-        return false;
+        GptTools.Require("sfdisk", "sgdisk", "mkfs.vfat", "mdir", "mcopy", "mren", "mmd");
+        Support.TestEnvironment.RequireFile(SystemdBoot, "apt-get install systemd-boot-efi");
     }
 
     /// <summary>An ESP and two root slots; a root partition and a UKI for version 1.</summary>
@@ -70,10 +57,7 @@ public sealed class ImageBuildTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task The_image_appears_under_its_name_only_when_whole_and_what_a_killed_build_left_is_gone()
     {
-        if (!ToolsPresent())
-        {
-            return;
-        }
+        RequireTools();
 
         var options = Product("disk.raw");
         File.WriteAllText(ImageBuild.BuildingName(options.Output), "left by a killed build");

@@ -13,8 +13,11 @@ namespace ImageUpdate.Tests.Imaging;
 /// </summary>
 internal static class RepartOracle
 {
-    public static bool Available(ITestOutputHelper output) =>
-        GptTools.RequireRoot(output, "systemd-repart") && GptTools.Require(output, "systemd-repart", "sfdisk", "sgdisk", "losetup");
+    public static void Require()
+    {
+        GptTools.RequireRoot("systemd-repart");
+        GptTools.Require("systemd-repart", "sfdisk", "sgdisk", "losetup");
+    }
 
     /// <summary>Writes NAME.conf files into a new directory under <paramref name="parent"/>.</summary>
     public static string WriteDefinitions(string parent, IReadOnlyDictionary<string, string> files)

@@ -7,15 +7,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ImageUpdate.Tests.Power;
 
 /// <summary>Our logind calls against a fake logind on a private system bus.</summary>
-public sealed class LogindTests(ITestOutputHelper output)
+public sealed class LogindTests
 {
     [Fact]
     public async Task Rebooter_asks_logind_to_reboot_without_interaction()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var fake = await FakeSystemServices.StartAsync();
 
@@ -27,10 +24,7 @@ public sealed class LogindTests(ITestOutputHelper output)
     [Fact]
     public async Task A_refusal_from_logind_is_an_error_not_a_fallback()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var fake = FakeSystemServices.StartBusOnly();
         using var service = new PythonProcess(fake.Bus, "refusing-logind", RefusingLogind);
@@ -45,10 +39,7 @@ public sealed class LogindTests(ITestOutputHelper output)
     [Fact]
     public async Task The_inhibitor_is_held_until_disposed()
     {
-        if (!DBusTestTools.RequirePython(output))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
 
         using var fake = await FakeSystemServices.StartAsync();
         var inhibitor = new LogindShutdownInhibitor(NullLogger.Instance, fake.Bus.Address);
@@ -65,10 +56,7 @@ public sealed class LogindTests(ITestOutputHelper output)
     [Fact]
     public async Task Without_a_bus_or_logind_the_inhibitor_holds_nothing_and_does_not_throw()
     {
-        if (!DBusTestTools.RequireDaemon(output))
-        {
-            return;
-        }
+        DBusTestTools.RequireDaemon();
 
         using var empty = FakeSystemServices.StartBusOnly();
         foreach (var address in new[] { "unix:path=/nonexistent/bus", empty.Bus.Address })

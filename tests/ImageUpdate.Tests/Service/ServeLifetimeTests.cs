@@ -5,40 +5,34 @@ using ImageUpdate.Tests.Support;
 namespace ImageUpdate.Tests.Service;
 
 /// <summary>When `serve` leaves: after its idle time (releasing the name first), on SIGTERM, and at once when the name is taken.</summary>
-public sealed class ServeLifetimeTests(ITestOutputHelper output) : IDisposable
+public sealed class ServeLifetimeTests : IDisposable
 {
-    private readonly ServiceBus? _bus = DBusTestTools.RequireDaemon(output) && IsRoot(output) ? new ServiceBus() : null;
+    private ServiceBus? _bus;
 
     public void Dispose() => _bus?.Dispose();
 
     [Fact]
     public async Task Serve_leaves_the_bus_after_its_idle_time_and_exits_0()
     {
-        if (_bus is null)
-        {
-            return;
-        }
+        var bus = StartBus();
 
-        await using var serve = await ServeProcess.StartAsync(_bus, Definitions(), "--exit-idle-time", "1");
+        await using var serve = await ServeProcess.StartAsync(bus, Definitions(), "--exit-idle-time", "1");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await serve.Process.WaitForExitAsync(timeout.Token);
 
         Assert.Equal(0, serve.Process.ExitCode);
         Assert.Contains("Idle for 1 s; leaving the bus.", serve.Log, StringComparison.Ordinal);
-        await using var probe = await DBusConnection.ConnectAsync(_bus.Address);
+        await using var probe = await DBusConnection.ConnectAsync(bus.Address);
         Assert.False(await probe.NameHasOwnerAsync("org.freedesktop.sysupdate1"));
     }
 
     [Fact]
     public async Task A_second_serve_on_the_same_bus_fails_because_the_name_is_taken()
     {
-        if (_bus is null)
-        {
-            return;
-        }
+        var bus = StartBus();
 
-        await using var first = await ServeProcess.StartAsync(_bus, Definitions(), "--exit-idle-time", "0");
-        var second = await ImageUpdateProcess.RunAsync(null, "--definitions", Definitions(), "serve", "--bus-address", _bus.Address);
+        await using var first = await ServeProcess.StartAsync(bus, Definitions(), "--exit-idle-time", "0");
+        var second = await ImageUpdateProcess.RunAsync(null, "--definitions", Definitions(), "serve", "--bus-address", bus.Address);
 
         Assert.Equal(1, second.ExitCode);
         Assert.Contains("org.freedesktop.sysupdate1 is owned by another program", second.Stderr, StringComparison.Ordinal);
@@ -48,25 +42,22 @@ public sealed class ServeLifetimeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task SIGTERM_stops_serve_and_gives_the_name_back()
     {
-        if (_bus is null)
-        {
-            return;
-        }
+        var bus = StartBus();
 
-        var serve = await ServeProcess.StartAsync(_bus, Definitions(), "--exit-idle-time", "0");
+        var serve = await ServeProcess.StartAsync(bus, Definitions(), "--exit-idle-time", "0");
         await serve.DisposeAsync();
 
         Assert.Contains("Stopping on request.", serve.Log, StringComparison.Ordinal);
-        await using var probe = await DBusConnection.ConnectAsync(_bus.Address);
+        await using var probe = await DBusConnection.ConnectAsync(bus.Address);
         Assert.False(await probe.NameHasOwnerAsync("org.freedesktop.sysupdate1"));
     }
 
-    private static bool IsRoot(ITestOutputHelper output)
+    /// <summary>A private system-like bus, once dbus-daemon and root (the shipped policy lets only root own the name) are there.</summary>
+    private ServiceBus StartBus()
     {
-        // The shipped policy lets only root own org.freedesktop.sysupdate1.
-        _ = output;
+        DBusTestTools.RequireDaemon();
         TestEnvironment.Require(TestEnvironment.IsRoot, "serve needs uid 0 to own its name under the shipped policy");
-        return true;
+        return _bus = new ServiceBus();
     }
 
     private string Definitions()

@@ -13,24 +13,25 @@ namespace ImageUpdate.Tests.Service;
 /// Progress rises to JobRemoved(status 0), root-only writes, the busy error and Cancel. Versions come
 /// from a local HTTP server (url-file, Verify=no) that sends the payload slowly, or not at all.
 /// </summary>
-public sealed class ServeTests(ITestOutputHelper output) : IDisposable
+public sealed class ServeTests : IDisposable
 {
     private const int PayloadSize = 4 << 20;
 
-    private readonly ServiceBus? _bus = DBusTestTools.RequireDaemon(output) ? new ServiceBus() : null;
+    private ServiceBus? _bus;
     private readonly byte[] _payload = RandomNumberGenerator.GetBytes(PayloadSize);
 
     public void Dispose() => _bus?.Dispose();
 
+    /// <summary>The private bus, started on first use (after each test has checked for dbus-daemon).</summary>
+    private ServiceBus Bus => _bus ??= new ServiceBus();
+
     [Fact]
     public async Task Busctl_lists_the_host_target_reads_its_properties_and_checks_for_a_new_version()
     {
-        if (!DBusTestTools.RequireBusctl(output) || !RequireRoot())
-        {
-            return;
-        }
+        DBusTestTools.RequireBusctl();
+        RequireRoot();
 
-        await using var serve = await ServeProcess.StartAsync(_bus!, DefineLocal());
+        await using var serve = await ServeProcess.StartAsync(Bus, DefineLocal());
 
         Assert.Equal("a(sso) 1 \"host\" \"host\" \"/org/freedesktop/sysupdate1/target/host\"", Busctl("call", "/org/freedesktop/sysupdate1", "org.freedesktop.sysupdate1.Manager", "ListTargets"));
         Assert.Equal("s \"host\"", Busctl("get-property", "/org/freedesktop/sysupdate1/target/host", "org.freedesktop.sysupdate1.Target", "Class"));
@@ -44,19 +45,17 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
         var introspection = Busctl("introspect", "/org/freedesktop/sysupdate1/target/host");
         Assert.Matches(@"\.Update\s+method\s+st\s+sto", introspection);
         Assert.Matches(@"\.SetFeatureEnabled\s+method\s+sit\s+-", introspection);
-        Assert.Matches(@"\.Path\s+property\s+s\s+""" + Regex(_bus!.Directory["defs"]), introspection);
+        Assert.Matches(@"\.Path\s+property\s+s\s+""" + Regex(Bus.Directory["defs"]), introspection);
         Assert.Matches(@"\.JobRemoved\s+signal\s+toi", Busctl("introspect", "/org/freedesktop/sysupdate1"));
     }
 
     [Fact]
     public async Task A_python_client_updates_watches_progress_rise_and_gets_JobRemoved_with_status_0()
     {
-        if (!DBusTestTools.RequirePython(output) || !RequireRoot())
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
+        RequireRoot();
 
-        await using var serve = await ServeProcess.StartAsync(_bus!, DefineLocal());
+        await using var serve = await ServeProcess.StartAsync(Bus, DefineLocal());
 
         var lines = RunPython(ServiceScripts.Update, asNobody: false, serve);
 
@@ -68,18 +67,17 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
         Assert.True(progress[0] < 100, lines[1]);
         Assert.Equal(100, progress[^1]);
         Assert.Equal("removed 0", lines[2]);
-        Assert.Equal(_payload, File.ReadAllBytes(_bus!.Directory["target/app_2.bin"]));
+        Assert.Equal(_payload, File.ReadAllBytes(Bus.Directory["target/app_2.bin"]));
     }
 
     [Fact]
     public async Task A_caller_other_than_root_may_list_and_check_but_is_refused_update_and_vacuum()
     {
-        if (!DBusTestTools.RequirePython(output) || !RequireRoot() || !Require(DBusTestTools.Find("setpriv") is not null, "'setpriv' is not installed (util-linux)"))
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
+        RequireRoot();
+        TestEnvironment.Require(DBusTestTools.Find("setpriv") is not null, "'setpriv' is not installed (util-linux)");
 
-        await using var serve = await ServeProcess.StartAsync(_bus!, DefineLocal());
+        await using var serve = await ServeProcess.StartAsync(Bus, DefineLocal());
 
         var lines = RunPython(ServiceScripts.ReadThenWrite, asNobody: true, serve);
 
@@ -87,37 +85,33 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("update org.freedesktop.DBus.Error.AccessDenied Only root may update (the caller is uid 65534): image-update serve has no polkit.", lines[2]);
         Assert.StartsWith("vacuum org.freedesktop.DBus.Error.AccessDenied Only root may vacuum", lines[3], StringComparison.Ordinal);
         Assert.Equal(4, lines.Length);
-        Assert.False(File.Exists(_bus!.Directory["target/app_2.bin"]));
+        Assert.False(File.Exists(Bus.Directory["target/app_2.bin"]));
     }
 
     [Fact]
     public async Task A_second_update_while_one_runs_is_busy_and_Cancel_ends_the_first_with_ECANCELED()
     {
-        if (!DBusTestTools.RequirePython(output) || !RequireRoot())
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
+        RequireRoot();
 
         await using var server = await StartHangingServerAsync();
-        await using var serve = await ServeProcess.StartAsync(_bus!, Define($"Type=url-file\nPath={server.BaseAddress.ToString().TrimEnd('/')}"));
+        await using var serve = await ServeProcess.StartAsync(Bus, Define($"Type=url-file\nPath={server.BaseAddress.ToString().TrimEnd('/')}"));
 
         var lines = RunPython(ServiceScripts.BusyThenCancel, asNobody: false, serve);
 
         Assert.Equal(["update 1", "second System.Error.EBUSY", "feature System.Error.EBUSY", "jobs update:1", "type update", "removed -125"], lines);
-        Assert.False(File.Exists(_bus!.Directory["target/app_2.bin"]));
-        Assert.Empty(Directory.GetFiles(_bus.Directory["target"], ".#*"));
+        Assert.False(File.Exists(Bus.Directory["target/app_2.bin"]));
+        Assert.Empty(Directory.GetFiles(Bus.Directory["target"], ".#*"));
     }
 
     [Fact]
     public async Task Describe_returns_what_list_VERSION_json_short_prints_and_an_installed_version_is_NoCandidate()
     {
-        if (!DBusTestTools.RequirePython(output) || !RequireRoot())
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
+        RequireRoot();
 
         var definitions = DefineLocal();
-        await using var serve = await ServeProcess.StartAsync(_bus!, definitions);
+        await using var serve = await ServeProcess.StartAsync(Bus, definitions);
 
         var lines = RunPython(ServiceScripts.DescribeAndNoCandidate, asNobody: false, serve);
         var cli = await ImageUpdateProcess.RunAsync(null, "--definitions", definitions, "--json=short", "list", "2");
@@ -130,23 +124,21 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Features_are_listed_described_as_the_CLI_does_and_switched_by_root_with_a_drop_in()
     {
-        if (!DBusTestTools.RequirePython(output) || !RequireRoot())
-        {
-            return;
-        }
+        DBusTestTools.RequirePython();
+        RequireRoot();
 
-        var root = _bus!.Directory["root"];
+        var root = Bus.Directory["root"];
         Directory.CreateDirectory(Path.Combine(root, "usr/lib/sysupdate.d"));
         Directory.CreateDirectory(Path.Combine(root, "srv/source"));
         Directory.CreateDirectory(Path.Combine(root, "srv/target"));
         File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/10-app.transfer"), "[Transfer]\nFeatures=extra\n\n[Source]\nType=regular-file\nPath=/srv/source\nMatchPattern=app_@v.bin\n\n[Target]\nType=regular-file\nPath=/srv/target\nMatchPattern=app_@v.bin\n");
         File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/extra.feature"), "[Feature]\nDescription=Extra things\nEnabled=no\n");
         var dropIn = Path.Combine(root, "etc/sysupdate.d/extra.feature.d/50-systemd-sysupdate-enabled.conf");
-        await using var serve = await ServeProcess.StartWithOptionsAsync(_bus, ["--root", root]);
+        await using var serve = await ServeProcess.StartWithOptionsAsync(Bus, ["--root", root]);
 
-        var script = _bus.Directory["features.py"];
+        var script = Bus.Directory["features.py"];
         File.WriteAllText(script, ServiceScripts.Features);
-        var (code, stdout, stderr) = DBusTestTools.Run(DBusTestTools.PythonWithDBus!, [script, _bus.Address, dropIn], TimeSpan.FromSeconds(60));
+        var (code, stdout, stderr) = DBusTestTools.Run(DBusTestTools.PythonWithDBus!, [script, Bus.Address, dropIn], TimeSpan.FromSeconds(60));
         var cli = await ImageUpdateProcess.RunAsync(null, "--root", root, "--json=short", "features", "extra");
 
         Assert.True(code == 0, $"{stderr}\n{serve.Log}");
@@ -157,33 +149,25 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
 
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);
 
-    private bool RequireRoot() => Require(Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root" || IsUidZero(), "the update tests need uid 0 (serve only lets root write, and the non-root caller is uid 65534)");
-
-    private static bool IsUidZero() => File.ReadAllLines("/proc/self/status").Any(l => l.StartsWith("Uid:", StringComparison.Ordinal) && l.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == "0");
-
-    private static bool Require(bool present, string why)
-    {
-        TestEnvironment.Require(present, why);
-        return true;
-    }
+    private static void RequireRoot() => TestEnvironment.RequireRoot("update test (serve only lets root write, and the non-root caller is uid 65534)");
 
     private string Busctl(params string[] arguments)
     {
         var command = arguments[0];
         var rest = arguments.Skip(1);
-        var (code, stdout, stderr) = DBusTestTools.Run("busctl", new[] { "--address=" + _bus!.Address, command, "org.freedesktop.sysupdate1" }.Concat(rest));
+        var (code, stdout, stderr) = DBusTestTools.Run("busctl", new[] { "--address=" + Bus.Address, command, "org.freedesktop.sysupdate1" }.Concat(rest));
         Assert.True(code == 0, $"busctl {string.Join(' ', arguments)}: {stderr}");
         return stdout.Trim();
     }
 
     private string[] RunPython(string script, bool asNobody, ServeProcess serve)
     {
-        var path = _bus!.Directory["client.py"];
+        var path = Bus.Directory["client.py"];
         File.WriteAllText(path, script);
         File.SetUnixFileMode(path, (UnixFileMode)0b110_100_100);
         string[] command = asNobody
-            ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DBusTestTools.PythonWithDBus!, path, _bus.Address]
-            : [DBusTestTools.PythonWithDBus!, path, _bus.Address];
+            ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DBusTestTools.PythonWithDBus!, path, Bus.Address]
+            : [DBusTestTools.PythonWithDBus!, path, Bus.Address];
         var (code, stdout, stderr) = DBusTestTools.Run(command[0], command.Skip(1), TimeSpan.FromSeconds(90));
         Assert.True(code == 0, $"python3 client failed ({code}): {stderr}\nstdout: {stdout}\nserve log:\n{serve.Log}");
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -196,7 +180,7 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
     /// </summary>
     private string DefineLocal()
     {
-        var source = Directory.CreateDirectory(_bus!.Directory["source"]).FullName;
+        var source = Directory.CreateDirectory(Bus.Directory["source"]).FullName;
         File.WriteAllText(Path.Combine(source, "app_1.bin"), "one");
         File.WriteAllBytes(Path.Combine(source, "app_2.bin"), _payload);
         var definitions = Define($"Type=regular-file\nPath={source}");
@@ -204,7 +188,7 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
         {
             File.WriteAllText(Path.Combine(source, $"part{i}_1.bin"), "one");
             File.WriteAllBytes(Path.Combine(source, $"part{i}_2.bin"), RandomNumberGenerator.GetBytes(1 << 20));
-            File.WriteAllText(_bus.Directory[$"target/part{i}_1.bin"], "one");
+            File.WriteAllText(Bus.Directory[$"target/part{i}_1.bin"], "one");
             File.WriteAllText(Path.Combine(definitions, $"part{i}.transfer"), $"""
                 [Transfer]
                 Verify=no
@@ -216,7 +200,7 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
 
                 [Target]
                 Type=regular-file
-                Path={_bus.Directory["target"]}
+                Path={Bus.Directory["target"]}
                 MatchPattern=part{i}_@v.bin
                 """);
         }
@@ -227,7 +211,7 @@ public sealed class ServeTests(ITestOutputHelper output) : IDisposable
     /// <summary>Version 1 installed; versions from the given [Source] lines; returns the definitions directory.</summary>
     private string Define(string source)
     {
-        var dir = _bus!.Directory;
+        var dir = Bus.Directory;
         Directory.CreateDirectory(dir["defs"]);
         Directory.CreateDirectory(dir["target"]);
         File.WriteAllText(dir["target/app_1.bin"], "one");

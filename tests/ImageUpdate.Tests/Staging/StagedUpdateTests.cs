@@ -11,7 +11,7 @@ namespace ImageUpdate.Tests.Staging;
 /// refused before a target is touched.
 /// </summary>
 [Collection(BtrfsCollection.Name)]
-public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper output) : IDisposable
+public sealed class StagedUpdateTests(BtrfsLoopMount mount) : IDisposable
 {
     private readonly TempDirectory _dir = new();
     private readonly SigningKey _key = new();
@@ -89,10 +89,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
     [Fact]
     public async Task A_valid_staged_update_installs_and_a_second_run_is_up_to_date()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = Setup();
         var root = Stage(staging, "2");
@@ -112,10 +109,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
     [Fact]
     public async Task A_missing_staging_directory_becomes_an_empty_subvolume()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = Setup();
 
@@ -130,10 +124,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
     [Fact]
     public async Task A_plain_directory_with_files_is_refused_with_what_to_do()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = Setup();
         Directory.CreateDirectory(staging);
@@ -152,10 +143,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
     [MemberData(nameof(Refusals))]
     public async Task Bad_staged_content_is_refused_before_anything_is_installed(string what)
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = Setup();
         Stage(staging, "2", sign: what != "no signature");
@@ -250,10 +238,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
     [Fact]
     public async Task A_second_invocation_while_one_runs_fails_at_once()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = Setup();
         Stage(staging, "2");
@@ -275,10 +260,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
     [InlineData("after-install-rename")]
     public async Task A_kill_mid_install_leaves_a_snapshot_the_rerun_removes_before_it_finishes(string point)
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = Setup();
         var root = Stage(staging, "2");
@@ -295,10 +277,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
     [Fact]
     public async Task Rewriting_the_staging_directory_after_the_snapshot_cannot_change_what_is_installed()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = Setup();
         var root = Stage(staging, "2");
@@ -327,10 +306,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
     [Fact]
     public async Task Fetch_with_runs_the_downloader_first_so_one_invocation_does_the_whole_flow()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = Setup();
         var prepared = mount.NewPath("prepared");
@@ -349,10 +325,7 @@ public sealed class StagedUpdateTests(BtrfsLoopMount mount, ITestOutputHelper ou
     [Fact]
     public async Task A_staged_update_with_a_partition_an_esp_file_and_a_directory_installs()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = Setup();
         var disk = Gpt.GptTools.NewImage(_dir.Path, "disk.raw", 8L << 20);

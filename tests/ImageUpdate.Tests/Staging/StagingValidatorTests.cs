@@ -14,7 +14,7 @@ namespace ImageUpdate.Tests.Staging;
 /// for what can change after validation.
 /// </summary>
 [Collection(BtrfsCollection.Name)]
-public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelper output)
+public sealed class StagingValidatorTests(BtrfsLoopMount mount)
 {
     private static readonly string[] NormalSet = ["SHA256SUMS", "SHA256SUMS.gpg", "rootfs_2.raw", "uki_2.efi"];
 
@@ -23,10 +23,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void A_normal_staged_update_is_accepted_with_its_names_and_sizes()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var snapshot = Stage(source =>
         {
@@ -54,10 +51,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public async Task A_dot_file_is_ignored_without_being_opened_even_when_it_is_a_fifo()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var snapshot = Stage(source =>
         {
@@ -97,10 +91,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [InlineData("trailing dot", "uki_2.efi.", "has a name that ends in '.'")]
     public async Task A_bad_entry_refuses_the_whole_staged_update_naming_it(string kind, string entry, string problem)
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var source = mount.NewPath("stage");
         _btrfs.CreateSubvolume(source);
@@ -122,10 +113,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void Five_thousand_files_exceed_the_default_limit_of_4096_entries()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var snapshot = Stage(source =>
         {
@@ -144,10 +132,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void The_entry_limit_is_inclusive_and_counts_ignored_dot_files()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var snapshot = Stage(source =>
         {
@@ -167,10 +152,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void A_sparse_file_over_the_default_size_bound_is_refused()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var size = StagingLimits.DefaultMaxTotalBytes + 1;
         var snapshot = Stage(source =>
@@ -188,10 +170,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void The_size_bound_is_on_the_total_of_all_files()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var snapshot = Stage(source =>
         {
@@ -212,10 +191,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void An_empty_snapshot_is_valid_and_empty()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         using var staging = StagingValidator.Validate(Stage(_ => { }));
 
@@ -226,10 +202,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void A_symlink_as_the_staging_directory_is_refused()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var snapshot = Stage(WriteNormalSet);
         var link = mount.NewPath("link-to-snapshot");
@@ -242,10 +215,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void A_plain_directory_is_validated_but_not_reported_as_a_read_only_snapshot()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var source = mount.NewPath("writable-subvolume");
         _btrfs.CreateSubvolume(source);
@@ -271,10 +241,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [InlineData("deleted", "cannot be examined (No such file or directory)")]
     public void Opening_a_file_changed_after_validation_is_refused(string change, string problem)
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var directory = mount.NewDirectory("writable");
         WriteNormalSet(directory);
@@ -325,10 +292,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void A_name_that_was_not_validated_cannot_be_opened()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var directory = mount.NewDirectory("late");
         WriteNormalSet(directory);
@@ -344,10 +308,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void Files_are_opened_through_the_kept_directory_fd_even_after_the_path_is_renamed()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var directory = mount.NewDirectory("moved");
         WriteNormalSet(directory);
@@ -364,10 +325,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void A_small_file_over_its_cap_is_refused_before_it_is_read()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         using var staging = StagingValidator.Validate(Stage(WriteNormalSet));
 
@@ -379,10 +337,7 @@ public sealed class StagingValidatorTests(BtrfsLoopMount mount, ITestOutputHelpe
     [Fact]
     public void A_disposed_staging_opens_nothing()
     {
-        if (!mount.Require(output))
-        {
-            return;
-        }
+        mount.Require();
 
         var staging = StagingValidator.Validate(Stage(WriteNormalSet));
         staging.Dispose();

@@ -8,7 +8,7 @@ using ImageUpdate.Versions;
 namespace ImageUpdate.Tests.Transfers;
 
 /// <summary>The pure rules of partition targets: enumeration, slot choice and the entry each state change writes.</summary>
-public sealed class PartitionSlotsTests(ITestOutputHelper output)
+public sealed class PartitionSlotsTests
 {
     private static readonly Guid Root = SlotDisk.RootType;
     private static readonly string Partial = PartitionType.Format(PartitionStates.PartialTypeFor(Root));
@@ -17,10 +17,7 @@ public sealed class PartitionSlotsTests(ITestOutputHelper output)
     [Fact]
     public void Inventory_finds_final_partial_and_pending_instances_and_counts_every_empty_slot()
     {
-        if (!GptTools.Require(output, "sfdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk");
 
         using var disk = new SlotDisk($"""
             size=256, type={SlotDisk.Root}, name=part1-v1
@@ -54,10 +51,7 @@ public sealed class PartitionSlotsTests(ITestOutputHelper output)
     [Fact]
     public void Inventory_takes_uuid_and_flags_from_the_entry_and_the_systemd_bits_only_where_the_type_defines_them()
     {
-        if (!GptTools.Require(output, "sfdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk");
 
         using var disk = new SlotDisk($"""
             size=256, type={SlotDisk.Root}, name=part1-v1, uuid=11111111-2222-4333-8444-555555555555, attrs="GUID:59,60,63"
@@ -83,10 +77,7 @@ public sealed class PartitionSlotsTests(ITestOutputHelper output)
     [Fact]
     public void A_value_the_label_pattern_captures_wins_over_the_entry()
     {
-        if (!GptTools.Require(output, "sfdisk"))
-        {
-            return;
-        }
+        GptTools.Require("sfdisk");
 
         using var disk = new SlotDisk($"size=256, type={SlotDisk.Root}, name=os-v1-1, attrs=\"GUID:60\"\n");
         var instance = Assert.Single(PartitionSlots.Inventory(GptDisk.ReadTable(disk.Path), Root, PatternList.Parse(["os-@v-@r"]), disk.Path).Instances);

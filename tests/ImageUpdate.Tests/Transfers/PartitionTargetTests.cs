@@ -12,7 +12,7 @@ namespace ImageUpdate.Tests.Transfers;
 /// A partition target on disk images made by sfdisk (no root needed): slot choice, every state change
 /// checked with sfdisk --json and sgdisk -v, the size limits, and the leftovers of failures.
 /// </summary>
-public sealed class PartitionTargetTests(ITestOutputHelper output)
+public sealed class PartitionTargetTests
 {
     private const int Sector = 512;
     private static readonly Guid Root = SlotDisk.RootType;
@@ -30,10 +30,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     [Fact]
     public async Task Acquire_takes_the_smallest_slot_that_fits_and_install_makes_it_final()
     {
-        if (!Tools())
-        {
-            return;
-        }
+        RequireTools();
 
         using var disk = new SlotDisk(Layout);
         var target = disk.Target();
@@ -78,10 +75,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     [Fact]
     public async Task A_payload_of_known_size_larger_than_every_free_slot_is_refused_before_anything_is_written()
     {
-        if (!Tools())
-        {
-            return;
-        }
+        RequireTools();
 
         using var disk = new SlotDisk(Layout);
         var before = File.ReadAllBytes(disk.Path);
@@ -99,10 +93,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     [Fact]
     public async Task The_size_from_the_pattern_chooses_the_slot_of_a_compressed_payload()
     {
-        if (!Tools())
-        {
-            return;
-        }
+        RequireTools();
 
         using var disk = new SlotDisk(Layout);
         var payload = RandomNumberGenerator.GetBytes(700 * 1024);
@@ -119,10 +110,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     [Fact]
     public async Task A_compressed_payload_larger_than_its_slot_stops_at_the_slot_end_and_the_slot_is_freed_again()
     {
-        if (!Tools())
-        {
-            return;
-        }
+        RequireTools();
 
         using var disk = new SlotDisk(Layout);
         var table = disk.Table();
@@ -146,10 +134,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     [Fact]
     public async Task A_compressed_payload_with_trailing_garbage_is_refused_and_the_slot_freed()
     {
-        if (!Tools())
-        {
-            return;
-        }
+        RequireTools();
 
         using var disk = new SlotDisk(Layout);
         var target = disk.Target();
@@ -164,10 +149,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     [Fact]
     public async Task A_payload_rejected_by_verification_is_left_partial_with_its_final_label()
     {
-        if (!Tools())
-        {
-            return;
-        }
+        RequireTools();
 
         using var disk = new SlotDisk(Layout);
         var target = disk.Target();
@@ -189,10 +171,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     [InlineData(false)]
     public async Task RemoveTemporaries_frees_slots_left_being_filled_when_asked(bool removeTemporary)
     {
-        if (!Tools())
-        {
-            return;
-        }
+        RequireTools();
 
         using var disk = new SlotDisk($"""
             size=1024, type={PartialRoot}, name=_empty
@@ -212,10 +191,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     [Fact]
     public async Task Remove_makes_the_slot_empty_and_of_type_T_without_touching_its_data_uuid_or_flags()
     {
-        if (!Tools())
-        {
-            return;
-        }
+        RequireTools();
 
         using var disk = new SlotDisk($"""
             size=1024, type={PendingRoot}, name=part1-v2, uuid=11111111-2222-4333-8444-555555555555, attrs="GUID:60"
@@ -235,10 +211,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
     [Fact]
     public async Task Remove_refuses_a_slot_that_was_moved_since_it_was_read()
     {
-        if (!Tools())
-        {
-            return;
-        }
+        RequireTools();
 
         using var disk = new SlotDisk($"size=1024, type={SlotDisk.Root}, name=part1-v1\nsize=1024, type={SlotDisk.Root}, name=part1-v2\n");
         var target = disk.Target();
@@ -269,7 +242,7 @@ public sealed class PartitionTargetTests(ITestOutputHelper output)
         Assert.Contains(inMessage, e.Message);
     }
 
-    private bool Tools() => GptTools.Require(output, "sfdisk", "sgdisk");
+    private static void RequireTools() => GptTools.Require("sfdisk", "sgdisk");
 
     private static SourcePayload Payload(string path) => SourcePayload.FromStream(PayloadKind.File, path, _ =>
         Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0)));

@@ -6,7 +6,7 @@ namespace ImageUpdate.Tests.Units;
 /// The shipped units (units/): systemd-analyze verify accepts them, and the bless unit runs only once
 /// the boot has done its work (default.target) and the bus its unit check asks is there.
 /// </summary>
-public sealed class UnitFilesTests(ITestOutputHelper output) : IDisposable
+public sealed class UnitFilesTests : IDisposable
 {
     private readonly Support.TempDirectory _dir = new("units");
 
@@ -43,10 +43,7 @@ public sealed class UnitFilesTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Systemd_accepts_every_unit()
     {
-        if (!GptTools.Require(output, "systemd-analyze"))
-        {
-            return;
-        }
+        GptTools.Require("systemd-analyze");
 
         var units = Installed();
         Assert.Contains(units, u => u.EndsWith("image-update-bless.service", StringComparison.Ordinal));
