@@ -68,10 +68,10 @@ public sealed class FatVolume
     /// Every entry under <paramref name="directory"/>, at any depth, as paths relative to it
     /// (directories end in '/'); an empty list when the directory does not exist.
     /// </summary>
-    public IReadOnlyList<FatEntry> List(string directory)
+    public async Task<IReadOnlyList<FatEntry>> ListAsync(string directory, CancellationToken cancellationToken)
     {
         var dir = Absolute(directory);
-        var result = Run("mdir", ["-/", "-b", Spec(dir)], allowMissing: true);
+        var result = await RunAsync("mdir", ["-/", "-b", Spec(dir)], cancellationToken, allowMissing: true).ConfigureAwait(false);
         if (result is null)
         {
             return [];
@@ -95,7 +95,7 @@ public sealed class FatVolume
     }
 
     /// <summary>Makes <paramref name="directory"/> and its missing parents.</summary>
-    public void CreateDirectories(string directory)
+    public async Task CreateDirectoriesAsync(string directory, CancellationToken cancellationToken)
     {
         var dir = Absolute(directory);
         if (dir == "/")
@@ -105,13 +105,13 @@ public sealed class FatVolume
 
         var parent = ParentOf(dir);
         var name = dir[(parent.Length == 1 ? 1 : parent.Length + 1)..];
-        if (List(parent).Any(e => e.IsDirectory && string.Equals(e.RelativePath, name, StringComparison.OrdinalIgnoreCase)))
+        if ((await ListAsync(parent, cancellationToken).ConfigureAwait(false)).Any(e => e.IsDirectory && string.Equals(e.RelativePath, name, StringComparison.OrdinalIgnoreCase)))
         {
             return;
         }
 
-        CreateDirectories(parent);
-        Run("mmd", [Spec(dir)]);
+        await CreateDirectoriesAsync(parent, cancellationToken).ConfigureAwait(false);
+        await RunAsync("mmd", [Spec(dir)], cancellationToken).ConfigureAwait(false);
         Flush();
     }
 
@@ -120,38 +120,39 @@ public sealed class FatVolume
     /// With <paramref name="keepModificationTime"/> the entry gets the host file's time, otherwise the
     /// current time (or SOURCE_DATE_EPOCH); a volume made with a fixed timestamp always uses that.
     /// </summary>
-    public void CopyIn(string hostFile, string path, bool keepModificationTime)
+    public async Task CopyInAsync(string hostFile, string path, bool keepModificationTime, CancellationToken cancellationToken)
     {
         // A volume with a fixed time (a reproducible image) stamps every entry with it, whatever the
         // host file's time: the same bytes must give the same image.
         var keep = keepModificationTime && _timestamp is null;
-        Run("mcopy", [.. keep ? new[] { "-m" } : [], "-o", "-D", "o", hostFile, Spec(Absolute(path))]);
+        await RunAsync("mcopy", [.. keep ? new[] { "-m" } : [], "-o", "-D", "o", hostFile, Spec(Absolute(path))], cancellationToken).ConfigureAwait(false);
         Flush();
     }
 
     /// <summary>Copies a file out of the file system into a new host file; false when there is no such file.</summary>
-    public bool CopyOut(string path, string hostFile) => Run("mcopy", ["-n", Spec(Absolute(path)), hostFile], allowMissing: true) is not null;
+    public async Task<bool> CopyOutAsync(string path, string hostFile, CancellationToken cancellationToken) =>
+        await RunAsync("mcopy", ["-n", Spec(Absolute(path)), hostFile], cancellationToken, allowMissing: true).ConfigureAwait(false) is not null;
 
     /// <summary>Renames an entry within its directory, replacing an existing entry of the new name.</summary>
-    public void Rename(string from, string to)
+    public async Task RenameAsync(string from, string to, CancellationToken cancellationToken)
     {
-        Run("mren", ["-D", "o", Spec(Absolute(from)), Spec(Absolute(to))]);
+        await RunAsync("mren", ["-D", "o", Spec(Absolute(from)), Spec(Absolute(to))], cancellationToken).ConfigureAwait(false);
         Flush();
     }
 
     /// <summary>Deletes a file, or a directory with everything in it.</summary>
-    public void Delete(string path, bool isDirectory)
+    public async Task DeleteAsync(string path, bool isDirectory, CancellationToken cancellationToken)
     {
-        Run(isDirectory ? "mdeltree" : "mdel", [Spec(Absolute(path))], allowMissing: true);
+        await RunAsync(isDirectory ? "mdeltree" : "mdel", [Spec(Absolute(path))], cancellationToken, allowMissing: true).ConfigureAwait(false);
         Flush();
     }
 
     /// <summary>Removes <paramref name="directory"/> if it is empty.</summary>
-    public void RemoveDirectoryIfEmpty(string directory)
+    public async Task RemoveDirectoryIfEmptyAsync(string directory, CancellationToken cancellationToken)
     {
-        if (List(directory).Count == 0)
+        if ((await ListAsync(directory, cancellationToken).ConfigureAwait(false)).Count == 0)
         {
-            Run("mrd", [Spec(Absolute(directory))], allowMissing: true);
+            await RunAsync("mrd", [Spec(Absolute(directory))], cancellationToken, allowMissing: true).ConfigureAwait(false);
             Flush();
         }
     }
@@ -180,7 +181,7 @@ public sealed class FatVolume
 
     private void Flush() => Durability.FsyncFile(ImagePath);
 
-    private ProcessResult? Run(string tool, IReadOnlyList<string> arguments, bool allowMissing = false)
+    private async Task<ProcessResult?> RunAsync(string tool, IReadOnlyList<string> arguments, CancellationToken cancellationToken, bool allowMissing = false)
     {
         var environment = new Dictionary<string, string?>
         {
@@ -205,7 +206,7 @@ public sealed class FatVolume
         ProcessResult result;
         try
         {
-            result = _runner.RunAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+            result = await _runner.RunAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (ExternalToolException e)
         {

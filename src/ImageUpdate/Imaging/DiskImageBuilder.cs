@@ -157,15 +157,15 @@ public sealed class DiskImageBuilder
         var fat = new Fat.FatVolume(image, checked((long)esp.Offset), $"the ESP (partition {esp.Number}) of '{Errors.UntrustedText.Escape(image)}'", _runner, time);
         foreach (var directory in new[] { "/EFI/BOOT", "/EFI/systemd", "/EFI/Linux", "/loader/entries" })
         {
-            fat.CreateDirectories(directory);
+            await fat.CreateDirectoriesAsync(directory, cancellationToken).ConfigureAwait(false);
         }
 
-        fat.CopyIn(options.SystemdBootPath, "/EFI/BOOT/BOOTX64.EFI", keepModificationTime: false);
-        fat.CopyIn(options.SystemdBootPath, "/EFI/systemd/systemd-bootx64.efi", keepModificationTime: false);
+        await fat.CopyInAsync(options.SystemdBootPath, "/EFI/BOOT/BOOTX64.EFI", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
+        await fat.CopyInAsync(options.SystemdBootPath, "/EFI/systemd/systemd-bootx64.efi", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
 
         var loaderConf = Path.Combine(scratch, "loader.conf");
         await File.WriteAllTextAsync(loaderConf, options.LoaderConf, cancellationToken).ConfigureAwait(false);
-        fat.CopyIn(loaderConf, "/loader/loader.conf", keepModificationTime: false);
+        await fat.CopyInAsync(loaderConf, "/loader/loader.conf", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Installed systemd-boot from {Path} into partition {Number}.", options.SystemdBootPath, esp.Number);
     }
 }

@@ -80,7 +80,7 @@ public sealed class TransferResolver
 
         targetResource ??= target.Type switch
         {
-            ResourceType.RegularFile or ResourceType.Directory or ResourceType.Subvolume => new FileSystemTarget(target, targetPath, _settings.Sync, _logger, _btrfs),
+            ResourceType.RegularFile or ResourceType.Directory or ResourceType.Subvolume => new FileTreeTarget(target, new HostDirectoryTree(target, targetPath, _settings.Sync, _logger, _btrfs), _logger),
             ResourceType.Partition => new PartitionTarget(target, targetPath, _settings.IsRooted, _settings.Sync, _logger),
             _ => throw new UpdateException($"{transfer.FilePath}: {ResourceTypes.ToName(target.Type)} targets are not supported by this build yet."),
         };
@@ -120,7 +120,7 @@ public sealed class TransferResolver
         }
 
         var directory = "/" + target.Path.Trim('/');
-        return ($"{image}:{volume.Description}:{directory}", new FatFileTarget(target, volume, directory, _logger));
+        return ($"{image}:{volume.Description}:{directory}", new FileTreeTarget(target, new FatImageTree(target, volume, directory), _logger));
     }
 
     private Fat.FatVolume ImageVolume(string image, PathRelativeTo relativeTo, string definitionFile)

@@ -99,9 +99,10 @@ internal sealed class ResumableDownloadStream : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    // Stream demands a synchronous Read; the engine reads asynchronously (see DownloadStream.Read).
+    // Every reader of a download is asynchronous (the stall and bound checks, the retries, live in
+    // ReadAsync); blocking a thread on the network is refused rather than hidden behind an adapter.
     public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        throw new NotSupportedException("A download is read asynchronously (ReadAsync).");
 
     public override void Flush()
     {

@@ -164,7 +164,7 @@ public sealed class BadVersionCommandTests : IDisposable
 
         Assert.True(vacuum.ExitCode == 0, vacuum.ToString());
         Assert.Equal(["os_1.efi", "os_2.efi"], Ukis());
-        Assert.Equal("3\n", File.ReadAllText(Path.Combine(Linux, ImageUpdate.BootCounting.BadVersionRecord.FileName)));
+        Assert.Equal("3\n", File.ReadAllText(Path.Combine(Linux, ImageUpdate.Transfers.BadVersionRecord.FileName)));
         Assert.True(checkNew.ExitCode == 1 && checkNew.Stdout == "", checkNew.ToString());
         Assert.True(update.ExitCode == 0, update.ToString());
         Assert.Equal(["os_1.efi", "os_2.efi"], Ukis());

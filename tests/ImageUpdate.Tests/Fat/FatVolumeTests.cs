@@ -39,55 +39,55 @@ public sealed class FatVolumeTests : IDisposable
     [InlineData(false, 512)]
     [InlineData(true, 512)]
     [InlineData(false, 4096)]
-    public void Files_are_copied_renamed_listed_and_deleted(bool inDisk, int sectorSize)
+    public async Task Files_are_copied_renamed_listed_and_deleted(bool inDisk, int sectorSize)
     {
         RequireTools();
 
         var volume = NewVolume(inDisk, sectorSize);
-        Assert.Empty(volume.List("/EFI/Linux"));
-        volume.CreateDirectories("/EFI/Linux/extra.d");
-        volume.CreateDirectories("/EFI/Linux/extra.d");
+        Assert.Empty((await volume.ListAsync("/EFI/Linux", CancellationToken.None)));
+        await volume.CreateDirectoriesAsync("/EFI/Linux/extra.d", CancellationToken.None);
+        await volume.CreateDirectoriesAsync("/EFI/Linux/extra.d", CancellationToken.None);
         File.WriteAllText(_dir["a"], "first");
-        volume.CopyIn(_dir["a"], "/EFI/Linux/.#sysupdate.partial.demo_1+3-0.efi", keepModificationTime: false);
-        volume.Rename("/EFI/Linux/.#sysupdate.partial.demo_1+3-0.efi", "/EFI/Linux/demo_1+3-0.efi");
+        await volume.CopyInAsync(_dir["a"], "/EFI/Linux/.#sysupdate.partial.demo_1+3-0.efi", keepModificationTime: false, CancellationToken.None);
+        await volume.RenameAsync("/EFI/Linux/.#sysupdate.partial.demo_1+3-0.efi", "/EFI/Linux/demo_1+3-0.efi", CancellationToken.None);
         File.WriteAllText(_dir["b"], "second");
-        volume.CopyIn(_dir["b"], "/EFI/Linux/x.efi", keepModificationTime: true);
+        await volume.CopyInAsync(_dir["b"], "/EFI/Linux/x.efi", keepModificationTime: true, CancellationToken.None);
 
         // A rename onto an existing name replaces it, as rename(2) would.
-        volume.Rename("/EFI/Linux/x.efi", "/EFI/Linux/demo_1+3-0.efi");
+        await volume.RenameAsync("/EFI/Linux/x.efi", "/EFI/Linux/demo_1+3-0.efi", CancellationToken.None);
         Assert.Equal(
             [new FatEntry("extra.d", true), new FatEntry("demo_1+3-0.efi", false)],
-            volume.List("/EFI/Linux").OrderByDescending(e => e.IsDirectory).ToList());
-        Assert.True(volume.CopyOut("/EFI/Linux/demo_1+3-0.efi", _dir["out"]));
-        Assert.False(volume.CopyOut("/EFI/Linux/missing.efi", _dir["missing"]));
+            (await volume.ListAsync("/EFI/Linux", CancellationToken.None)).OrderByDescending(e => e.IsDirectory).ToList());
+        Assert.True(await volume.CopyOutAsync("/EFI/Linux/demo_1+3-0.efi", _dir["out"], CancellationToken.None));
+        Assert.False(await volume.CopyOutAsync("/EFI/Linux/missing.efi", _dir["missing"], CancellationToken.None));
         Assert.False(File.Exists(_dir["missing"]));
         Assert.Equal("second", File.ReadAllText(_dir["out"]));
 
-        volume.Delete("/EFI/Linux/demo_1+3-0.efi", isDirectory: false);
-        volume.Delete("/EFI/Linux/demo_1+3-0.efi", isDirectory: false);
-        volume.RemoveDirectoryIfEmpty("/EFI/Linux/extra.d");
-        Assert.Empty(volume.List("/EFI/Linux"));
-        Assert.Equal([new FatEntry("EFI", true), new FatEntry("EFI/Linux", true)], volume.List("/"));
+        await volume.DeleteAsync("/EFI/Linux/demo_1+3-0.efi", isDirectory: false, CancellationToken.None);
+        await volume.DeleteAsync("/EFI/Linux/demo_1+3-0.efi", isDirectory: false, CancellationToken.None);
+        await volume.RemoveDirectoryIfEmptyAsync("/EFI/Linux/extra.d", CancellationToken.None);
+        Assert.Empty((await volume.ListAsync("/EFI/Linux", CancellationToken.None)));
+        Assert.Equal([new FatEntry("EFI", true), new FatEntry("EFI/Linux", true)], (await volume.ListAsync("/", CancellationToken.None)));
     }
 
     [Fact]
-    public void Lower_case_short_names_keep_their_case()
+    public async Task Lower_case_short_names_keep_their_case()
     {
         RequireTools();
 
         var volume = NewVolume();
         File.WriteAllText(_dir["a"], "x");
-        volume.CopyIn(_dir["a"], "/a.efi", keepModificationTime: false);
-        Assert.Equal([new FatEntry("a.efi", false)], volume.List("/"));
+        await volume.CopyInAsync(_dir["a"], "/a.efi", keepModificationTime: false, CancellationToken.None);
+        Assert.Equal([new FatEntry("a.efi", false)], (await volume.ListAsync("/", CancellationToken.None)));
     }
 
     [Fact]
-    public void A_failing_tool_is_one_error_naming_the_volume()
+    public async Task A_failing_tool_is_one_error_naming_the_volume()
     {
         RequireTools();
 
         var volume = NewVolume();
-        var e = Assert.Throws<UpdateException>(() => volume.Rename("/missing.efi", "/other.efi"));
+        var e = await Assert.ThrowsAsync<UpdateException>(() => volume.RenameAsync("/missing.efi", "/other.efi", CancellationToken.None));
         Assert.Contains("mren", e.Message);
         Assert.Contains("the test volume", e.Message);
         Assert.DoesNotContain('\n', e.Message);

@@ -35,7 +35,7 @@ public sealed class FileWriteProgressTests : IDisposable
 
         var payload = SourcePayload.FromStream(PayloadKind.File, source, _ => Task.FromResult<Stream>(File.OpenRead(source)));
         var reports = new List<double>();
-        await FileSystemTarget.WriteFileAsync(payload, _dir["target"], new Recorder(reports), CancellationToken.None);
+        await PayloadWriter.WriteFileAsync(payload, _dir["target"], new Recorder(reports), CancellationToken.None);
 
         Assert.Equal(data, await File.ReadAllBytesAsync(_dir["target"]));
         Assert.True(reports.Count(r => r is > 0 and < 1) >= 3, $"progress went {string.Join(", ", reports)}");

@@ -33,7 +33,7 @@ public sealed class UrlFetcherTests : IDisposable
     }
 
     [Fact]
-    public async Task The_streams_also_serve_synchronous_readers()
+    public async Task The_streams_refuse_synchronous_readers_and_resume_for_asynchronous_ones()
     {
         var content = TransportTestData.Payload(2 << 20, seed: 9);
         var endpoint = new RangeFileEndpoint(content) { CutAfter = i => i == 0 ? 1 << 20 : null };
@@ -41,8 +41,9 @@ public sealed class UrlFetcherTests : IDisposable
         using var fetcher = new UrlFetcher(TransportTestData.Options);
 
         await using var stream = await fetcher.OpenResumableAsync(server.Url("part.raw"), 2 << 20, CancellationToken.None);
+        Assert.Throws<NotSupportedException>(() => stream.ReadByte());
         using var copy = new MemoryStream();
-        stream.CopyTo(copy);
+        await stream.CopyToAsync(copy);
 
         Assert.Equal(content, copy.ToArray());
         Assert.Equal(2, endpoint.Requests.Count);

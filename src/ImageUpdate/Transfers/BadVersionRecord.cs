@@ -1,6 +1,6 @@
 using ImageUpdate.Versions;
 
-namespace ImageUpdate.BootCounting;
+namespace ImageUpdate.Transfers;
 
 /// <summary>
 /// The memory of versions that failed in a boot after their boot entries are vacuumed: without it the

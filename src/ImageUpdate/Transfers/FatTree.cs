@@ -1,8 +1,9 @@
+using ImageUpdate.Fat;
 using ImageUpdate.Resources;
 
-namespace ImageUpdate.Fat;
+namespace ImageUpdate.Transfers;
 
-/// <summary>A FAT listing (from <see cref="FatVolume.List"/>) as a tree the <see cref="DirectoryScanner"/> can walk.</summary>
+/// <summary>A FAT listing (from <see cref="FatVolume.ListAsync"/>) as a tree the <see cref="DirectoryScanner"/> can walk.</summary>
 public sealed class FatTree : IScanDirectory
 {
     private readonly Dictionary<string, FatTree> _directories = new(StringComparer.Ordinal);

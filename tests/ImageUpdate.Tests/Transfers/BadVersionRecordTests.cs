@@ -1,6 +1,6 @@
-using ImageUpdate.BootCounting;
+using ImageUpdate.Transfers;
 
-namespace ImageUpdate.Tests.BootCounting;
+namespace ImageUpdate.Tests.Transfers;
 
 public sealed class BadVersionRecordTests
 {
