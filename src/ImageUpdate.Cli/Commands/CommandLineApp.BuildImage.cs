@@ -44,6 +44,7 @@ public sealed partial class CommandLineApp
             : Guid.TryParse(request.Seed, out var parsed) ? parsed
             : throw new UsageException($"--seed must be a UUID, not '{UntrustedText.Escape(request.Seed)}'.");
         var json = _global.JsonMode(r);
+        var logger = CreateLogger(r);
         var output = await ImageBuild.RunAsync(
             new ImageBuildOptions
             {
@@ -55,9 +56,10 @@ public sealed partial class CommandLineApp
                 SectorSize = request.SectorSize,
                 Size = ParseSize(request.Size),
                 Seed = seed,
-                SourceDateEpoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"),
+                SourceDateEpoch = _environment.SourceDateEpoch,
+                Services = Services(logger),
             },
-            CreateLogger(r),
+            logger,
             new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)),
             cancellationToken).ConfigureAwait(false);
         _out.WriteLine($"Built {output} with version {request.Version}.");

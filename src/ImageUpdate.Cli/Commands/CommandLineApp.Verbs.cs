@@ -3,6 +3,7 @@ using ImageUpdate.Cli.Output;
 using ImageUpdate.Engine;
 using ImageUpdate.Errors;
 using ImageUpdate.Notify;
+using ImageUpdate.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Cli.Commands;
@@ -97,15 +98,8 @@ public sealed partial class CommandLineApp
     {
         // update --json prints what making room removed, as 257 does, on stdout.
         var logger = CreateLogger(r, quiet);
-        return new(WritingOptions(r, logger), logger, UpdateObserver(r, logger));
+        return new(_global.ToEngineOptions(r), logger, UpdateObserver(r, logger), Services(logger));
     }
-
-    /// <summary>
-    /// The engine options of a verb that may write the host's disks: with a logind inhibitor held
-    /// while it writes (taken only when there is something to write; never for --image).
-    /// </summary>
-    private EngineOptions WritingOptions(ParseResult r, ILogger logger) =>
-        _global.ToEngineOptions(r) with { ShutdownInhibitor = new Power.LogindShutdownInhibitor(logger) };
 
     /// <summary>Progress to the console (bar or JSON events) and, under a service manager, to $NOTIFY_SOCKET as sysupdate sends it.</summary>
     private IUpdateObserver UpdateObserver(ParseResult r, ILogger logger)
@@ -145,20 +139,7 @@ public sealed partial class CommandLineApp
         }
         else
         {
-            JsonOutput.Write(_out, json, w =>
-            {
-                w.WriteStartObject();
-                if (candidate is null)
-                {
-                    w.WriteNull("available");
-                }
-                else
-                {
-                    w.WriteString("available", candidate);
-                }
-
-                w.WriteEndObject();
-            });
+            JsonOutput.Write(_out, json, w => SysupdateJson.WriteCheckNew(w, candidate));
         }
 
         // As 257: with --json the answer is in the document ({"available":null}), and the exit is 0.
@@ -185,13 +166,7 @@ public sealed partial class CommandLineApp
         return 0;
     }
 
-    private void WriteVacuum(JsonMode json, VacuumResult result) => JsonOutput.Write(_out, json, w =>
-    {
-        w.WriteStartObject();
-        w.WriteNumber("removed", result.Removed);
-        w.WriteNumber("disabledTransfers", result.DisabledTransfers);
-        w.WriteEndObject();
-    });
+    private void WriteVacuum(JsonMode json, VacuumResult result) => JsonOutput.Write(_out, json, w => SysupdateJson.WriteVacuum(w, result));
 
     private async Task<int> PendingAsync(ParseResult r, bool reboot, CancellationToken cancellationToken)
     {
@@ -207,7 +182,7 @@ public sealed partial class CommandLineApp
             return 0;
         }
 
-        await new Boot.Rebooter(CreateLogger(r)).RebootAsync(cancellationToken).ConfigureAwait(false);
+        await Services(CreateLogger(r)).Rebooter.RebootAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }
 
@@ -249,7 +224,6 @@ public sealed partial class CommandLineApp
     private int Components(ParseResult r)
     {
         var json = _global.JsonMode(r);
-        var options = _global.ToEngineOptions(r);
         using var engine = Engine(r, quiet: true);
         var (hasDefault, names) = engine.Components();
         if (json == JsonMode.Off)
@@ -271,13 +245,7 @@ public sealed partial class CommandLineApp
         }
         else
         {
-            JsonOutput.Write(_out, json, w =>
-            {
-                w.WriteStartObject();
-                w.WriteBoolean("default", hasDefault);
-                w.WriteStrings("components", names);
-                w.WriteEndObject();
-            });
+            JsonOutput.Write(_out, json, w => SysupdateJson.WriteComponents(w, hasDefault, names));
         }
 
         return 0;
@@ -300,7 +268,7 @@ public sealed partial class CommandLineApp
         }
 
         var logger = CreateLogger(r);
-        var staged = new Staging.StagedUpdate(WritingOptions(r, logger), logger, UpdateObserver(r, logger))
+        var staged = new Staging.StagedUpdate(_global.ToEngineOptions(r), logger, UpdateObserver(r, logger), Services(logger))
         {
             FetchWith = fetchWith is null ? null : Path.GetFullPath(fetchWith),
         };
@@ -323,7 +291,8 @@ public sealed partial class CommandLineApp
 
     private async Task<int> FetchAsync(ParseResult r, string url, string directory, CancellationToken cancellationToken)
     {
-        var version = await new Staging.StagingFetch(_global.ToEngineOptions(r), CreateLogger(r)).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
+        var logger = CreateLogger(r);
+        var version = await new Staging.StagingFetch(_global.ToEngineOptions(r), logger, Services(logger)).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
         _out.WriteLine(version is null ? "Nothing to fetch." : $"Staged {version}.");
         return 0;
     }

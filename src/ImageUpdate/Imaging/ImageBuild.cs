@@ -45,6 +45,7 @@ public static class ImageBuild
                 options.Version,
                 logger,
                 observer,
+                options.Services,
                 cancellationToken).ConfigureAwait(false);
             AtomicRename.Rename(building, output, replace: true);
         }
