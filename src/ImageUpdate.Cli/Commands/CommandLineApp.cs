@@ -28,7 +28,7 @@ public sealed partial class CommandLineApp
         _global = new GlobalOptions(_environment);
     }
 
-    public int Run(string[] args)
+    public async Task<int> RunAsync(string[] args)
     {
         var root = Build();
         var parse = root.Parse(args);
@@ -56,8 +56,8 @@ public sealed partial class CommandLineApp
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, 143));
         try
         {
-            var code = parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
-                .GetAwaiter().GetResult();
+            var code = await parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
+                .ConfigureAwait(false);
             return signal != 0 ? signal : code;
         }
         catch (OperationCanceledException) when (signal != 0)
