@@ -30,16 +30,6 @@ public sealed partial class CommandLineApp
     private async Task<int> BuildImageAsync(ParseResult r, BuildImageRequest request, CancellationToken cancellationToken)
     {
         var options = _global.ToEngineOptions(r);
-        if (options.DefinitionsDirectory is null)
-        {
-            throw new UsageException("build-image needs --definitions DIR: the transfers that install the version into the image.");
-        }
-
-        if (options.Image is not null || options.IsRooted)
-        {
-            throw new UsageException("build-image writes its own image (--output); --image and --root do not apply.");
-        }
-
         Guid? seed = request.Seed is null ? null
             : Guid.TryParse(request.Seed, out var parsed) ? parsed
             : throw new UsageException($"--seed must be a UUID, not '{UntrustedText.Escape(request.Seed)}'.");

@@ -171,19 +171,13 @@ public sealed partial class CommandLineApp
     private async Task<int> PendingAsync(ParseResult r, bool reboot, CancellationToken cancellationToken)
     {
         using var engine = Engine(r);
-        var result = await engine.PendingAsync(cancellationToken).ConfigureAwait(false);
-        if (!reboot)
+        if (reboot)
         {
-            return result.IsPending ? 0 : 1;
-        }
-
-        if (!result.IsPending)
-        {
+            await engine.RebootIfPendingAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         }
 
-        await Services(CreateLogger(r)).Rebooter.RebootAsync(cancellationToken).ConfigureAwait(false);
-        return 0;
+        return (await engine.PendingAsync(cancellationToken).ConfigureAwait(false)).IsPending ? 0 : 1;
     }
 
     private int Features(ParseResult r, string? name)
@@ -191,33 +185,20 @@ public sealed partial class CommandLineApp
         var json = _global.JsonMode(r);
         var legend = !r.GetValue(_global.NoLegend);
         using var engine = Engine(r, quiet: true);
-        var features = engine.Features();
         if (name is null)
         {
-            FeatureFormatter.WriteList(_out, _err, features, json, legend);
+            FeatureFormatter.WriteList(_out, _err, engine.Features(), json, legend);
             return 0;
         }
 
-        var feature = features.FirstOrDefault(f => f.Name == name)
-            ?? throw new UpdateException($"Optional feature not found: {UntrustedText.Escape(name)}");
-        FeatureFormatter.WriteOne(_out, feature, json, legend);
+        FeatureFormatter.WriteOne(_out, engine.Feature(name), json, legend);
         return 0;
     }
 
     private int SwitchFeatures(ParseResult r, string[] names, bool enable)
     {
-        var options = _global.ToEngineOptions(r);
-        if (options.DefinitionsDirectory is not null)
-        {
-            throw new UsageException($"The --definitions= switch may not be combined with '{(enable ? "enable-feature" : "disable-feature")}'.");
-        }
-
         using var engine = Engine(r);
-        foreach (var name in names)
-        {
-            engine.SetFeatureEnabled(name, enable);
-        }
-
+        engine.SetFeaturesEnabled(names, enable);
         return 0;
     }
 
