@@ -6,11 +6,11 @@ namespace ImageUpdate.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static Task<int> Main(string[] args)
     {
         // The one read of the environment: everything the library honours comes from this snapshot.
         var environment = HostEnvironment.From(Environment.GetEnvironmentVariables());
         CrashPoint.Arm(environment.CrashAt, environment.PauseAt);
-        return new CommandLineApp(Console.Out, Console.Error, environment).Run(args);
+        return new CommandLineApp(Console.Out, Console.Error, environment).RunAsync(args);
     }
 }

@@ -46,7 +46,11 @@ public sealed partial class CommandLineApp
     private async Task<int> BlessAsync(ParseResult r, string? action, string[] healthDirs, string? healthTimeout, bool unitCheck, CancellationToken cancellationToken)
     {
         var json = _global.JsonMode(r);
-        var health = new HealthCheckOptions(healthDirs.Select(Path.GetFullPath).ToList(), ParseSeconds(healthTimeout) ?? ExecutableHealthCheck.DefaultTimeout, unitCheck);
+        var health = new HealthCheckOptions(healthDirs.Select(Path.GetFullPath).ToList(), ParseSeconds(healthTimeout) ?? ExecutableHealthCheck.DefaultTimeout, unitCheck)
+        {
+            SystemBus = _environment.SystemBus,
+            SystemdRunningOverride = _environment.SystemdRunningOverride,
+        };
         var request = new BlessRequest(
             action switch
             {
@@ -90,16 +94,14 @@ public sealed partial class CommandLineApp
     private BootAssessment CreateBootAssessment(ParseResult r)
     {
         var logger = CreateLogger(r);
-        return new BootAssessment(logger, cancellationToken =>
-        {
-            _out.Flush();
-            _err.Flush();
-            return new Boot.Rebooter(logger).RebootAsync(cancellationToken);
-        });
+        return new BootAssessment(logger, Services(logger));
     }
 
     private BootEntryLocation BootLocation(ParseResult r) =>
-        new(Path.GetFullPath(r.GetValue(_efivars)!), r.GetValue(_espPath) is { } esp ? Path.GetFullPath(esp) : null, r.GetValue(_xbootldrPath) is { } xbootldr ? Path.GetFullPath(xbootldr) : null);
+        new(Path.GetFullPath(r.GetValue(_efivars)!), r.GetValue(_espPath) is { } esp ? Path.GetFullPath(esp) : null, r.GetValue(_xbootldrPath) is { } xbootldr ? Path.GetFullPath(xbootldr) : null)
+        {
+            Overrides = _environment.BootPartitions,
+        };
 
     private void WriteVerdict(BootEntry entry, JsonMode json)
     {

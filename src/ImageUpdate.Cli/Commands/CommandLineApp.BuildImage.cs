@@ -30,20 +30,11 @@ public sealed partial class CommandLineApp
     private async Task<int> BuildImageAsync(ParseResult r, BuildImageRequest request, CancellationToken cancellationToken)
     {
         var options = _global.ToEngineOptions(r);
-        if (options.DefinitionsDirectory is null)
-        {
-            throw new UsageException("build-image needs --definitions DIR: the transfers that install the version into the image.");
-        }
-
-        if (options.Image is not null || options.IsRooted)
-        {
-            throw new UsageException("build-image writes its own image (--output); --image and --root do not apply.");
-        }
-
         Guid? seed = request.Seed is null ? null
             : Guid.TryParse(request.Seed, out var parsed) ? parsed
             : throw new UsageException($"--seed must be a UUID, not '{UntrustedText.Escape(request.Seed)}'.");
         var json = _global.JsonMode(r);
+        var logger = CreateLogger(r);
         var output = await ImageBuild.RunAsync(
             new ImageBuildOptions
             {
@@ -55,9 +46,10 @@ public sealed partial class CommandLineApp
                 SectorSize = request.SectorSize,
                 Size = ParseSize(request.Size),
                 Seed = seed,
-                SourceDateEpoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH"),
+                SourceDateEpoch = _environment.SourceDateEpoch,
+                Services = Services(logger),
             },
-            CreateLogger(r),
+            logger,
             new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)),
             cancellationToken).ConfigureAwait(false);
         _out.WriteLine($"Built {output} with version {request.Version}.");

@@ -53,7 +53,7 @@ public sealed partial class CommandLineApp
                 BestBefore = ParseDate(r.GetValue(bestBefore)),
                 Force = r.GetValue(force),
                 KeyringExportPath = r.GetValue(exportKeyring) is { } path ? Path.GetFullPath(path) : null,
-                SigningTime = SourceDateEpoch.Parse(Environment.GetEnvironmentVariable(SourceDateEpoch.Variable)),
+                SigningTime = SourceDateEpoch.Parse(_environment.SourceDateEpoch),
             };
 
             var logger = CreateLogger(r);

@@ -27,12 +27,10 @@ public sealed partial class CommandLineApp
         var logger = CreateLogger(r);
 
         // Jobs write the host's disks like `update` does: with a logind inhibitor while they write.
-        var options = WritingOptions(r, logger);
-        await using var connection = address is null
-            ? await DBusConnection.ConnectSystemBusAsync(logger, cancellationToken).ConfigureAwait(false)
-            : await DBusConnection.ConnectAsync(address, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);
+        var options = _global.ToEngineOptions(r);
+        await using var connection = await DBusConnection.ConnectAsync(address ?? _environment.SystemBus, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);
 
-        await new SysupdateService(connection, options, logger, idleTimeout).RunAsync(cancellationToken).ConfigureAwait(false);
+        await new SysupdateService(connection, options, Services(logger), logger, idleTimeout).RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;
     }
 

@@ -3,6 +3,7 @@ using ImageUpdate.Cli.Output;
 using ImageUpdate.Engine;
 using ImageUpdate.Errors;
 using ImageUpdate.Notify;
+using ImageUpdate.Reporting;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Cli.Commands;
@@ -97,15 +98,8 @@ public sealed partial class CommandLineApp
     {
         // update --json prints what making room removed, as 257 does, on stdout.
         var logger = CreateLogger(r, quiet);
-        return new(WritingOptions(r, logger), logger, UpdateObserver(r, logger));
+        return new(_global.ToEngineOptions(r), logger, UpdateObserver(r, logger), Services(logger));
     }
-
-    /// <summary>
-    /// The engine options of a verb that may write the host's disks: with a logind inhibitor held
-    /// while it writes (taken only when there is something to write; never for --image).
-    /// </summary>
-    private EngineOptions WritingOptions(ParseResult r, ILogger logger) =>
-        _global.ToEngineOptions(r) with { ShutdownInhibitor = new Power.LogindShutdownInhibitor(logger) };
 
     /// <summary>Progress to the console (bar or JSON events) and, under a service manager, to $NOTIFY_SOCKET as sysupdate sends it.</summary>
     private IUpdateObserver UpdateObserver(ParseResult r, ILogger logger)
@@ -145,20 +139,7 @@ public sealed partial class CommandLineApp
         }
         else
         {
-            JsonOutput.Write(_out, json, w =>
-            {
-                w.WriteStartObject();
-                if (candidate is null)
-                {
-                    w.WriteNull("available");
-                }
-                else
-                {
-                    w.WriteString("available", candidate);
-                }
-
-                w.WriteEndObject();
-            });
+            JsonOutput.Write(_out, json, w => SysupdateJson.WriteCheckNew(w, candidate));
         }
 
         // As 257: with --json the answer is in the document ({"available":null}), and the exit is 0.
@@ -185,30 +166,18 @@ public sealed partial class CommandLineApp
         return 0;
     }
 
-    private void WriteVacuum(JsonMode json, VacuumResult result) => JsonOutput.Write(_out, json, w =>
-    {
-        w.WriteStartObject();
-        w.WriteNumber("removed", result.Removed);
-        w.WriteNumber("disabledTransfers", result.DisabledTransfers);
-        w.WriteEndObject();
-    });
+    private void WriteVacuum(JsonMode json, VacuumResult result) => JsonOutput.Write(_out, json, w => SysupdateJson.WriteVacuum(w, result));
 
     private async Task<int> PendingAsync(ParseResult r, bool reboot, CancellationToken cancellationToken)
     {
         using var engine = Engine(r);
-        var result = await engine.PendingAsync(cancellationToken).ConfigureAwait(false);
-        if (!reboot)
+        if (reboot)
         {
-            return result.IsPending ? 0 : 1;
-        }
-
-        if (!result.IsPending)
-        {
+            await engine.RebootIfPendingAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         }
 
-        await new Boot.Rebooter(CreateLogger(r)).RebootAsync(cancellationToken).ConfigureAwait(false);
-        return 0;
+        return (await engine.PendingAsync(cancellationToken).ConfigureAwait(false)).IsPending ? 0 : 1;
     }
 
     private int Features(ParseResult r, string? name)
@@ -216,40 +185,26 @@ public sealed partial class CommandLineApp
         var json = _global.JsonMode(r);
         var legend = !r.GetValue(_global.NoLegend);
         using var engine = Engine(r, quiet: true);
-        var features = engine.Features();
         if (name is null)
         {
-            FeatureFormatter.WriteList(_out, _err, features, json, legend);
+            FeatureFormatter.WriteList(_out, _err, engine.Features(), json, legend);
             return 0;
         }
 
-        var feature = features.FirstOrDefault(f => f.Name == name)
-            ?? throw new UpdateException($"Optional feature not found: {UntrustedText.Escape(name)}");
-        FeatureFormatter.WriteOne(_out, feature, json, legend);
+        FeatureFormatter.WriteOne(_out, engine.Feature(name), json, legend);
         return 0;
     }
 
     private int SwitchFeatures(ParseResult r, string[] names, bool enable)
     {
-        var options = _global.ToEngineOptions(r);
-        if (options.DefinitionsDirectory is not null)
-        {
-            throw new UsageException($"The --definitions= switch may not be combined with '{(enable ? "enable-feature" : "disable-feature")}'.");
-        }
-
         using var engine = Engine(r);
-        foreach (var name in names)
-        {
-            engine.SetFeatureEnabled(name, enable);
-        }
-
+        engine.SetFeaturesEnabled(names, enable);
         return 0;
     }
 
     private int Components(ParseResult r)
     {
         var json = _global.JsonMode(r);
-        var options = _global.ToEngineOptions(r);
         using var engine = Engine(r, quiet: true);
         var (hasDefault, names) = engine.Components();
         if (json == JsonMode.Off)
@@ -271,13 +226,7 @@ public sealed partial class CommandLineApp
         }
         else
         {
-            JsonOutput.Write(_out, json, w =>
-            {
-                w.WriteStartObject();
-                w.WriteBoolean("default", hasDefault);
-                w.WriteStrings("components", names);
-                w.WriteEndObject();
-            });
+            JsonOutput.Write(_out, json, w => SysupdateJson.WriteComponents(w, hasDefault, names));
         }
 
         return 0;
@@ -300,7 +249,7 @@ public sealed partial class CommandLineApp
         }
 
         var logger = CreateLogger(r);
-        var staged = new Staging.StagedUpdate(WritingOptions(r, logger), logger, UpdateObserver(r, logger))
+        var staged = new Staging.StagedUpdate(_global.ToEngineOptions(r), logger, UpdateObserver(r, logger), Services(logger))
         {
             FetchWith = fetchWith is null ? null : Path.GetFullPath(fetchWith),
         };
@@ -323,7 +272,8 @@ public sealed partial class CommandLineApp
 
     private async Task<int> FetchAsync(ParseResult r, string url, string directory, CancellationToken cancellationToken)
     {
-        var version = await new Staging.StagingFetch(_global.ToEngineOptions(r), CreateLogger(r)).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
+        var logger = CreateLogger(r);
+        var version = await new Staging.StagingFetch(_global.ToEngineOptions(r), logger, Services(logger)).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
         _out.WriteLine(version is null ? "Nothing to fetch." : $"Staged {version}.");
         return 0;
     }

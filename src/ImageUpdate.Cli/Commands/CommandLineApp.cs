@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using ImageUpdate.Cli.Logging;
+using ImageUpdate.Engine;
 using ImageUpdate.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -27,7 +28,7 @@ public sealed partial class CommandLineApp
         _global = new GlobalOptions(_environment);
     }
 
-    public int Run(string[] args)
+    public async Task<int> RunAsync(string[] args)
     {
         var root = Build();
         var parse = root.Parse(args);
@@ -55,8 +56,8 @@ public sealed partial class CommandLineApp
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, 143));
         try
         {
-            var code = parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
-                .GetAwaiter().GetResult();
+            var code = await parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
+                .ConfigureAwait(false);
             return signal != 0 ? signal : code;
         }
         catch (OperationCanceledException) when (signal != 0)
@@ -89,6 +90,23 @@ public sealed partial class CommandLineApp
         {
             _err.WriteLine(e);
         }
+    }
+
+    /// <summary>
+    /// The engine's effects, built in this one place for every verb: the kernel's BTRFS, logind (or
+    /// systemctl, or reboot(2)) to reboot after flushing what was printed, a logind shutdown inhibitor
+    /// while writing, and the system clock; the bus and the systemd check as the environment says.
+    /// </summary>
+    private EngineServices Services(ILogger logger)
+    {
+        var bus = _environment.SystemBus;
+        var systemdOverride = _environment.SystemdRunningOverride;
+        return new EngineServices
+        {
+            Rebooter = new FlushingRebooter(new Power.Rebooter(logger, bus, () => Power.SystemdPresence.IsRunning(systemdOverride)), _out, _err),
+            ShutdownInhibitor = new Power.LogindShutdownInhibitor(logger, bus),
+            Clock = TimeProvider.System,
+        };
     }
 
     private ILogger CreateLogger(ParseResult result, bool quiet = false)

@@ -13,8 +13,6 @@ public static class JsonOutput
     public static void Write(TextWriter writer, JsonMode mode, Action<Utf8JsonWriter> build) =>
         writer.WriteLine(SdJson.Format(mode == JsonMode.Pretty ? JsonStyle.Pretty : JsonStyle.Short, build));
 
-    public static void WriteStrings(this Utf8JsonWriter json, string name, IEnumerable<string> values) => SdJson.WriteStrings(json, name, values);
-
     /// <summary>Re-indents compact JSON the way sd_json_variant_dump(SD_JSON_FORMAT_PRETTY) does (<see cref="SdJson.Pretty"/>).</summary>
     public static string Pretty(ReadOnlySpan<byte> compact) => SdJson.Pretty(compact);
 }

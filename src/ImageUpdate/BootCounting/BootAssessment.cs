@@ -10,7 +10,7 @@ namespace ImageUpdate.BootCounting;
 /// give this boot its verdict (health checks, or the verdict asked for) in the entry's boot counter
 /// as systemd-bless-boot records it, and reboot into another entry when asked to.
 /// <para>
-/// The reboot comes in as <paramref name="reboot"/>, called from one place (<see cref="RebootAsync"/>);
+/// The reboot comes in as <paramref name="services"/>' <see cref="EngineServices.Rebooter"/>, called from one place (<see cref="RebootAsync"/>);
 /// each flow hands its result to a <c>report</c> callback as soon as the verdict is on disk and
 /// before any reboot, so what the caller prints gets out even when the reboot does not return.
 /// </para>
@@ -18,7 +18,7 @@ namespace ImageUpdate.BootCounting;
 /// <param name="discoverHealthChecks">Finds the checks an assessment runs; default <see cref="HealthCheckOptions.Discover"/>.</param>
 public sealed class BootAssessment(
     ILogger logger,
-    Func<CancellationToken, Task> reboot,
+    EngineServices services,
     Func<HealthCheckOptions, ILogger, IReadOnlyList<IHealthCheck>>? discoverHealthChecks = null)
 {
     private readonly BootBlesser _blesser = new(logger);
@@ -64,7 +64,7 @@ public sealed class BootAssessment(
         var booted = UpdateEngine.BootedVersion(options)
             ?? throw new UpdateException($"{(options.IsRooted ? Path.Join(options.Root, "etc/os-release") : "/etc/os-release")} lacks IMAGE_VERSION field: cannot tell which version is booted.");
         Planning.UpdatePlan plan;
-        using (var engine = new UpdateEngine(options, logger))
+        using (var engine = new UpdateEngine(options, logger, services: services))
         {
             plan = (await engine.ListAsync(cancellationToken).ConfigureAwait(false)).Plan;
         }
@@ -98,7 +98,7 @@ public sealed class BootAssessment(
     }
 
     /// <summary>The one place these flows reboot.</summary>
-    private Task RebootAsync(CancellationToken cancellationToken) => reboot(cancellationToken);
+    private Task RebootAsync(CancellationToken cancellationToken) => services.Rebooter.RebootAsync(cancellationToken);
 
     /// <summary>A state as `bless` prints and logs it: clean, good, bad, indeterminate.</summary>
     public static string StateWord(BootEntryState state) => state.ToString().ToLowerInvariant();

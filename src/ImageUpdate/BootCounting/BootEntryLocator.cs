@@ -1,5 +1,5 @@
-using ImageUpdate.Boot;
 using ImageUpdate.Errors;
+using ImageUpdate.Host;
 
 namespace ImageUpdate.BootCounting;
 
@@ -18,9 +18,10 @@ public static class BootEntryLocator
     public const string EntriesDirectory = "loader/entries";
 
     /// <summary>The ESP and XBOOTLDR as the system has them mounted (<see cref="BootPartitionLocator"/>).</summary>
-    public static IReadOnlyList<string> DefaultRoots()
+    /// <param name="overrides">$SYSTEMD_ESP_PATH and $SYSTEMD_XBOOTLDR_PATH, as the program read them.</param>
+    public static IReadOnlyList<string> DefaultRoots(BootPartitionOverrides overrides)
     {
-        var paths = BootPartitionLocator.Locate("/");
+        var paths = BootPartitionLocator.Locate("/", overrides);
         var roots = new[] { paths.Esp, paths.Xbootldr }.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         return roots.Count > 0
             ? roots

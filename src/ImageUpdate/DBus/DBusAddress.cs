@@ -13,9 +13,9 @@ public sealed record DBusAddress(string Transport, IReadOnlyDictionary<string, s
     /// <summary>§Message Bus Specification "Well-known Message Bus Instances": the system bus default.</summary>
     public const string DefaultSystemBus = "unix:path=/run/dbus/system_bus_socket";
 
-    /// <summary>$DBUS_SYSTEM_BUS_ADDRESS when set and not empty, else <see cref="DefaultSystemBus"/>.</summary>
-    public static string SystemBus =>
-        Environment.GetEnvironmentVariable("DBUS_SYSTEM_BUS_ADDRESS") is { Length: > 0 } address ? address : DefaultSystemBus;
+    /// <summary>$DBUS_SYSTEM_BUS_ADDRESS (as the program read it) when set and not empty, else <see cref="DefaultSystemBus"/>.</summary>
+    public static string SystemBusOr(string? systemBusAddress) =>
+        systemBusAddress is { Length: > 0 } address ? address : DefaultSystemBus;
 
     public static IReadOnlyList<DBusAddress> Parse(string addresses)
     {

@@ -60,9 +60,6 @@ public sealed partial class DBusConnection : IAsyncDisposable, IDisposable
 
     public bool IsConnected => _closed is null;
 
-    public static Task<DBusConnection> ConnectSystemBusAsync(ILogger? logger = null, CancellationToken cancellationToken = default) =>
-        ConnectAsync(DBusAddress.SystemBus, isMessageBus: true, logger, cancellationToken);
-
     /// <summary>Connects, authenticates and, for a message bus, says Hello.</summary>
     public static async Task<DBusConnection> ConnectAsync(string address, bool isMessageBus = true, ILogger? logger = null, CancellationToken cancellationToken = default)
     {

@@ -45,13 +45,6 @@ public sealed record EngineOptions
     /// </summary>
     public DateTimeOffset? ImageTimestamp { get; init; }
 
-    /// <summary>
-    /// What keeps a shutdown from cutting a write in half (the CLI: a logind inhibitor); none by
-    /// default, so tests and library users need no bus. Not taken with <see cref="Image"/>: building
-    /// an image file writes no disk the running system boots from.
-    /// </summary>
-    public Power.IShutdownInhibitor? ShutdownInhibitor { get; init; }
-
     /// <summary>The environment variables the library honours, read once by the program; none by default.</summary>
     public HostEnvironment Environment { get; init; } = HostEnvironment.Empty;
 

@@ -17,6 +17,9 @@ public sealed record HostEnvironment
 
     public const string SourceDateEpochVariable = "SOURCE_DATE_EPOCH";
 
+    /// <summary>Test hook ("1" or "0") that overrides systemd's presence (see <c>Power.SystemdPresence</c>).</summary>
+    public const string SystemdRunningVariable = "IMAGE_UPDATE_TEST_SYSTEMD_RUNNING";
+
     public HostEnvironment(IReadOnlyDictionary<string, string> variables)
     {
         ArgumentNullException.ThrowIfNull(variables);
@@ -33,6 +36,19 @@ public sealed record HostEnvironment
 
     /// <summary>$DBUS_SYSTEM_BUS_ADDRESS.</summary>
     public string? SystemBusAddress => Get("DBUS_SYSTEM_BUS_ADDRESS");
+
+    /// <summary>The system bus to connect to: <see cref="SystemBusAddress"/>, else the well-known default.</summary>
+    public string SystemBus => DBus.DBusAddress.SystemBusOr(SystemBusAddress);
+
+    /// <summary>$SYSTEMD_ESP_PATH and $SYSTEMD_XBOOTLDR_PATH: where the boot partitions are, instead of looking.</summary>
+    public Host.BootPartitionOverrides BootPartitions => new(Get(Host.BootPartitionOverrides.EspVariable), Get(Host.BootPartitionOverrides.XbootldrVariable));
+
+    /// <summary>$<see cref="SystemdRunningVariable"/>: whether systemd runs, for tests ("1" or "0"; else look).</summary>
+    public string? SystemdRunningOverride => Get(SystemdRunningVariable);
+
+    /// <summary>$TMPDIR, $TEMP and $TMP in that order (unset ones left out): %T and %V without --root.</summary>
+    public IReadOnlyList<string> TemporaryDirectories =>
+        [.. Host.HostIdentity.TemporaryDirectoryVariables.Select(Get).OfType<string>()];
 
     /// <summary>$IMAGE_UPDATE_LOCK_PATH: the host lock instead of /run/image-update.lock.</summary>
     public string? LockPath => Get(LockPathVariable);
@@ -55,7 +71,7 @@ public sealed record HostEnvironment
     /// <summary>A variable's value; an empty value counts as unset.</summary>
     public string? Get(string name) => Variables.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
 
-    /// <summary>From what <c>Environment.GetEnvironmentVariables()</c> returns (the program calls it, once).</summary>
+    /// <summary>From the process environment's dictionary of variables (the program reads it, once).</summary>
     public static HostEnvironment From(IDictionary variables)
     {
         ArgumentNullException.ThrowIfNull(variables);

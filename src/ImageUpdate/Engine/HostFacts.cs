@@ -15,6 +15,12 @@ internal static class HostFacts
         TransferSource = options.TransferSource,
         Logger = logger,
 
+        // %T and %V see $TMPDIR, $TEMP and $TMP as the program read them.
+        Specifiers = new SpecifierContext(
+            HostIdentity.Detect(options.Root, options.Environment.TemporaryDirectories),
+            () => OsRelease.Read(options.Root),
+            rootGiven: !SpecifierContext.IsHostRoot(options.Root)),
+
         // Stricter than systemd: an unusable value stops the run instead of being dropped.
         WarningsAreErrors = true,
     };

@@ -14,14 +14,14 @@ namespace ImageUpdate.Engine;
 /// </summary>
 public static class PayloadInstall
 {
-    public static async Task<UpdateResult> RunAsync(EngineOptions options, string payloads, string version, ILogger logger, IUpdateObserver? observer, CancellationToken cancellationToken)
+    public static async Task<UpdateResult> RunAsync(EngineOptions options, string payloads, string version, ILogger logger, IUpdateObserver? observer, EngineServices? services, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(payloads))
         {
             throw new UpdateException($"The payload directory '{UntrustedText.Escape(payloads)}' does not exist.");
         }
 
-        using var engine = new UpdateEngine(options, logger, observer, transfer => new LocalSource(AsLocal(transfer.Source), payloads));
+        using var engine = new UpdateEngine(options, logger, observer, transfer => new LocalSource(AsLocal(transfer.Source), payloads), services);
         var result = await engine.UpdateAsync(version, UpdateActions.All, cancellationToken).ConfigureAwait(false);
         return result.Outcome == UpdateOutcome.NothingToDo
             ? throw new UpdateException($"Version '{UntrustedText.Escape(version)}' is not complete in '{UntrustedText.Escape(payloads)}': every transfer needs its file there, named by its source MatchPattern.")

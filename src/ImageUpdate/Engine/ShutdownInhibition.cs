@@ -1,5 +1,3 @@
-using ImageUpdate.Power;
-
 namespace ImageUpdate.Engine;
 
 /// <summary>

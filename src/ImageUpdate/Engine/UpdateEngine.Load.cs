@@ -46,7 +46,7 @@ public sealed partial class UpdateEngine
         var enabled = new List<TransferRuntime>();
         var disabled = new List<TransferRuntime>();
         var resolver = new TransferResolver(
-            new ResolverSettings(_options.Root, _options.TransferSource, _options.Image, _options.ImageTimestamp, _options.Sync),
+            new ResolverSettings(_options.Root, _options.TransferSource, _options.Image, _options.ImageTimestamp, _options.Sync, _options.Environment.BootPartitions),
             _logger,
             _services.Btrfs,
             UrlSource,

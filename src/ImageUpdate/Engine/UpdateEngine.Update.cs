@@ -45,7 +45,7 @@ public sealed partial class UpdateEngine
 
         // Held from the first write (making room) until the last one is synced, then released before
         // any reboot: a "block" inhibitor of our own would hold up the reboot we ask for.
-        using var inhibitor = new ShutdownInhibition(_options.Image is null ? _options.ShutdownInhibitor : null);
+        using var inhibitor = new ShutdownInhibition(_options.Image is null ? _services.ShutdownInhibitor : null);
         var (set, pending) = actions.HasFlag(UpdateActions.Acquire)
             ? await AcquireAsync(context, version, inhibitor, cancellationToken).ConfigureAwait(false)
             : SelectPending(context, version);
@@ -306,6 +306,6 @@ public sealed partial class UpdateEngine
             return;
         }
 
-        await (_services.Rebooter ?? new Boot.Rebooter(_logger)).RebootAsync(cancellationToken).ConfigureAwait(false);
+        await _services.Rebooter.RebootAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -37,9 +37,10 @@ public sealed partial class UpdateEngine : IDisposable
         _manifests ??= new RemoteManifests(
             _fetcher,
             LoadKeyring,
-            new OpenPgpSignatureVerifier(),
+            new OpenPgpSignatureVerifier(_services.Clock),
             _logger,
-            _options.Environment.VerifyFreshness);
+            _options.Environment.VerifyFreshness,
+            _services.Clock);
         var fetcher = _fetcher;
         var manifests = _manifests;
         return new ManifestSource(

@@ -108,6 +108,23 @@ public sealed partial class UpdateEngine
         return new PendingResult(order > 0, newest, booted);
     }
 
+    /// <summary>`reboot`: <see cref="PendingAsync"/>, then the services' reboot when a newer version is installed.</summary>
+    public async Task<PendingResult> RebootIfPendingAsync(CancellationToken cancellationToken)
+    {
+        var pending = await PendingAsync(cancellationToken).ConfigureAwait(false);
+        if (pending.IsPending)
+        {
+            await _services.Rebooter.RebootAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return pending;
+    }
+
+    /// <summary>`features NAME`: the one (unmasked) feature of that name.</summary>
+    public FeatureRow Feature(string name) =>
+        Features().FirstOrDefault(f => f.Name == name)
+            ?? throw new UpdateException($"Optional feature not found: {UntrustedText.Escape(name)}");
+
     public IReadOnlyList<FeatureRow> Features()
     {
         var context = Resolve(requireEnabled: false, requireAny: true);
@@ -235,6 +252,20 @@ public sealed partial class UpdateEngine
 
     /// <summary>IMAGE_VERSION= of the os-release under the root: the booted version.</summary>
     public static string? BootedVersion(EngineOptions options) => HostFacts.ImageVersion(options.Root);
+
+    /// <summary>`enable-feature` / `disable-feature` of several: refused with --definitions (the drop-ins go under /etc).</summary>
+    public void SetFeaturesEnabled(IReadOnlyList<string> names, bool enable)
+    {
+        if (_options.DefinitionsDirectory is not null)
+        {
+            throw new UsageException($"The --definitions= switch may not be combined with '{(enable ? "enable-feature" : "disable-feature")}'.");
+        }
+
+        foreach (var name in names)
+        {
+            SetFeatureEnabled(name, enable);
+        }
+    }
 
     /// <summary>`enable-feature` / `disable-feature`: a drop-in under /etc that overrides Enabled=.</summary>
     public void SetFeatureEnabled(string name, bool enable)

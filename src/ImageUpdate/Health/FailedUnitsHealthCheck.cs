@@ -1,6 +1,5 @@
 using ImageUpdate.DBus;
 using ImageUpdate.Errors;
-using ImageUpdate.Power;
 
 namespace ImageUpdate.Health;
 
@@ -12,7 +11,7 @@ namespace ImageUpdate.Health;
 /// fails: a system that cannot be asked is not known to be healthy, and bless only marks known-healthy
 /// boots good.
 /// </summary>
-public sealed class FailedUnitsHealthCheck(string? busAddress = null, Func<bool>? systemdRunning = null) : IHealthCheck
+public sealed class FailedUnitsHealthCheck(string busAddress, Func<bool> systemdRunning) : IHealthCheck
 {
     public const string CheckName = "failed-units";
 
@@ -27,12 +26,12 @@ public sealed class FailedUnitsHealthCheck(string? busAddress = null, Func<bool>
 
     public async Task<HealthCheckResult> RunAsync(CancellationToken cancellationToken)
     {
-        if (!(systemdRunning ?? SystemdPresence.IsRunning)())
+        if (!systemdRunning())
         {
             return new HealthCheckResult(Name, true, "systemd is not running: no units to check.");
         }
 
-        var address = busAddress ?? DBusAddress.SystemBus;
+        var address = busAddress;
         object[] units;
         try
         {

@@ -14,10 +14,16 @@ public sealed record HealthCheckOptions(IReadOnlyList<string> Directories, TimeS
     /// <summary>The defaults: both health.d directories, <see cref="ExecutableHealthCheck.DefaultTimeout"/>, failed units counted.</summary>
     public static HealthCheckOptions Default { get; } = new([], ExecutableHealthCheck.DefaultTimeout, UnitCheck: true);
 
+    /// <summary>The system bus the unit check asks the manager on ($DBUS_SYSTEM_BUS_ADDRESS as the program read it, else the default).</summary>
+    public string SystemBus { get; init; } = DBus.DBusAddress.DefaultSystemBus;
+
+    /// <summary>$IMAGE_UPDATE_TEST_SYSTEMD_RUNNING as the program read it (<see cref="Power.SystemdPresence.IsRunning"/>).</summary>
+    public string? SystemdRunningOverride { get; init; }
+
     /// <summary>The checks these options name, found now (the health.d directories are read here).</summary>
     public IReadOnlyList<IHealthCheck> Discover(ILogger logger)
     {
-        List<IHealthCheck> checks = UnitCheck ? [new FailedUnitsHealthCheck { Timeout = Timeout }] : [];
+        List<IHealthCheck> checks = UnitCheck ? [new FailedUnitsHealthCheck(SystemBus, () => Power.SystemdPresence.IsRunning(SystemdRunningOverride)) { Timeout = Timeout }] : [];
         checks.AddRange(HealthCheckDirectories.Discover(Directories.Count > 0 ? Directories : HealthCheckDirectories.Default, Timeout, new ProcessRunner(), logger));
         return checks;
     }

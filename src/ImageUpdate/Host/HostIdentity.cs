@@ -26,8 +26,12 @@ public sealed record HostIdentity(
     /// <summary>%l: gethostname_short_malloc, the host name up to the first dot.</summary>
     public string ShortHostname => Hostname.Split('.', 2)[0];
 
+    /// <summary>The variables %T and %V consult, in order (tmp_dir()/var_tmp_dir()).</summary>
+    public static IReadOnlyList<string> TemporaryDirectoryVariables { get; } = ["TMPDIR", "TEMP", "TMP"];
+
     /// <summary>Reads the running system's identity; the machine ID comes from ROOT/etc/machine-id.</summary>
-    public static HostIdentity Detect(string root)
+    /// <param name="temporaryDirectories">The set values of <see cref="TemporaryDirectoryVariables"/>, in order, as the program read them; none: /tmp and /var/tmp.</param>
+    public static HostIdentity Detect(string root, IReadOnlyList<string>? temporaryDirectories = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         var machine = ReadProc("/proc/sys/kernel/arch");
@@ -37,8 +41,8 @@ public sealed record HostIdentity(
             Hostname: HostnameOrFallback(ReadProc("/proc/sys/kernel/hostname") ?? Environment.MachineName),
             KernelRelease: ReadProc("/proc/sys/kernel/osrelease"),
             MachineId: ReadMachineId(root),
-            TmpDirectory: TmpDirectoryFromEnvironment("/tmp"),
-            VarTmpDirectory: TmpDirectoryFromEnvironment("/var/tmp"));
+            TmpDirectory: TemporaryDirectory(temporaryDirectories ?? [], "/tmp"),
+            VarTmpDirectory: TemporaryDirectory(temporaryDirectories ?? [], "/var/tmp"));
     }
 
     /// <summary>
@@ -149,11 +153,10 @@ public sealed record HostIdentity(
 
     // tmp_dir()/var_tmp_dir(): the first of $TMPDIR, $TEMP, $TMP that is an absolute, normalized path
     // naming an existing directory wins.
-    private static string TmpDirectoryFromEnvironment(string fallback)
+    private static string TemporaryDirectory(IReadOnlyList<string> candidates, string fallback)
     {
-        foreach (var name in (ReadOnlySpan<string>)["TMPDIR", "TEMP", "TMP"])
+        foreach (var value in candidates)
         {
-            var value = Environment.GetEnvironmentVariable(name);
             if (!string.IsNullOrEmpty(value) && value.StartsWith('/') && !value.Contains("//", StringComparison.Ordinal)
                 && !value.Split('/').Any(part => part is "." or "..") && Directory.Exists(value))
             {

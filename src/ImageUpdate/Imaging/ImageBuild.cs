@@ -19,6 +19,16 @@ public static class ImageBuild
     /// <returns>The path of the built image.</returns>
     public static async Task<string> RunAsync(ImageBuildOptions options, ILogger logger, IUpdateObserver? observer, CancellationToken cancellationToken)
     {
+        if (options.Engine.DefinitionsDirectory is null)
+        {
+            throw new Errors.UsageException("build-image needs --definitions DIR: the transfers that install the version into the image.");
+        }
+
+        if (options.Engine.Image is not null || options.Engine.IsRooted)
+        {
+            throw new Errors.UsageException("build-image writes its own image (--output); --image and --root do not apply.");
+        }
+
         var definitions = RepartDefinitions.Load(Path.GetFullPath(options.LayoutDirectory), logger);
         var layout = DiskLayoutPlanner.Plan(definitions, options.Seed ?? SeedFor(options.Version), options.SectorSize, options.Size, logger);
 
@@ -45,6 +55,7 @@ public static class ImageBuild
                 options.Version,
                 logger,
                 observer,
+                options.Services,
                 cancellationToken).ConfigureAwait(false);
             AtomicRename.Rename(building, output, replace: true);
         }

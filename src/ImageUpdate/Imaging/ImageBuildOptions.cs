@@ -14,6 +14,9 @@ public sealed record ImageBuildOptions
     /// </summary>
     public required EngineOptions Engine { get; init; }
 
+    /// <summary>The engine's effects for installing into the image (the program's one record).</summary>
+    public EngineServices Services { get; init; } = EngineServices.Default;
+
     /// <summary>The repart.d directory.</summary>
     public required string LayoutDirectory { get; init; }
 

@@ -1,4 +1,5 @@
 using ImageUpdate.DBus;
+using ImageUpdate.Engine;
 using ImageUpdate.Errors;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace ImageUpdate.Power;
 /// update carries on unprotected, said at debug level (an initramfs or container has no logind, and
 /// an update there is no less wanted).
 /// </summary>
-public sealed class LogindShutdownInhibitor(ILogger logger, string? busAddress = null) : IShutdownInhibitor
+public sealed class LogindShutdownInhibitor(ILogger logger, string busAddress) : IShutdownInhibitor
 {
     public const string What = "shutdown:sleep";
     public const string Who = "image-update";
@@ -19,7 +20,7 @@ public sealed class LogindShutdownInhibitor(ILogger logger, string? busAddress =
 
     public async Task<IDisposable> InhibitAsync(string why, CancellationToken cancellationToken)
     {
-        var address = busAddress ?? DBusAddress.SystemBus;
+        var address = busAddress;
         try
         {
             await using var connection = await DBusConnection.ConnectAsync(address, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);

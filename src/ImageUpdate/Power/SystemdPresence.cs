@@ -14,9 +14,10 @@ public static class SystemdPresence
     /// logind and systemd paths on a machine without systemd, and never reach reboot(2) by accident.
     /// Unset outside tests.
     /// </summary>
-    public const string TestOverrideVariable = "IMAGE_UPDATE_TEST_SYSTEMD_RUNNING";
+    public const string TestOverrideVariable = Engine.HostEnvironment.SystemdRunningVariable;
 
-    public static bool IsRunning() => Environment.GetEnvironmentVariable(TestOverrideVariable) switch
+    /// <summary>Whether systemd runs; <paramref name="testOverride"/> is the value of <see cref="TestOverrideVariable"/>, as the program read it.</summary>
+    public static bool IsRunning(string? testOverride) => testOverride switch
     {
         "1" => true,
         "0" => false,

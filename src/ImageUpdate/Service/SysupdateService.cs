@@ -25,6 +25,7 @@ public sealed partial class SysupdateService
 {
     private readonly DBusConnection _connection;
     private readonly EngineOptions _options;
+    private readonly EngineServices _services;
     private readonly ILogger _logger;
     private readonly TimeSpan _idleTimeout;
     private readonly Dictionary<ulong, SysupdateJob> _jobs = [];
@@ -35,9 +36,11 @@ public sealed partial class SysupdateService
     private long _lastActivity = Environment.TickCount64;
 
     /// <param name="idleTimeout">Leave after this long without calls or jobs; <see cref="Timeout.InfiniteTimeSpan"/> or zero: never.</param>
-    public SysupdateService(DBusConnection connection, EngineOptions options, ILogger logger, TimeSpan idleTimeout)
+    /// <param name="services">The engines' effects (the program's one record: a logind inhibitor while jobs write).</param>
+    public SysupdateService(DBusConnection connection, EngineOptions options, EngineServices services, ILogger logger, TimeSpan idleTimeout)
     {
         _connection = connection;
+        _services = services;
         _options = options with { Offline = false, Reboot = false };
         _logger = logger;
         _idleTimeout = idleTimeout;
@@ -176,7 +179,7 @@ public sealed partial class SysupdateService
             return;
         }
 
-        using var engine = new UpdateEngine(_options, _logger);
+        using var engine = new UpdateEngine(_options, _logger, services: _services);
         var (hasDefault, names) = engine.Components();
         if (hasDefault)
         {
@@ -221,7 +224,7 @@ public sealed partial class SysupdateService
     }
 
     private UpdateEngine CreateEngine(SysupdateTarget target, bool offline, IUpdateObserver? observer = null) =>
-        new(target.Options with { Offline = offline }, _logger, observer);
+        new(target.Options with { Offline = offline }, _logger, observer, _services);
 
     /// <summary>Runs a handler with the service's error mapping: engine errors become D-Bus errors with the engine's sentence.</summary>
     private DBusMethodHandler Guard(Func<DBusMethodContext, Task<DBusReply>> handler) => async context =>

@@ -181,11 +181,11 @@ public sealed class StagedUpdate
 
         var manifestBytes = validated.ReadSmallFile("SHA256SUMS", MaxManifestBytes);
         var signature = validated.ReadSmallFile(signatureName, MaxSignatureBytes);
-        var verified = new OpenPgpSignatureVerifier().VerifyDetached(manifestBytes, signature, HostFacts.LoadKeyring(_options, _logger));
+        var verified = new OpenPgpSignatureVerifier(_services.Clock).VerifyDetached(manifestBytes, signature, HostFacts.LoadKeyring(_options, _logger));
         _logger.LogInformation("The staged SHA256SUMS is signed by {Fingerprint}.", verified.SigningKeyFingerprint);
 
         var manifest = Sha256Manifest.Parse(manifestBytes, Path.Combine(staging, "SHA256SUMS"));
-        manifest.CheckFreshness(DateTimeOffset.UtcNow, _options.Environment.VerifyFreshness);
+        manifest.CheckFreshness(_services.Clock.GetUtcNow(), _options.Environment.VerifyFreshness);
         return manifest;
     }
 

@@ -24,10 +24,13 @@ public sealed class StagingFetch
 {
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
+    private readonly EngineServices _services;
 
-    public StagingFetch(EngineOptions options, ILogger logger)
+    /// <param name="services">The engine's effects; its <see cref="EngineServices.Clock"/> judges the manifest's freshness.</param>
+    public StagingFetch(EngineOptions options, ILogger logger, EngineServices? services = null)
     {
         _options = options;
+        _services = services ?? EngineServices.Default;
         _logger = logger;
     }
 
@@ -40,8 +43,8 @@ public sealed class StagingFetch
         var definitions = HostFacts.LoadDefinitions(_options, _logger);
 
         using var fetcher = new UrlFetcher(UpdateEngine.TransportSettings(_options.Environment), _logger);
-        var manifests = new RemoteManifests(fetcher, () => HostFacts.LoadKeyring(_options, _logger), new OpenPgpSignatureVerifier(), _logger,
-            _options.Environment.VerifyFreshness);
+        var manifests = new RemoteManifests(fetcher, () => HostFacts.LoadKeyring(_options, _logger), new OpenPgpSignatureVerifier(_services.Clock), _logger,
+            _options.Environment.VerifyFreshness, _services.Clock);
         var fetched = await manifests.GetRawAsync(baseUrl, verify, cancellationToken).ConfigureAwait(false);
         var manifest = fetched.Parsed;
 

@@ -1,7 +1,10 @@
 namespace ImageUpdate.Transfers;
 
-/// <summary>What resolving a transfer's paths depends on: the command line's --root, --transfer-source, --image (and its FAT timestamp) and --sync.</summary>
-public sealed record ResolverSettings(string Root, string? TransferSource, string? Image, DateTimeOffset? ImageTimestamp, bool Sync)
+/// <summary>
+/// What resolving a transfer's paths depends on: the command line's --root, --transfer-source, --image
+/// (and its FAT timestamp) and --sync, and $SYSTEMD_ESP_PATH/$SYSTEMD_XBOOTLDR_PATH as the program read them.
+/// </summary>
+public sealed record ResolverSettings(string Root, string? TransferSource, string? Image, DateTimeOffset? ImageTimestamp, bool Sync, Host.BootPartitionOverrides? BootPartitions = null)
 {
     public bool IsRooted => Root != "/";
 }

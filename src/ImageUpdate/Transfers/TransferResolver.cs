@@ -1,8 +1,8 @@
-using ImageUpdate.Boot;
 using ImageUpdate.Btrfs;
 using ImageUpdate.Definitions;
 using ImageUpdate.Errors;
 using ImageUpdate.FileSystem;
+using ImageUpdate.Host;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Transfers;
@@ -62,7 +62,7 @@ public sealed class TransferResolver
         }
         else if (target.PathRelativeTo is PathRelativeTo.Esp or PathRelativeTo.Xbootldr or PathRelativeTo.Boot)
         {
-            _bootPaths ??= BootPartitionLocator.Locate(_settings.Root);
+            _bootPaths ??= BootPartitionLocator.Locate(_settings.Root, _settings.BootPartitions ?? BootPartitionOverrides.None);
             // Read by the firmware: no symbolic links on the way (sysupdate's CHASE_PROHIBIT_SYMLINKS).
             targetPath = RootedPath.Resolve(BootPartitionLocator.Resolve(_bootPaths, target.PathRelativeTo), target.Path, refuseLinks: true);
         }

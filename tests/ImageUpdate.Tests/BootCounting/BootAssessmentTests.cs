@@ -21,7 +21,7 @@ public sealed class BootAssessmentTests : IDisposable
 
     private BootAssessment Assessment(params bool[] healthy) => new(
         _log,
-        _ => { _events.Add("reboot"); return Task.CompletedTask; },
+        new EngineServices { Rebooter = new CallbackRebooter(_ => { _events.Add("reboot"); return Task.CompletedTask; }) },
         (_, _) => healthy.Select((ok, i) => (IHealthCheck)new FixedCheck($"check{i}", ok)).ToList());
 
     private Task<BlessResult> BlessAsync(BootAssessment assessment, BlessAction action, bool reboot = false) =>
@@ -83,7 +83,7 @@ public sealed class BootAssessmentTests : IDisposable
     {
         _boot.Ukis("os_1.efi", "os_2.efi").BootedUki("os_2+2-1.efi");
         var discovered = false;
-        var assessment = new BootAssessment(_log, _ => throw new InvalidOperationException("no reboot expected"), (_, _) => { discovered = true; return []; });
+        var assessment = new BootAssessment(_log, new EngineServices { Rebooter = new CallbackRebooter(_ => throw new InvalidOperationException("no reboot expected")) }, (_, _) => { discovered = true; return []; });
 
         var result = await BlessAsync(assessment, BlessAction.Assess, reboot: true);
 
@@ -182,5 +182,10 @@ public sealed class BootAssessmentTests : IDisposable
 
         public Task<HealthCheckResult> RunAsync(CancellationToken cancellationToken) =>
             Task.FromResult(new HealthCheckResult(name, healthy, healthy ? "ok" : "failed"));
+    }
+
+    private sealed class CallbackRebooter(Func<CancellationToken, Task> reboot) : IRebooter
+    {
+        public Task RebootAsync(CancellationToken cancellationToken) => reboot(cancellationToken);
     }
 }

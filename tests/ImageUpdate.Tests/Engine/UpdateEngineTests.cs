@@ -1,6 +1,4 @@
-using ImageUpdate.Boot;
 using ImageUpdate.Engine;
-using ImageUpdate.Power;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Transfers;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -164,11 +162,11 @@ public sealed class UpdateEngineTests : IDisposable
     // global lock is taken (it is /run's, not a test's).
     private UpdateEngine Engine(string root, bool reboot = false, bool offline = false) =>
         new(
-            new EngineOptions { Root = root, Reboot = reboot, Offline = offline, ShutdownInhibitor = new RecordingInhibitor(_events) },
+            new EngineOptions { Root = root, Reboot = reboot, Offline = offline },
             NullLogger.Instance,
             new RecordingObserver(_events),
             transfer => new LocalSource(transfer.Source, Path.Join(root, transfer.Source.Path)),
-            new EngineServices { Rebooter = new RecordingRebooter(_events) });
+            new EngineServices { Rebooter = new RecordingRebooter(_events), ShutdownInhibitor = new RecordingInhibitor(_events) });
 
     private sealed class RecordingRebooter(List<string> events) : IRebooter
     {

@@ -1,4 +1,3 @@
-using ImageUpdate.Boot;
 using ImageUpdate.Errors;
 using ImageUpdate.Power;
 using ImageUpdate.Tests.DBus;

@@ -1,4 +1,4 @@
-namespace ImageUpdate.Power;
+namespace ImageUpdate.Engine;
 
 /// <summary>
 /// Keeps the machine from shutting down or sleeping while an update writes partitions or boot files,

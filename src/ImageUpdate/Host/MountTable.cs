@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace ImageUpdate.Boot;
+namespace ImageUpdate.Host;
 
 /// <summary>The mounts of this process (/proc/self/mountinfo): mount point and the device behind it.</summary>
 internal sealed partial class MountTable

@@ -1,14 +1,14 @@
 using ImageUpdate.Engine;
-using ImageUpdate.Power;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Transfers;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ImageUpdate.Tests.Power;
+namespace ImageUpdate.Tests.Engine;
 
 /// <summary>
 /// The engine's shutdown-inhibitor seam, in process with a recording inhibitor: taken before the
-/// first write, released after the install, once; none when there is nothing to write.
+/// first write, released after the install, once; none when there is nothing to write. It comes in
+/// through the services record (<see cref="EngineServices.ShutdownInhibitor"/>).
 /// </summary>
 public sealed class EngineInhibitorTests : IDisposable
 {
@@ -57,8 +57,9 @@ public sealed class EngineInhibitorTests : IDisposable
 
     // The staging constructor: sources read from a directory, and no global lock (it is /run's, not a test's).
     private UpdateEngine Engine(EngineOptions options) =>
-        new(options with { ShutdownInhibitor = new RecordingInhibitor(_events) }, NullLogger.Instance, new RecordingObserver(_events),
-            transfer => new LocalSource(transfer.Source, Path.Combine(options.Root, "srv/source")));
+        new(options, NullLogger.Instance, new RecordingObserver(_events),
+            transfer => new LocalSource(transfer.Source, Path.Combine(options.Root, "srv/source")),
+            new EngineServices { ShutdownInhibitor = new RecordingInhibitor(_events) });
 
     /// <summary>An OS tree with one regular-file transfer; <paramref name="available"/> in the source, <paramref name="installed"/> installed.</summary>
     private EngineOptions Root(string installed, params string[] available) =>

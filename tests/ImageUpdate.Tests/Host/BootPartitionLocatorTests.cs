@@ -1,9 +1,9 @@
-using ImageUpdate.Boot;
 using ImageUpdate.Definitions;
 using ImageUpdate.Errors;
+using ImageUpdate.Host;
 using ImageUpdate.Tests.Support;
 
-namespace ImageUpdate.Tests.Boot;
+namespace ImageUpdate.Tests.Host;
 
 public sealed class BootPartitionLocatorTests : IDisposable
 {
@@ -17,7 +17,7 @@ public sealed class BootPartitionLocatorTests : IDisposable
         Directory.CreateDirectory(_root["boot/efi/EFI"]);
         Directory.CreateDirectory(_root["boot/loader"]);
 
-        var paths = BootPartitionLocator.Locate(_root.Path);
+        var paths = BootPartitionLocator.Locate(_root.Path, BootPartitionOverrides.None);
 
         Assert.Equal(Path.Join(_root.Path, "/boot/efi"), paths.Esp);
         Assert.Null(paths.Xbootldr);

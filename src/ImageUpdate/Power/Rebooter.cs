@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using ImageUpdate.DBus;
+using ImageUpdate.Engine;
 using ImageUpdate.Errors;
-using ImageUpdate.Power;
 using Microsoft.Extensions.Logging;
 
-namespace ImageUpdate.Boot;
+namespace ImageUpdate.Power;
 
 /// <summary>
 /// Reboots, in this order:
@@ -16,28 +16,23 @@ namespace ImageUpdate.Boot;
 /// warning. A refusal from logind (access denied, blocked by an inhibitor) is an error: systemctl
 /// would ask the same logind and get the same answer.</item>
 /// </list>
-/// The bus address and the systemd check are injectable for tests.
+/// The bus address and the systemd check come from the caller (the program: $DBUS_SYSTEM_BUS_ADDRESS
+/// and <see cref="SystemdPresence"/> with its test hook, as read once at start).
 /// </summary>
-public sealed class Rebooter(ILogger? logger = null, string? busAddress = null, Func<bool>? systemdRunning = null) : IRebooter
+public sealed class Rebooter(ILogger? logger, string busAddress, Func<bool> systemdRunning) : IRebooter
 {
     /// <summary>sd_booted(): systemd creates this directory early at boot, and nothing else does.</summary>
     public const string SystemdRunDirectory = SystemdPresence.RunDirectory;
 
-    /// <summary>
-    /// Reboots this machine with the defaults: $DBUS_SYSTEM_BUS_ADDRESS and /run/systemd/system. Kept
-    /// for the boot-assessment verbs until they are async; the engine uses <see cref="IRebooter"/>.
-    /// </summary>
-    public static void Reboot(ILogger? logger = null) => new Rebooter(logger).RebootAsync(CancellationToken.None).GetAwaiter().GetResult();
-
     public async Task RebootAsync(CancellationToken cancellationToken)
     {
-        if (!(systemdRunning ?? SystemdPresence.IsRunning)())
+        if (!systemdRunning())
         {
             RebootDirectly();
             return;
         }
 
-        var address = busAddress ?? DBusAddress.SystemBus;
+        var address = busAddress;
         try
         {
             await using var connection = await DBusConnection.ConnectAsync(address, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);

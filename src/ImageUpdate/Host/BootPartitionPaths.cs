@@ -1,4 +1,4 @@
-namespace ImageUpdate.Boot;
+namespace ImageUpdate.Host;
 
 /// <summary>Where the ESP and XBOOTLDR are mounted, as found by <see cref="BootPartitionLocator"/>.</summary>
 public sealed record BootPartitionPaths(string? Esp, string? Xbootldr);

@@ -1,7 +1,7 @@
 using ImageUpdate.Errors;
 using ImageUpdate.FileSystem;
 
-namespace ImageUpdate.Boot;
+namespace ImageUpdate.Host;
 
 /// <summary>
 /// Finds the ESP and the XBOOTLDR partition the way bootctl and sysupdate do, minus blkid:
@@ -17,11 +17,13 @@ public static class BootPartitionLocator
     private const long FatMagic = 0x4d44; // MSDOS_SUPER_MAGIC
     private const string XbootldrType = "bc13c2ff-59e6-4262-a352-b275fd6f7172";
 
-    public static BootPartitionPaths Locate(string root)
+    /// <param name="overrides">$SYSTEMD_ESP_PATH and $SYSTEMD_XBOOTLDR_PATH, as the program read them.</param>
+    public static BootPartitionPaths Locate(string root, BootPartitionOverrides overrides)
     {
+        ArgumentNullException.ThrowIfNull(overrides);
         var rooted = root != "/";
-        var esp = FromEnvironment("SYSTEMD_ESP_PATH", root);
-        var xbootldr = FromEnvironment("SYSTEMD_XBOOTLDR_PATH", root);
+        var esp = FromOverride(BootPartitionOverrides.EspVariable, overrides.Esp, root);
+        var xbootldr = FromOverride(BootPartitionOverrides.XbootldrVariable, overrides.Xbootldr, root);
         var mounts = rooted ? MountTable.Empty : MountTable.Read();
 
         if (esp is null)
@@ -62,9 +64,8 @@ public static class BootPartitionLocator
         _ => throw new ArgumentOutOfRangeException(nameof(relativeTo)),
     };
 
-    private static string? FromEnvironment(string variable, string root)
+    private static string? FromOverride(string variable, string? value, string root)
     {
-        var value = Environment.GetEnvironmentVariable(variable);
         if (string.IsNullOrEmpty(value))
         {
             return null;
