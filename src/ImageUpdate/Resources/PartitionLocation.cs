@@ -1,4 +1,4 @@
-using ImageUpdate.Transfers.Partitions;
+using ImageUpdate.Gpt;
 
 namespace ImageUpdate.Resources;
 

@@ -63,7 +63,7 @@ public static class PartitionSlots
                 continue;
             }
 
-            var slot = PartitionSlot.Of(index, entry, table.SectorSize, disk);
+            var slot = PartitionSlot.Of(index, entry, table.SectorSize, DeviceName(disk, index + 1));
             var m = match.Metadata!;
             var metadata = m with
             {
@@ -86,7 +86,7 @@ public static class PartitionSlots
         ArgumentNullException.ThrowIfNull(table);
         return table.Partitions
             .Where(p => p.Entry.Name == EmptyLabel && StateOf(p.Entry.Type, type) is not null)
-            .Select(p => PartitionSlot.Of(p.Index, p.Entry, table.SectorSize, disk));
+            .Select(p => PartitionSlot.Of(p.Index, p.Entry, table.SectorSize, DeviceName(disk, p.Index + 1)));
     }
 
     /// <summary>

@@ -1,6 +1,4 @@
-using ImageUpdate.Gpt;
-
-namespace ImageUpdate.Transfers.Partitions;
+namespace ImageUpdate.Gpt;
 
 /// <summary>
 /// One partition of a target's disk, as an instance or a free slot remembers it: its entry index, its
@@ -21,8 +19,8 @@ public sealed record PartitionSlot(int Index, ulong FirstLba, ulong LastLba, int
     /// <summary>The partition's size in bytes: the most a payload may occupy.</summary>
     public long Size => checked((long)((LastLba - FirstLba + 1) * (ulong)SectorSize));
 
-    public static PartitionSlot Of(int index, PartitionEntry entry, int sectorSize, string disk) =>
-        new(index, entry.StartingLba, entry.EndingLba, sectorSize, PartitionSlots.DeviceName(disk, index + 1));
+    public static PartitionSlot Of(int index, PartitionEntry entry, int sectorSize, string devicePath) =>
+        new(index, entry.StartingLba, entry.EndingLba, sectorSize, devicePath);
 
     /// <summary>True when <paramref name="entry"/> still is this partition (used, same extent).</summary>
     public bool IsAt(PartitionEntry entry) => entry.IsUsed && entry.StartingLba == FirstLba && entry.EndingLba == LastLba;
