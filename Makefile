@@ -32,12 +32,12 @@ guest: restore
 # "test: N passed, N failed, N skipped". Under CI=true a skip is a failure (--fail-skips), and the
 # tests themselves fail, naming it, when a tool or root they need is missing.
 # A subset: TEST_ARGS takes the runner's filters, e.g.
-#   make test TEST_ARGS='--filter-namespace ImageUpdate.Tests.Engine'
+#   make test TEST_ARGS='--filter-namespace ImageUpdate.Tests.Update.Engine'
 #   make test TEST_ARGS='--filter-class ImageUpdate.Tests.Cli.HelpTests'
 #   make test TEST_ARGS='--filter-method "*.Sigint_*"'      (* wildcards at either end)
-#   make test TEST_ARGS='--filter "FullyQualifiedName~ImageUpdate.Tests.Staging"'   (the VSTest syntax)
-#   make test TEST_ARGS='--filter-query "/*/ImageUpdate.Tests.Gpt/*/*"'              (xunit's query language)
-# or, without make: dotnet test ImageUpdate.sln -c Release --no-build --filter-namespace ImageUpdate.Tests.Gpt
+#   make test TEST_ARGS='--filter "FullyQualifiedName~ImageUpdate.Tests.Update.Staging"'   (the VSTest syntax)
+#   make test TEST_ARGS='--filter-query "/*/ImageUpdate.Tests.Formats.Gpt/*/*"'              (xunit's query language)
+# or, without make: dotnet test ImageUpdate.sln -c Release --no-build --filter-namespace ImageUpdate.Tests.Formats.Gpt
 # (MTP passes unknown options on to the test program, which refuses them: no -nologo here.)
 TEST_ARGS ?=
 TEST_LOG := artifacts/test.log

@@ -1,6 +1,6 @@
 using ImageUpdate.Cli.Commands;
-using ImageUpdate.Diagnostics;
-using ImageUpdate.Engine;
+using ImageUpdate.Foundation.Diagnostics;
+using ImageUpdate.Update.Engine;
 
 namespace ImageUpdate.Cli;
 

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using ImageUpdate.BootCounting;
 using ImageUpdate.Cli.Output;
-using ImageUpdate.Errors;
-using ImageUpdate.Health;
-using ImageUpdate.Reporting;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Systemd.BootCounting;
+using ImageUpdate.Systemd.Health;
+using ImageUpdate.Systemd.Reporting;
 
 namespace ImageUpdate.Cli.Commands;
 

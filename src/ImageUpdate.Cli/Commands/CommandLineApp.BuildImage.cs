@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ImageUpdate.Cli.Output;
-using ImageUpdate.Errors;
-using ImageUpdate.Imaging;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Update.Imaging;
 
 namespace ImageUpdate.Cli.Commands;
 

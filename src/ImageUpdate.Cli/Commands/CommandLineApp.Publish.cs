@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using ImageUpdate.Cli.Output;
-using ImageUpdate.Errors;
-using ImageUpdate.Processes;
-using ImageUpdate.Publishing;
-using ImageUpdate.Reporting;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Platform.Processes;
+using ImageUpdate.Systemd.Reporting;
+using ImageUpdate.Update.Publishing;
 
 namespace ImageUpdate.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using ImageUpdate.DBus;
-using ImageUpdate.Errors;
-using ImageUpdate.Service;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Platform.DBus;
+using ImageUpdate.Systemd.Service;
 
 namespace ImageUpdate.Cli.Commands;
 

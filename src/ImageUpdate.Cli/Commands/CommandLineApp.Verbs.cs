@@ -1,9 +1,9 @@
 using System.CommandLine;
 using ImageUpdate.Cli.Output;
-using ImageUpdate.Engine;
-using ImageUpdate.Errors;
-using ImageUpdate.Notify;
-using ImageUpdate.Reporting;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Systemd.Notify;
+using ImageUpdate.Systemd.Reporting;
+using ImageUpdate.Update.Engine;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Cli.Commands;
@@ -249,17 +249,17 @@ public sealed partial class CommandLineApp
         }
 
         var logger = CreateLogger(r);
-        var staged = new Staging.StagedUpdate(_global.ToEngineOptions(r), logger, UpdateObserver(r, logger), Services(logger))
+        var staged = new Update.Staging.StagedUpdate(_global.ToEngineOptions(r), logger, UpdateObserver(r, logger), Services(logger))
         {
             FetchWith = fetchWith is null ? null : Path.GetFullPath(fetchWith),
         };
         var result = await staged.RunAsync(directory, cancellationToken).ConfigureAwait(false);
         switch (result.Outcome)
         {
-            case Staging.StagedOutcome.Installed:
+            case Update.Staging.StagedOutcome.Installed:
                 _out.WriteLine($"Installed {result.Version}; it takes effect at the next boot.");
                 break;
-            case Staging.StagedOutcome.UpToDate:
+            case Update.Staging.StagedOutcome.UpToDate:
                 _out.WriteLine("Already up to date.");
                 break;
             default:
@@ -273,7 +273,7 @@ public sealed partial class CommandLineApp
     private async Task<int> FetchAsync(ParseResult r, string url, string directory, CancellationToken cancellationToken)
     {
         var logger = CreateLogger(r);
-        var version = await new Staging.StagingFetch(_global.ToEngineOptions(r), logger, Services(logger)).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
+        var version = await new Update.Staging.StagingFetch(_global.ToEngineOptions(r), logger, Services(logger)).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
         _out.WriteLine(version is null ? "Nothing to fetch." : $"Staged {version}.");
         return 0;
     }

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using ImageUpdate.Cli.Logging;
-using ImageUpdate.Engine;
-using ImageUpdate.Errors;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Update.Engine;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Cli.Commands;
@@ -17,14 +17,14 @@ public sealed partial class CommandLineApp
     private readonly TextWriter _out;
     private readonly TextWriter _err;
     private readonly GlobalOptions _global;
-    private readonly ImageUpdate.Engine.HostEnvironment _environment;
+    private readonly ImageUpdate.Update.Engine.HostEnvironment _environment;
 
     /// <param name="environment">The environment variables, read once by <see cref="Program"/>; none when null.</param>
-    public CommandLineApp(TextWriter stdout, TextWriter stderr, ImageUpdate.Engine.HostEnvironment? environment = null)
+    public CommandLineApp(TextWriter stdout, TextWriter stderr, ImageUpdate.Update.Engine.HostEnvironment? environment = null)
     {
         _out = stdout;
         _err = stderr;
-        _environment = environment ?? ImageUpdate.Engine.HostEnvironment.Empty;
+        _environment = environment ?? ImageUpdate.Update.Engine.HostEnvironment.Empty;
         _global = new GlobalOptions(_environment);
     }
 
@@ -103,8 +103,8 @@ public sealed partial class CommandLineApp
         var systemdOverride = _environment.SystemdRunningOverride;
         return new EngineServices
         {
-            Rebooter = new FlushingRebooter(new Power.Rebooter(logger, bus, () => Power.SystemdPresence.IsRunning(systemdOverride)), _out, _err),
-            ShutdownInhibitor = new Power.LogindShutdownInhibitor(logger, bus),
+            Rebooter = new FlushingRebooter(new Systemd.Power.Rebooter(logger, bus, () => Systemd.Power.SystemdPresence.IsRunning(systemdOverride)), _out, _err),
+            ShutdownInhibitor = new Systemd.Power.LogindShutdownInhibitor(logger, bus),
             Clock = TimeProvider.System,
         };
     }

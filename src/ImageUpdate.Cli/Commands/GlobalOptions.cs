@@ -1,7 +1,7 @@
 using System.CommandLine;
-using ImageUpdate.Engine;
-using ImageUpdate.Errors;
-using ImageUpdate.Versions;
+using ImageUpdate.Formats.Versions;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Update.Engine;
 
 namespace ImageUpdate.Cli.Commands;
 

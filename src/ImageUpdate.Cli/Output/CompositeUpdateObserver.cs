@@ -1,4 +1,4 @@
-using ImageUpdate.Engine;
+using ImageUpdate.Update.Engine;
 
 namespace ImageUpdate.Cli.Output;
 

@@ -1,5 +1,5 @@
-using ImageUpdate.Engine;
-using ImageUpdate.Reporting;
+using ImageUpdate.Systemd.Reporting;
+using ImageUpdate.Update.Engine;
 
 namespace ImageUpdate.Cli.Output;
 

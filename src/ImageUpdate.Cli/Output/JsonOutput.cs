@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ImageUpdate.Reporting;
+using ImageUpdate.Systemd.Reporting;
 
 namespace ImageUpdate.Cli.Output;
 

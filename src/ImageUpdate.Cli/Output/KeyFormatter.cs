@@ -1,6 +1,6 @@
 using System.Globalization;
-using ImageUpdate.Reporting;
-using ImageUpdate.Verification;
+using ImageUpdate.Formats.Verification;
+using ImageUpdate.Systemd.Reporting;
 
 namespace ImageUpdate.Cli.Output;
 

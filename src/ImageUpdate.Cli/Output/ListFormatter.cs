@@ -1,7 +1,7 @@
 using System.Globalization;
-using ImageUpdate.Engine;
-using ImageUpdate.Planning;
-using ImageUpdate.Reporting;
+using ImageUpdate.Model.Planning;
+using ImageUpdate.Systemd.Reporting;
+using ImageUpdate.Update.Engine;
 
 namespace ImageUpdate.Cli.Output;
 

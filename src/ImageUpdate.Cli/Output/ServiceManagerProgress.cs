@@ -1,5 +1,5 @@
-using ImageUpdate.Engine;
-using ImageUpdate.Notify;
+using ImageUpdate.Systemd.Notify;
+using ImageUpdate.Update.Engine;
 
 namespace ImageUpdate.Cli.Output;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ImageUpdate.Tests.BootCounting;
 using ImageUpdate.Tests.Support;
+using ImageUpdate.Tests.Systemd.BootCounting;
 
 namespace ImageUpdate.Tests.Cli;
 
@@ -164,7 +164,7 @@ public sealed class BadVersionCommandTests : IDisposable
 
         Assert.True(vacuum.ExitCode == 0, vacuum.ToString());
         Assert.Equal(["os_1.efi", "os_2.efi"], Ukis());
-        Assert.Equal("3\n", File.ReadAllText(Path.Combine(Linux, ImageUpdate.Transfers.BadVersionRecord.FileName)));
+        Assert.Equal("3\n", File.ReadAllText(Path.Combine(Linux, ImageUpdate.Update.Transfers.BadVersionRecord.FileName)));
         Assert.True(checkNew.ExitCode == 1 && checkNew.Stdout == "", checkNew.ToString());
         Assert.True(update.ExitCode == 0, update.ToString());
         Assert.Equal(["os_1.efi", "os_2.efi"], Ukis());

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ImageUpdate.Tests.BootCounting;
 using ImageUpdate.Tests.Support;
+using ImageUpdate.Tests.Systemd.BootCounting;
 
 namespace ImageUpdate.Tests.Cli;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using ImageUpdate.Tests.Gpt;
+using ImageUpdate.Tests.Formats.Gpt;
 using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Cli;
@@ -143,7 +143,7 @@ public sealed class BuildImageTests : IDisposable
         var disk = _dir["disk4k.raw"];
         var build = await BuildAsync(product, disk, extra: ["--sector-size", "4096"]);
         Assert.True(build.ExitCode == 0, build.ToString());
-        var table = ImageUpdate.Gpt.GptDisk.ReadTable(disk);
+        var table = ImageUpdate.Formats.Gpt.GptDisk.ReadTable(disk);
         Assert.Equal(4096, table.SectorSize);
         Assert.Equal("demo_1", table.Entries[1].Name);
     }

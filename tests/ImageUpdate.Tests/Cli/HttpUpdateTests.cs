@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
+using ImageUpdate.Tests.Platform.Transport;
 using ImageUpdate.Tests.Support;
-using ImageUpdate.Tests.Transport;
 using Microsoft.AspNetCore.Http;
 
 namespace ImageUpdate.Tests.Cli;

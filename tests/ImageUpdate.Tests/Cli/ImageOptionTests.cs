@@ -1,4 +1,4 @@
-using ImageUpdate.Tests.Gpt;
+using ImageUpdate.Tests.Formats.Gpt;
 using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Cli;
@@ -124,7 +124,7 @@ public sealed class ImageOptionTests
         {
             second = await s.RunAsync(environment, "update");
             otherImage = await other.RunAsync(environment, "update");
-            using var host = ImageUpdate.FileSystem.FileLock.TryAcquire(hostLock, out var held) ? held : null;
+            using var host = ImageUpdate.Platform.FileSystem.FileLock.TryAcquire(hostLock, out var held) ? held : null;
             Assert.NotNull(host);
         }
         finally

@@ -1,8 +1,8 @@
-using ImageUpdate.Tests.BootCounting;
-using ImageUpdate.Tests.DBus;
-using ImageUpdate.Tests.Gpt;
-using ImageUpdate.Tests.Power;
+using ImageUpdate.Tests.Formats.Gpt;
+using ImageUpdate.Tests.Platform.DBus;
 using ImageUpdate.Tests.Support;
+using ImageUpdate.Tests.Systemd.BootCounting;
+using ImageUpdate.Tests.Systemd.Power;
 using TempDirectory = ImageUpdate.Tests.Support.TempDirectory;
 
 namespace ImageUpdate.Tests.Cli;

@@ -1,5 +1,5 @@
-using ImageUpdate.Gpt;
-using ImageUpdate.Tests.Gpt;
+using ImageUpdate.Formats.Gpt;
+using ImageUpdate.Tests.Formats.Gpt;
 using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Cli;

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using ImageUpdate.Cli.Output;
-using ImageUpdate.Notify;
+using ImageUpdate.Systemd.Notify;
 using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Cli;
@@ -16,7 +16,7 @@ public sealed class ServiceManagerProgressTests
         using var receiver = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         receiver.Bind(new UnixDomainSocketEndPoint(dir["notify"]));
         using var notifier = new SystemdNotifier(dir["notify"]);
-        var observer = new CompositeUpdateObserver(ImageUpdate.Engine.IUpdateObserver.None, new ServiceManagerProgress(notifier));
+        var observer = new CompositeUpdateObserver(ImageUpdate.Update.Engine.IUpdateObserver.None, new ServiceManagerProgress(notifier));
 
         observer.OnStatus("7", "Making room for '7'.");
         observer.OnStatus("7", "Updating to '7'.");

@@ -264,7 +264,7 @@ public sealed class SysupdateDifferentialTests(ITestOutputHelper output)
         new DirectoryInfo(work).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
             .Select(e => (Relative: Path.GetRelativePath(work, e.FullName), Entry: e))
             .Where(e => !e.Relative.StartsWith("source", StringComparison.Ordinal) && !e.Relative.StartsWith("defs", StringComparison.Ordinal))
-            .Where(e => e.Entry.Name != ImageUpdate.Transfers.BadVersionRecord.FileName)
+            .Where(e => e.Entry.Name != ImageUpdate.Update.Transfers.BadVersionRecord.FileName)
             .Select(e => $"{e.Relative} {(e.Entry.LinkTarget is { } link ? "-> " + link : e.Entry is DirectoryInfo ? "dir" : "file " + Convert.ToString((int)e.Entry.UnixFileMode, 8))}")
             .Order(StringComparer.Ordinal)
             .ToList();

@@ -1,4 +1,4 @@
-using ImageUpdate.Tests.Gpt;
+using ImageUpdate.Tests.Formats.Gpt;
 
 namespace ImageUpdate.Tests.Support;
 

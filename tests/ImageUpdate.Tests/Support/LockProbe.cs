@@ -16,7 +16,7 @@ public static class LockProbe
             return false;
         }
 
-        var inode = ImageUpdate.FileSystem.FileMetadata.GetStatus(path).Inode;
+        var inode = ImageUpdate.Platform.FileSystem.FileMetadata.GetStatus(path).Inode;
         foreach (var line in File.ReadLines("/proc/locks"))
         {
             // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; blocked waiters have "->" after the number.

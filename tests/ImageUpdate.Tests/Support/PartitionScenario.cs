@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
-using ImageUpdate.Tests.Gpt;
+using ImageUpdate.Tests.Formats.Gpt;
 
 namespace ImageUpdate.Tests.Support;
 

@@ -1,4 +1,0 @@
-namespace ImageUpdate.Definitions;
-
-/// <summary>The `components` verb: the sysupdate.NAME.d components found, and whether sysupdate.d exists.</summary>
-public sealed record ComponentListing(IReadOnlyList<string> Components, bool HasDefault);

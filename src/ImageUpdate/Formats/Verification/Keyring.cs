@@ -1,0 +1,202 @@
+using ImageUpdate.Foundation.Errors;
+
+namespace ImageUpdate.Formats.Verification;
+
+/// <summary>
+/// The trusted public keys, read from a binary or ASCII-armored keyring (<c>gpg --export</c> output,
+/// possibly several exports concatenated). The packets are split and grouped per primary key here,
+/// not by BouncyCastle, so that one key this code cannot use (an unsupported algorithm, a version 5
+/// key, a damaged packet) is skipped with a warning and the others stay usable.
+/// </summary>
+public sealed class Keyring
+{
+    /// <summary>Keyrings are a few kilobytes; anything this large is not one.</summary>
+    public const int MaximumSize = 16 * 1024 * 1024;
+
+    private readonly List<KeyringKey> _keys;
+    private readonly Dictionary<ulong, string> _unusable;
+
+    private Keyring(string origin, List<KeyringKey> keys, Dictionary<ulong, string> unusable, List<string> warnings)
+    {
+        Origin = origin;
+        _keys = keys;
+        _unusable = unusable;
+        Warnings = warnings.AsReadOnly();
+        Keys = keys.Select(ToInfo).ToList().AsReadOnly();
+    }
+
+    /// <summary>The file or URL the keyring came from, used in messages.</summary>
+    public string Origin { get; }
+
+    /// <summary>The usable keys in keyring order.</summary>
+    public IReadOnlyList<KeyInfo> Keys { get; }
+
+    /// <summary>Keys, subkeys and signatures that were skipped, and why; for the caller to log.</summary>
+    public IReadOnlyList<string> Warnings { get; }
+
+    internal IReadOnlyList<KeyringKey> Entries => _keys;
+
+    /// <exception cref="VerificationException">The file cannot be read or is not an OpenPGP keyring.</exception>
+    public static Keyring Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            if (stream.Length > MaximumSize)
+            {
+                throw new VerificationException($"Keyring {path} is {stream.Length} bytes, more than the {MaximumSize} a keyring can plausibly need.");
+            }
+
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new VerificationException($"Cannot read keyring {path}: {e.Message}", e);
+        }
+
+        return Parse(bytes, path);
+    }
+
+    /// <exception cref="VerificationException">The bytes are not an OpenPGP keyring at all.</exception>
+    public static Keyring Parse(ReadOnlySpan<byte> bytes, string origin)
+    {
+        try
+        {
+            return ParseUnchecked(bytes, origin);
+        }
+        catch (VerificationException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The safety net the fuzz tests hold us to: hostile bytes end in our error type whatever
+            // a library throws (the fuzz tests also check that this net stays empty).
+            throw new VerificationException($"Keyring {origin} could not be read: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    private static Keyring ParseUnchecked(ReadOnlySpan<byte> bytes, string origin)
+    {
+        var what = $"keyring {origin}";
+        if (bytes.IsEmpty)
+        {
+            throw new VerificationException($"The {what} is empty.");
+        }
+
+        if (bytes.Length > MaximumSize)
+        {
+            throw new VerificationException($"The {what} is {bytes.Length} bytes, more than the {MaximumSize} a keyring can plausibly need.");
+        }
+
+        byte[] binary = (bytes[0] & 0x80) != 0 ? bytes.ToArray() : PgpArmor.Decode(bytes, "PUBLIC KEY BLOCK", what);
+        var packets = PgpPacket.Split(binary, what, out var framingError);
+        var warnings = new List<string>();
+        if (framingError is not null)
+        {
+            if (packets.Count == 0)
+            {
+                throw framingError;
+            }
+
+            warnings.Add($"Ignoring the rest of {what}: {framingError.Message}");
+        }
+
+        var keys = new List<KeyringKey>();
+        var unusable = new Dictionary<ulong, string>();
+        var start = -1;
+        for (var i = 0; i <= packets.Count; i++)
+        {
+            var tag = i < packets.Count ? (PgpPacketTag)packets[i].Tag : PgpPacketTag.PublicKey;
+            if (tag is not (PgpPacketTag.PublicKey or PgpPacketTag.SecretKey))
+            {
+                if (start < 0 && tag is not (PgpPacketTag.Marker or PgpPacketTag.Trust))
+                {
+                    warnings.Add($"Ignoring a packet of type {packets[i].Tag} before the first key in {what}.");
+                }
+
+                continue;
+            }
+
+            if (start >= 0)
+            {
+                AddKey(packets.GetRange(start, i - start), origin, keys, unusable, warnings);
+            }
+
+            start = i;
+        }
+
+        return new Keyring(origin, keys, unusable, warnings);
+    }
+
+    /// <summary>Why the keyring holds the key with <paramref name="keyId"/> but cannot use it, or null.</summary>
+    internal string? UnusableReason(ulong keyId) => _unusable.GetValueOrDefault(keyId);
+
+    private static void AddKey(List<PgpPacket> group, string origin, List<KeyringKey> keys, Dictionary<ulong, string> unusable, List<string> warnings)
+    {
+        if ((PgpPacketTag)group[0].Tag == PgpPacketTag.SecretKey)
+        {
+            warnings.Add($"Ignoring a secret key in keyring {origin}: a keyring of trusted keys should hold public keys only.");
+            return;
+        }
+
+        try
+        {
+            var key = KeyringKey.Build(group, origin, warnings);
+            if (keys.Any(k => k.Primary.KeyId == key.Primary.KeyId))
+            {
+                warnings.Add($"Ignoring a second copy of key {key.Primary.FingerprintHex} in keyring {origin}.");
+                return;
+            }
+
+            keys.Add(key);
+        }
+        catch (VerificationException e)
+        {
+            warnings.Add($"Ignoring a key: {e.Message}");
+            RememberUnusable(group, e.Message, unusable);
+        }
+    }
+
+    // Key IDs of a skipped key and its subkeys, so that a signature by it gets a precise message.
+    private static void RememberUnusable(List<PgpPacket> group, string reason, Dictionary<ulong, string> unusable)
+    {
+        foreach (var packet in group)
+        {
+            if ((PgpPacketTag)packet.Tag is not (PgpPacketTag.PublicKey or PgpPacketTag.PublicSubkey))
+            {
+                continue;
+            }
+
+            try
+            {
+                unusable.TryAdd(PgpPublicKey.Parse(packet.Body.Span, "key packet").KeyId, reason);
+            }
+            catch (VerificationException)
+            {
+                // A key whose packet does not even parse has no key ID to remember.
+            }
+        }
+    }
+
+    private static KeyInfo ToInfo(KeyringKey key) => new(
+        key.Primary.FingerprintHex,
+        key.Primary.KeyIdHex,
+        key.Primary.Description,
+        key.UserId,
+        key.Primary.Created,
+        key.Expires,
+        key.Revoked,
+        key.MaySign,
+        key.Subkeys.Where(s => s.Bound).Select(s => new KeyInfo(
+            s.Key.FingerprintHex,
+            s.Key.KeyIdHex,
+            s.Key.Description,
+            null,
+            s.Key.Created,
+            s.Expires,
+            s.Revoked,
+            s.MaySign,
+            [])).ToList().AsReadOnly());
+}

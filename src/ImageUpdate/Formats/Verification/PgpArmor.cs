@@ -1,0 +1,140 @@
+using System.Buffers.Text;
+using System.Text;
+using ImageUpdate.Foundation.Errors;
+
+namespace ImageUpdate.Formats.Verification;
+
+/// <summary>
+/// ASCII armor (RFC 4880 §6.2, RFC 9580 §6.2): "-----BEGIN PGP X-----", optional "Key: value" headers,
+/// a blank line, base64 lines, an optional "=" CRC-24 line, "-----END PGP X-----". Several blocks may
+/// follow one another (concatenated <c>gpg --export --armor</c> output); their contents are joined.
+/// Text outside blocks is ignored, as gpg does.
+/// </summary>
+internal static class PgpArmor
+{
+    private const uint Crc24Init = 0xb704ce;
+    private const uint Crc24Polynomial = 0x1864cfb;
+
+    public static bool LooksArmored(ReadOnlySpan<byte> data) => data.IndexOf("-----BEGIN PGP "u8) >= 0;
+
+    /// <summary>Decodes every block titled <paramref name="title"/> (e.g. "PUBLIC KEY BLOCK").</summary>
+    /// <exception cref="VerificationException">A block is malformed, fails its checksum, or there is none.</exception>
+    public static byte[] Decode(ReadOnlySpan<byte> data, string title, string what)
+    {
+        var begin = $"-----BEGIN PGP {title}-----";
+        var end = $"-----END PGP {title}-----";
+        var lines = Encoding.Latin1.GetString(data).Split('\n');
+        var output = new List<byte>();
+        var blocks = 0;
+
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r', ' ', '\t');
+            if (line.StartsWith("-----BEGIN PGP ", StringComparison.Ordinal) && line != begin)
+            {
+                throw new VerificationException($"The {what} holds an armored \"{UntrustedText.Escape(line)}\" block where \"{begin}\" is expected.");
+            }
+
+            if (line != begin)
+            {
+                continue;
+            }
+
+            blocks++;
+            i++;
+            // Armor headers run up to the first blank line.
+            while (i < lines.Length && lines[i].TrimEnd('\r', ' ', '\t').Length != 0)
+            {
+                if (!lines[i].Contains(": ", StringComparison.Ordinal))
+                {
+                    throw new VerificationException($"The {what} has an armor header line without ': ' (\"{UntrustedText.Escape(lines[i])}\") or lacks the blank line after the headers.");
+                }
+
+                i++;
+            }
+
+            i++;
+            var base64 = new StringBuilder();
+            string? checksum = null;
+            var closed = false;
+            for (; i < lines.Length; i++)
+            {
+                var body = lines[i].TrimEnd('\r', ' ', '\t');
+                if (body == end)
+                {
+                    closed = true;
+                    break;
+                }
+
+                if (body.StartsWith('=') && body.Length == 5)
+                {
+                    checksum = body[1..];
+                    continue;
+                }
+
+                if (checksum is not null)
+                {
+                    throw new VerificationException($"The {what} has data after its armor checksum line.");
+                }
+
+                base64.Append(body);
+            }
+
+            if (!closed)
+            {
+                throw new VerificationException($"The {what} lacks the \"{end}\" line.");
+            }
+
+            var bytes = DecodeBase64(base64.ToString(), what);
+            if (checksum is not null)
+            {
+                var expected = DecodeBase64(checksum, what);
+                var crc = Crc24(bytes);
+                if (expected.Length != 3 || expected[0] != (byte)(crc >> 16) || expected[1] != (byte)(crc >> 8) || expected[2] != (byte)crc)
+                {
+                    throw new VerificationException($"The {what} fails its armor checksum (damaged in transit?).");
+                }
+            }
+
+            output.AddRange(bytes);
+        }
+
+        if (blocks == 0)
+        {
+            throw new VerificationException($"The {what} is neither binary OpenPGP data nor holds a \"{begin}\" block.");
+        }
+
+        return [.. output];
+    }
+
+    private static byte[] DecodeBase64(string text, string what)
+    {
+        var buffer = new byte[Base64.GetMaxDecodedFromUtf8Length(text.Length)];
+        if (!Convert.TryFromBase64String(text, buffer, out var written))
+        {
+            throw new VerificationException($"The {what} holds armor that is not valid base64.");
+        }
+
+        return buffer[..written];
+    }
+
+    // RFC 4880 §6.1.
+    private static uint Crc24(ReadOnlySpan<byte> data)
+    {
+        var crc = Crc24Init;
+        foreach (var b in data)
+        {
+            crc ^= (uint)b << 16;
+            for (var bit = 0; bit < 8; bit++)
+            {
+                crc <<= 1;
+                if ((crc & 0x1000000) != 0)
+                {
+                    crc ^= Crc24Polynomial;
+                }
+            }
+        }
+
+        return crc & 0xffffff;
+    }
+}

@@ -1,4 +1,0 @@
-namespace ImageUpdate.Host;
-
-/// <summary>Where the ESP and XBOOTLDR are mounted, as found by <see cref="BootPartitionLocator"/>.</summary>
-public sealed record BootPartitionPaths(string? Esp, string? Xbootldr);

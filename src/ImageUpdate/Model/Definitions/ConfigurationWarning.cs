@@ -1,0 +1,27 @@
+namespace ImageUpdate.Model.Definitions;
+
+/// <summary>What kind of problem a <see cref="ConfigurationWarning"/> is.</summary>
+public enum WarningKind
+{
+    /// <summary>A value that cannot be used (bad boolean, failed specifier, invalid version, ...).</summary>
+    InvalidValue,
+
+    /// <summary>A section or key this version does not know: newer definitions stay loadable.</summary>
+    UnknownName,
+
+    /// <summary>A value adjusted to what is allowed (InstancesMax=1 becomes 2).</summary>
+    Adjusted,
+}
+
+/// <summary>
+/// A problem systemd-sysupdate logs and then ignores (the assignment, the line or the section is
+/// skipped), in the form FILE:LINE: KEY: MESSAGE.
+/// </summary>
+public sealed record ConfigurationWarning(string File, int Line, string? Key, string Message, WarningKind Kind = WarningKind.InvalidValue)
+{
+    public override string ToString()
+    {
+        var where = Line > 0 ? $"{File}:{Line}" : File;
+        return Key is null ? $"{where}: {Message}" : $"{where}: {Key}: {Message}";
+    }
+}

@@ -1,0 +1,84 @@
+using ImageUpdate.Formats.Versions;
+using ImageUpdate.Foundation.Errors;
+
+namespace ImageUpdate.Model.Definitions;
+
+/// <summary>
+/// Reads one *.feature file and its drop-ins (sysupdate-feature.c feature_read_definition): [Feature]
+/// Description= (a plain string), Documentation= and AppStream= (one http(s) URL each, specifiers
+/// expanded, empty resets), Enabled= (a boolean, default no).
+/// </summary>
+internal static class FeatureReader
+{
+    private static readonly string[] Sections = ["Feature"];
+
+    public static FeatureDefinition Read(
+        string name, ConfFile mainFile, IReadOnlyList<ConfFile> dropIns, SpecifierContext specifiers, DefinitionDiagnostics diagnostics)
+    {
+        string? description = null, documentation = null, appStream = null;
+        var enabled = false;
+        foreach (var file in dropIns.Prepend(mainFile))
+        {
+            foreach (var a in UnitFileReader.Read(file.ReadPath, file.Path, Sections, diagnostics.Warn))
+            {
+                switch (a.Key)
+                {
+                    case "Description":
+                        description = a.Value.Length == 0 ? null : a.Value;
+                        break;
+                    case "Documentation":
+                        ParseUrl(a, ref documentation, specifiers, diagnostics);
+                        break;
+                    case "AppStream":
+                        ParseUrl(a, ref appStream, specifiers, diagnostics);
+                        break;
+                    case "Enabled":
+                        if (SystemdBoolean.TryParse(a.Value, out var value))
+                        {
+                            enabled = value;
+                        }
+                        else
+                        {
+                            diagnostics.Warn(a.File, a.Line, a.Key, $"Failed to parse boolean value '{UntrustedText.Escape(a.Value)}', ignoring.");
+                        }
+
+                        break;
+                    default:
+                        if (!a.Key.StartsWith("X-", StringComparison.Ordinal))
+                        {
+                            diagnostics.Warn(a.File, a.Line, a.Key, "Unknown key in section [Feature], ignoring.", WarningKind.UnknownName);
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        return new FeatureDefinition(name, mainFile.Path, description, documentation, appStream, enabled, Masked: false);
+    }
+
+    // config_parse_url_specifiers.
+    private static void ParseUrl(UnitFileAssignment a, ref string? url, SpecifierContext specifiers, DefinitionDiagnostics diagnostics)
+    {
+        if (a.Value.Length == 0)
+        {
+            url = null;
+            return;
+        }
+
+        var quoted = $"'{UntrustedText.Escape(a.Value)}'";
+        if (!Specifiers.TryExpand(a.Value, int.MaxValue, specifiers, out var resolved, out var reason))
+        {
+            diagnostics.Warn(a.File, a.Line, a.Key, $"Failed to expand specifiers in {quoted} ({reason}), ignoring.");
+            return;
+        }
+
+        if (!ConfigValues.IsHttpUrl(resolved))
+        {
+            diagnostics.Warn(a.File, a.Line, a.Key, $"{quoted} is not a valid http:// or https:// URL, ignoring.");
+            return;
+        }
+
+        url = resolved;
+    }
+}

@@ -1,0 +1,492 @@
+using ImageUpdate.Formats.Gpt;
+using ImageUpdate.Formats.Versions;
+using ImageUpdate.Foundation.Errors;
+
+namespace ImageUpdate.Model.Definitions;
+
+/// <summary>
+/// Reads one *.transfer file and its drop-ins into a <see cref="TransferDefinition"/>: the key table of
+/// sysupdate-transfer.c transfer_read_definition, then transfer_finalize's defaults and consistency
+/// checks, then the static checks transfer_resolve_paths makes right after reading.
+/// </summary>
+/// <remarks>
+/// What systemd logs and ignores (an unparsable value, a failed specifier expansion, an unknown key)
+/// goes to <see cref="DefinitionDiagnostics"/>; what fails the definition in systemd (an invalid
+/// MatchPattern=, a broken section header, every finalize check) throws
+/// <see cref="ConfigurationException"/> naming FILE:LINE: KEY.
+/// </remarks>
+internal sealed partial class TransferReader
+{
+    private static readonly string[] Sections = ["Transfer", "Source", "Target"];
+
+    private readonly SpecifierContext _specifiers;
+    private readonly DefinitionDiagnostics _diagnostics;
+    private readonly string? _transferSource;
+    private readonly Dictionary<(string Section, string Key), Action<UnitFileAssignment>> _table;
+    private readonly Dictionary<(string Section, string Key), UnitFileAssignment> _last = [];
+
+    private readonly Resource _source = new(isSource: true);
+    private readonly Resource _target = new(isSource: false);
+    private readonly List<string> _protectVersions = [];
+    private readonly List<string> _changeLog = [];
+    private readonly List<string> _appStream = [];
+    private readonly List<string> _features = [];
+    private readonly List<string> _requisiteFeatures = [];
+    private string? _minVersion;
+    private string? _maxVersion;
+    private bool? _verify;
+    private Guid? _partitionUuid;
+    private ulong? _partitionFlags;
+    private bool? _noAuto;
+    private bool? _growFileSystem;
+    private bool? _readOnly;
+    private uint? _mode;
+    private ulong? _triesLeft;
+    private ulong? _triesDone;
+    private ulong _instancesMax;
+    private bool? _removeTemporary;
+    private string? _currentSymlink;
+
+    private TransferReader(SpecifierContext specifiers, DefinitionDiagnostics diagnostics, string? transferSource)
+    {
+        _specifiers = specifiers;
+        _diagnostics = diagnostics;
+        _transferSource = transferSource;
+        _table = new()
+        {
+            [("Transfer", "MinVersion")] = a => ParseVersionBound(a, ref _minVersion),
+            [("Transfer", "MaxVersion")] = a => ParseVersionBound(a, ref _maxVersion),
+            [("Transfer", "ProtectVersion")] = ParseProtectVersion,
+            [("Transfer", "Verify")] = a => ParseTristate(a, ref _verify),
+            [("Transfer", "ChangeLog")] = a => ParseUrls(a, _changeLog),
+            [("Transfer", "AppStream")] = a => ParseUrls(a, _appStream),
+            [("Transfer", "Features")] = a => ParseStrv(a, _features),
+            [("Transfer", "RequisiteFeatures")] = a => ParseStrv(a, _requisiteFeatures),
+            [("Source", "Type")] = a => ParseType(a, _source),
+            [("Source", "Path")] = a => ParsePath(a, _source),
+            [("Source", "PathRelativeTo")] = a => ParsePathRelativeTo(a, _source),
+            [("Source", "MatchPattern")] = a => ParsePatterns(a, _source),
+            [("Target", "Type")] = a => ParseType(a, _target),
+            [("Target", "Path")] = a => ParsePath(a, _target),
+            [("Target", "PathRelativeTo")] = a => ParsePathRelativeTo(a, _target),
+            [("Target", "MatchPattern")] = a => ParsePatterns(a, _target),
+            [("Target", "MatchPartitionType")] = ParsePartitionType,
+            [("Target", "PartitionUUID")] = ParsePartitionUuid,
+            [("Target", "PartitionFlags")] = ParsePartitionFlags,
+            [("Target", "PartitionNoAuto")] = a => ParseTristate(a, ref _noAuto),
+            [("Target", "PartitionGrowFileSystem")] = a => ParseTristate(a, ref _growFileSystem),
+            [("Target", "ReadOnly")] = a => ParseTristate(a, ref _readOnly),
+            [("Target", "Mode")] = ParseMode,
+            [("Target", "TriesLeft")] = a => ParseUInt64(a, ref _triesLeft),
+            [("Target", "TriesDone")] = a => ParseUInt64(a, ref _triesDone),
+            [("Target", "InstancesMax")] = ParseInstancesMax,
+            [("Target", "RemoveTemporary")] = a => ParseTristate(a, ref _removeTemporary),
+            [("Target", "CurrentSymlink")] = ParseCurrentSymlink,
+        };
+    }
+
+    /// <summary>Reads <paramref name="mainFile"/>, then <paramref name="dropIns"/> in order, and finalizes.</summary>
+    public static TransferDefinition Read(
+        string id, ConfFile mainFile, IReadOnlyList<ConfFile> dropIns, SpecifierContext specifiers,
+        DefinitionDiagnostics diagnostics, string? transferSource)
+    {
+        var reader = new TransferReader(specifiers, diagnostics, transferSource);
+        foreach (var file in dropIns.Prepend(mainFile))
+        {
+            foreach (var assignment in UnitFileReader.Read(file.ReadPath, file.Path, Sections, diagnostics.Warn))
+            {
+                reader.Apply(assignment);
+            }
+        }
+
+        return reader.Finish(id, mainFile.Path);
+    }
+
+    private void Apply(UnitFileAssignment a)
+    {
+        if (_table.TryGetValue((a.Section, a.Key), out var parse))
+        {
+            _last[(a.Section, a.Key)] = a;
+            parse(a);
+        }
+        else if (!a.Key.StartsWith("X-", StringComparison.Ordinal))
+        {
+            Warn(a, $"Unknown key in section [{a.Section}], ignoring.", WarningKind.UnknownName);
+        }
+    }
+
+    /// <summary>One of [Source] or [Target] while it is being read.</summary>
+    private sealed class Resource(bool isSource)
+    {
+        public bool IsSource { get; } = isSource;
+
+        public string Section => IsSource ? "Source" : "Target";
+
+        public ResourceType? Type { get; set; }
+
+        public string? Path { get; set; }
+
+        public bool PathAuto { get; set; }
+
+        public PathRelativeTo RelativeTo { get; set; } = PathRelativeTo.Root;
+
+        public List<MatchPattern> Patterns { get; } = [];
+
+        public Guid? PartitionType { get; set; }
+    }
+
+    private void Warn(UnitFileAssignment a, string message, WarningKind kind = WarningKind.InvalidValue) => _diagnostics.Warn(a.File, a.Line, a.Key, message, kind);
+
+    private static ConfigurationException Error(UnitFileAssignment a, string message) => new(a.File, a.Line, a.Key, message);
+
+    private static string Quote(string value) => $"'{UntrustedText.Escape(value)}'";
+
+    private bool Expand(UnitFileAssignment a, string text, int maxBytes, out string result)
+    {
+        if (Specifiers.TryExpand(text, maxBytes, _specifiers, out result, out var reason))
+        {
+            return true;
+        }
+
+        Warn(a, $"Failed to expand specifiers in {Quote(text)} ({reason}), ignoring.");
+        return false;
+    }
+
+    // config_parse_version_bound: empty resets; specifiers (NAME_MAX); must be a valid version.
+    private void ParseVersionBound(UnitFileAssignment a, ref string? bound)
+    {
+        if (a.Value.Length == 0)
+        {
+            bound = null;
+            return;
+        }
+
+        if (!Expand(a, a.Value, ConfigValues.NameMax, out var resolved))
+        {
+            return;
+        }
+
+        if (!VersionComparer.IsValid(resolved))
+        {
+            Warn(a, $"{Quote(resolved)} is not a valid version, ignoring.");
+            return;
+        }
+
+        bound = resolved;
+    }
+
+    // config_parse_protect_version: one version per assignment (no word splitting), empty resets.
+    private void ParseProtectVersion(UnitFileAssignment a)
+    {
+        if (a.Value.Length == 0)
+        {
+            _protectVersions.Clear();
+            return;
+        }
+
+        if (!Expand(a, a.Value, ConfigValues.NameMax, out var resolved))
+        {
+            return;
+        }
+
+        if (resolved.Length == 0 && a.Value.Contains('%', StringComparison.Ordinal))
+        {
+            // %A/%B on a host whose os-release has no IMAGE_VERSION= (an image build, a container):
+            // there is simply no booted version to protect, as sysupdate concludes too.
+            Warn(a, $"{Quote(a.Value)} expands to nothing here (no IMAGE_VERSION= in os-release), nothing to protect.", WarningKind.Adjusted);
+            return;
+        }
+
+        if (!VersionComparer.IsValid(resolved))
+        {
+            Warn(a, $"{Quote(resolved)} is not a valid version, ignoring.");
+            return;
+        }
+
+        _protectVersions.Add(resolved);
+    }
+
+    // config_parse_tristate: empty means unset.
+    private void ParseTristate(UnitFileAssignment a, ref bool? value)
+    {
+        if (a.Value.Length == 0)
+        {
+            value = null;
+            return;
+        }
+
+        if (!SystemdBoolean.TryParse(a.Value, out var parsed))
+        {
+            Warn(a, $"Failed to parse boolean value {Quote(a.Value)}, ignoring.");
+            return;
+        }
+
+        value = parsed;
+    }
+
+    // config_parse_url_specifiers_many: one URL per assignment, http(s) only, empty resets.
+    private void ParseUrls(UnitFileAssignment a, List<string> urls)
+    {
+        if (a.Value.Length == 0)
+        {
+            urls.Clear();
+            return;
+        }
+
+        if (!Expand(a, a.Value, int.MaxValue, out var resolved))
+        {
+            return;
+        }
+
+        if (!ConfigValues.IsHttpUrl(resolved))
+        {
+            Warn(a, $"{Quote(a.Value)} is not a valid http:// or https:// URL, ignoring.");
+            return;
+        }
+
+        urls.Add(resolved);
+    }
+
+    // config_parse_strv: whitespace-separated, quotes removed, backslashes kept; empty resets.
+    private void ParseStrv(UnitFileAssignment a, List<string> list)
+    {
+        if (a.Value.Length == 0)
+        {
+            list.Clear();
+            return;
+        }
+
+        var complete = WordSplitter.TrySplitUnquoted(a.Value, out var words);
+        list.AddRange(words);
+        if (!complete)
+        {
+            Warn(a, $"Invalid syntax in {Quote(a.Value)}, ignoring the rest.");
+        }
+    }
+
+    private static readonly Dictionary<string, ResourceType> TypeNames = new(StringComparer.Ordinal)
+    {
+        ["url-file"] = ResourceType.UrlFile,
+        ["url-tar"] = ResourceType.UrlTar,
+        ["tar"] = ResourceType.Tar,
+        ["regular-file"] = ResourceType.RegularFile,
+        ["directory"] = ResourceType.Directory,
+        ["subvolume"] = ResourceType.Subvolume,
+        ["partition"] = ResourceType.Partition,
+    };
+
+    /// <summary>systemd's name of a resource type (resource_type_to_string).</summary>
+    public static string NameOf(ResourceType type) => TypeNames.First(p => p.Value == type).Key;
+
+    // DEFINE_CONFIG_PARSE_ENUM: an unknown (or empty) value is logged and ignored.
+    private void ParseType(UnitFileAssignment a, Resource resource)
+    {
+        if (!TypeNames.TryGetValue(a.Value, out var type))
+        {
+            Warn(a, $"Failed to parse resource type {Quote(a.Value)}, ignoring.");
+            return;
+        }
+
+        resource.Type = type;
+    }
+
+    // config_parse_resource_path: specifiers (PATH_MAX-1); "auto" after expansion selects discovery.
+    // Validation waits for finalize, when the type says whether this is a URL or a path.
+    private void ParsePath(UnitFileAssignment a, Resource resource)
+    {
+        if (!Expand(a, a.Value, ConfigValues.PathMax - 1, out var resolved))
+        {
+            return;
+        }
+
+        resource.PathAuto = resolved == TargetDefinition.AutoPath;
+        resource.Path = resource.PathAuto ? null : resolved;
+    }
+
+    // DEFINE_CONFIG_PARSE_ENUM_WITH_DEFAULT: empty means root.
+    private void ParsePathRelativeTo(UnitFileAssignment a, Resource resource)
+    {
+        PathRelativeTo? value = a.Value switch
+        {
+            "" or "root" => PathRelativeTo.Root,
+            "esp" => PathRelativeTo.Esp,
+            "xbootldr" => PathRelativeTo.Xbootldr,
+            "boot" => PathRelativeTo.Boot,
+            "explicit" => PathRelativeTo.Explicit,
+            _ => null,
+        };
+        if (value is null)
+        {
+            Warn(a, $"Failed to parse PathRelativeTo= value {Quote(a.Value)}, ignoring.");
+            return;
+        }
+
+        resource.RelativeTo = value.Value;
+    }
+
+    private void ParsePartitionType(UnitFileAssignment a) =>
+        _target.PartitionType = ParseResettable<Guid>(a, _target.PartitionType, PartitionType.TryParse, "partition type");
+
+    private void ParsePartitionUuid(UnitFileAssignment a) =>
+        _partitionUuid = ParseResettable<Guid>(a, _partitionUuid, PartitionType.TryParseId128, "partition UUID");
+
+    // safe_atoux64: hexadecimal, with or without 0x.
+    private void ParsePartitionFlags(UnitFileAssignment a) =>
+        _partitionFlags = ParseResettable<ulong>(a, _partitionFlags, ConfigValues.TryParseHexUInt64, "partition flags");
+
+    private delegate bool ValueParser<T>(string text, out T value);
+
+    /// <summary>An empty value resets the key; an unparsable one is warned about and leaves it as it was.</summary>
+    private T? ParseResettable<T>(UnitFileAssignment a, T? current, ValueParser<T> parse, string what)
+        where T : struct
+    {
+        if (a.Value.Length == 0)
+        {
+            return null;
+        }
+
+        if (!parse(a.Value, out var value))
+        {
+            Warn(a, $"Failed to parse {what} {Quote(a.Value)}, ignoring.");
+            return current;
+        }
+
+        return value;
+    }
+
+    // config_parse_mode: octal, at most 07777; an empty value is not special.
+    private void ParseMode(UnitFileAssignment a)
+    {
+        if (!ConfigValues.TryParseMode(a.Value, out var mode))
+        {
+            Warn(a, $"Failed to parse mode {Quote(a.Value)}, ignoring.");
+            return;
+        }
+
+        _mode = mode;
+    }
+
+    // config_parse_uint64: an empty value is not special.
+    private void ParseUInt64(UnitFileAssignment a, ref ulong? value)
+    {
+        if (!ConfigValues.TryParseUInt64(a.Value, out var parsed))
+        {
+            Warn(a, $"Failed to parse unsigned integer {Quote(a.Value)}, ignoring.");
+            return;
+        }
+
+        value = parsed;
+    }
+
+    // config_parse_instances_max: empty restores the default; 1 is bumped to 2; 0 means the default.
+    private void ParseInstancesMax(UnitFileAssignment a)
+    {
+        if (a.Value.Length == 0)
+        {
+            _instancesMax = 0;
+            return;
+        }
+
+        if (!ConfigValues.TryParseUInt64(a.Value, out var value))
+        {
+            Warn(a, $"Failed to parse InstancesMax= value {Quote(a.Value)}, ignoring.");
+            return;
+        }
+
+        if (value == 1)
+        {
+            Warn(a, "InstancesMax= must be at least 2, bumping 1 to 2.", WarningKind.Adjusted);
+            value = 2;
+        }
+
+        _instancesMax = value;
+    }
+
+    // config_parse_current_symlink: specifiers, then path_simplify_and_warn (a valid path, simplified).
+    private void ParseCurrentSymlink(UnitFileAssignment a)
+    {
+        if (a.Value.Length == 0)
+        {
+            _currentSymlink = null;
+            return;
+        }
+
+        if (!Expand(a, a.Value, ConfigValues.PathMax - 1, out var resolved))
+        {
+            return;
+        }
+
+        if (!ConfigValues.PathIsValid(resolved))
+        {
+            Warn(a, $"{Quote(resolved)} is not a valid path, ignoring.");
+            return;
+        }
+
+        _currentSymlink = ConfigValues.SimplifyPath(resolved);
+    }
+
+    // config_parse_resource_pattern: words (C-unescaped), each specifier-expanded (NAME_MAX) and
+    // validated; an invalid pattern fails the file; empty resets; duplicates are dropped.
+    private void ParsePatterns(UnitFileAssignment a, Resource resource)
+    {
+        if (a.Value.Length == 0)
+        {
+            resource.Patterns.Clear();
+            return;
+        }
+
+        IReadOnlyList<string> words;
+        try
+        {
+            words = PatternWords.Split(a.Value);
+        }
+        catch (PatternException e)
+        {
+            // systemd keeps an unknown escape verbatim and then refuses the pattern for its backslash.
+            throw Error(a, e.Message);
+        }
+
+        foreach (var word in words)
+        {
+            if (!Expand(a, word, ConfigValues.NameMax, out var resolved))
+            {
+                return;
+            }
+
+            AddPattern(a, resource, resolved);
+        }
+
+        var unique = resource.Patterns.DistinctBy(p => p.Text, StringComparer.Ordinal).ToList();
+        resource.Patterns.Clear();
+        resource.Patterns.AddRange(unique);
+    }
+
+    /// <summary>The '**/' prefix of a source pattern: match the rest against the base name at any depth.</summary>
+    internal const string GlobDirectoryPrefix = MatchPattern.AnyDepthPrefix;
+
+    // resource_add_pattern: the '**/' prefix only on sources, and only before a plain file name.
+    private static void AddPattern(UnitFileAssignment a, Resource resource, string text)
+    {
+        if (text.StartsWith(GlobDirectoryPrefix, StringComparison.Ordinal))
+        {
+            if (!resource.IsSource)
+            {
+                throw Error(a, $"The '**/' prefix is only supported in a source MatchPattern=, refusing {Quote(text)}.");
+            }
+
+            if (!ConfigValues.FileNameIsValid(text[GlobDirectoryPrefix.Length..]))
+            {
+                throw Error(a, $"The pattern after a '**/' prefix must be a valid file name, refusing {Quote(text)}.");
+            }
+        }
+
+        try
+        {
+            resource.Patterns.Add(MatchPattern.Parse(text));
+        }
+        catch (PatternException e)
+        {
+            throw Error(a, e.Message);
+        }
+    }
+}

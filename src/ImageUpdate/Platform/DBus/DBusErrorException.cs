@@ -1,0 +1,24 @@
+using ImageUpdate.Foundation.Errors;
+
+namespace ImageUpdate.Platform.DBus;
+
+/// <summary>
+/// An ERROR reply (D-Bus Specification §Message Types: "Errors"): the error name such as
+/// org.freedesktop.DBus.Error.AccessDenied and the optional first string argument as the message.
+/// Exported method handlers throw it to send that error back to their caller.
+/// </summary>
+public sealed class DBusErrorException : DBusException
+{
+    public DBusErrorException(string errorName, string? errorMessage)
+        : base($"D-Bus error {UntrustedText.Escape(errorName)}: {UntrustedText.Escape(errorMessage ?? "(no message)")}")
+    {
+        ErrorName = errorName;
+        ErrorMessage = errorMessage;
+    }
+
+    /// <summary>The error name, e.g. org.freedesktop.DBus.Error.UnknownMethod.</summary>
+    public string ErrorName { get; }
+
+    /// <summary>The human-readable text the peer sent, or null when the body had no leading string.</summary>
+    public string? ErrorMessage { get; }
+}

@@ -1,7 +1,0 @@
-namespace ImageUpdate.Resources;
-
-/// <summary>One directory of a tree the <see cref="DirectoryScanner"/> matches instances in.</summary>
-public interface IScanDirectory
-{
-    IEnumerable<ScanEntry> Entries();
-}

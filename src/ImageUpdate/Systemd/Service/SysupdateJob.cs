@@ -1,0 +1,109 @@
+using ImageUpdate.Platform.DBus;
+using ImageUpdate.Systemd.Notify;
+using ImageUpdate.Update.Engine;
+
+namespace ImageUpdate.Systemd.Service;
+
+/// <summary>
+/// One operation on a target, exported at /org/freedesktop/sysupdate1/job/_ID with the
+/// org.freedesktop.sysupdate1.Job interface (Id, Type, Offline, Progress; Cancel) while it runs. It
+/// observes the engine, so an update's transfer progress becomes the Progress property, announced with
+/// PropertiesChanged each time the whole percentage rises.
+/// </summary>
+public sealed class SysupdateJob : IUpdateObserver, IDisposable
+{
+    private readonly DBusConnection _connection;
+    private readonly CancellationTokenSource _cancel;
+    private int _progress;
+
+    internal SysupdateJob(DBusConnection connection, ulong id, JobType type, bool offline, SysupdateTarget target, CancellationToken stopping)
+    {
+        _connection = connection;
+        _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        Id = id;
+        Type = type;
+        Offline = offline;
+        Target = target;
+        Path = new ObjectPath(SysupdateBus.JobPath(id));
+    }
+
+    public ulong Id { get; }
+
+    public JobType Type { get; }
+
+    public bool Offline { get; }
+
+    public SysupdateTarget Target { get; }
+
+    public ObjectPath Path { get; }
+
+    /// <summary>0–100; only update jobs move it (as in sysupdated).</summary>
+    public uint Progress => (uint)Volatile.Read(ref _progress);
+
+    public CancellationToken Token => _cancel.Token;
+
+    /// <summary>The Type property: sysupdated's words for the job types.</summary>
+    public string TypeName => Type switch
+    {
+        JobType.List => "list",
+        JobType.Describe => "describe",
+        JobType.CheckNew => "check-new",
+        JobType.Update => "update",
+        JobType.Vacuum => "vacuum",
+        _ => "describe-feature",
+    };
+
+    public void Cancel() => _cancel.Cancel();
+
+    internal DBusObject CreateObject(Func<DBusMethodContext, string, Task> requireRoot)
+    {
+        var job = new DBusInterface(SysupdateBus.JobInterface)
+            .AddProperty(new DBusProperty("Id", "t", PropertyAccess.Read, () => Id))
+            .AddProperty(new DBusProperty("Type", "s", PropertyAccess.Read, () => TypeName))
+            .AddProperty(new DBusProperty("Offline", "b", PropertyAccess.Read, () => Offline))
+            .AddProperty(new DBusProperty("Progress", "u", PropertyAccess.Read, () => Progress))
+            .AddMethod(new DBusMethod("Cancel", DBusSignature.Empty, DBusSignature.Empty, async context =>
+            {
+                await requireRoot(context, "cancel a job").ConfigureAwait(false);
+                Cancel();
+                return DBusReply.Empty;
+            }));
+        return new DBusObject(Path).AddInterface(job);
+    }
+
+    public void OnStatus(string version, string status)
+    {
+    }
+
+    public void OnProgress(string version, int index, int count, double fraction)
+    {
+        if (count <= 0 || index < 0 || index >= count)
+        {
+            return;
+        }
+
+        // Progress<T> callbacks may arrive out of order: the property only ever rises.
+        var percent = SystemdNotifier.OverallProgress(index, count, (int)Math.Floor(fraction * 100));
+        int seen;
+        do
+        {
+            seen = Volatile.Read(ref _progress);
+            if (percent <= seen)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _progress, percent, seen) != seen);
+
+        try
+        {
+            _ = _connection.EmitPropertiesChangedAsync(Path, SysupdateBus.JobInterface, ["Progress"]);
+        }
+        catch (Exception e) when (e is DBusException or InvalidOperationException)
+        {
+            // The bus went away or the job was just unexported: nobody is left to tell.
+        }
+    }
+
+    public void Dispose() => _cancel.Dispose();
+}

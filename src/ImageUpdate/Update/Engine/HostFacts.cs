@@ -1,0 +1,58 @@
+using ImageUpdate.Model.Definitions;
+using ImageUpdate.Model.Host;
+using Microsoft.Extensions.Logging;
+
+namespace ImageUpdate.Update.Engine;
+
+/// <summary>The engine's one door to the definitions loader and the host's os-release.</summary>
+internal static class HostFacts
+{
+    public static DefinitionLoadOptions LoadOptions(EngineOptions options, ILogger logger) => new()
+    {
+        DefinitionsDirectory = options.DefinitionsDirectory,
+        Root = options.Root,
+        Component = options.Component,
+        TransferSource = options.TransferSource,
+        Logger = logger,
+
+        // %T and %V see $TMPDIR, $TEMP and $TMP as the program read them.
+        Specifiers = new SpecifierContext(
+            HostIdentity.Detect(options.Root, options.Environment.TemporaryDirectories),
+            () => OsRelease.Read(options.Root),
+            rootGiven: !SpecifierContext.IsHostRoot(options.Root)),
+
+        // Stricter than systemd: an unusable value stops the run instead of being dropped.
+        WarningsAreErrors = true,
+    };
+
+    public static DefinitionSet LoadDefinitions(EngineOptions options, ILogger logger) =>
+        DefinitionLoader.Load(LoadOptions(options, logger));
+
+    public static string? ImageVersion(string root) => OsRelease.Read(root)?["IMAGE_VERSION"];
+
+    /// <summary>The trusted keys: --keyring, else the first of sysupdate's import-pubring files under the root.</summary>
+    public static Formats.Verification.Keyring LoadKeyring(EngineOptions options, ILogger logger)
+    {
+        var path = Formats.Verification.KeyringLocator.Find(options.Keyring, options.Root)
+            ?? throw new Foundation.Errors.UpdateException($"No trusted keyring: none of {string.Join(", ", Formats.Verification.KeyringLocator.DefaultPaths)} exists{(options.IsRooted ? $" under {options.Root}" : "")}; give one with --keyring.");
+        var keyring = Formats.Verification.Keyring.Load(path);
+        foreach (var warning in keyring.Warnings)
+        {
+            logger.LogWarning("{Warning}", warning);
+        }
+
+        return keyring;
+    }
+
+    public static void SetFeatureEnabled(EngineOptions options, string name, bool enable, ILogger logger)
+    {
+        var load = LoadOptions(options, logger);
+        FeatureSwitch.SetEnabled(load, DefinitionLoader.Load(load), [name], enable);
+    }
+
+    public static (bool HasDefault, IReadOnlyList<string> Names) ListComponents(EngineOptions options)
+    {
+        var listing = DefinitionLoader.ListComponents(options.Root);
+        return (listing.HasDefault, listing.Components);
+    }
+}

@@ -1,0 +1,32 @@
+namespace ImageUpdate.Update.Engine;
+
+/// <summary>
+/// Progress and status of an update as it runs: the CLI draws a bar or prints JSON events from it,
+/// and the service-manager notifier turns it into X_SYSUPDATE_PROGRESS= and STATUS= lines.
+/// </summary>
+public interface IUpdateObserver
+{
+    static IUpdateObserver None { get; } = new NoObserver();
+
+    /// <summary>A new phase: making room, updating, installing, installed.</summary>
+    void OnStatus(string version, string status);
+
+    /// <summary>Transfer <paramref name="index"/> of <paramref name="count"/> is <paramref name="fraction"/> done.</summary>
+    void OnProgress(string version, int index, int count, double fraction);
+
+    /// <summary>Room was made before acquiring (what `update --json` prints, as sysupdate does, even if the acquire then fails).</summary>
+    void OnRoomMade(VacuumResult result)
+    {
+    }
+
+    private sealed class NoObserver : IUpdateObserver
+    {
+        public void OnStatus(string version, string status)
+        {
+        }
+
+        public void OnProgress(string version, int index, int count, double fraction)
+        {
+        }
+    }
+}

@@ -1,0 +1,311 @@
+using ImageUpdate.Formats.Versions;
+using ImageUpdate.Foundation.Diagnostics;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Model.Definitions;
+using ImageUpdate.Model.Planning;
+using ImageUpdate.Update.Transfers;
+using Microsoft.Extensions.Logging;
+
+namespace ImageUpdate.Update.Engine;
+
+/// <summary>Which halves of an update a verb runs.</summary>
+[Flags]
+public enum UpdateActions
+{
+    /// <summary>Vacuum, then write every transfer into a pending copy.</summary>
+    Acquire = 1,
+
+    /// <summary>Turn pending copies into final ones.</summary>
+    Install = 2,
+
+    /// <summary>`update`.</summary>
+    All = Acquire | Install,
+}
+
+public sealed partial class UpdateEngine
+{
+    /// <summary>
+    /// `update [VERSION]` (Acquire|Install), `acquire [VERSION]` (Acquire) and `update --offline`
+    /// (Install): the sequence of sysupdate.md §3 "Acquire" and "Install".
+    /// </summary>
+    public async Task<UpdateResult> UpdateAsync(string? version, UpdateActions actions, CancellationToken cancellationToken)
+    {
+        if (_options.InstancesMax is < 2)
+        {
+            throw new UsageException("The --instances-max= argument must be >= 2 while updating.");
+        }
+
+        // --reboot compares with the booted version: know it before changing anything (as sysupdate).
+        var booted = _options.Reboot
+            ? BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.")
+            : null;
+
+        using var guard = TakeLock();
+        var context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
+
+        // Held from the first write (making room) until the last one is synced, then released before
+        // any reboot: a "block" inhibitor of our own would hold up the reboot we ask for.
+        using var inhibitor = new ShutdownInhibition(_options.Image is null ? _services.ShutdownInhibitor : null);
+        var (set, pending) = actions.HasFlag(UpdateActions.Acquire)
+            ? await AcquireAsync(context, version, inhibitor, cancellationToken).ConfigureAwait(false)
+            : SelectPending(context, version);
+
+        if (set is null || pending is null)
+        {
+            if (version is null && actions.HasFlag(UpdateActions.Install))
+            {
+                RepairCurrentSymlinks(context);
+            }
+
+            return new UpdateResult(set is null ? UpdateOutcome.NothingToDo : UpdateOutcome.AlreadyInstalled, set?.Version);
+        }
+
+        if (!actions.HasFlag(UpdateActions.Install))
+        {
+            return new UpdateResult(UpdateOutcome.Acquired, set.Version);
+        }
+
+        await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
+        await InstallAsync(context, set, pending, cancellationToken).ConfigureAwait(false);
+        inhibitor.Dispose();
+        CrashPoint.Hit("after-inhibitor-release");
+        if (booted is not null)
+        {
+            await RebootIfNewerAsync(set, booted, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new UpdateResult(UpdateOutcome.Installed, set.Version);
+    }
+
+    /// <summary>Logs what the step planner noted, then throws its refusal if it refused.</summary>
+    private UpdateSteps Decide(UpdateSteps steps)
+    {
+        var version = steps.Set?.Version;
+        foreach (var note in steps.Notes)
+        {
+            switch (note)
+            {
+                case StepNote.NoUpdateNeeded:
+                    _logger.LogInformation("No update needed.");
+                    break;
+                case StepNote.Repairing:
+                    _logger.LogInformation("Selected update '{Version}' is already installed, but incomplete. Repairing.", version);
+                    break;
+                case StepNote.AlreadyPending:
+                    _logger.LogInformation("Selected update '{Version}' is already acquired and pending installation.", version);
+                    break;
+                case StepNote.AlreadyInstalled:
+                    _logger.LogInformation("Selected update '{Version}' is already installed. Skipping update.", version);
+                    break;
+                case StepNote.NotNewest:
+                    _logger.LogWarning("Selected update '{Version}' is not the newest, proceeding anyway.", version);
+                    break;
+                case StepNote.OlderThanNewestInstalled:
+                    _logger.LogWarning("Selected update '{Version}' is older than newest installed version, proceeding anyway.", version);
+                    break;
+                case StepNote.Selected:
+                    _logger.LogInformation("Selected update '{Version}' for install.", version);
+                    break;
+            }
+        }
+
+        return steps.Decision == StepDecision.Refused ? throw new UpdateException(steps.Refusal!) : steps;
+    }
+
+    private static IReadOnlyList<TransferDefinition> Definitions(LoadedContext context) => context.Enabled.Select(t => t.Definition).ToList();
+
+    private async Task<(UpdateSet? Set, IReadOnlyDictionary<string, PendingCopy>? Pending)> AcquireAsync(LoadedContext context, string? version, ShutdownInhibition inhibitor, CancellationToken cancellationToken)
+    {
+        var steps = Decide(StepPlanner.PlanAcquire(
+            context.Plan,
+            version,
+            Definitions(context),
+            context.Enabled.ToDictionary(t => t.Id, t => t.TargetInventory, StringComparer.Ordinal)));
+        if (steps.Decision != StepDecision.Proceed)
+        {
+            return (steps.Set, null);
+        }
+
+        var set = steps.Set!;
+
+        // Every name is computed and validated before anything is deleted (systemd #40658).
+        var pendingCopies = new Dictionary<string, PendingCopy>(StringComparer.Ordinal);
+        var prepared = new Dictionary<string, PreparedTarget>(StringComparer.Ordinal);
+        foreach (var transfer in context.Enabled)
+        {
+            switch (steps.For(transfer.Id))
+            {
+                case InstallPending pending:
+                    pendingCopies[transfer.Id] = Adopt(transfer, pending);
+                    break;
+                case AcquireFromSource acquire:
+                    prepared[transfer.Id] = transfer.Target.Prepare(acquire.Metadata);
+                    break;
+                default:
+                    break; // Already installed in this target.
+            }
+        }
+
+        if (!steps.Acquires)
+        {
+            return (set, pendingCopies);
+        }
+
+        await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
+        _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
+        var vacuum = await VacuumAllAsync(context, space: 1, extraProtected: set.Version, cancellationToken).ConfigureAwait(false);
+        _observer.OnRoomMade(vacuum);
+        SyncIfAsked();
+        CrashPoint.Hit("after-vacuum");
+
+        _observer.OnStatus(set.Version, $"Updating to '{set.Version}'.");
+        for (var index = 0; index < context.Enabled.Count; index++)
+        {
+            var transfer = context.Enabled[index];
+            switch (steps.For(transfer.Id))
+            {
+                case KeepInstalled { Installed.Path: var path } when set.For(transfer.Id) is { InTarget: false }:
+                    _logger.LogInformation("No need to acquire '{Path}', already installed.", path);
+                    break;
+                case AcquireFromSource acquire:
+                    var target = prepared[transfer.Id];
+                    _logger.LogInformation("Acquiring {Source} → {Target}...", acquire.Source.Path, target.Destination);
+                    var position = index;
+                    var progress = new Progress<double>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, p));
+                    pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, transfer.Source.Open(acquire.Source), acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                    _observer.OnProgress(set.Version, position, context.Enabled.Count, 1.0);
+                    _logger.LogInformation("Successfully acquired '{Path}'.", acquire.Source.Path);
+                    CrashPoint.Hit("after-acquire-transfer");
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        SyncIfAsked();
+        return (set, pendingCopies);
+    }
+
+    private (UpdateSet? Set, IReadOnlyDictionary<string, PendingCopy>? Pending) SelectPending(LoadedContext context, string? version)
+    {
+        var steps = Decide(StepPlanner.PlanInstallPending(context.Plan, version, Definitions(context)));
+        if (steps.Decision != StepDecision.Proceed)
+        {
+            return (steps.Set, null);
+        }
+
+        var pendingCopies = new Dictionary<string, PendingCopy>(StringComparer.Ordinal);
+        foreach (var transfer in context.Enabled)
+        {
+            if (steps.For(transfer.Id) is InstallPending pending)
+            {
+                pendingCopies[transfer.Id] = Adopt(transfer, pending);
+            }
+        }
+
+        return (steps.Set, pendingCopies);
+    }
+
+    /// <summary>The names of a copy an earlier acquire left pending, and its slot or path recovered.</summary>
+    private static PendingCopy Adopt(TransferRuntime transfer, InstallPending pending) =>
+        transfer.Target.AdoptPending(transfer.Target.Prepare(pending.Metadata), pending.Pending);
+
+    private async Task InstallAsync(LoadedContext context, UpdateSet set, IReadOnlyDictionary<string, PendingCopy> pending, CancellationToken cancellationToken)
+    {
+        _observer.OnStatus(set.Version, $"Installing '{set.Version}'.");
+        foreach (var transfer in context.Enabled)
+        {
+            string final;
+            if (pending.TryGetValue(transfer.Id, out var copy))
+            {
+                final = await transfer.Target.InstallAsync(copy, cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Successfully installed '{Source}' ({SourceType}) as '{Final}' ({TargetType}).",
+                    set.For(transfer.Id)?.Instance.Path, ResourceTypes.ToName(transfer.Definition.Source.Type), final, ResourceTypes.ToName(transfer.Definition.Target.Type));
+            }
+            else if (set.For(transfer.Id) is { InTarget: true } installed)
+            {
+                // Installed by an earlier, interrupted run: its symlink may not have been switched yet.
+                final = installed.Instance.Path;
+            }
+            else
+            {
+                continue;
+            }
+
+            if (transfer.Definition.Target.CurrentSymlink is { } link)
+            {
+                UpdateCurrentSymlink(transfer, link, final);
+            }
+        }
+
+        SyncIfAsked();
+        _logger.LogInformation("Successfully installed update '{Version}'.", set.Version);
+        _observer.OnStatus(set.Version, $"Installed '{set.Version}'.");
+    }
+
+    /// <summary>
+    /// With nothing to install, CurrentSymlink= must still name the newest installed version: a kill
+    /// between a transfer's final rename and its symlink swap leaves the old target behind, and no
+    /// later install of that version would come to fix it.
+    /// </summary>
+    private void RepairCurrentSymlinks(LoadedContext context)
+    {
+        if (context.Plan.NewestInstalled is not { } newest || (newest.Flags & (UpdateSetFlags.Partial | UpdateSetFlags.Pending)) != 0)
+        {
+            return;
+        }
+
+        foreach (var transfer in context.Enabled)
+        {
+            if (transfer.Definition.Target.CurrentSymlink is { } link &&
+                newest.For(transfer.Id) is { InTarget: true, Instance: { IsPartial: false, IsPending: false } instance } &&
+                CurrentSymlinkTarget(transfer, link) != instance.Path)
+            {
+                UpdateCurrentSymlink(transfer, link, instance.Path);
+            }
+        }
+    }
+
+    private string? CurrentSymlinkTarget(TransferRuntime transfer, string link)
+    {
+        var linkPath = CurrentSymlinkPath(transfer, link);
+        var target = new FileInfo(linkPath).LinkTarget;
+        return target is null ? null : Path.GetFullPath(target, Path.GetDirectoryName(linkPath)!);
+    }
+
+    private string CurrentSymlinkPath(TransferRuntime transfer, string link) =>
+        // The link's directory resolves inside the root; the link itself is replaced, never followed.
+        Path.IsPathRooted(link)
+            ? Path.Join(Platform.FileSystem.RootedPath.Resolve(_options.Root, Path.GetDirectoryName(link)!), Path.GetFileName(link))
+            : Path.Combine(transfer.TargetPath, link);
+
+    private void UpdateCurrentSymlink(TransferRuntime transfer, string link, string final)
+    {
+        var linkPath = CurrentSymlinkPath(transfer, link);
+        var parent = Path.GetDirectoryName(linkPath)!;
+        Directory.CreateDirectory(parent);
+        var relative = Path.GetRelativePath(parent, final);
+        Platform.FileSystem.AtomicSymlink.Replace(linkPath, relative);
+        _logger.LogInformation("Updated symlink '{Link}' → '{Target}'.", linkPath, relative);
+    }
+
+    private async Task RebootIfNewerAsync(UpdateSet installed, string booted, CancellationToken cancellationToken)
+    {
+        var order = VersionComparer.CompareVersions(installed.Version, booted);
+        if (order > 0)
+        {
+            _logger.LogWarning("Newly installed version is newer than booted version, rebooting.");
+        }
+        else if (order == 0 && installed.Has(UpdateSetFlags.Incomplete))
+        {
+            _logger.LogWarning("Currently booted version was incomplete and has been repaired, rebooting.");
+        }
+        else
+        {
+            _logger.LogInformation("Booted version is newer or identical to newly installed version, not rebooting.");
+            return;
+        }
+
+        await _services.Rebooter.RebootAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,41 @@
+using ImageUpdate.Update.Engine;
+
+namespace ImageUpdate.Update.Imaging;
+
+/// <summary>
+/// What `build-image` builds: the disk layout (a repart.d directory), the version and its payloads,
+/// the output file, and the settings that make the same inputs give the same bytes.
+/// </summary>
+public sealed record ImageBuildOptions
+{
+    /// <summary>
+    /// The transfers that install the version into the image (<see cref="EngineOptions.DefinitionsDirectory"/>
+    /// required; neither <see cref="EngineOptions.Image"/> nor a root: the image is <see cref="Output"/>).
+    /// </summary>
+    public required EngineOptions Engine { get; init; }
+
+    /// <summary>The engine's effects for installing into the image (the program's one record).</summary>
+    public EngineServices Services { get; init; } = EngineServices.Default;
+
+    /// <summary>The repart.d directory.</summary>
+    public required string LayoutDirectory { get; init; }
+
+    public required string Version { get; init; }
+
+    /// <summary>The version's files, named by each transfer's source MatchPattern.</summary>
+    public required string PayloadsDirectory { get; init; }
+
+    /// <summary>The disk image to write (an absolute path).</summary>
+    public required string Output { get; init; }
+
+    public int SectorSize { get; init; } = 512;
+
+    /// <summary>The image size in bytes; null: the smallest that fits.</summary>
+    public ulong? Size { get; init; }
+
+    /// <summary>What the disk and partition UUIDs derive from; null: <see cref="ImageBuild.SeedFor"/> the version.</summary>
+    public Guid? Seed { get; init; }
+
+    /// <summary>SOURCE_DATE_EPOCH as the caller read it from its environment (null or empty: unset).</summary>
+    public string? SourceDateEpoch { get; init; }
+}

@@ -1,0 +1,42 @@
+using ImageUpdate.Formats.Versions;
+using ImageUpdate.Model.Resources;
+
+namespace ImageUpdate.Update.Transfers;
+
+/// <summary>
+/// A place transfers write to: a directory of files or subdirectories, or a partition table. The
+/// engine drives every kind through the same steps: load, vacuum, prepare names, acquire into a
+/// partial copy that becomes pending, install pending into final.
+/// </summary>
+public interface ITargetResource
+{
+    /// <summary>The instances present now (including partial and pending copies), and free slots.</summary>
+    Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes leftovers of interrupted runs (RemoveTemporary=).</summary>
+    Task RemoveTemporariesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Removes one instance (files: delete and prune emptied parents; partitions: back to `_empty`).</summary>
+    Task RemoveAsync(Instance instance, CancellationToken cancellationToken);
+
+    /// <summary>Computes and validates the names for a new instance; throws before anything is touched.</summary>
+    PreparedTarget Prepare(InstanceMetadata metadata);
+
+    /// <summary>Writes the payload into the partial copy, applies attributes, syncs, and marks it pending; returns where it lies.</summary>
+    Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken);
+
+    /// <summary>For an instance found pending: the copy <see cref="AcquireAsync"/> would have returned for it.</summary>
+    PendingCopy AdoptPending(PreparedTarget prepared, Instance pending);
+
+    /// <summary>Turns the pending copy into the final one; returns what CurrentSymlink= should point to.</summary>
+    Task<string> InstallAsync(PendingCopy pending, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Versions found bad in a boot whose copies were since removed: a target that holds boot entries
+    /// remembers them (see <see cref="RememberBadAsync"/>), so they are never offered again.
+    /// </summary>
+    Task<IReadOnlyCollection<string>> RememberedBadAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyCollection<string>>([]);
+
+    /// <summary>Called before a bad version's instance is removed from this target.</summary>
+    Task RememberBadAsync(string version, CancellationToken cancellationToken) => Task.CompletedTask;
+}

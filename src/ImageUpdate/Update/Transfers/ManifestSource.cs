@@ -1,0 +1,69 @@
+using ImageUpdate.Formats.Verification;
+using ImageUpdate.Formats.Versions;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Model.Definitions;
+using ImageUpdate.Model.Resources;
+
+namespace ImageUpdate.Update.Transfers;
+
+/// <summary>
+/// A source whose instances are the entries of a (verified) SHA256SUMS manifest: url-file and
+/// url-tar sources on a server, and the files of a staged update. Only names the manifest lists can
+/// become instances, each carries the manifest's SHA-256, and its bytes are checked against it as
+/// they are read, so nothing unlisted is ever opened and nothing mismatching is ever installed.
+/// </summary>
+public sealed class ManifestSource : ISourceResource
+{
+    private readonly SourceDefinition _definition;
+    private readonly Func<CancellationToken, Task<Sha256Manifest>> _manifest;
+    private readonly Func<string, CancellationToken, Task<Stream>> _open;
+    private readonly Func<string, string> _describe;
+
+    /// <param name="manifest">The manifest, already verified; called when the instances are first needed.</param>
+    /// <param name="open">Opens the bytes of a listed file name.</param>
+    /// <param name="describe">The path or URL an instance shows for a listed file name.</param>
+    public ManifestSource(SourceDefinition definition, Func<CancellationToken, Task<Sha256Manifest>> manifest, Func<string, CancellationToken, Task<Stream>> open, Func<string, string> describe)
+    {
+        _definition = definition;
+        _manifest = manifest;
+        _open = open;
+        _describe = describe;
+    }
+
+    public async Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken)
+    {
+        var manifest = await _manifest(cancellationToken).ConfigureAwait(false);
+        var instances = new List<Instance>();
+        foreach (var entry in manifest.Entries)
+        {
+            var match = _definition.Patterns.Match(entry.FileName);
+            if (match.Kind != PatternMatchKind.Match)
+            {
+                continue;
+            }
+
+            var metadata = match.Metadata!;
+            if (metadata.Sha256 is { } fromName && !string.Equals(fromName, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new VerificationException($"{manifest.Origin}:{entry.Line}: the SHA-256 in the file name '{UntrustedText.Escape(entry.FileName)}' is not the one the manifest lists, refusing.");
+            }
+
+            instances.Add(new Instance(_describe(entry.FileName), metadata with { Sha256 = entry.Sha256.ToLowerInvariant() }) { Location = new ManifestLocation(entry) });
+        }
+
+        return new ResourceInventory(instances);
+    }
+
+    public SourcePayload Open(Instance instance)
+    {
+        var entry = instance.Location is ManifestLocation listed
+            ? listed.Entry
+            : throw new InvalidOperationException("A manifest source opens only the instances it listed.");
+        var kind = _definition.Type is ResourceType.UrlTar or ResourceType.Tar ? PayloadKind.Tar : PayloadKind.File;
+        return SourcePayload.FromStream(kind, instance.Path, async cancellationToken =>
+        {
+            var stream = await _open(entry.FileName, cancellationToken).ConfigureAwait(false);
+            return new VerifyingStream(stream, entry.Sha256, instance.Path);
+        });
+    }
+}

@@ -1,0 +1,366 @@
+using ImageUpdate.Formats.Compression;
+using ImageUpdate.Formats.Gpt;
+using ImageUpdate.Formats.Versions;
+using ImageUpdate.Foundation.Diagnostics;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Foundation.Native;
+using ImageUpdate.Model.Definitions;
+using ImageUpdate.Model.Resources;
+using ImageUpdate.Update.Transfers.Copying;
+using ImageUpdate.Update.Transfers.Partitions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace ImageUpdate.Update.Transfers;
+
+/// <summary>
+/// A `[Target] Type=partition`: the partitions of type T (MatchPartitionType=, linux-generic by default)
+/// of one GPT disk are the slots; a label matching the patterns is an instance, `_empty` a free slot
+/// (sysupdate.md §3, "Partition target"). Path= is a whole-disk device, a disk image, a directory (the
+/// disk behind it) or `auto` (<see cref="DiskLocator"/>).
+/// <para>
+/// States, one GPT write each, every write under the disk's exclusive flock (<see cref="GptDisk.Update"/>):
+/// <list type="number">
+/// <item>claim: the smallest free slot that fits becomes P(T) + `_empty`, "a free slot being filled";</item>
+/// <item>the payload is streamed in (<see cref="PipelinedCopy"/>) and fsynced;</item>
+/// <item>pending: D(T) + the final label + PartitionUUID/flags/NoAuto/GrowFS/ReadOnly (the transfer's
+/// key, else the source's wildcard value, else unchanged);</item>
+/// <item>install: T.</item>
+/// </list>
+/// This differs from systemd (which labels the slot at the claim, P(T) + final label) on purpose: systemd
+/// counts any `_empty` slot as free whatever its type, so while data streams in neither tool ever shows
+/// the half-written slot as a version, and a kill -9 there leaves nothing that looks like one. A leftover
+/// P(T) + `_empty` is turned back into T + `_empty` by <see cref="RemoveTemporariesAsync"/> (RemoveTemporary=).
+/// A payload written but rejected by verification (a <see cref="VerificationException"/> from the source
+/// stream) is marked P(T) + final label, exactly systemd's partial, so `list` shows it partial and a retry
+/// asks for a vacuum, as sysupdate does. Vacuum (<see cref="RemoveAsync"/>) makes a slot T + `_empty` again
+/// without zeroing its data.
+/// </para>
+/// <para>
+/// A payload whose size is known (@s, or an uncompressed local file) and fits no free slot is refused
+/// before anything is written; a payload of unknown size that turns out larger than its slot is stopped
+/// at the slot's end (nothing is ever written past it) and the slot is released.
+/// </para>
+/// </summary>
+public sealed class PartitionTarget : ITargetResource
+{
+    private readonly TargetDefinition _definition;
+    private readonly string _path;
+    private readonly bool _rooted;
+    private readonly bool _sync;
+    private readonly ILogger _logger;
+    private readonly DiskLocator _locator;
+    private string? _disk;
+
+    /// <param name="path">Path= joined with --root when there is one, or "auto".</param>
+    /// <param name="rooted">Whether --root= is in effect (block devices are then refused).</param>
+    public PartitionTarget(TargetDefinition definition, string path, bool rooted, bool sync, ILogger logger, DiskLocator? locator = null)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        if (definition.Type != ResourceType.Partition)
+        {
+            throw new ArgumentException("Only partition targets live in a partition table.", nameof(definition));
+        }
+
+        _definition = definition;
+        _path = path;
+        _rooted = rooted;
+        _sync = sync;
+        _logger = logger;
+        _locator = locator ?? DiskLocator.Host;
+    }
+
+    /// <summary>T: the type of the slots.</summary>
+    public Guid PartitionType => _definition.MatchPartitionType ?? Formats.Gpt.PartitionType.LinuxGeneric;
+
+    /// <summary>The disk (device or image file) holding the slots, resolved on first use.</summary>
+    public string Disk
+    {
+        get
+        {
+            if (_disk is null)
+            {
+                _disk = _locator.Resolve(_path, _rooted);
+                if (_disk != _path)
+                {
+                    _logger.LogInformation("Automatically discovered block device '{Disk}' from '{Path}'.", _disk, _path);
+                }
+            }
+
+            return _disk;
+        }
+    }
+
+    private string TypeName => Formats.Gpt.PartitionType.NameOf(PartitionType) ?? Formats.Gpt.PartitionType.Format(PartitionType);
+
+    public Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken)
+    {
+        var table = ReadTable();
+        return Task.FromResult(PartitionSlots.Inventory(table, PartitionType, _definition.Patterns, Disk));
+    }
+
+    public Task RemoveTemporariesAsync(CancellationToken cancellationToken)
+    {
+        if (!_definition.RemoveTemporary)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Read first: a disk without leftovers is never opened for writing (read-only media, `list`).
+        var table = ReadTable();
+        if (!table.Partitions.Any(p => IsFilling(p.Entry)))
+        {
+            return Task.CompletedTask;
+        }
+
+        var released = new List<int>();
+        UpdateTable(t =>
+        {
+            var changed = t;
+            foreach (var (index, entry) in t.Partitions)
+            {
+                if (IsFilling(entry))
+                {
+                    changed = changed.WithEntry(index, PartitionSlots.Release(entry, PartitionType));
+                    released.Add(index + 1);
+                }
+            }
+
+            return changed;
+        });
+
+        foreach (var number in released)
+        {
+            _logger.LogDebug("Released partition {Number} of '{Disk}', left being filled by an interrupted run.", number, Disk);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RemoveAsync(Instance instance, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var slot = SlotOf(instance.Location, instance.Path);
+        UpdateTable(t =>
+        {
+            var entry = Current(t, slot);
+            if (entry.Name == PartitionSlots.EmptyLabel || PartitionSlots.StateOf(entry.Type, PartitionType) is null)
+            {
+                throw new UpdateException($"Partition '{UntrustedText.Escape(slot.DevicePath)}' changed since it was read (now '{UntrustedText.Escape(entry.Name)}'), refusing to reset it.");
+            }
+
+            return t.WithEntry(slot.Index, PartitionSlots.Release(entry, PartitionType));
+        });
+        return Task.CompletedTask;
+    }
+
+    public PreparedTarget Prepare(InstanceMetadata metadata)
+    {
+        var label = _definition.Patterns.First.Format(metadata);
+        if (!PartitionEntry.IsValidLabel(label))
+        {
+            throw new UpdateException($"Formatted pattern is not suitable as GPT partition label (at most {PartitionEntry.MaxNameLength} UTF-16 code units), refusing: {UntrustedText.Escape(label)}");
+        }
+
+        if (label == PartitionSlots.EmptyLabel)
+        {
+            throw new UpdateException($"Formatted pattern is the free-slot label, refusing: {label}");
+        }
+
+        // The disk is not resolved here: labels are checked for every transfer before anything else happens.
+        return new PreparedPartitionTarget(label, _disk ?? _path);
+    }
+
+    public PendingCopy AdoptPending(PreparedTarget prepared, Instance pending)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(pending);
+        return new PendingCopy(prepared, new PartitionLocation(SlotOf(pending.Location, pending.Path)));
+    }
+
+    public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (payload.Kind != PayloadKind.File)
+        {
+            throw new UpdateException($"Cannot write {payload.Kind.ToString().ToLowerInvariant()} source '{UntrustedText.Escape(payload.Description)}' into a partition target.");
+        }
+
+        var label = prepared.FinalName;
+        await using var raw = await payload.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var counted = new CountingReadStream(raw);
+        var (kind, decompressed) = await Decompression.OpenAutoDetectAsync(counted, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var disposeData = decompressed.ConfigureAwait(false);
+
+        // The uncompressed size, when anything tells it: @s, the payload, or an uncompressed file's length.
+        var rawLength = raw.CanSeek ? raw.Length : (long?)null;
+        var expected = (long?)metadata.Size ?? payload.Length ?? (kind == CompressionKind.None ? rawLength : null);
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var slot = Claim(expected, payload.Description);
+        _logger.LogDebug("Claimed partition '{Device}' ({Size} bytes at offset {Offset}) for '{Label}'.", slot.DevicePath, slot.Size, slot.Offset, label);
+        CrashPoint.Hit("after-partition-claim");
+
+        try
+        {
+            using var handle = OpenForWriting(0)!;
+            using var direct = IsBlockDevice() ? OpenForWriting(Libc.Partitions.OpenDirect) : null;
+            Action<long>? report = null;
+            if (progress is not null && (expected is > 0 || rawLength is > 0))
+            {
+                report = written => progress.Report(expected is > 0 and var total
+                    ? Math.Min(1.0, (double)written / total)
+                    : Math.Min(1.0, (double)counted.BytesRead / rawLength!.Value));
+            }
+
+            var what = $"'{UntrustedText.Escape(slot.DevicePath)}' from '{UntrustedText.Escape(payload.Description)}'";
+            await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, what, report, cancellationToken).ConfigureAwait(false);
+
+            // A verifying source checks its hash on the read that finds its end: make sure that read
+            // happens even if a decoder stopped at the end of its data without asking for more.
+            if (await counted.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
+            {
+                throw new UpdateException($"Trailing data after the compressed payload of '{UntrustedText.Escape(payload.Description)}', refusing.");
+            }
+        }
+        catch (VerificationException)
+        {
+            // Written but rejected: systemd's partial (P(T) + final label), which `list` shows and vacuum removes.
+            UpdateSlot(slot, e => PartitionSlots.MarkPartial(e, PartitionType, label), PartitionSlotState.Partial);
+            throw;
+        }
+        catch
+        {
+            TryRelease(slot);
+            throw;
+        }
+
+        CrashPoint.Hit("after-partition-write");
+
+        UpdateSlot(slot, e => PartitionSlots.MarkPending(e, PartitionType, label, metadata), PartitionSlotState.Partial);
+        _logger.LogDebug("Marked partition '{Device}' as pending with label '{Label}'.", slot.DevicePath, label);
+        CrashPoint.Hit("after-partition-pending");
+        return new PendingCopy(prepared, new PartitionLocation(slot));
+    }
+
+    public Task<string> InstallAsync(PendingCopy pending, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        var slot = SlotOf(pending.Location, pending.Target.FinalName);
+        UpdateSlot(slot, e => PartitionSlots.Install(e, PartitionType), PartitionSlotState.Pending);
+        CrashPoint.Hit("after-partition-install");
+        return Task.FromResult(slot.DevicePath);
+    }
+
+    /// <summary>A slot left being filled: P(T) + `_empty`.</summary>
+    private bool IsFilling(PartitionEntry entry) =>
+        entry.Name == PartitionSlots.EmptyLabel && PartitionSlots.StateOf(entry.Type, PartitionType) == PartitionSlotState.Partial;
+
+    /// <summary>Chooses and claims a free slot in one locked read-change-write, so no other writer can take it in between.</summary>
+    private PartitionSlot Claim(long? size, string source)
+    {
+        PartitionSlot? chosen = null;
+        UpdateTable(t =>
+        {
+            var free = PartitionSlots.FreeSlots(t, PartitionType, Disk);
+            chosen = PartitionSlots.Choose(free, size, $"'{UntrustedText.Escape(source)}' in '{UntrustedText.Escape(Disk)}' (type {TypeName})");
+            return t.WithEntry(chosen.Index, PartitionSlots.Claim(t.Entries[chosen.Index], PartitionType));
+        });
+        return chosen!;
+    }
+
+    private void TryRelease(PartitionSlot slot)
+    {
+        try
+        {
+            UpdateTable(t =>
+            {
+                var entry = t.Entries[slot.Index];
+                return slot.IsAt(entry) && IsFilling(entry) ? t.WithEntry(slot.Index, PartitionSlots.Release(entry, PartitionType)) : t;
+            });
+        }
+        catch (Exception e) when (e is ImageUpdateException or IOException)
+        {
+            _logger.LogWarning("Failed to release partition '{Device}' after the failed write, the next run will: {Error}", slot.DevicePath, e.Message);
+        }
+    }
+
+    /// <summary>Changes the slot's entry under the lock, after checking it is still the slot, in the state expected.</summary>
+    private void UpdateSlot(PartitionSlot slot, Func<PartitionEntry, PartitionEntry> change, PartitionSlotState expected) =>
+        UpdateTable(t =>
+        {
+            var entry = Current(t, slot);
+            if (PartitionSlots.StateOf(entry.Type, PartitionType) != expected)
+            {
+                throw new UpdateException($"Partition '{UntrustedText.Escape(slot.DevicePath)}' changed type under us (now {Formats.Gpt.PartitionType.Format(entry.Type)}), refusing to touch it.");
+            }
+
+            return t.WithEntry(slot.Index, change(entry));
+        });
+
+    private static PartitionEntry Current(PartitionTable table, PartitionSlot slot)
+    {
+        if (slot.Index >= table.Entries.Length || !slot.IsAt(table.Entries[slot.Index]))
+        {
+            throw new UpdateException($"Partition '{UntrustedText.Escape(slot.DevicePath)}' was moved or deleted since it was read, refusing to touch it.");
+        }
+
+        return table.Entries[slot.Index];
+    }
+
+    private static PartitionSlot SlotOf(InstanceLocation location, string path) =>
+        location is PartitionLocation partition ? partition.Slot : throw new InvalidOperationException($"Instance '{path}' is not a partition.");
+
+    private PartitionTable ReadTable()
+    {
+        try
+        {
+            using var disk = GptDisk.Open(Disk);
+            return disk.ReadTable();
+        }
+        catch (IOException e)
+        {
+            throw new UpdateException($"Failed to read the partition table of '{UntrustedText.Escape(Disk)}': {e.Message}", e);
+        }
+    }
+
+    private void UpdateTable(Func<PartitionTable, PartitionTable> change)
+    {
+        try
+        {
+            using var disk = GptDisk.Open(Disk, writable: true);
+            disk.Update(change);
+        }
+        catch (IOException e)
+        {
+            throw new UpdateException($"Failed to update the partition table of '{UntrustedText.Escape(Disk)}': {e.Message}", e);
+        }
+    }
+
+    private bool IsBlockDevice() =>
+        Libc.Partitions.TryStat(Disk, out var st) == 0 && (st.Mode & Libc.FileTypeMask) == Libc.TypeBlockDevice;
+
+    /// <summary>
+    /// open(2) directly: .NET's FileStream would take an advisory lock of its own on the disk. With
+    /// O_DIRECT (block devices only) a refusal (EINVAL: the driver or backing store has no direct I/O)
+    /// returns null and the copy stays buffered.
+    /// </summary>
+    private SafeFileHandle? OpenForWriting(int extraFlags)
+    {
+        var fd = Libc.Gpt.Open(Disk, Libc.Gpt.OpenReadWrite | Libc.Gpt.OpenCloseOnExec | extraFlags);
+        if (fd < 0)
+        {
+            if (extraFlags != 0)
+            {
+                _logger.LogDebug("Cannot open '{Disk}' with O_DIRECT, writing through the page cache.", Disk);
+                return null;
+            }
+
+            throw new UpdateException($"Failed to open '{UntrustedText.Escape(Disk)}' for writing: {Libc.Error("cannot open", Disk).Message}");
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+}

@@ -1,0 +1,73 @@
+using ImageUpdate.Formats.Compression;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Platform.Archives;
+using ImageUpdate.Update.Transfers.Copying;
+
+namespace ImageUpdate.Update.Transfers;
+
+/// <summary>
+/// Writes a source payload into a new host file (decompressed, and for URL sources hash-checked as it
+/// is read) or a new host directory (a directory copied, a tar extracted). Everything is read
+/// asynchronously.
+/// </summary>
+public static class PayloadWriter
+{
+    /// <summary>Writes a file payload into the new file <paramref name="path"/>; the caller syncs it.</summary>
+    public static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<double>? progress, CancellationToken cancellationToken)
+    {
+        if (payload.Kind != PayloadKind.File)
+        {
+            throw new UpdateException($"Cannot write {payload.Kind.ToString().ToLowerInvariant()} source '{UntrustedText.Escape(payload.Description)}' into a regular-file target.");
+        }
+
+        await using var source = await payload.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var counted = new CountingReadStream(source);
+        var (kind, decompressed) = await Decompression.OpenAutoDetectAsync(counted, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var input = decompressed.ConfigureAwait(false);
+        await using var output = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+
+        // Progress against the uncompressed size when anything tells it, else against the bytes read
+        // of a source whose length is known (a compressed local file). Reading (decompressing, a URL
+        // source's hashing) overlaps with writing; the fsync comes later.
+        var rawLength = source.CanSeek ? source.Length : (long?)null;
+        var expected = payload.Length ?? (kind == CompressionKind.None ? rawLength : null);
+        Action<long>? report = progress is not null && (expected is > 0 || rawLength is > 0)
+            ? written => progress.Report(expected is > 0 and var total
+                ? Math.Min(1.0, (double)written / total)
+                : Math.Min(1.0, (double)counted.BytesRead / rawLength!.Value))
+            : null;
+        await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
+
+        progress?.Report(1.0);
+    }
+
+    /// <summary>Writes a directory or tar payload into the directory <paramref name="path"/> (which may exist, empty).</summary>
+    public static async Task WriteDirectoryAsync(SourcePayload payload, string path, CancellationToken cancellationToken)
+    {
+        switch (payload.Kind)
+        {
+            case PayloadKind.Directory:
+                await TreeCopy.CopyAsync(payload.DirectoryPath!, path, cancellationToken).ConfigureAwait(false);
+                break;
+            case PayloadKind.Tar:
+                await using (var source = await payload.OpenAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var (_, decompressed) = await Decompression.OpenAutoDetectAsync(source, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await using var input = decompressed.ConfigureAwait(false);
+                    Directory.CreateDirectory(path);
+                    await TarExtractor.ExtractAsync(decompressed, path, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            default:
+                throw new UpdateException($"Cannot write file source '{UntrustedText.Escape(payload.Description)}' into a directory target.");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using ImageUpdate.Foundation.Errors;
+
+namespace ImageUpdate.Update.Transfers;
+
+/// <summary>
+/// A read-only stream that hashes what passes through it and, at the end, refuses bytes whose
+/// SHA-256 is not the one a signed manifest lists: the last read throws
+/// <see cref="VerificationException"/> instead of returning end-of-stream, so a writer never
+/// completes (and never marks pending) a copy that does not match. The hash is computed on the
+/// reading side, so it overlaps with the writes a pipelined copier issues.
+/// </summary>
+public sealed class VerifyingStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly byte[] _expected;
+    private readonly string _what;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private bool _checked;
+
+    /// <param name="expectedSha256">64 hex digits.</param>
+    /// <param name="what">The URL or file name, for the message.</param>
+    public VerifyingStream(Stream inner, string expectedSha256, string what)
+    {
+        _inner = inner;
+        _expected = Convert.FromHexString(expectedSha256);
+        _what = what;
+    }
+
+    /// <summary>Bytes read so far.</summary>
+    public long BytesRead { get; private set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => _inner.Length;
+
+    public override long Position
+    {
+        get => BytesRead;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        // A zero-length read (TarReader makes them) says nothing about the end of the stream.
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var read = _inner.Read(buffer);
+        return Account(buffer[..read]);
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return Account(buffer.Span[..read]);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int Account(ReadOnlySpan<byte> data)
+    {
+        if (data.Length > 0)
+        {
+            _hash.AppendData(data);
+            BytesRead += data.Length;
+            return data.Length;
+        }
+
+        if (!_checked)
+        {
+            _checked = true;
+            var actual = _hash.GetHashAndReset();
+            if (!CryptographicOperations.FixedTimeEquals(actual, _expected))
+            {
+                throw new VerificationException(
+                    $"SHA-256 of '{UntrustedText.Escape(_what)}' ({BytesRead} bytes) is {Convert.ToHexStringLower(actual)}, but the manifest lists {Convert.ToHexStringLower(_expected)}.");
+            }
+        }
+
+        return 0;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+            _hash.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

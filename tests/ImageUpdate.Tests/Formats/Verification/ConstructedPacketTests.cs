@@ -1,0 +1,89 @@
+using System.Text;
+using ImageUpdate.Formats.Verification;
+using ImageUpdate.Foundation.Errors;
+
+namespace ImageUpdate.Tests.Formats.Verification;
+
+/// <summary>Signatures gpg 2.2 cannot make, built with <see cref="PgpPacketBuilder"/>.</summary>
+public sealed class ConstructedPacketTests
+{
+    private static readonly byte[] Data = Encoding.UTF8.GetBytes("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  a\n");
+
+    private readonly OpenPgpSignatureVerifier _verifier = new();
+
+    [Theory]
+    [InlineData(22)]
+    [InlineData(27)]
+    public void An_ed25519_key_of_either_algorithm_number_verifies(int algorithm)
+    {
+        var key = new PgpPacketBuilder(algorithm, 7);
+        var keyring = Keyring.Parse(key.Key("Built <built@example.org>"), "built.pgp");
+        var signature = DataSignature(key, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 60), .. key.IssuerFingerprint()], []);
+
+        var info = Assert.Single(keyring.Keys);
+        Assert.Equal((key.FingerprintHex, "ed25519", "Built <built@example.org>"), (info.Fingerprint, info.Algorithm, info.UserId));
+        Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+    }
+
+    [Fact]
+    public void A_legacy_eddsa_signature_whose_R_starts_with_a_zero_byte_verifies()
+    {
+        // MPIs drop leading zero bytes; the verifier must put R back to 32 bytes. Ed25519 is
+        // deterministic, so try creation times until R starts with 0x00 (1 in 256).
+        var key = new PgpPacketBuilder(22, 9);
+        var keyring = Keyring.Parse(key.Key("Zero <zero@example.org>"), "built.pgp");
+        var created = PgpPacketBuilder.Created + 1;
+        while (key.FirstByteOfR(Data, [.. PgpPacketBuilder.CreationTime(created), .. key.IssuerFingerprint()]) != 0)
+        {
+            created++;
+        }
+
+        var signature = DataSignature(key, [.. PgpPacketBuilder.CreationTime(created), .. key.IssuerFingerprint()], []);
+
+        Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+    }
+
+    [Fact]
+    public void An_issuer_key_id_in_the_unhashed_area_selects_the_key()
+    {
+        var key = new PgpPacketBuilder(22, 11);
+        var keyring = Keyring.Parse(key.Key("Id <id@example.org>"), "built.pgp");
+
+        var signature = DataSignature(key, PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 5), PgpPacketBuilder.Subpacket(16, key.Fingerprint[12..]));
+
+        Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).PrimaryKeyFingerprint);
+    }
+
+    public static TheoryData<string, int, string> OddSignatures => new()
+    {
+        { "critical", 0x00, "has an unknown critical subpacket of type 99" },
+        { "no-issuer", 0x00, "names no issuer key" },
+        { "no-creation", 0x00, "has no creation time in its hashed area" },
+        { "certification", 0x13, "has type 0x13, which is not a signature over a document" },
+        { "predates", 0x00, "predates its key" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OddSignatures))]
+    public void Odd_signatures_are_refused(string variant, int type, string fragment)
+    {
+        var key = new PgpPacketBuilder(27, 13);
+        var keyring = Keyring.Parse(key.Key("Odd <odd@example.org>"), "built.pgp");
+        var created = PgpPacketBuilder.CreationTime(variant == "predates" ? PgpPacketBuilder.Created - 1 : PgpPacketBuilder.Created + 1);
+        byte[] hashed = variant switch
+        {
+            "critical" => [.. created, .. key.IssuerFingerprint(), 2, 0x80 | 99, 0],
+            "no-issuer" => created,
+            "no-creation" => key.IssuerFingerprint(),
+            _ => [.. created, .. key.IssuerFingerprint()],
+        };
+        var signature = PgpPacketBuilder.Packet(2, key.Signature(type, Data, hashed, []));
+
+        var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(Data, signature, keyring));
+
+        Assert.Contains(fragment, e.Message);
+    }
+
+    private static byte[] DataSignature(PgpPacketBuilder key, byte[] hashed, byte[] unhashed) =>
+        PgpPacketBuilder.Packet(2, key.Signature(0x00, Data, hashed, unhashed));
+}

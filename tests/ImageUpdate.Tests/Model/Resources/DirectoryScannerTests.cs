@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using ImageUpdate.Formats.Versions;
+using ImageUpdate.Model.Resources;
+using ImageUpdate.Tests.Support;
+
+namespace ImageUpdate.Tests.Model.Resources;
+
+public sealed class DirectoryScannerTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static PatternList Patterns(params string[] texts) => PatternList.Parse(texts);
+
+    private string Touch(string relative)
+    {
+        var path = _dir[relative];
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, relative);
+        return path;
+    }
+
+    [Fact]
+    public void Files_are_found_newest_first_with_mode_and_mtime()
+    {
+        Touch("a_1.img");
+        Touch("a_2.img");
+        Touch("a_10.img");
+        File.SetUnixFileMode(_dir["a_2.img"], (UnixFileMode)0x1FF); // 0777: world-writable is masked
+
+        var inventory = DirectoryScanner.Load(_dir.Path, Patterns("a_@v.img"), DirectoryScanner.EntryKind.RegularFile);
+
+        Assert.Equal(["10", "2", "1"], inventory.Instances.Select(i => i.Version));
+        var two = inventory.Find("2")!;
+        Assert.Equal(0x1FDu, two.Metadata.Mode); // 0775
+        Assert.NotNull(two.Metadata.ModificationTimeUsec);
+        Assert.Equal(_dir["a_2.img"], two.Path);
+    }
+
+    [Fact]
+    public void Symlinks_fifos_and_directories_are_never_file_instances()
+    {
+        Touch("a_1.img");
+        File.CreateSymbolicLink(_dir["a_2.img"], _dir["a_1.img"]);
+        Directory.CreateDirectory(_dir["a_3.img"]);
+        using (var mkfifo = Process.Start("mkfifo", _dir["a_4.img"]))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        var inventory = DirectoryScanner.Load(_dir.Path, Patterns("a_@v.img"), DirectoryScanner.EntryKind.RegularFile);
+
+        Assert.Equal(["1"], inventory.Instances.Select(i => i.Version));
+    }
+
+    [Fact]
+    public void Directory_resources_see_only_directories()
+    {
+        Touch("tree_1/content");
+        Touch("tree_2");
+        File.CreateSymbolicLink(_dir["tree_3"], _dir["tree_1"]);
+
+        var inventory = DirectoryScanner.Load(_dir.Path, Patterns("tree_@v"), DirectoryScanner.EntryKind.Directory);
+
+        Assert.Equal(["1"], inventory.Instances.Select(i => i.Version));
+    }
+
+    [Fact]
+    public void Partial_and_pending_prefixes_are_stripped_and_flagged_and_in_flight_copies_ignored()
+    {
+        Touch(".sysupdate.partial.a_3.img");
+        Touch(".sysupdate.pending.a_2.img");
+        Touch(".#sysupdate.partial.a_4.img");
+        Touch("a_1.img");
+
+        var inventory = DirectoryScanner.Load(_dir.Path, Patterns("a_@v.img"), DirectoryScanner.EntryKind.RegularFile);
+
+        Assert.Equal(["3", "2", "1"], inventory.Instances.Select(i => i.Version));
+        Assert.True(inventory.Find("3")!.IsPartial);
+        Assert.True(inventory.Find("2")!.IsPending);
+        Assert.False(inventory.Find("1")!.IsPartial || inventory.Find("1")!.IsPending);
+    }
+
+    [Fact]
+    public void A_pattern_with_a_slash_descends_into_matching_directories()
+    {
+        Touch("uki_1.efi.extra.d/extra.addon.efi");
+        Touch("uki_2.efi.extra.d/other.efi");
+        Touch(".sysupdate.pending.uki_3.efi.extra.d/extra.addon.efi");
+
+        var inventory = DirectoryScanner.Load(_dir.Path, Patterns("uki_@v.efi.extra.d/extra.addon.efi"), DirectoryScanner.EntryKind.RegularFile);
+
+        Assert.Equal(["3", "1"], inventory.Instances.Select(i => i.Version));
+        Assert.True(inventory.Find("3")!.IsPending);
+        Assert.Equal(_dir["uki_1.efi.extra.d/extra.addon.efi"], inventory.Find("1")!.Path);
+    }
+
+    [Fact]
+    public void Boot_counter_patterns_read_the_counters_and_the_first_match_wins()
+    {
+        Touch("uki_1+3-0.efi");
+        Touch("uki_2+1.efi");
+        Touch("uki_3.efi");
+
+        var inventory = DirectoryScanner.Load(_dir.Path, Patterns("uki_@v+@l-@d.efi", "uki_@v+@l.efi", "uki_@v.efi"), DirectoryScanner.EntryKind.RegularFile);
+
+        Assert.Equal(["3", "2", "1"], inventory.Instances.Select(i => i.Version));
+        Assert.Equal((3ul, 0ul), (inventory.Find("1")!.Metadata.TriesLeft!.Value, inventory.Find("1")!.Metadata.TriesDone!.Value));
+        Assert.Equal(1ul, inventory.Find("2")!.Metadata.TriesLeft);
+        Assert.Null(inventory.Find("3")!.Metadata.TriesLeft);
+    }
+
+    [Fact]
+    public void A_missing_directory_has_no_instances()
+    {
+        var inventory = DirectoryScanner.Load(_dir["nope"], Patterns("a_@v"), DirectoryScanner.EntryKind.RegularFile);
+
+        Assert.Empty(inventory.Instances);
+    }
+}

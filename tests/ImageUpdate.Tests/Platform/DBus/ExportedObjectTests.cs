@@ -1,0 +1,82 @@
+using System.Text.Json;
+using ImageUpdate.Platform.DBus;
+
+namespace ImageUpdate.Tests.Platform.DBus;
+
+/// <summary>Our exported object driven by other implementations: a python3-dbus client and busctl (sd-bus).</summary>
+public sealed class ExportedObjectTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_python3_dbus_client_calls_methods_properties_fds_introspection_and_gets_signals()
+    {
+        DBusTestTools.RequirePython();
+
+        using var bus = new PrivateBus();
+        await using var connection = await ExportAsync(bus);
+        using var client = new PythonProcess(bus, "client", PythonScripts.Client, ExampleObject.Interface);
+        var line = await client.ReadLineAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine(line);
+        var result = JsonDocument.Parse(line).RootElement;
+
+        Assert.Equal(5, result.GetProperty("add").GetInt32());
+        Assert.True(result.GetProperty("whoami").GetBoolean());
+        Assert.Equal("1.0", result.GetProperty("version").GetString());
+        Assert.Equal(["Counter", "Version"], result.GetProperty("all").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(7, result.GetProperty("counter").GetInt32());
+        Assert.Equal("org.freedesktop.DBus.Error.PropertyReadOnly", result.GetProperty("set_readonly")[0].GetString());
+        Assert.Equal("org.example.Error.Refused", result.GetProperty("refuse")[0].GetString());
+        Assert.Equal("not for you", result.GetProperty("refuse")[1].GetString());
+        Assert.Equal("org.freedesktop.DBus.Error.InvalidArgs", result.GetProperty("bad_args")[0].GetString());
+        Assert.Equal("org.freedesktop.DBus.Error.UnknownMethod", result.GetProperty("no_method")[0].GetString());
+        Assert.Equal("org.freedesktop.DBus.Error.UnknownObject", result.GetProperty("no_object")[0].GetString());
+        Assert.Equal("from C#", result.GetProperty("fd").GetString());
+        Assert.Equal("from python", result.GetProperty("sent_fd").GetString());
+        Assert.All(result.GetProperty("introspect").EnumerateArray(), e => Assert.True(e.GetBoolean()));
+        Assert.True(result.GetProperty("root_children").GetBoolean());
+        Assert.Equal(
+            ["PropertiesChanged org.example.Ours Counter=8", "Ticked now"],
+            result.GetProperty("signals").EnumerateArray().Select(s => string.Join(' ', s.EnumerateArray().Select(e => e.GetString()))));
+    }
+
+    [Fact]
+    public async Task Busctl_calls_reads_and_writes_properties_and_introspects_our_object()
+    {
+        DBusTestTools.RequireBusctl();
+
+        using var bus = new PrivateBus();
+        await using var connection = await ExportAsync(bus);
+        string Busctl(params string[] arguments)
+        {
+            var (exitCode, stdout, stderr) = DBusTestTools.Run("busctl", ["--address=" + bus.Address, .. arguments]);
+            Assert.True(exitCode == 0, $"busctl {string.Join(' ', arguments)} failed: {stderr}");
+            return stdout.Trim();
+        }
+
+        Assert.Equal("i 5", await Task.Run(() => Busctl("call", ExampleObject.Interface, ExampleObject.ObjectPathName, ExampleObject.Interface, "Add", "ii", "2", "3")));
+        Assert.Equal("s \"1.0\"", await Task.Run(() => Busctl("get-property", ExampleObject.Interface, ExampleObject.ObjectPathName, ExampleObject.Interface, "Version")));
+        await Task.Run(() => Busctl("set-property", ExampleObject.Interface, ExampleObject.ObjectPathName, ExampleObject.Interface, "Counter", "u", "9"));
+        Assert.Equal("u 9", await Task.Run(() => Busctl("get-property", ExampleObject.Interface, ExampleObject.ObjectPathName, ExampleObject.Interface, "Counter")));
+
+        var introspection = await Task.Run(() => Busctl("introspect", ExampleObject.Interface, ExampleObject.ObjectPathName));
+        output.WriteLine(introspection);
+        Assert.Matches(@"\.Add\s+method\s+ii\s+i", introspection);
+        Assert.Matches(@"\.Counter\s+property\s+u\s+9\s+emits-change writable", introspection);
+        Assert.Matches(@"\.Ticked\s+signal\s+s", introspection);
+        Assert.Matches(@"org\.freedesktop\.DBus\.Peer\s+interface", introspection);
+
+        var tree = await Task.Run(() => Busctl("tree", ExampleObject.Interface));
+        Assert.Contains(ExampleObject.ObjectPathName, tree, StringComparison.Ordinal);
+
+        var (refusedExit, _, refusedError) = await Task.Run(() => DBusTestTools.Run("busctl", ["--address=" + bus.Address, "call", ExampleObject.Interface, ExampleObject.ObjectPathName, ExampleObject.Interface, "Refuse"]));
+        Assert.NotEqual(0, refusedExit);
+        Assert.Contains("not for you", refusedError, StringComparison.Ordinal);
+    }
+
+    private static async Task<DBusConnection> ExportAsync(PrivateBus bus)
+    {
+        var connection = await DBusConnection.ConnectAsync(bus.Address);
+        connection.RegisterObject(new ExampleObject(bus.Directory["file"]).Build());
+        Assert.Equal(RequestNameReply.PrimaryOwner, await connection.RequestNameAsync(ExampleObject.Interface));
+        return connection;
+    }
+}

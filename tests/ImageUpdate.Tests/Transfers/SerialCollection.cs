@@ -1,8 +1,0 @@
-namespace ImageUpdate.Tests.Transfers;
-
-/// <summary>Tests that measure the process (allocations, timing) and must not share it with others running in parallel.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class SerialCollection
-{
-    public const string Name = "Transfers, alone";
-}

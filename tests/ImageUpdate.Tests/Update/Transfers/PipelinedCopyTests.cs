@@ -1,0 +1,152 @@
+using System.Security.Cryptography;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Tests.Support;
+using ImageUpdate.Update.Transfers.Copying;
+using Microsoft.Win32.SafeHandles;
+
+namespace ImageUpdate.Tests.Update.Transfers;
+
+/// <summary>The overlapped copy: exact bytes at the offset, a hard end, errors from either side, flat memory.</summary>
+public sealed class PipelinedCopyTests : IDisposable
+{
+    private const long Offset = 12_288;
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(PipelinedCopy.BufferSize)]
+    [InlineData((3 * PipelinedCopy.BufferSize) + 12_345)] // more buffers than the ring holds
+    public async Task The_payload_lands_byte_for_byte_at_the_offset_and_nothing_else_changes(int length)
+    {
+        var payload = RandomNumberGenerator.GetBytes(length);
+        var (path, handle) = Target(Offset + length + 8192, fill: 0xEE);
+        using (handle)
+        {
+            var reports = new List<long>();
+            var copied = await PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, length + 8192, sync: true, "test", reports.Add, CancellationToken.None);
+            Assert.Equal(length, copied);
+            Assert.Equal(reports.Order(), reports);
+            Assert.Equal(length == 0 ? [] : [length], reports.TakeLast(1));
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(payload, bytes.AsSpan((int)Offset, length).ToArray());
+        Assert.All(bytes.Take((int)Offset), b => Assert.Equal(0xEE, b));
+        Assert.All(bytes.Skip((int)Offset + length), b => Assert.Equal(0xEE, b));
+    }
+
+    [Fact]
+    public async Task A_payload_exactly_the_size_of_the_region_fits()
+    {
+        var payload = RandomNumberGenerator.GetBytes(PipelinedCopy.BufferSize + 512);
+        var (path, handle) = Target(Offset + payload.Length + 512, fill: 0xEE);
+        using (handle)
+        {
+            Assert.Equal(payload.Length, await PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, payload.Length, true, "test", null, CancellationToken.None));
+        }
+
+        Assert.Equal(payload, File.ReadAllBytes(path).AsSpan((int)Offset, payload.Length).ToArray());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(PipelinedCopy.BufferSize)]
+    [InlineData((2 * PipelinedCopy.BufferSize) - 1)]
+    public async Task A_payload_larger_than_the_region_fails_and_nothing_is_written_past_its_end(int capacity)
+    {
+        var payload = RandomNumberGenerator.GetBytes((2 * PipelinedCopy.BufferSize) + 100);
+        var (path, handle) = Target(Offset + payload.Length + 4096, fill: 0xEE);
+        using (handle)
+        {
+            var e = await Assert.ThrowsAsync<UpdateException>(() =>
+                PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, capacity, true, "'slot'", null, CancellationToken.None));
+            Assert.Contains($"larger than the partition's {capacity} bytes", e.Message);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        Assert.All(bytes.Skip((int)Offset + capacity), b => Assert.Equal(0xEE, b));
+    }
+
+    [Fact]
+    public async Task A_verification_failure_of_the_source_reaches_the_caller_as_itself()
+    {
+        var (_, handle) = Target(Offset + (16 << 20), fill: 0);
+        using (handle)
+        {
+            var source = new FailingStream(RandomNumberGenerator.GetBytes(9 << 20), new VerificationException("hash mismatch"));
+            var e = await Assert.ThrowsAsync<VerificationException>(() =>
+                PipelinedCopy.CopyAsync(source, handle, null, 512, Offset, 16 << 20, true, "test", null, CancellationToken.None));
+            Assert.Equal("hash mismatch", e.Message);
+        }
+    }
+
+    [Fact]
+    public async Task A_write_error_stops_the_reader_and_is_reported()
+    {
+        var payload = RandomNumberGenerator.GetBytes(9 << 20);
+        var path = Path.Combine(_dir.Path, "ro");
+        File.WriteAllBytes(path, new byte[16 << 20]);
+        using var readOnly = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        await Assert.ThrowsAnyAsync<Exception>(() =>
+            PipelinedCopy.CopyAsync(new MemoryStream(payload), readOnly, null, 512, 0, 16 << 20, true, "test", null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_the_copy()
+    {
+        var (_, handle) = Target(64 << 20, fill: 0);
+        using (handle)
+        {
+            using var cancel = new CancellationTokenSource();
+            var source = new FailingStream(new byte[32 << 20], null, afterRead: cancel.Cancel);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                PipelinedCopy.CopyAsync(source, handle, null, 512, 0, 64 << 20, true, "test", null, cancel.Token));
+        }
+    }
+
+    private (string Path, SafeFileHandle Handle) Target(long size, byte? fill)
+    {
+        var path = Path.Combine(_dir.Path, $"target-{Guid.NewGuid():N}");
+        using (var file = new FileStream(path, FileMode.CreateNew))
+        {
+            if (fill is { } value)
+            {
+                file.Write(Enumerable.Repeat(value, (int)size).ToArray());
+            }
+            else
+            {
+                file.SetLength(size);
+            }
+        }
+
+        return (path, File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite));
+    }
+
+    /// <summary>Hands out its bytes, then throws <c>error</c> where a verifying stream would (on the read that finds the end).</summary>
+    private sealed class FailingStream(byte[] data, Exception? error, Action? afterRead = null) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = base.Read(buffer, offset, count);
+            afterRead?.Invoke();
+            return read == 0 && count > 0 && error is not null ? throw error : read;
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var copy = new byte[buffer.Length];
+            var n = Read(copy, 0, copy.Length);
+            copy.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(Read(buffer.Span));
+        }
+    }
+}

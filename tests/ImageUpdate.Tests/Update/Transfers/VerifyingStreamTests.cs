@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Update.Transfers;
+
+namespace ImageUpdate.Tests.Update.Transfers;
+
+public sealed class VerifyingStreamTests
+{
+    private static readonly byte[] Data = RandomNumberGenerator.GetBytes(300_000);
+
+    [Fact]
+    public async Task Matching_bytes_read_to_the_end()
+    {
+        await using var stream = new VerifyingStream(new MemoryStream(Data), Convert.ToHexString(SHA256.HashData(Data)), "x");
+        var copy = new MemoryStream();
+
+        await stream.CopyToAsync(copy);
+
+        Assert.Equal(Data, copy.ToArray());
+        Assert.Equal(Data.Length, stream.BytesRead);
+    }
+
+    [Fact]
+    public async Task A_single_changed_byte_fails_the_last_read_naming_both_hashes()
+    {
+        var tampered = (byte[])Data.Clone();
+        tampered[123_456] ^= 1;
+        await using var stream = new VerifyingStream(new MemoryStream(tampered), Convert.ToHexString(SHA256.HashData(Data)), "https://example.org/\u001b[31mroot");
+
+        var error = await Assert.ThrowsAsync<VerificationException>(() => stream.CopyToAsync(Stream.Null));
+
+        Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(Data)), error.Message);
+        Assert.Contains(Convert.ToHexStringLower(SHA256.HashData(tampered)), error.Message);
+        Assert.DoesNotContain("\u001b", error.Message);
+    }
+
+    [Fact]
+    public async Task A_zero_length_read_mid_stream_is_not_the_end()
+    {
+        // TarReader asks for zero bytes between entries; that must not check the hash early.
+        await using var stream = new VerifyingStream(new MemoryStream(Data), Convert.ToHexString(SHA256.HashData(Data)), "x");
+        var buffer = new byte[1000];
+        Assert.Equal(1000, stream.Read(buffer));
+        Assert.Equal(0, stream.Read(Span<byte>.Empty));
+        Assert.Equal(0, await stream.ReadAsync(Memory<byte>.Empty));
+        await stream.CopyToAsync(Stream.Null);
+        Assert.Equal(Data.Length, stream.BytesRead);
+    }
+
+    [Fact]
+    public void A_truncated_payload_fails_too()
+    {
+        using var stream = new VerifyingStream(new MemoryStream(Data[..1000]), Convert.ToHexString(SHA256.HashData(Data)), "x");
+
+        Assert.Throws<VerificationException>(() => stream.CopyTo(Stream.Null));
+    }
+}
