@@ -24,11 +24,11 @@ public sealed class HttpUpdateTests : IDisposable
         using var key = new SigningKey(algorithm);
         var payload = RandomNumberGenerator.GetBytes(8 << 20);
         var endpoint = new RangeFileEndpoint(payload) { CutAfter = i => i == 0 ? 3 << 20 : null };
-        var files = Publish(key, ("os_1.raw", RandomNumberGenerator.GetBytes(1000)), ("os_2.raw", payload));
+        var files = SignedOsServer.Publish(_dir, key, ("os_1.raw", RandomNumberGenerator.GetBytes(1000)), ("os_2.raw", payload));
 
         await using var server = await TestHttpServer.StartAsync((context, stopping) =>
-            context.Request.Path.Value == "/os_2.raw" ? endpoint.HandleAsync(context, stopping) : Serve(files, context));
-        Define(server.BaseAddress.ToString().TrimEnd('/'), key);
+            context.Request.Path.Value == "/os_2.raw" ? endpoint.HandleAsync(context, stopping) : SignedOsServer.Serve(files, context));
+        SignedOsServer.Define(_dir, server.BaseAddress.ToString().TrimEnd('/'), key);
 
         var update = await ImageUpdateProcess.RunAsync(null, "--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], "update");
 
@@ -42,12 +42,12 @@ public sealed class HttpUpdateTests : IDisposable
     public async Task A_server_that_stops_sending_is_abandoned_with_a_clear_error()
     {
         using var key = new SigningKey();
-        var files = Publish(key, ("os_1.raw", RandomNumberGenerator.GetBytes(4 << 20)));
+        var files = SignedOsServer.Publish(_dir, key, ("os_1.raw", RandomNumberGenerator.GetBytes(4 << 20)));
         await using var server = await TestHttpServer.StartAsync(async (context, stopping) =>
         {
             if (context.Request.Path.Value != "/os_1.raw")
             {
-                await Serve(files, context);
+                await SignedOsServer.Serve(files, context);
                 return;
             }
 
@@ -56,7 +56,7 @@ public sealed class HttpUpdateTests : IDisposable
             await context.Response.Body.FlushAsync(stopping);
             await Task.Delay(Timeout.Infinite, stopping);
         });
-        Define(server.BaseAddress.ToString().TrimEnd('/'), key);
+        SignedOsServer.Define(_dir, server.BaseAddress.ToString().TrimEnd('/'), key);
 
         var update = await ImageUpdateProcess.RunAsync(
             new Dictionary<string, string?> { ["IMAGE_UPDATE_STALL_TIMEOUT"] = "2" },
@@ -66,46 +66,5 @@ public sealed class HttpUpdateTests : IDisposable
         Assert.Contains("os_1.raw", update.Stderr);
         Assert.Contains("no data arrived", update.Stderr);
         Assert.False(File.Exists(_dir["target/os_1.raw"]));
-    }
-
-    private Dictionary<string, byte[]> Publish(SigningKey key, params (string Name, byte[] Content)[] payloads)
-    {
-        var server = Directory.CreateDirectory(_dir["server"]).FullName;
-        var lines = payloads.Select(p => $"{Convert.ToHexStringLower(SHA256.HashData(p.Content))}  {p.Name}\n");
-        File.WriteAllText(Path.Combine(server, "SHA256SUMS"), string.Concat(lines));
-        key.SignDetached(Path.Combine(server, "SHA256SUMS"));
-        var files = payloads.ToDictionary(p => p.Name, p => p.Content);
-        files["SHA256SUMS"] = File.ReadAllBytes(Path.Combine(server, "SHA256SUMS"));
-        files["SHA256SUMS.gpg"] = File.ReadAllBytes(Path.Combine(server, "SHA256SUMS.gpg"));
-        return files;
-    }
-
-    private void Define(string url, SigningKey key)
-    {
-        Directory.CreateDirectory(_dir["defs"]);
-        File.WriteAllBytes(_dir["keyring.gpg"], key.PublicKeyring);
-        File.WriteAllText(_dir["defs/os.transfer"], $"""
-            [Source]
-            Type=url-file
-            Path={url}
-            MatchPattern=os_@v.raw
-
-            [Target]
-            Type=regular-file
-            Path={_dir["target"]}
-            MatchPattern=os_@v.raw
-            """);
-    }
-
-    private static async Task Serve(Dictionary<string, byte[]> files, HttpContext context)
-    {
-        if (!files.TryGetValue(context.Request.Path.Value!.TrimStart('/'), out var content))
-        {
-            context.Response.StatusCode = 404;
-            return;
-        }
-
-        context.Response.ContentLength = content.Length;
-        await context.Response.Body.WriteAsync(content);
     }
 }

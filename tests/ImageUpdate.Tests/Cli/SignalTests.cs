@@ -25,14 +25,14 @@ public sealed class SignalTests : IDisposable
     {
         using var key = new SigningKey();
         var payload = RandomNumberGenerator.GetBytes(4 << 20);
-        var files = Publish(key, ("os_1.raw", payload));
+        var files = SignedOsServer.Publish(_dir, key, ("os_1.raw", payload));
         var downloading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stall = 1;
         await using var server = await TestHttpServer.StartAsync(async (context, stopping) =>
         {
             if (context.Request.Path.Value != "/os_1.raw" || Interlocked.Exchange(ref stall, 0) == 0)
             {
-                await Serve(files, context);
+                await SignedOsServer.Serve(files, context);
                 return;
             }
 
@@ -50,7 +50,7 @@ public sealed class SignalTests : IDisposable
             {
             }
         });
-        Define(server.BaseAddress.ToString().TrimEnd('/'), key);
+        SignedOsServer.Define(_dir, server.BaseAddress.ToString().TrimEnd('/'), key);
         string[] update = ["--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], "update"];
 
         await using (var running = ImageUpdateProcess.Start(null, update))
@@ -72,47 +72,5 @@ public sealed class SignalTests : IDisposable
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Equal(payload, File.ReadAllBytes(_dir["target/os_1.raw"]));
         Assert.Equal(["os_1.raw"], Directory.EnumerateFileSystemEntries(_dir["target"]).Select(Path.GetFileName));
-    }
-
-    private Dictionary<string, byte[]> Publish(SigningKey key, params (string Name, byte[] Content)[] payloads)
-    {
-        var server = Directory.CreateDirectory(_dir["server"]).FullName;
-        var lines = payloads.Select(p => $"{Convert.ToHexStringLower(SHA256.HashData(p.Content))}  {p.Name}\n");
-        File.WriteAllText(Path.Combine(server, "SHA256SUMS"), string.Concat(lines));
-        key.SignDetached(Path.Combine(server, "SHA256SUMS"));
-        var files = payloads.ToDictionary(p => p.Name, p => p.Content);
-        files["SHA256SUMS"] = File.ReadAllBytes(Path.Combine(server, "SHA256SUMS"));
-        files["SHA256SUMS.gpg"] = File.ReadAllBytes(Path.Combine(server, "SHA256SUMS.gpg"));
-        return files;
-    }
-
-    private void Define(string url, SigningKey key)
-    {
-        Directory.CreateDirectory(_dir["defs"]);
-        Directory.CreateDirectory(_dir["target"]);
-        File.WriteAllBytes(_dir["keyring.gpg"], key.PublicKeyring);
-        File.WriteAllText(_dir["defs/os.transfer"], $"""
-            [Source]
-            Type=url-file
-            Path={url}
-            MatchPattern=os_@v.raw
-
-            [Target]
-            Type=regular-file
-            Path={_dir["target"]}
-            MatchPattern=os_@v.raw
-            """);
-    }
-
-    private static async Task Serve(Dictionary<string, byte[]> files, HttpContext context)
-    {
-        if (!files.TryGetValue(context.Request.Path.Value!.TrimStart('/'), out var content))
-        {
-            context.Response.StatusCode = 404;
-            return;
-        }
-
-        context.Response.ContentLength = content.Length;
-        await context.Response.Body.WriteAsync(content);
     }
 }
