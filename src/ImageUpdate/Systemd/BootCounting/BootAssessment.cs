@@ -47,7 +47,7 @@ public sealed class BootAssessment(
             else
             {
                 logger.LogWarning("This boot was marked bad; rebooting into another entry.");
-                await RebootAsync(cancellationToken).ConfigureAwait(false);
+                await RebootAsync().ConfigureAwait(false);
             }
         }
 
@@ -75,7 +75,7 @@ public sealed class BootAssessment(
         report(result);
         if (options.Reboot)
         {
-            await RebootAsync(cancellationToken).ConfigureAwait(false);
+            await RebootAsync().ConfigureAwait(false);
         }
 
         return result;
@@ -98,7 +98,8 @@ public sealed class BootAssessment(
     }
 
     /// <summary>The one place these flows reboot.</summary>
-    private Task RebootAsync(CancellationToken cancellationToken) => services.Rebooter.RebootAsync(cancellationToken);
+    // The verdict is written and reported: the reboot asked for is not cancelled half-way by a SIGTERM.
+    private Task RebootAsync() => services.Rebooter.RebootAsync(CancellationToken.None);
 
     /// <summary>A state as `bless` prints and logs it: clean, good, bad, indeterminate.</summary>
     public static string StateWord(BootEntryState state) => state.ToString().ToLowerInvariant();

@@ -21,9 +21,6 @@ namespace ImageUpdate.Systemd.Power;
 /// </summary>
 public sealed class Rebooter(ILogger? logger, string busAddress, Func<bool> systemdRunning) : IRebooter
 {
-    /// <summary>sd_booted(): systemd creates this directory early at boot, and nothing else does.</summary>
-    public const string SystemdRunDirectory = SystemdPresence.RunDirectory;
-
     public async Task RebootAsync(CancellationToken cancellationToken)
     {
         if (!systemdRunning())

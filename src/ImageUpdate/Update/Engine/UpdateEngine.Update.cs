@@ -35,6 +35,12 @@ public sealed partial class UpdateEngine
             throw new UsageException("The --instances-max= argument must be >= 2 while updating.");
         }
 
+        // A caller that asks for --reboot must have handed in a way to reboot: known before writing anything.
+        if (_options.Reboot && ReferenceEquals(_services.Rebooter, IRebooter.Unavailable))
+        {
+            throw new InvalidOperationException("--reboot needs EngineServices.Rebooter: the caller gave the engine no way to reboot.");
+        }
+
         // --reboot compares with the booted version: know it before changing anything (as sysupdate).
         var booted = _options.Reboot
             ? BootedVersion(_options) ?? throw new UpdateException($"{OsReleaseName} lacks IMAGE_VERSION field.")
@@ -66,12 +72,16 @@ public sealed partial class UpdateEngine
         }
 
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
-        await InstallAsync(context, set, pending, cancellationToken).ConfigureAwait(false);
+
+        // The install is one critical section: a cancel is honoured before it, never inside it, so
+        // a SIGINT cannot leave one transfer final and the next pending (or stop an mtools rename).
+        cancellationToken.ThrowIfCancellationRequested();
+        await InstallAsync(context, set, pending, CancellationToken.None).ConfigureAwait(false);
         inhibitor.Dispose();
         CrashPoint.Hit("after-inhibitor-release");
         if (booted is not null)
         {
-            await RebootIfNewerAsync(set, booted, cancellationToken).ConfigureAwait(false);
+            await RebootIfNewerAsync(set, booted).ConfigureAwait(false);
         }
 
         return new UpdateResult(UpdateOutcome.Installed, set.Version);
@@ -289,7 +299,7 @@ public sealed partial class UpdateEngine
         _logger.LogInformation("Updated symlink '{Link}' → '{Target}'.", linkPath, relative);
     }
 
-    private async Task RebootIfNewerAsync(UpdateSet installed, string booted, CancellationToken cancellationToken)
+    private async Task RebootIfNewerAsync(UpdateSet installed, string booted)
     {
         var order = VersionComparer.CompareVersions(installed.Version, booted);
         if (order > 0)
@@ -306,6 +316,6 @@ public sealed partial class UpdateEngine
             return;
         }
 
-        await _services.Rebooter.RebootAsync(cancellationToken).ConfigureAwait(false);
+        await _services.Rebooter.RebootAsync(CancellationToken.None).ConfigureAwait(false);
     }
 }

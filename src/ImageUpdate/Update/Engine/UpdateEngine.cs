@@ -114,7 +114,7 @@ public sealed partial class UpdateEngine
         var pending = await PendingAsync(cancellationToken).ConfigureAwait(false);
         if (pending.IsPending)
         {
-            await _services.Rebooter.RebootAsync(cancellationToken).ConfigureAwait(false);
+            await _services.Rebooter.RebootAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         return pending;
@@ -153,8 +153,14 @@ public sealed partial class UpdateEngine
         return await VacuumAllAsync(context, space: 0, extraProtected: null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Removes what the vacuum plan names. Cancellation is checked once, before the first removal: once
+    /// started, removals run to the end (a kill mid-way is what the crash states cover, a cancel is not
+    /// one), so no mtools command of a FAT target is interrupted half-way by a SIGINT.
+    /// </summary>
     private async Task<VacuumResult> VacuumAllAsync(LoadedContext context, int space, string? extraProtected, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         _logger.LogInformation(space == 0 ? "Making room…" : "Making room for {Space} updates…", space);
         var count = 0;
         foreach (var transfer in context.Enabled)
@@ -165,13 +171,13 @@ public sealed partial class UpdateEngine
                 continue;
             }
 
-            count = Math.Max(count, await VacuumTransferAsync(context, transfer, space, extraProtected, cancellationToken).ConfigureAwait(false));
+            count = Math.Max(count, await VacuumTransferAsync(context, transfer, space, extraProtected).ConfigureAwait(false));
         }
 
         var disabled = 0;
         foreach (var transfer in context.Disabled)
         {
-            if (await VacuumTransferAsync(context, transfer, VacuumPlanner.WipeAll, null, cancellationToken).ConfigureAwait(false) > 0)
+            if (await VacuumTransferAsync(context, transfer, VacuumPlanner.WipeAll, null).ConfigureAwait(false) > 0)
             {
                 disabled++;
             }
@@ -197,9 +203,9 @@ public sealed partial class UpdateEngine
         return new VacuumResult(count, disabled);
     }
 
-    private async Task<int> VacuumTransferAsync(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected, CancellationToken cancellationToken)
+    private async Task<int> VacuumTransferAsync(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected)
     {
-        await transfer.Target.RemoveTemporariesAsync(cancellationToken).ConfigureAwait(false);
+        await transfer.Target.RemoveTemporariesAsync(CancellationToken.None).ConfigureAwait(false);
         var instancesMax = _options.InstancesMax ?? transfer.Definition.Target.InstancesMax;
         var removals = VacuumPlanner.Plan(
             transfer.TargetInventory,
@@ -223,10 +229,10 @@ public sealed partial class UpdateEngine
             if (removal.Reason == RemovalReason.Bad)
             {
                 // Remembered first: a kill between the two leaves the memory, never a forgotten verdict.
-                await transfer.Target.RememberBadAsync(removal.Instance.Version, cancellationToken).ConfigureAwait(false);
+                await transfer.Target.RememberBadAsync(removal.Instance.Version, CancellationToken.None).ConfigureAwait(false);
             }
 
-            await transfer.Target.RemoveAsync(removal.Instance, cancellationToken).ConfigureAwait(false);
+            await transfer.Target.RemoveAsync(removal.Instance, CancellationToken.None).ConfigureAwait(false);
         }
 
         return removals.Count;

@@ -6,8 +6,9 @@ namespace ImageUpdate.Update.Transfers;
 /// <summary>
 /// The few operations <see cref="FileTreeTarget"/>'s protocol needs from the tree its instances live
 /// in: a host directory (<see cref="HostDirectoryTree"/>) or a FAT file system inside a disk image
-/// (<see cref="FatImageTree"/>). Paths are absolute, '/'-separated, as the tree spells them. Every
-/// change is durable once its call returns (as far as the tree is asked to sync at all).
+/// (<see cref="FatImageTree"/>). Paths are absolute, '/'-separated, as the tree spells them. A
+/// rename, delete or record change is durable once its call returns (as far as the tree is asked to
+/// sync at all); a written copy becomes durable with <see cref="SealAsync"/>.
 /// </summary>
 public interface IFileTree
 {

@@ -47,6 +47,11 @@ public sealed class FileTreeTargetTests : IDisposable
         return (new FileTreeTarget(definition, tree, NullLogger.Instance), tree);
     }
 
+    /// <summary>Whether NAME exists in the target directory, asked of the host or of mtools, not of the tree under test.</summary>
+    private bool Exists(string kind, IFileTree tree, string name) => kind == "host"
+        ? Path.Exists(tree.Join(name))
+        : GptTools.Run("mdir", ["-b", "-i", _dir["fat.img"], "::" + tree.Root]).Split('\n').Any(line => line.TrimEnd('/', ' ').EndsWith("/" + name, StringComparison.Ordinal));
+
     private static SourcePayload Payload(string text) =>
         SourcePayload.FromStream(PayloadKind.File, "test", _ => Task.FromResult<Stream>(new MemoryStream(Encoding.UTF8.GetBytes(text))));
 
@@ -123,16 +128,19 @@ public sealed class FileTreeTargetTests : IDisposable
         await tree.WriteAsync(Payload("y"), tree.Join(".sysupdate.partial.ukify-os_3.efi"), one, null, CancellationToken.None);
         Assert.Equal(2, (await tree.FindTemporariesAsync(1, CancellationToken.None)).Count);
 
+        Assert.True(Exists(kind, tree, "ukify-os_2.efi.extra.d"));
+
         await target.RemoveTemporariesAsync(CancellationToken.None);
 
         Assert.Empty(await tree.FindTemporariesAsync(1, CancellationToken.None));
+        Assert.False(Exists(kind, tree, "ukify-os_2.efi.extra.d"));
         var kept = Assert.Single((await target.LoadAsync(CancellationToken.None)).Instances);
         Assert.Equal("ukify-os_1.efi", Name(kept));
         await target.RemoveAsync(kept, CancellationToken.None);
         Assert.Empty((await target.LoadAsync(CancellationToken.None)).Instances);
         Assert.Null(await tree.ReadTextAsync(prepared.FinalPath, CancellationToken.None));
 
-        // The emptied extra.d/ went with its temporary: a new file there must create it again.
+        // And the tree takes a new version after all that.
         var two = new InstanceMetadata { Version = "2" };
         var again = (PreparedFileTarget)target.Prepare(two);
         await target.InstallAsync(await target.AcquireAsync(again, Payload("two"), two, null, CancellationToken.None), CancellationToken.None);
