@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using ImageUpdate.Tests.Platform.Transport;
 using ImageUpdate.Tests.Support;
-using Microsoft.AspNetCore.Http;
 
 namespace ImageUpdate.Tests.Cli;
 
