@@ -7,7 +7,8 @@ namespace ImageUpdate.Tests.Support;
 /// <summary>
 /// A child started by <see cref="TestProcess.Start"/>: its output is collected as it comes, it can be
 /// sent a signal, and it is waited for with a timeout. Disposing kills what is still running (the
-/// whole process tree), so no test leaves a program behind.
+/// whole process tree), so no test leaves a program behind. A child that announces readiness on stdout
+/// (an address, a "ready" line) is read a line at a time with <see cref="ReadStdoutLineAsync"/>.
 /// </summary>
 public sealed partial class RunningProcess : IAsyncDisposable
 {
@@ -17,15 +18,19 @@ public sealed partial class RunningProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly string _commandLine;
     private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderrText = new();
     private readonly Task _stdoutDone;
     private readonly Task<string> _stderr;
+    private int _nextLine;
+    private bool _stdoutEnded;
+    private TaskCompletionSource _stdoutGrew = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal RunningProcess(Process process, string commandLine, string? standardInput, Stream? standardOutputTo)
     {
         _process = process;
         _commandLine = commandLine;
-        _stderr = process.StandardError.ReadToEndAsync();
-        _stdoutDone = standardOutputTo is null ? CollectAsync(process.StandardOutput, _stdout) : process.StandardOutput.BaseStream.CopyToAsync(standardOutputTo);
+        _stderr = CollectStderrAsync(process.StandardError);
+        _stdoutDone = standardOutputTo is null ? CollectStdoutAsync(process.StandardOutput) : process.StandardOutput.BaseStream.CopyToAsync(standardOutputTo);
         _ = WriteInputAsync(process, standardInput);
     }
 
@@ -42,6 +47,51 @@ public sealed partial class RunningProcess : IAsyncDisposable
             {
                 return _stdout.ToString();
             }
+        }
+    }
+
+    /// <summary>What the child has written to stderr so far.</summary>
+    public string StderrSoFar
+    {
+        get
+        {
+            lock (_stderrText)
+            {
+                return _stderrText.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next stdout line not yet read this way (without its line end), waiting for it as long as the
+    /// child keeps stdout open; null once stdout has ended. <see cref="StdoutSoFar"/> still holds all of it.
+    /// Only for a child whose stdout is not copied to a stream.
+    /// </summary>
+    public async Task<string?> ReadStdoutLineAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task grew;
+            lock (_stdout)
+            {
+                var rest = _stdout.ToString(_nextLine, _stdout.Length - _nextLine);
+                var end = rest.IndexOf('\n', StringComparison.Ordinal);
+                if (end >= 0)
+                {
+                    _nextLine += end + 1;
+                    return rest[..end].TrimEnd('\r');
+                }
+
+                if (_stdoutEnded)
+                {
+                    _nextLine += rest.Length;
+                    return rest.Length > 0 ? rest : null;
+                }
+
+                grew = _stdoutGrew.Task;
+            }
+
+            await grew.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -117,17 +167,52 @@ public sealed partial class RunningProcess : IAsyncDisposable
         }
     }
 
-    private static async Task CollectAsync(StreamReader reader, StringBuilder into)
+    private async Task<string> CollectStderrAsync(StreamReader reader)
     {
         var buffer = new char[8192];
         int read;
         while ((read = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
         {
-            lock (into)
+            lock (_stderrText)
             {
-                into.Append(buffer, 0, read);
+                _stderrText.Append(buffer, 0, read);
             }
         }
+
+        return StderrSoFar;
+    }
+
+    private async Task CollectStdoutAsync(StreamReader reader)
+    {
+        var buffer = new char[8192];
+        try
+        {
+            int read;
+            while ((read = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                lock (_stdout)
+                {
+                    _stdout.Append(buffer, 0, read);
+                    WakeLineReaders();
+                }
+            }
+        }
+        finally
+        {
+            lock (_stdout)
+            {
+                _stdoutEnded = true;
+                WakeLineReaders();
+            }
+        }
+    }
+
+    /// <summary>Under the stdout lock: lets a waiting <see cref="ReadStdoutLineAsync"/> look again.</summary>
+    private void WakeLineReaders()
+    {
+        var grew = _stdoutGrew;
+        _stdoutGrew = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        grew.SetResult();
     }
 
     private void KillTree()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ImageUpdate.Formats.Versions;
 using ImageUpdate.Model.Resources;
 using ImageUpdate.Tests.Support;
@@ -44,10 +43,7 @@ public sealed class DirectoryScannerTests : IDisposable
         Touch("a_1.img");
         File.CreateSymbolicLink(_dir["a_2.img"], _dir["a_1.img"]);
         Directory.CreateDirectory(_dir["a_3.img"]);
-        using (var mkfifo = Process.Start("mkfifo", _dir["a_4.img"]))
-        {
-            mkfifo.WaitForExit();
-        }
+        TestProcess.RunChecked("mkfifo", [_dir["a_4.img"]]);
 
         var inventory = DirectoryScanner.Load(_dir.Path, Patterns("a_@v.img"), DirectoryScanner.EntryKind.RegularFile);
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Platform.DBus;
@@ -10,7 +9,7 @@ namespace ImageUpdate.Tests.Platform.DBus;
 /// </summary>
 internal sealed class PrivateBus : IDisposable
 {
-    private readonly Process _daemon;
+    private readonly RunningProcess _daemon;
 
     /// <param name="type">The bus type dbus-daemon takes ("session" or "system").</param>
     /// <param name="policy">The config's policy elements; null: allow everything.</param>
@@ -42,24 +41,25 @@ internal sealed class PrivateBus : IDisposable
             {policy}
             </busconfig>
             """);
-        var start = new ProcessStartInfo("dbus-daemon") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--config-file=" + config, "--print-address", "--nofork", "--nopidfile" })
+        _daemon = TestProcess.Start("dbus-daemon", ["--config-file=" + config, "--print-address", "--nofork", "--nopidfile"]);
+        string? line;
+        try
         {
-            start.ArgumentList.Add(argument);
+            line = _daemon.ReadStdoutLineAsync().WaitAsync(TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
+        }
+        catch (TimeoutException)
+        {
+            line = null;
         }
 
-        _daemon = Process.Start(start)!;
-        _daemon.ErrorDataReceived += (_, _) => { };
-        var line = _daemon.StandardOutput.ReadLineAsync();
-        if (!line.Wait(TimeSpan.FromSeconds(20)) || string.IsNullOrEmpty(line.Result))
+        if (string.IsNullOrEmpty(line))
         {
-            var error = _daemon.HasExited ? _daemon.StandardError.ReadToEnd() : "no address within 20 s";
+            var error = _daemon.HasExited ? _daemon.WaitAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult().Stderr : "no address within 20 s";
             Dispose();
             throw new InvalidOperationException($"dbus-daemon did not start: {error}");
         }
 
-        _daemon.BeginErrorReadLine();
-        Address = line.Result.Trim();
+        Address = line.Trim();
     }
 
     public TempDirectory Directory { get; }
@@ -69,19 +69,8 @@ internal sealed class PrivateBus : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            if (!_daemon.HasExited)
-            {
-                _daemon.Kill();
-                _daemon.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _daemon.Dispose();
+        // Kills dbus-daemon (its process tree) if it still runs, and waits for it.
+        _daemon.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Directory.Dispose();
     }
 }

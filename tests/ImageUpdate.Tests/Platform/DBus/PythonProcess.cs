@@ -1,47 +1,20 @@
-using System.Diagnostics;
-using System.Text;
+using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Platform.DBus;
 
 /// <summary>A python3-dbus script started by a test, written into the bus's temp directory; killed on dispose.</summary>
 internal sealed class PythonProcess : IDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _stderr = new();
+    private readonly RunningProcess _process;
 
     public PythonProcess(PrivateBus bus, string name, string script, params string[] arguments)
     {
         var path = bus.Directory[name + ".py"];
         File.WriteAllText(path, script);
-        var start = new ProcessStartInfo(DBusTestTools.PythonWithDBus!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(path);
-        start.ArgumentList.Add(bus.Address);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _process = Process.Start(start)!;
-        _process.ErrorDataReceived += (_, e) =>
-        {
-            lock (_stderr)
-            {
-                _stderr.AppendLine(e.Data);
-            }
-        };
-        _process.BeginErrorReadLine();
+        _process = TestProcess.Start(DBusTestTools.PythonWithDBus!, new[] { path, bus.Address }.Concat(arguments));
     }
 
-    public string Stderr
-    {
-        get
-        {
-            lock (_stderr)
-            {
-                return _stderr.ToString();
-            }
-        }
-    }
+    public string Stderr => _process.StderrSoFar;
 
     /// <summary>The next stdout line, or a failure quoting the script's stderr when none comes in time.</summary>
     public async Task<string> ReadLineAsync(TimeSpan timeout)
@@ -49,7 +22,7 @@ internal sealed class PythonProcess : IDisposable
         string? line;
         try
         {
-            line = await _process.StandardOutput.ReadLineAsync().WaitAsync(timeout);
+            line = await _process.ReadStdoutLineAsync().WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
@@ -58,27 +31,20 @@ internal sealed class PythonProcess : IDisposable
 
         if (line is null)
         {
-            _process.WaitForExit(1000);
+            // A second for the script to end, so its stderr (a traceback) is all there.
+            try
+            {
+                await _process.WaitAsync(TimeSpan.FromSeconds(1));
+            }
+            catch (TimeoutException)
+            {
+            }
+
             Assert.Fail($"The python3 script printed nothing in time; stderr: {Stderr}");
         }
 
         return line;
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                _process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => _process.DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

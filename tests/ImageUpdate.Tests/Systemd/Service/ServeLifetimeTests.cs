@@ -17,10 +17,9 @@ public sealed class ServeLifetimeTests : IDisposable
         var bus = StartBus();
 
         await using var serve = await ServeProcess.StartAsync(bus, Definitions(), "--exit-idle-time", "1");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await serve.Process.WaitForExitAsync(timeout.Token);
+        var exit = await serve.Process.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(0, serve.Process.ExitCode);
+        Assert.Equal(0, exit.ExitCode);
         Assert.Contains("Idle for 1 s; leaving the bus.", serve.Log, StringComparison.Ordinal);
         await using var probe = await DBusConnection.ConnectAsync(bus.Address);
         Assert.False(await probe.NameHasOwnerAsync("org.freedesktop.sysupdate1"));
