@@ -87,9 +87,10 @@ public sealed class FileMetadataTests : IDisposable
         Assert.Equal(1_000_000_000_000_000L, FileMetadata.GetStatus(target).ModificationTimeMicroseconds);
     }
 
-    [RootFact]
+    [Fact]
     public void SetOwner_changes_a_symlink_not_its_target()
     {
+        TestEnvironment.RequireRoot("chown of a symlink");
         var target = _directory.Combine("target");
         File.WriteAllText(target, "x");
         var link = _directory.Combine("link");

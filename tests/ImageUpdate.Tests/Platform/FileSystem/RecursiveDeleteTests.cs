@@ -63,9 +63,10 @@ public sealed class RecursiveDeleteTests : IDisposable
         Assert.Null(FileMetadata.TryGetStatus(tree));
     }
 
-    [RootFact]
+    [Fact]
     public void Delete_clears_immutable_and_append_only_flags()
     {
+        TestEnvironment.RequireRoot("chattr +i/+a");
         var tree = _directory.Combine("tree");
         Directory.CreateDirectory(Path.Combine(tree, "sealed"));
         File.WriteAllText(Path.Combine(tree, "sealed", "file"), "x");
