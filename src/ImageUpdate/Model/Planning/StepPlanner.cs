@@ -62,7 +62,7 @@ public static class StepPlanner
             }
         }
 
-        Select(plan, set, notes);
+        NoteSelection(plan, set, notes);
         var steps = new Dictionary<string, TransferStep>(StringComparer.Ordinal);
         foreach (var transfer in transfers)
         {
@@ -130,7 +130,7 @@ public static class StepPlanner
             return Refuse(set, notes, $"Selected update '{set.Version}' is obsolete, refusing.");
         }
 
-        Select(plan, set, notes);
+        NoteSelection(plan, set, notes);
         var steps = new Dictionary<string, TransferStep>(StringComparer.Ordinal);
         foreach (var transfer in transfers)
         {
@@ -196,7 +196,7 @@ public static class StepPlanner
     }
 
     /// <summary>The warnings of a set that is not the newest, then the selection itself.</summary>
-    private static void Select(UpdatePlan plan, UpdateSet set, List<StepNote> notes)
+    private static void NoteSelection(UpdatePlan plan, UpdateSet set, List<StepNote> notes)
     {
         if (!set.Has(UpdateSetFlags.Newest))
         {
