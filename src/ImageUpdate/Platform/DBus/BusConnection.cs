@@ -78,7 +78,7 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
         catch (Exception e)
         {
             connection.Dispose();
-            throw new DBusException($"Cannot connect to the D-Bus at '{UntrustedText.Escape(address)}': {Describe(e)}", e);
+            throw new DBusException($"Cannot connect to D-Bus at '{UntrustedText.Escape(address)}': {Describe(e)}", e);
         }
     }
 

@@ -94,7 +94,7 @@ public sealed class DBusDaemonTests
         using var dir = new Support.TempDirectory();
         var address = $"unix:path={dir["none"]}";
         var error = await Assert.ThrowsAsync<DBusException>(() => BusConnection.ConnectAsync(address).WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.StartsWith($"Cannot connect to the D-Bus at '{address}': ", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"Cannot connect to D-Bus at '{address}': ", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>An object whose one method answers only when the test lets it.</summary>
