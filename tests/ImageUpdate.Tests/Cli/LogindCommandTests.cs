@@ -85,6 +85,28 @@ public sealed class LogindCommandTests : IDisposable
         s.AssertSlots("v2", 2, 4);
     }
 
+    [Theory]
+    [InlineData("wrong-types", "logind answered Inhibit with signature 's', not 'h'.")]
+    [InlineData("hang-up", "D-Bus error org.freedesktop.DBus.Error.NoReply: ")]
+    [InlineData("silent", "No reply to org.freedesktop.login1.Manager.Inhibit on org.freedesktop.login1 within 10 s.")]
+    public async Task Update_with_a_hostile_logind_writes_anyway_and_says_why_in_one_line(string behaviour, string reason)
+    {
+        DBusTestTools.RequirePython();
+
+        using var fake = await FakeSystemServices.StartHostileAsync(behaviour);
+        var root = MakeRoot("1", "1");
+        File.WriteAllText(Path.Combine(root, "srv/source/app_2.bin"), "2");
+
+        var result = await ImageUpdateProcess.RunAsync(fake.Environment, "--root", root, "--verbose", "update");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("2", File.ReadAllText(Path.Combine(root, "srv/target/app_2.bin")));
+        Assert.Equal([behaviour], fake.Record("inhibit"));
+        var line = Assert.Single(result.Stderr.Split('\n'), l => l.Contains("No shutdown inhibitor from logind", StringComparison.Ordinal));
+        Assert.Contains($"({reason}", line, StringComparison.Ordinal);
+        Assert.EndsWith("); writing without one.", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Update_without_logind_writes_anyway()
     {

@@ -5,7 +5,9 @@ namespace ImageUpdate.Platform.DBus;
 /// <summary>
 /// An ERROR reply (D-Bus Specification §Message Types: "Errors"): the error name such as
 /// org.freedesktop.DBus.Error.AccessDenied and the optional first string argument as the message.
-/// Exported method handlers throw it to send that error back to their caller.
+/// Exported method handlers throw it to send that error back to their caller (<see cref="ExportedObject"/>).
+/// Ours beside Tmds.DBus.Protocol's DBusErrorReplyException because it is an <see cref="ImageUpdateException"/>
+/// with the message our callers and tests quote.
 /// </summary>
 public sealed class DBusErrorException : DBusException
 {

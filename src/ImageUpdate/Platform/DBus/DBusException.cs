@@ -4,8 +4,10 @@ namespace ImageUpdate.Platform.DBus;
 
 /// <summary>
 /// A D-Bus failure of the transport itself: no bus to connect to, authentication refused, the
-/// connection closed under a pending call. Malformed bytes are <see cref="DBusProtocolException"/>,
-/// error replies from a peer are <see cref="DBusErrorException"/>.
+/// connection closed under a pending call, no answer in time. Malformed or wrongly typed replies are
+/// <see cref="DBusProtocolException"/>, error replies from a peer are <see cref="DBusErrorException"/>.
+/// Ours, not Tmds.DBus.Protocol's exceptions: it belongs to the <see cref="ImageUpdateException"/>
+/// family, so the program prints it as one error line (<see cref="BusConnection"/> translates).
 /// </summary>
 public class DBusException : ImageUpdateException
 {

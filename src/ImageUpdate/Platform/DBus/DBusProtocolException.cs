@@ -1,10 +1,13 @@
 namespace ImageUpdate.Platform.DBus;
 
 /// <summary>
-/// Bytes or values that break the D-Bus Specification 0.41 (a bad signature, a length past a limit,
-/// a misplaced padding byte, an invalid name): raised before anything is read past the fault.
+/// A peer answered with something the caller cannot use: a reply of other types than the method
+/// declares, or bytes Tmds.DBus.Protocol could not read. Ours (as the whole <see cref="DBusException"/>
+/// family) so that a hostile or broken peer ends in one typed error line, never an untyped exception.
 /// </summary>
 public sealed class DBusProtocolException : DBusException
 {
     public DBusProtocolException(string message) : base(message) { }
+
+    public DBusProtocolException(string message, Exception inner) : base(message, inner) { }
 }

@@ -1,5 +1,6 @@
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Platform.DBus;
+using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Systemd.Health;
 
@@ -18,6 +19,7 @@ public sealed class FailedUnitsHealthCheck(string busAddress, Func<bool> systemd
     private const string Service = "org.freedesktop.systemd1";
     private const string ManagerPath = "/org/freedesktop/systemd1";
     private const string ManagerInterface = "org.freedesktop.systemd1.Manager";
+    private const string UnitListSignature = "a(ssssssouso)";
 
     /// <summary>How long the manager may take to answer; it is busy at boot, but never this long.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(25);
@@ -32,28 +34,50 @@ public sealed class FailedUnitsHealthCheck(string busAddress, Func<bool> systemd
         }
 
         var address = busAddress;
-        object[] units;
+        List<string> failed;
         try
         {
-            await using var connection = await DBusConnection.ConnectAsync(address, isMessageBus: true, logger: null, cancellationToken).ConfigureAwait(false);
-            connection.CallTimeout = Timeout;
-            var reply = await connection.CallAsync(
-                DBusMessage.MethodCall(Service, new ObjectPath(ManagerPath), ManagerInterface, "ListUnitsFiltered", new DBusSignature("as"), [new[] { "failed" }]),
+            await using var connection = await BusConnection.ConnectAsync(address, Timeout, cancellationToken).ConfigureAwait(false);
+            failed = await connection.CallAsync(
+                new DBusCall(Service, ManagerPath, ManagerInterface, "ListUnitsFiltered", "as", (ref MessageWriter w) => w.WriteArray(new[] { "failed" })),
+                static (message, _) => ReadUnitNames(message),
                 cancellationToken).ConfigureAwait(false);
-            reply.DisposeUnixFds();
-            units = reply.Body is [object[] list] && reply.Signature.Value == "a(ssssssouso)"
-                ? list
-                : throw new DBusProtocolException($"systemd answered ListUnitsFiltered with signature '{UntrustedText.Escape(reply.Signature.Value)}', not 'a(ssssssouso)'.");
         }
         catch (DBusException e)
         {
             return new HealthCheckResult(Name, false, $"systemd is running but its manager cannot be asked over D-Bus at '{UntrustedText.Escape(address)}': {e.Message}");
         }
 
-        // Each entry is (name, description, load, active, sub, following, path, job id, job type, job path).
-        var failed = units.OfType<object[]>().Select(u => u[0] as string).OfType<string>().ToList();
         return failed.Count == 0
             ? new HealthCheckResult(Name, true, "No failed units.")
             : new HealthCheckResult(Name, false, $"{failed.Count} failed unit{(failed.Count == 1 ? "" : "s")}: {string.Join(", ", failed.Select(u => UntrustedText.Escape(u)))}.");
+    }
+
+    /// <summary>Each entry is (name, description, load, active, sub, following, path, job id, job type, job path): the names.</summary>
+    private static List<string> ReadUnitNames(Message message)
+    {
+        if (message.SignatureAsString != UnitListSignature)
+        {
+            throw new DBusProtocolException($"systemd answered ListUnitsFiltered with signature '{UntrustedText.Escape(message.SignatureAsString ?? "")}', not '{UnitListSignature}'.");
+        }
+
+        var names = new List<string>();
+        var reader = message.GetBodyReader();
+        var end = reader.ReadArrayStart(DBusType.Struct);
+        while (reader.HasNext(end))
+        {
+            names.Add(reader.ReadString());
+            for (var i = 0; i < 5; i++)
+            {
+                reader.ReadString();
+            }
+
+            reader.ReadObjectPath();
+            reader.ReadUInt32();
+            reader.ReadString();
+            reader.ReadObjectPath();
+        }
+
+        return names;
     }
 }

@@ -15,7 +15,7 @@ public sealed record HealthCheckOptions(IReadOnlyList<string> Directories, TimeS
     public static HealthCheckOptions Default { get; } = new([], ExecutableHealthCheck.DefaultTimeout, UnitCheck: true);
 
     /// <summary>The system bus the unit check asks the manager on ($DBUS_SYSTEM_BUS_ADDRESS as the program read it, else the default).</summary>
-    public string SystemBus { get; init; } = Platform.DBus.DBusAddress.DefaultSystemBus;
+    public string SystemBus { get; init; } = Platform.DBus.BusAddress.DefaultSystemBus;
 
     /// <summary>$IMAGE_UPDATE_TEST_SYSTEMD_RUNNING as the program read it (<see cref="Power.SystemdPresence.IsRunning"/>).</summary>
     public string? SystemdRunningOverride { get; init; }

@@ -1,4 +1,7 @@
+using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Platform.DBus;
+using Microsoft.Win32.SafeHandles;
+using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Systemd.Power;
 
@@ -13,31 +16,26 @@ public static class Logind
     public const string ManagerInterface = "org.freedesktop.login1.Manager";
 
     /// <summary>Reboot(b interactive): interactive=false, since no one is there to answer a polkit prompt.</summary>
-    public static async Task RebootAsync(DBusConnection connection, CancellationToken cancellationToken)
-    {
-        var reply = await connection.CallAsync(
-            DBusMessage.MethodCall(Service, new ObjectPath(ManagerPath), ManagerInterface, "Reboot", new DBusSignature("b"), [false]),
-            cancellationToken).ConfigureAwait(false);
-        reply.DisposeUnixFds();
-    }
+    public static Task RebootAsync(BusConnection connection, CancellationToken cancellationToken) =>
+        connection.CallAsync(new DBusCall(Service, ManagerPath, ManagerInterface, "Reboot", "b", (ref MessageWriter w) => w.WriteBool(false)), cancellationToken);
 
     /// <summary>
     /// Inhibit(s what, s who, s why, s mode) → h: the lock lasts as long as the returned fd (every copy
     /// of it) stays open; the caller owns the handle and closes it to release.
     /// </summary>
-    public static async Task<UnixFdHandle> InhibitAsync(DBusConnection connection, string what, string who, string why, string mode, CancellationToken cancellationToken)
-    {
-        var reply = await connection.CallAsync(
-            DBusMessage.MethodCall(Service, new ObjectPath(ManagerPath), ManagerInterface, "Inhibit", new DBusSignature("ssss"), [what, who, why, mode]),
-            cancellationToken).ConfigureAwait(false);
-        if (reply.Body is [UnixFdHandle fd])
-        {
-            return fd;
-        }
-
-        reply.DisposeUnixFds();
-        throw new DBusProtocolException($"logind answered Inhibit with signature '{Foundation.Errors.UntrustedText.Escape(reply.Signature.Value)}', not 'h'.");
-    }
+    public static Task<SafeFileHandle> InhibitAsync(BusConnection connection, string what, string who, string why, string mode, CancellationToken cancellationToken) =>
+        connection.CallAsync(
+            new DBusCall(Service, ManagerPath, ManagerInterface, "Inhibit", "ssss", (ref MessageWriter w) =>
+            {
+                w.WriteString(what);
+                w.WriteString(who);
+                w.WriteString(why);
+                w.WriteString(mode);
+            }),
+            static (message, _) => message.SignatureAsString == "h"
+                ? message.GetBodyReader().ReadHandle<SafeFileHandle>()
+                : throw new DBusProtocolException($"logind answered Inhibit with signature '{UntrustedText.Escape(message.SignatureAsString ?? "")}', not 'h'."),
+            cancellationToken);
 
     /// <summary>
     /// Whether an error means "nobody there to ask" (no such service, object or method, no reply, a

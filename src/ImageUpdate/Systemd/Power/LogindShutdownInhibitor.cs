@@ -2,6 +2,7 @@ using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Platform.DBus;
 using ImageUpdate.Update.Engine;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Systemd.Power;
 
@@ -18,15 +19,17 @@ public sealed class LogindShutdownInhibitor(ILogger logger, string busAddress) :
     public const string Who = "image-update";
     public const string Mode = "block";
 
+    /// <summary>How long connecting and logind's answer may take before the update goes on without an inhibitor.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public async Task<IDisposable> InhibitAsync(string why, CancellationToken cancellationToken)
     {
         var address = busAddress;
         try
         {
-            await using var connection = await DBusConnection.ConnectAsync(address, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);
-            connection.CallTimeout = TimeSpan.FromSeconds(10);
+            await using var connection = await BusConnection.ConnectAsync(address, Timeout, cancellationToken).ConfigureAwait(false);
             var fd = await Logind.InhibitAsync(connection, What, Who, why, Mode, cancellationToken).ConfigureAwait(false);
-            logger.LogDebug("Holding a logind shutdown inhibitor (fd {Fd}) while writing.", fd.Fd);
+            logger.LogDebug("Holding a logind shutdown inhibitor (fd {Fd}) while writing.", fd.DangerousGetHandle());
             return new Held(fd, logger);
         }
         catch (DBusException e)
@@ -36,7 +39,7 @@ public sealed class LogindShutdownInhibitor(ILogger logger, string busAddress) :
         }
     }
 
-    private sealed class Held(UnixFdHandle fd, ILogger logger) : IDisposable
+    private sealed class Held(SafeFileHandle fd, ILogger logger) : IDisposable
     {
         public void Dispose()
         {

@@ -32,7 +32,7 @@ public sealed class Rebooter(ILogger? logger, string busAddress, Func<bool> syst
         var address = busAddress;
         try
         {
-            await using var connection = await DBusConnection.ConnectAsync(address, isMessageBus: true, logger, cancellationToken).ConfigureAwait(false);
+            await using var connection = await BusConnection.ConnectAsync(address, cancellationToken: cancellationToken).ConfigureAwait(false);
             await Logind.RebootAsync(connection, cancellationToken).ConfigureAwait(false);
             logger?.LogInformation("Asked logind to reboot.");
             return;

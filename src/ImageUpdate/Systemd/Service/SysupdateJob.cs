@@ -1,6 +1,7 @@
 using ImageUpdate.Platform.DBus;
 using ImageUpdate.Systemd.Notify;
 using ImageUpdate.Update.Engine;
+using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Systemd.Service;
 
@@ -12,11 +13,12 @@ namespace ImageUpdate.Systemd.Service;
 /// </summary>
 public sealed class SysupdateJob : IUpdateObserver, IDisposable
 {
-    private readonly DBusConnection _connection;
+    private readonly BusConnection _connection;
+    private SysupdateObject? _object;
     private readonly CancellationTokenSource _cancel;
     private int _progress;
 
-    internal SysupdateJob(DBusConnection connection, ulong id, JobType type, bool offline, SysupdateTarget target, CancellationToken stopping)
+    internal SysupdateJob(BusConnection connection, ulong id, JobType type, bool offline, SysupdateTarget target, CancellationToken stopping)
     {
         _connection = connection;
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -24,7 +26,7 @@ public sealed class SysupdateJob : IUpdateObserver, IDisposable
         Type = type;
         Offline = offline;
         Target = target;
-        Path = new ObjectPath(SysupdateBus.JobPath(id));
+        Path = SysupdateBus.JobPath(id);
     }
 
     public ulong Id { get; }
@@ -35,7 +37,7 @@ public sealed class SysupdateJob : IUpdateObserver, IDisposable
 
     public SysupdateTarget Target { get; }
 
-    public ObjectPath Path { get; }
+    public string Path { get; }
 
     /// <summary>0–100; only update jobs move it (as in sysupdated).</summary>
     public uint Progress => (uint)Volatile.Read(ref _progress);
@@ -55,20 +57,28 @@ public sealed class SysupdateJob : IUpdateObserver, IDisposable
 
     public void Cancel() => _cancel.Cancel();
 
-    internal DBusObject CreateObject(Func<DBusMethodContext, string, Task> requireRoot)
+    internal SysupdateObject CreateObject(Func<MethodContext, string, Task> requireRoot)
     {
-        var job = new DBusInterface(SysupdateBus.JobInterface)
-            .AddProperty(new DBusProperty("Id", "t", PropertyAccess.Read, () => Id))
-            .AddProperty(new DBusProperty("Type", "s", PropertyAccess.Read, () => TypeName))
-            .AddProperty(new DBusProperty("Offline", "b", PropertyAccess.Read, () => Offline))
-            .AddProperty(new DBusProperty("Progress", "u", PropertyAccess.Read, () => Progress))
-            .AddMethod(new DBusMethod("Cancel", DBusSignature.Empty, DBusSignature.Empty, async context =>
+        _object = new SysupdateObject(
+            Path,
+            SysupdateBus.JobInterface,
+            SysupdateIntrospection.Job,
+            [
+                new("Id", (ref MessageWriter w) => w.WriteVariantUInt64(Id)),
+                new("Type", (ref MessageWriter w) => w.WriteVariantString(TypeName)),
+                new("Offline", (ref MessageWriter w) => w.WriteVariantBool(Offline)),
+                new("Progress", (ref MessageWriter w) => w.WriteVariantUInt32(Progress)),
+            ],
+            new Dictionary<string, SysupdateMethod>(StringComparer.Ordinal)
             {
-                await requireRoot(context, "cancel a job").ConfigureAwait(false);
-                Cancel();
-                return DBusReply.Empty;
-            }));
-        return new DBusObject(Path).AddInterface(job);
+                ["Cancel"] = new("", async context =>
+                {
+                    await requireRoot(context, "cancel a job").ConfigureAwait(false);
+                    Cancel();
+                    return MethodReply.Empty;
+                }),
+            });
+        return _object;
     }
 
     public void OnStatus(string version, string status)
@@ -95,14 +105,8 @@ public sealed class SysupdateJob : IUpdateObserver, IDisposable
         }
         while (Interlocked.CompareExchange(ref _progress, percent, seen) != seen);
 
-        try
-        {
-            _ = _connection.EmitPropertiesChangedAsync(Path, SysupdateBus.JobInterface, ["Progress"]);
-        }
-        catch (Exception e) when (e is DBusException or InvalidOperationException)
-        {
-            // The bus went away or the job was just unexported: nobody is left to tell.
-        }
+        // False when the bus went away: nobody is left to tell.
+        _object?.EmitPropertiesChanged(_connection.Connection, "Progress");
     }
 
     public void Dispose() => _cancel.Dispose();

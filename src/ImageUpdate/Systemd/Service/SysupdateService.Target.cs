@@ -5,6 +5,7 @@ using ImageUpdate.Platform.DBus;
 using ImageUpdate.Systemd.Reporting;
 using ImageUpdate.Update.Engine;
 using Microsoft.Extensions.Logging;
+using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Systemd.Service;
 
@@ -14,24 +15,28 @@ namespace ImageUpdate.Systemd.Service;
 /// </summary>
 public sealed partial class SysupdateService
 {
-    private DBusObject CreateTargetObject(SysupdateTarget target)
-    {
-        var iface = new DBusInterface(SysupdateBus.TargetInterface)
-            .AddProperty(new DBusProperty("Class", "s", PropertyAccess.Read, () => target.ClassName))
-            .AddProperty(new DBusProperty("Name", "s", PropertyAccess.Read, () => target.Name))
-            .AddProperty(new DBusProperty("Path", "s", PropertyAccess.Read, () => target.Path))
-            .AddMethod(new DBusMethod("List", "t", "as", Guard(c => ListAsync(target, c)), ["flags"], ["versions"]))
-            .AddMethod(new DBusMethod("Describe", "st", "s", Guard(c => DescribeAsync(target, c)), ["version", "flags"], ["json"]))
-            .AddMethod(new DBusMethod("CheckNew", DBusSignature.Empty, "s", Guard(_ => CheckNewAsync(target)), OutNames: ["new_version"]))
-            .AddMethod(new DBusMethod("Update", "st", "sto", Guard(c => UpdateAsync(target, c)), ["new_version", "flags"], ["new_version", "job_id", "job_path"]))
-            .AddMethod(new DBusMethod("Vacuum", DBusSignature.Empty, "uu", Guard(c => VacuumAsync(target, c)), OutNames: ["instances", "disabled_transfers"]))
-            .AddMethod(new DBusMethod("GetAppStream", DBusSignature.Empty, "as", Guard(_ => GetAppStreamAsync(target)), OutNames: ["appstream"]))
-            .AddMethod(new DBusMethod("GetVersion", DBusSignature.Empty, "s", Guard(_ => GetVersionAsync(target)), OutNames: ["version"]))
-            .AddMethod(new DBusMethod("ListFeatures", "t", "as", Guard(c => ListFeaturesAsync(target, c)), ["flags"], ["features"]))
-            .AddMethod(new DBusMethod("DescribeFeature", "st", "s", Guard(c => DescribeFeatureAsync(target, c)), ["feature", "flags"], ["json"]))
-            .AddMethod(new DBusMethod("SetFeatureEnabled", "sit", DBusSignature.Empty, Guard(c => SetFeatureEnabledAsync(target, c)), ["feature", "enabled", "flags"]));
-        return new DBusObject(target.ObjectPath).AddInterface(iface);
-    }
+    private SysupdateObject CreateTargetObject(SysupdateTarget target) => new(
+        target.ObjectPath,
+        SysupdateBus.TargetInterface,
+        SysupdateIntrospection.Target,
+        [
+            new("Class", (ref MessageWriter w) => w.WriteVariantString(target.ClassName)),
+            new("Name", (ref MessageWriter w) => w.WriteVariantString(target.Name)),
+            new("Path", (ref MessageWriter w) => w.WriteVariantString(target.Path)),
+        ],
+        new Dictionary<string, SysupdateMethod>(StringComparer.Ordinal)
+        {
+            ["List"] = new("t", Guard(c => ListAsync(target, c))),
+            ["Describe"] = new("st", Guard(c => DescribeAsync(target, c))),
+            ["CheckNew"] = new("", Guard(_ => CheckNewAsync(target))),
+            ["Update"] = new("st", Guard(c => UpdateAsync(target, c))),
+            ["Vacuum"] = new("", Guard(c => VacuumAsync(target, c))),
+            ["GetAppStream"] = new("", Guard(_ => GetAppStreamAsync(target))),
+            ["GetVersion"] = new("", Guard(_ => GetVersionAsync(target))),
+            ["ListFeatures"] = new("t", Guard(c => ListFeaturesAsync(target, c))),
+            ["DescribeFeature"] = new("st", Guard(c => DescribeFeatureAsync(target, c))),
+            ["SetFeatureEnabled"] = new("sit", Guard(c => SetFeatureEnabledAsync(target, c))),
+        });
 
     private static bool ReadOfflineFlag(ulong flags) => (flags & ~SysupdateBus.OfflineFlag) == 0
         ? (flags & SysupdateBus.OfflineFlag) != 0
@@ -45,21 +50,22 @@ public sealed partial class SysupdateService
         }
     }
 
-    private async Task<DBusReply> ListAsync(SysupdateTarget target, DBusMethodContext context)
+    private async Task<MethodReply> ListAsync(SysupdateTarget target, MethodContext context)
     {
-        var offline = ReadOfflineFlag((ulong)context.Body[0]);
+        var offline = ReadOfflineFlag(context.Request.GetBodyReader().ReadUInt64());
         var list = await RunJobAsync(target, JobType.List, offline, async job =>
         {
             using var engine = CreateEngine(target, offline);
             return await engine.ListAsync(job.Token).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        return DBusReply.Return("as", [list.Plan.Sets.Select(s => s.Version).ToArray()]);
+        return MethodReply.Strings([.. list.Plan.Sets.Select(s => s.Version)]);
     }
 
-    private async Task<DBusReply> DescribeAsync(SysupdateTarget target, DBusMethodContext context)
+    private async Task<MethodReply> DescribeAsync(SysupdateTarget target, MethodContext context)
     {
-        var version = (string)context.Body[0];
-        var offline = ReadOfflineFlag((ulong)context.Body[1]);
+        var reader = context.Request.GetBodyReader();
+        var version = reader.ReadString();
+        var offline = ReadOfflineFlag(reader.ReadUInt64());
         if (version.Length == 0)
         {
             throw new DBusErrorException(SysupdateBus.InvalidArgs, "Describe needs a version.");
@@ -70,49 +76,51 @@ public sealed partial class SysupdateService
             using var engine = CreateEngine(target, offline);
             return await engine.DescribeAsync(version, job.Token).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        return DBusReply.Return("s", [SysupdateJson.DescribeVersion(details)]);
+        return MethodReply.String(SysupdateJson.DescribeVersion(details));
     }
 
-    private async Task<DBusReply> CheckNewAsync(SysupdateTarget target)
+    private async Task<MethodReply> CheckNewAsync(SysupdateTarget target)
     {
         var candidate = await RunJobAsync(target, JobType.CheckNew, offline: false, async job =>
         {
             using var engine = CreateEngine(target, offline: false);
             return await engine.CheckNewAsync(job.Token).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        return DBusReply.Return("s", [candidate ?? ""]);
+        return MethodReply.String(candidate ?? "");
     }
 
-    private async Task<DBusReply> GetVersionAsync(SysupdateTarget target)
+    private async Task<MethodReply> GetVersionAsync(SysupdateTarget target)
     {
         using var engine = CreateEngine(target, offline: true);
         var list = await engine.ListAsync(_stop.Token).ConfigureAwait(false);
-        return DBusReply.Return("s", [list.Current?.Version ?? ""]);
+        return MethodReply.String(list.Current?.Version ?? "");
     }
 
-    private async Task<DBusReply> GetAppStreamAsync(SysupdateTarget target)
+    private async Task<MethodReply> GetAppStreamAsync(SysupdateTarget target)
     {
         using var engine = CreateEngine(target, offline: true);
         var list = await engine.ListAsync(_stop.Token).ConfigureAwait(false);
-        return DBusReply.Return("as", [list.AppStreamUrls.ToArray()]);
+        return MethodReply.Strings([.. list.AppStreamUrls]);
     }
 
-    private Task<DBusReply> ListFeaturesAsync(SysupdateTarget target, DBusMethodContext context)
+    private Task<MethodReply> ListFeaturesAsync(SysupdateTarget target, MethodContext context)
     {
-        RequireNoFlags((ulong)context.Body[0]);
+        RequireNoFlags(context.Request.GetBodyReader().ReadUInt64());
         using var engine = CreateEngine(target, offline: true);
-        return Task.FromResult(DBusReply.Return("as", [engine.Features().Select(f => f.Name).ToArray()]));
+        return Task.FromResult(MethodReply.Strings([.. engine.Features().Select(f => f.Name)]));
     }
 
-    private async Task<DBusReply> DescribeFeatureAsync(SysupdateTarget target, DBusMethodContext context)
+    private async Task<MethodReply> DescribeFeatureAsync(SysupdateTarget target, MethodContext context)
     {
-        var name = (string)context.Body[0];
+        var reader = context.Request.GetBodyReader();
+        var name = reader.ReadString();
+        var flags = reader.ReadUInt64();
         if (name.Length == 0)
         {
             throw new DBusErrorException(SysupdateBus.InvalidArgs, "DescribeFeature needs a feature name.");
         }
 
-        RequireNoFlags((ulong)context.Body[1]);
+        RequireNoFlags(flags);
         var feature = await RunJobAsync(target, JobType.DescribeFeature, offline: true, _ =>
         {
             using var engine = CreateEngine(target, offline: true);
@@ -120,7 +128,7 @@ public sealed partial class SysupdateService
         }).ConfigureAwait(false);
         return feature is null
             ? throw new DBusErrorException(SysupdateBus.Failed, $"Optional feature not found: {UntrustedText.Escape(name)}")
-            : DBusReply.Return("s", [SysupdateJson.DescribeFeature(feature)]);
+            : MethodReply.String(SysupdateJson.DescribeFeature(feature));
     }
 
     /// <summary>
@@ -128,15 +136,17 @@ public sealed partial class SysupdateService
     /// 50-systemd-sysupdate-enabled.conf drop-in. sysupdated also writes one for a feature the
     /// definitions do not have; the engine refuses those, so this does too.
     /// </summary>
-    private async Task<DBusReply> SetFeatureEnabledAsync(SysupdateTarget target, DBusMethodContext context)
+    private async Task<MethodReply> SetFeatureEnabledAsync(SysupdateTarget target, MethodContext context)
     {
         if (target.Class != TargetClass.Host)
         {
             throw new DBusErrorException(SysupdateBus.NotSupported, "Features can only be managed on the host target.");
         }
 
-        var name = (string)context.Body[0];
-        var enabled = (int)context.Body[1];
+        var reader = context.Request.GetBodyReader();
+        var name = reader.ReadString();
+        var enabled = reader.ReadInt32();
+        var flags = reader.ReadUInt64();
         if (name.EndsWith(".feature", StringComparison.Ordinal))
         {
             name = name[..^".feature".Length];
@@ -147,7 +157,7 @@ public sealed partial class SysupdateService
             throw new DBusErrorException(SysupdateBus.InvalidArgs, $"Feature name '{UntrustedText.Escape(name)}' is not valid.");
         }
 
-        RequireNoFlags((ulong)context.Body[2]);
+        RequireNoFlags(flags);
         await RequireRootAsync(context, "enable or disable features").ConfigureAwait(false);
 
         // Switching a feature changes what an update installs: not while one runs on the target.
@@ -163,7 +173,7 @@ public sealed partial class SysupdateService
             {
                 using var engine = CreateEngine(target, offline: true);
                 engine.SetFeatureEnabled(name, enabled > 0);
-                return DBusReply.Empty;
+                return MethodReply.Empty;
             }
 
             var dropIn = Path.Combine(target.Options.Root, "etc", "sysupdate.d", $"{name}.feature.d", FeatureSwitch.DropInName);
@@ -183,10 +193,10 @@ public sealed partial class SysupdateService
         }
 
         _logger.LogInformation("Feature '{Name}' reset to its definitions.", name);
-        return DBusReply.Empty;
+        return MethodReply.Empty;
     }
 
-    private async Task<DBusReply> VacuumAsync(SysupdateTarget target, DBusMethodContext context)
+    private async Task<MethodReply> VacuumAsync(SysupdateTarget target, MethodContext context)
     {
         await RequireRootAsync(context, "vacuum").ConfigureAwait(false);
         ClaimOrBusy(target);
@@ -197,7 +207,11 @@ public sealed partial class SysupdateService
                 using var engine = CreateEngine(target, offline: true);
                 return await engine.VacuumAsync(job.Token).ConfigureAwait(false);
             }).ConfigureAwait(false);
-            return DBusReply.Return("uu", [(uint)result.Removed, (uint)result.DisabledTransfers]);
+            return new MethodReply("uu", (ref MessageWriter w) =>
+            {
+                w.WriteUInt32((uint)result.Removed);
+                w.WriteUInt32((uint)result.DisabledTransfers);
+            });
         }
         finally
         {
@@ -218,10 +232,11 @@ public sealed partial class SysupdateService
     /// READY=1), answers with the version, job id and path, and installs in the background; the
     /// Manager's JobRemoved tells how it ended. Nothing to install is NoCandidate, as in sysupdated.
     /// </summary>
-    private async Task<DBusReply> UpdateAsync(SysupdateTarget target, DBusMethodContext context)
+    private async Task<MethodReply> UpdateAsync(SysupdateTarget target, MethodContext context)
     {
-        var requested = (string)context.Body[0];
-        RequireNoFlags((ulong)context.Body[1]);
+        var reader = context.Request.GetBodyReader();
+        var requested = reader.ReadString();
+        RequireNoFlags(reader.ReadUInt64());
         await RequireRootAsync(context, "update").ConfigureAwait(false);
         ClaimOrBusy(target);
         SysupdateJob? job = null;
@@ -242,7 +257,12 @@ public sealed partial class SysupdateService
             }
 
             job = null;
-            return DBusReply.Return("sto", [version, started.Id, started.Path]);
+            return new MethodReply("sto", (ref MessageWriter w) =>
+            {
+                w.WriteString(version);
+                w.WriteUInt64(started.Id);
+                w.WriteObjectPath(started.Path);
+            });
         }
         finally
         {
@@ -303,13 +323,15 @@ public sealed partial class SysupdateService
 
         // As sysupdated: the target is free before JobRemoved, so a client may update again at once.
         job.Target.Release();
-        try
+        var (id, path) = (job.Id, job.Path);
+        if (!ExportedObject.EmitSignal(_connection.Connection, SysupdateBus.ManagerPath, SysupdateBus.ManagerInterface, "JobRemoved", "toi", (ref MessageWriter w) =>
         {
-            await _connection.EmitSignalAsync(SysupdateBus.ManagerPath, SysupdateBus.ManagerInterface, "JobRemoved", "toi", [job.Id, job.Path, status]).ConfigureAwait(false);
-        }
-        catch (DBusException e)
+            w.WriteUInt64(id);
+            w.WriteObjectPath(path);
+            w.WriteInt32(status);
+        }))
         {
-            _logger.LogWarning("Cannot announce the end of job {Id}: {Message}", job.Id, e.Message);
+            _logger.LogWarning("Cannot announce the end of job {Id}: the bus connection is gone.", job.Id);
         }
 
         EndJob(job);

@@ -2,6 +2,7 @@ using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Platform.DBus;
 using ImageUpdate.Update.Engine;
 using Microsoft.Extensions.Logging;
+using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Systemd.Service;
 
@@ -23,7 +24,7 @@ namespace ImageUpdate.Systemd.Service;
 /// </summary>
 public sealed partial class SysupdateService
 {
-    private readonly DBusConnection _connection;
+    private readonly BusConnection _connection;
     private readonly EngineOptions _options;
     private readonly EngineServices _services;
     private readonly ILogger _logger;
@@ -37,7 +38,7 @@ public sealed partial class SysupdateService
 
     /// <param name="idleTimeout">Leave after this long without calls or jobs; <see cref="Timeout.InfiniteTimeSpan"/> or zero: never.</param>
     /// <param name="services">The engines' effects (the program's one record: a logind inhibitor while jobs write).</param>
-    public SysupdateService(DBusConnection connection, EngineOptions options, EngineServices services, ILogger logger, TimeSpan idleTimeout)
+    public SysupdateService(BusConnection connection, EngineOptions options, EngineServices services, ILogger logger, TimeSpan idleTimeout)
     {
         _connection = connection;
         _services = services;
@@ -59,20 +60,31 @@ public sealed partial class SysupdateService
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         EnumerateTargets();
-        _connection.RegisterObject(CreateManagerObject());
-        foreach (var target in _targets)
+        var nameLost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        IDisposable subscription;
+        bool owner;
+        try
         {
-            _connection.RegisterObject(CreateTargetObject(target));
+            _connection.Connection.AddMethodHandlers([CreateManagerObject(), .. _targets.Select(CreateTargetObject)]);
+            subscription = await _connection.Connection.AddMatchAsync(
+                new MatchRule { Type = MessageType.Signal, Sender = "org.freedesktop.DBus", Interface = "org.freedesktop.DBus", Member = "NameLost", Arg0 = SysupdateBus.BusName },
+                notification =>
+                {
+                    if (notification.Type == NotificationType.Value)
+                    {
+                        nameLost.TrySetResult();
+                    }
+                },
+                emitOnCapturedContext: false).AsTask().WaitAsync(_connection.CallTimeout, cancellationToken).ConfigureAwait(false);
+            owner = await _connection.Connection.TryRequestNameAsync(SysupdateBus.BusName, RequestNameOptions.None).WaitAsync(_connection.CallTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DBusExceptionBase or TimeoutException)
+        {
+            throw new ServiceException($"Cannot take the bus name {SysupdateBus.BusName}: {UntrustedText.Escape(e.Message)}", e);
         }
 
-        var nameLost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var subscription = await _connection.AddMatchAsync(
-            new MatchRule { Sender = "org.freedesktop.DBus", Interface = "org.freedesktop.DBus", Member = "NameLost", Arg0 = SysupdateBus.BusName },
-            _ => nameLost.TrySetResult(),
-            cancellationToken).ConfigureAwait(false);
-
-        var reply = await _connection.RequestNameAsync(SysupdateBus.BusName, RequestNameFlags.DoNotQueue, cancellationToken).ConfigureAwait(false);
-        if (reply is not (RequestNameReply.PrimaryOwner or RequestNameReply.AlreadyOwner))
+        using var unsubscribe = subscription;
+        if (!owner)
         {
             throw new ServiceException($"The bus name {SysupdateBus.BusName} is owned by another program (systemd-sysupdated?).");
         }
@@ -134,7 +146,15 @@ public sealed partial class SysupdateService
                 // As sd-bus's idle loop does: give the name up first, so that a call racing with the
                 // exit queues for the next activation instead of reaching a leaving process.
                 _logger.LogInformation("Idle for {Seconds} s; leaving the bus.", _idleTimeout.TotalSeconds);
-                await _connection.ReleaseNameAsync(SysupdateBus.BusName, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await _connection.Connection.ReleaseNameAsync(SysupdateBus.BusName).WaitAsync(_connection.CallTimeout, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is DBusExceptionBase or TimeoutException)
+                {
+                    _logger.LogWarning("Cannot release the bus name {Name}: {Message}", SysupdateBus.BusName, UntrustedText.Escape(e.Message));
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None).ConfigureAwait(false);
                 return;
             }
@@ -192,23 +212,50 @@ public sealed partial class SysupdateService
         }
     }
 
-    private DBusObject CreateManagerObject()
-    {
-        var manager = new DBusInterface(SysupdateBus.ManagerInterface)
-            .AddMethod(new DBusMethod("ListTargets", DBusSignature.Empty, "a(sso)", Guard(_ =>
-                Task.FromResult(DBusReply.Return("a(sso)", [_targets.Select(t => new object[] { t.ClassName, t.Name, t.ObjectPath }).ToList()]))),
-                OutNames: ["targets"]))
-            .AddMethod(new DBusMethod("ListJobs", DBusSignature.Empty, "a(tsuo)", Guard(_ =>
+    private SysupdateObject CreateManagerObject() => new(
+        SysupdateBus.ManagerPath,
+        SysupdateBus.ManagerInterface,
+        SysupdateIntrospection.Manager,
+        [],
+        new Dictionary<string, SysupdateMethod>(StringComparer.Ordinal)
+        {
+            ["ListTargets"] = new("", Guard(_ => Task.FromResult(new MethodReply("a(sso)", (ref MessageWriter w) =>
             {
-                List<object[]> jobs;
-                lock (_jobs)
+                var array = w.WriteArrayStart(DBusType.Struct);
+                foreach (var target in _targets)
                 {
-                    jobs = _jobs.Values.OrderBy(j => j.Id).Select(j => new object[] { j.Id, j.TypeName, j.Progress, j.Path }).ToList();
+                    w.WriteStructureStart();
+                    w.WriteString(target.ClassName);
+                    w.WriteString(target.Name);
+                    w.WriteObjectPath(target.ObjectPath);
                 }
 
-                return Task.FromResult(DBusReply.Return("a(tsuo)", [jobs]));
-            }), OutNames: ["jobs"]))
-            .AddMethod(new DBusMethod("ListAppStream", DBusSignature.Empty, "as", Guard(async _ =>
+                w.WriteArrayEnd(array);
+            })))),
+            ["ListJobs"] = new("", Guard(_ =>
+            {
+                List<(ulong Id, string Type, uint Progress, string Path)> jobs;
+                lock (_jobs)
+                {
+                    jobs = [.. _jobs.Values.OrderBy(j => j.Id).Select(j => (j.Id, j.TypeName, j.Progress, j.Path))];
+                }
+
+                return Task.FromResult(new MethodReply("a(tsuo)", (ref MessageWriter w) =>
+                {
+                    var array = w.WriteArrayStart(DBusType.Struct);
+                    foreach (var job in jobs)
+                    {
+                        w.WriteStructureStart();
+                        w.WriteUInt64(job.Id);
+                        w.WriteString(job.Type);
+                        w.WriteUInt32(job.Progress);
+                        w.WriteObjectPath(job.Path);
+                    }
+
+                    w.WriteArrayEnd(array);
+                }));
+            })),
+            ["ListAppStream"] = new("", Guard(async _ =>
             {
                 var urls = new List<string>();
                 foreach (var target in _targets)
@@ -217,17 +264,15 @@ public sealed partial class SysupdateService
                     urls.AddRange((await engine.ListAsync(_stop.Token).ConfigureAwait(false)).AppStreamUrls);
                 }
 
-                return DBusReply.Return("as", [urls.Distinct(StringComparer.Ordinal).ToArray()]);
-            }), OutNames: ["urls"]))
-            .AddSignal(new DBusSignalInfo("JobRemoved", "toi", ["id", "path", "status"]));
-        return new DBusObject(SysupdateBus.ManagerPath).AddInterface(manager);
-    }
+                return MethodReply.Strings([.. urls.Distinct(StringComparer.Ordinal)]);
+            })),
+        });
 
     private UpdateEngine CreateEngine(SysupdateTarget target, bool offline, IUpdateObserver? observer = null) =>
         new(target.Options with { Offline = offline }, _logger, observer, _services);
 
     /// <summary>Runs a handler with the service's error mapping: engine errors become D-Bus errors with the engine's sentence.</summary>
-    private DBusMethodHandler Guard(Func<DBusMethodContext, Task<DBusReply>> handler) => async context =>
+    private Func<MethodContext, Task<MethodReply>> Guard(Func<MethodContext, Task<MethodReply>> handler) => async context =>
     {
         Touch();
         try
@@ -261,14 +306,14 @@ public sealed partial class SysupdateService
     };
 
     /// <summary>The stand-in for sysupdated's polkit check: changes are for uid 0 only.</summary>
-    private async Task RequireRootAsync(DBusMethodContext context, string action)
+    private async Task RequireRootAsync(MethodContext context, string action)
     {
-        if (context.Sender is not { } sender)
+        if (context.Request.SenderAsString is not { } sender)
         {
             throw new DBusErrorException(SysupdateBus.AccessDenied, $"Only root may {action}, and this caller has no bus name to check.");
         }
 
-        var uid = await context.Connection.GetConnectionUnixUserAsync(sender).ConfigureAwait(false);
+        var uid = await _connection.GetConnectionUnixUserAsync(sender, _stop.Token).ConfigureAwait(false);
         if (uid != 0)
         {
             throw new DBusErrorException(SysupdateBus.AccessDenied, $"Only root may {action} (the caller is uid {uid}): image-update serve has no polkit.");
@@ -284,14 +329,14 @@ public sealed partial class SysupdateService
             _jobs.Add(job.Id, job);
         }
 
-        _connection.RegisterObject(job.CreateObject(RequireRootAsync));
+        _connection.Connection.AddMethodHandler(job.CreateObject(RequireRootAsync));
         _logger.LogInformation("Started job {Id} ({Type}) on {Target}.", job.Id, job.TypeName, target.Id);
         return job;
     }
 
     private void EndJob(SysupdateJob job)
     {
-        _connection.UnregisterObject(job.Path);
+        _connection.Connection.RemoveMethodHandler(job.Path);
         lock (_jobs)
         {
             _jobs.Remove(job.Id);

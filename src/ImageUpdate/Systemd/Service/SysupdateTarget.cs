@@ -1,4 +1,3 @@
-using ImageUpdate.Platform.DBus;
 using ImageUpdate.Update.Engine;
 
 namespace ImageUpdate.Systemd.Service;
@@ -18,7 +17,7 @@ public sealed class SysupdateTarget
         Path = path;
         Options = options;
         Id = @class == TargetClass.Host ? "host" : $"component:{name}";
-        ObjectPath = new ObjectPath(SysupdateBus.TargetPath(Id));
+        ObjectPath = SysupdateBus.TargetPath(Id);
     }
 
     public TargetClass Class { get; }
@@ -34,7 +33,7 @@ public sealed class SysupdateTarget
     /// <summary>"host" or "component:NAME": the last element of the object path, label-escaped.</summary>
     public string Id { get; }
 
-    public ObjectPath ObjectPath { get; }
+    public string ObjectPath { get; }
 
     public EngineOptions Options { get; }
 

@@ -38,7 +38,7 @@ public sealed record HostEnvironment
     public string? SystemBusAddress => Get("DBUS_SYSTEM_BUS_ADDRESS");
 
     /// <summary>The system bus to connect to: <see cref="SystemBusAddress"/>, else the well-known default.</summary>
-    public string SystemBus => Platform.DBus.DBusAddress.SystemBusOr(SystemBusAddress);
+    public string SystemBus => Platform.DBus.BusAddress.SystemBusOr(SystemBusAddress);
 
     /// <summary>$SYSTEMD_ESP_PATH and $SYSTEMD_XBOOTLDR_PATH: where the boot partitions are, instead of looking.</summary>
     public Model.Host.BootPartitionOverrides BootPartitions => new(Get(Model.Host.BootPartitionOverrides.EspVariable), Get(Model.Host.BootPartitionOverrides.XbootldrVariable));

@@ -1,4 +1,6 @@
+using ImageUpdate.Platform.DBus;
 using ImageUpdate.Tests.Support;
+using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Tests.Platform.DBus;
 
@@ -41,6 +43,17 @@ internal static class DBusTestTools
         return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
+    /// <summary>The bus driver's NameHasOwner (the adapter wraps only what the engine needs).</summary>
+    public static Task<bool> NameHasOwnerAsync(BusConnection connection, string name) =>
+        connection.CallAsync(
+            new DBusCall("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner", "s", (ref MessageWriter w) => w.WriteString(name)),
+            static (m, _) => BusConnection.ReadSingle(m, "b", "NameHasOwner").ReadBool());
+
+    /// <summary>The bus driver's GetNameOwner.</summary>
+    public static Task<string> GetNameOwnerAsync(BusConnection connection, string name) =>
+        connection.CallAsync(
+            new DBusCall("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", "s", (ref MessageWriter w) => w.WriteString(name)),
+            static (m, _) => BusConnection.ReadSingle(m, "s", "GetNameOwner").ReadString());
 
     private static string? FindPython()
     {

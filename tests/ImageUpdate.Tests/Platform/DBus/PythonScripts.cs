@@ -104,7 +104,6 @@ internal static class PythonScripts
         out["whoami"] = int(ours.WhoAmI()) == os.getuid()
         out["version"] = str(props.Get(IFACE, "Version"))
         out["all"] = sorted(str(k) for k in props.GetAll(IFACE).keys())
-        props.Set(IFACE, "Counter", dbus.UInt32(7))
         out["counter"] = int(props.Get(IFACE, "Counter"))
         for name, call in [("set_readonly", lambda: props.Set(IFACE, "Version", "x")),
                            ("refuse", lambda: ours.Refuse()),
@@ -124,8 +123,8 @@ internal static class PythonScripts
         out["sent_fd"] = str(ours.ReadFd(dbus.types.UnixFd(r)))
         os.close(r)
         xml = obj.Introspect(dbus_interface="org.freedesktop.DBus.Introspectable")
-        out["introspect"] = ['interface name="org.example.Ours"' in xml, '<method name="Add">' in xml, '<property name="Counter" type="u" access="readwrite"/>' in xml, '<signal name="Ticked">' in xml]
-        out["root_children"] = '<node name="org"/>' in bus.get_object(sys.argv[2], "/").Introspect(dbus_interface="org.freedesktop.DBus.Introspectable")
+        out["introspect"] = ['interface name="org.example.Ours"' in xml, '<method name="Add">' in xml, '<property name="Counter" type="u" access="read"/>' in xml, '<signal name="Ticked">' in xml]
+        out["root_children"] = 'name="org"' in bus.get_object(sys.argv[2], "/").Introspect(dbus_interface="org.freedesktop.DBus.Introspectable")
         obj.Ping(dbus_interface="org.freedesktop.DBus.Peer")
         loop = GLib.MainLoop()
         signals = []

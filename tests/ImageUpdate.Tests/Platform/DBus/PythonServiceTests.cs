@@ -1,9 +1,11 @@
 using System.IO.Pipes;
 using ImageUpdate.Platform.DBus;
+using Microsoft.Win32.SafeHandles;
+using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Tests.Platform.DBus;
 
-/// <summary>Our client calling a python3-dbus service: fds both ways, the container types logind and systemd use, errors, signals.</summary>
+/// <summary>Our adapter on Tmds.DBus.Protocol calling a python3-dbus service: fds both ways, the reply shape systemd uses, errors, signals.</summary>
 public sealed class PythonServiceTests
 {
     private const string Name = "org.example.PyService";
@@ -16,13 +18,12 @@ public sealed class PythonServiceTests
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);
-        await using var connection = await DBusConnection.ConnectAsync(bus.Address);
+        await using var connection = await BusConnection.ConnectAsync(bus.Address);
 
-        var reply = await connection.CallAsync(Call("OpenPipe", "s", ["hello through a pipe"]));
-        Assert.Equal("h", reply.Signature.Value);
-        var handle = Assert.IsType<UnixFdHandle>(reply.Body[0]);
-        Assert.Same(handle, Assert.Single(reply.UnixFds));
-        using (var stream = handle.ToStream(FileAccess.Read))
+        var handle = await connection.CallAsync(
+            Call("OpenPipe", "s", (ref MessageWriter w) => w.WriteString("hello through a pipe")),
+            static (m, _) => BusConnection.ReadSingle(m, "h", "OpenPipe").ReadHandle<SafeFileHandle>());
+        using (var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0))
         using (var text = new StreamReader(stream))
         {
             Assert.Equal("hello through a pipe", await text.ReadToEndAsync());
@@ -32,44 +33,46 @@ public sealed class PythonServiceTests
         await pipe.WriteAsync("from C#"u8.ToArray());
         var readEnd = pipe.ClientSafePipeHandle;
         pipe.Dispose();
-        var read = await connection.CallAsync(Call("ReadFd", "h", [readEnd]));
-        Assert.Equal("from C#", read.Body[0]);
+        var read = await connection.CallAsync(
+            Call("ReadFd", "h", (ref MessageWriter w) => w.WriteHandle(readEnd)),
+            static (m, _) => BusConnection.ReadSingle(m, "s", "ReadFd").ReadString());
+        Assert.Equal("from C#", read);
     }
 
     [Fact]
-    public async Task ListUnitsFiltered_shaped_replies_and_nested_containers_read_with_their_types()
+    public async Task A_ListUnitsFiltered_shaped_reply_reads_with_its_types()
     {
         DBusTestTools.RequirePython();
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);
-        await using var connection = await DBusConnection.ConnectAsync(bus.Address);
+        await using var connection = await BusConnection.ConnectAsync(bus.Address);
 
-        var units = await connection.CallAsync(Call("ListUnitsFiltered", "as", [new[] { "failed" }]));
-        Assert.Equal("a(ssssssouso)", units.Signature.Value);
-        var unit = (object[])Assert.Single((object[])units.Body[0]);
-        Assert.Equal("a.service", unit[0]);
-        Assert.Equal("failed", unit[3]);
-        Assert.Equal(new ObjectPath("/org/freedesktop/systemd1/unit/a_2eservice"), unit[6]);
-        Assert.Equal(0u, unit[7]);
+        var units = await connection.CallAsync(
+            Call("ListUnitsFiltered", "as", (ref MessageWriter w) => w.WriteArray(new[] { "failed" })),
+            static (m, _) =>
+            {
+                var reader = BusConnection.ReadSingle(m, "a(ssssssouso)", "ListUnitsFiltered");
+                var list = new List<(string Name, string Active, string Path, uint Job)>();
+                var end = reader.ReadArrayStart(DBusType.Struct);
+                while (reader.HasNext(end))
+                {
+                    var name = reader.ReadString();
+                    reader.ReadString();
+                    reader.ReadString();
+                    var active = reader.ReadString();
+                    reader.ReadString();
+                    reader.ReadString();
+                    var path = reader.ReadObjectPathAsString();
+                    var job = reader.ReadUInt32();
+                    reader.ReadString();
+                    reader.ReadObjectPath();
+                    list.Add((name, active, path, job));
+                }
 
-        var complex = await connection.CallAsync(Call("GetComplex", ""));
-        Assert.Equal("a{sa(ib)}vay", complex.Signature.Value);
-        var dict = (Dictionary<object, object>)complex.Body[0];
-        var pairs = (object[])dict["k"];
-        Assert.Equal(new object[] { -1, true }, (object[])pairs[0]);
-        var variant = (Variant)complex.Body[1];
-        Assert.Equal("(xd)", variant.Signature.Value);
-        Assert.Equal(new object[] { -5L, 2.5 }, (object[])variant.Value);
-        Assert.Equal(new byte[] { 0, 0xff }, complex.Body[2]);
-
-        var described = await connection.CallAsync(Call(
-            "Describe",
-            "a{sv}(yqnut)",
-            [new Dictionary<string, Variant> { ["b"] = new("b", true), ["o"] = new("o", new ObjectPath("/x")), ["s"] = new("as", new[] { "p", "q" }) },
-            new object[] { (byte)1, (ushort)2, (short)-3, 4u, 5UL }]));
-        // python3-dbus shows an array by its element signature and marks that it came inside a variant.
-        Assert.Equal("b=Boolean:1;o=ObjectPath:/x;s=s:dbus.Array([dbus.String('p'), dbus.String('q')], signature=dbus.Signature('s'), variant_level=1);1,2,-3,4,5", described.Body[0]);
+                return list;
+            });
+        Assert.Equal(("a.service", "failed", "/org/freedesktop/systemd1/unit/a_2eservice", 0u), Assert.Single(units));
     }
 
     [Fact]
@@ -79,17 +82,24 @@ public sealed class PythonServiceTests
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);
-        await using var connection = await DBusConnection.ConnectAsync(bus.Address);
-        var reply = await connection.CallAsync(Call("Inhibit", "ssss", ["shutdown:sleep", "image-update", "Writing an update", "block"]));
-        var inhibitor = Assert.IsType<UnixFdHandle>(reply.Body[0]);
+        await using var connection = await BusConnection.ConnectAsync(bus.Address);
+        var inhibitor = await connection.CallAsync(
+            Call("Inhibit", "ssss", (ref MessageWriter w) =>
+            {
+                w.WriteString("shutdown:sleep");
+                w.WriteString("image-update");
+                w.WriteString("Writing an update");
+                w.WriteString("block");
+            }),
+            static (m, _) => BusConnection.ReadSingle(m, "h", "Inhibit").ReadHandle<SafeFileHandle>());
         Assert.False(inhibitor.IsInvalid);
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        Assert.Equal(false, (await connection.CallAsync(Call("InhibitorReleased", ""))).Body[0]);
+        Assert.False(await ReleasedAsync(connection));
 
         inhibitor.Dispose();
-        Assert.Equal(true, (await connection.CallAsync(Call("InhibitorReleased", ""))).Body[0]);
+        Assert.True(await ReleasedAsync(connection));
     }
 
     [Fact]
@@ -99,32 +109,46 @@ public sealed class PythonServiceTests
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);
-        await using var connection = await DBusConnection.ConnectAsync(bus.Address);
-        var error = await Assert.ThrowsAsync<DBusErrorException>(() => connection.CallAsync(Call("Fail", "")));
+        await using var connection = await BusConnection.ConnectAsync(bus.Address);
+        var error = await Assert.ThrowsAsync<DBusErrorException>(() => connection.CallAsync(Call("Fail", null, null)));
         Assert.Equal("org.example.Error.Failed", error.ErrorName);
         Assert.Equal("it failed", error.ErrorMessage);
+        Assert.Equal("D-Bus error org.example.Error.Failed: it failed", error.Message);
     }
 
     [Fact]
-    public async Task A_python_signal_reaches_our_match_rule()
+    public async Task A_python_signal_reaches_a_match_rule()
     {
         DBusTestTools.RequirePython();
 
         using var bus = new PrivateBus();
         using var service = await StartAsync(bus);
-        await using var connection = await DBusConnection.ConnectAsync(bus.Address);
-        var received = new TaskCompletionSource<DBusMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var owner = await connection.GetNameOwnerAsync(Name);
-        await using var match = await connection.AddMatchAsync(
-            new MatchRule { Sender = owner, Interface = Name, Member = "Progressed", Path = PathName },
-            m => received.TrySetResult(m));
-        await connection.CallAsync(Call("Emit", "u", [42u]));
-        var signal = await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(new object[] { "step", 42u }, signal.Body);
+        await using var connection = await BusConnection.ConnectAsync(bus.Address);
+        var received = new TaskCompletionSource<(string, uint)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var owner = await DBusTestTools.GetNameOwnerAsync(connection, Name);
+        using var match = await connection.Connection.AddMatchAsync(
+            new MatchRule { Type = MessageType.Signal, Sender = owner, Interface = Name, Member = "Progressed", Path = PathName },
+            static (m, _) =>
+            {
+                var reader = BusConnection.ReadSingle(m, "su", "Progressed");
+                return (reader.ReadString(), reader.ReadUInt32());
+            },
+            (Notification<(string, uint)> notification) =>
+            {
+                if (notification.HasValue)
+                {
+                    received.TrySetResult(notification.Value);
+                }
+            },
+            emitOnCapturedContext: false);
+        await connection.CallAsync(Call("Emit", "u", (ref MessageWriter w) => w.WriteUInt32(42)));
+        Assert.Equal(("step", 42u), await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
-    private static DBusMessage Call(string member, DBusSignature signature, IReadOnlyList<object>? body = null) =>
-        DBusMessage.MethodCall(Name, PathName, Name, member, signature, body);
+    private static Task<bool> ReleasedAsync(BusConnection connection) =>
+        connection.CallAsync(Call("InhibitorReleased", null, null), static (m, _) => BusConnection.ReadSingle(m, "b", "InhibitorReleased").ReadBool());
+
+    private static DBusCall Call(string member, string? signature, BodyWriter? body) => new(Name, PathName, Name, member, signature, body);
 
     private static async Task<PythonProcess> StartAsync(PrivateBus bus)
     {

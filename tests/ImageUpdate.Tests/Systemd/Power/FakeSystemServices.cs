@@ -53,6 +53,22 @@ internal sealed class FakeSystemServices : IDisposable
         return new FakeSystemServices(bus, services);
     }
 
+    /// <summary>
+    /// Starts the bus and hostile logind and systemd fakes that record each call and then, by
+    /// <paramref name="behaviour"/>: "wrong-types" answer with other types than the methods declare
+    /// (Inhibit an 's', ListUnitsFiltered an 'as'), "hang-up" exit mid-call (the bus answers NoReply),
+    /// "silent" never answer.
+    /// </summary>
+    public static async Task<FakeSystemServices> StartHostileAsync(string behaviour)
+    {
+        var bus = new PrivateBus("system");
+        var state = bus.Directory["state"];
+        Directory.CreateDirectory(state);
+        var services = new PythonProcess(bus, "hostile-system-services", HostileScript, state, behaviour);
+        Assert.Equal("ready", await services.ReadLineAsync(TimeSpan.FromSeconds(30)));
+        return new FakeSystemServices(bus, services);
+    }
+
     /// <summary>The lines a fake wrote to its record, or none when it was never called.</summary>
     public string[] Record(string name)
     {
@@ -126,6 +142,46 @@ internal sealed class FakeSystemServices : IDisposable
                 record("list-units", ",".join(states))
                 return [(u, "A unit", "loaded", "failed", "failed", "", dbus.ObjectPath("/org/freedesktop/systemd1/unit/x"),
                          dbus.UInt32(0), "", dbus.ObjectPath("/")) for u in failed if "failed" in states]
+
+        login1 = dbus.service.BusName("org.freedesktop.login1", bus)
+        systemd1 = dbus.service.BusName("org.freedesktop.systemd1", bus)
+        Login1(bus, "/org/freedesktop/login1")
+        Systemd1(bus, "/org/freedesktop/systemd1")
+        print("ready", flush=True)
+        GLib.MainLoop().run()
+        """;
+
+    private const string HostileScript = """
+        import os, sys
+        import dbus, dbus.service, dbus.mainloop.glib
+        from gi.repository import GLib
+
+        dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+        bus = dbus.bus.BusConnection(sys.argv[1])
+        state = sys.argv[2]
+        behaviour = sys.argv[3]
+        wrong = behaviour == "wrong-types"
+        never_answered = []
+
+        def act(name, ok, wrong_value):
+            with open(os.path.join(state, name), "a") as f:
+                f.write(behaviour + "\n")
+            if wrong:
+                ok(wrong_value)
+            elif behaviour == "hang-up":
+                os._exit(0)
+            else:
+                never_answered.append(ok)
+
+        class Login1(dbus.service.Object):
+            @dbus.service.method("org.freedesktop.login1.Manager", in_signature="ssss", out_signature="s" if wrong else "h", async_callbacks=("ok", "err"))
+            def Inhibit(self, what, who, why, mode, ok, err):
+                act("inhibit", ok, "not an fd")
+
+        class Systemd1(dbus.service.Object):
+            @dbus.service.method("org.freedesktop.systemd1.Manager", in_signature="as", out_signature="as" if wrong else "a(ssssssouso)", async_callbacks=("ok", "err"))
+            def ListUnitsFiltered(self, states, ok, err):
+                act("list-units", ok, ["a.service"])
 
         login1 = dbus.service.BusName("org.freedesktop.login1", bus)
         systemd1 = dbus.service.BusName("org.freedesktop.systemd1", bus)

@@ -21,8 +21,8 @@ public sealed class ServeLifetimeTests : IDisposable
 
         Assert.Equal(0, exit.ExitCode);
         Assert.Contains("Idle for 1 s; leaving the bus.", serve.Log, StringComparison.Ordinal);
-        await using var probe = await DBusConnection.ConnectAsync(bus.Address);
-        Assert.False(await probe.NameHasOwnerAsync("org.freedesktop.sysupdate1"));
+        await using var probe = await BusConnection.ConnectAsync(bus.Address);
+        Assert.False(await DBusTestTools.NameHasOwnerAsync(probe, "org.freedesktop.sysupdate1"));
     }
 
     [Fact]
@@ -47,8 +47,8 @@ public sealed class ServeLifetimeTests : IDisposable
         await serve.DisposeAsync();
 
         Assert.Contains("Stopping on request.", serve.Log, StringComparison.Ordinal);
-        await using var probe = await DBusConnection.ConnectAsync(bus.Address);
-        Assert.False(await probe.NameHasOwnerAsync("org.freedesktop.sysupdate1"));
+        await using var probe = await BusConnection.ConnectAsync(bus.Address);
+        Assert.False(await DBusTestTools.NameHasOwnerAsync(probe, "org.freedesktop.sysupdate1"));
     }
 
     /// <summary>A private system-like bus, once dbus-daemon and root (the shipped policy lets only root own the name) are there.</summary>

@@ -1,4 +1,5 @@
 using ImageUpdate.Platform.DBus;
+using ImageUpdate.Tests.Platform.DBus;
 using ImageUpdate.Tests.Support;
 
 namespace ImageUpdate.Tests.Systemd.Service;
@@ -26,9 +27,9 @@ internal sealed class ServeProcess : IAsyncDisposable
             ImageUpdateProcess.ProgramPath,
             options.Concat(["serve", "--bus-address", bus.Address]).Concat(extra),
             new Dictionary<string, string?> { ["IMAGE_UPDATE_LOCK_PATH"] = bus.Directory["image-update.lock"] }));
-        await using var probe = await DBusConnection.ConnectAsync(bus.Address);
+        await using var probe = await BusConnection.ConnectAsync(bus.Address);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await probe.NameHasOwnerAsync("org.freedesktop.sysupdate1"))
+        while (!await DBusTestTools.NameHasOwnerAsync(probe, "org.freedesktop.sysupdate1"))
         {
             if (serve._process.HasExited || DateTime.UtcNow > deadline)
             {

@@ -83,7 +83,7 @@ public sealed class EngineClockAndEnvironmentTests : IDisposable
 
         Assert.Equal(new BootPartitionOverrides("/esp", null), environment.BootPartitions);
         Assert.Equal("unix:path=/tmp/bus", environment.SystemBus);
-        Assert.Equal(ImageUpdate.Platform.DBus.DBusAddress.DefaultSystemBus, HostEnvironment.Empty.SystemBus);
+        Assert.Equal(ImageUpdate.Platform.DBus.BusAddress.DefaultSystemBus, HostEnvironment.Empty.SystemBus);
         Assert.Equal("0", environment.SystemdRunningOverride);
         Assert.False(ImageUpdate.Systemd.Power.SystemdPresence.IsRunning(environment.SystemdRunningOverride));
         Assert.True(ImageUpdate.Systemd.Power.SystemdPresence.IsRunning("1"));
