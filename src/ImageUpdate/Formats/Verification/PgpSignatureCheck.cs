@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 using Org.BouncyCastle.Utilities;
 
@@ -19,7 +21,7 @@ internal static class PgpSignatureCheck
     /// </summary>
     public static bool VerifyDocument(PgpSignature signature, PgpPublicKey signer, ReadOnlySpan<byte> data)
     {
-        if (!SameFamily(signature, signer))
+        if (!SameFamily(signature, signer) || !QuickCheckHolds(signature, data))
         {
             return false;
         }
@@ -84,6 +86,33 @@ internal static class PgpSignatureCheck
 
     public static T WithoutModulusPrimalityTest<T>(Func<T> func) =>
         Properties.WithThreadProperty(Properties.RsaMaxMRTests, "0", func);
+
+    /// <summary>
+    /// RFC 4880 §5.2.3: the signature carries the first two bytes of its digest as a quick check. A
+    /// mismatch already proves a binary signature wrong, and finding it costs one hash where
+    /// BouncyCastle's managed big-integer RSA costs milliseconds. (BouncyCastle does not look at them.)
+    /// </summary>
+    private static bool QuickCheckHolds(PgpSignature signature, ReadOnlySpan<byte> data)
+    {
+        HashAlgorithmName? hash = signature.HashAlgorithm switch
+        {
+            HashAlgorithmTag.Sha256 => HashAlgorithmName.SHA256,
+            HashAlgorithmTag.Sha384 => HashAlgorithmName.SHA384,
+            HashAlgorithmTag.Sha512 => HashAlgorithmName.SHA512,
+            _ => null,
+        };
+        if (signature.SignatureType != PgpSignature.BinaryDocument || hash is null)
+        {
+            return true;
+        }
+
+        using var hasher = IncrementalHash.CreateHash(hash.Value);
+        hasher.AppendData(data);
+        hasher.AppendData(signature.GetSignatureTrailer());
+        var digest = hasher.GetHashAndReset();
+        var prefix = signature.GetDigestPrefix();
+        return prefix.Length == 2 && digest[0] == prefix[0] && digest[1] == prefix[1];
+    }
 
     private static void UpdateWithKey(PgpSignature signature, PgpPublicKey key)
     {
