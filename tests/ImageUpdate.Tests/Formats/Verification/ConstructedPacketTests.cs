@@ -68,6 +68,35 @@ public sealed class ConstructedPacketTests
         Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).PrimaryKeyFingerprint);
     }
 
+    [Fact]
+    public void A_certification_BouncyCastle_cannot_read_is_skipped_and_the_key_stays_usable()
+    {
+        // A third-party certification by an unknown algorithm (99): BouncyCastle refuses the packet,
+        // which must cost that signature only, not the key it sits on.
+        var key = new PgpPacketBuilder(22, 17);
+        byte[] odd = [4, 0x10, 99, 8, 0, 0, 0, 0, 0x12, 0x34, 0, 1, 0x01];
+        var keyring = Keyring.Parse([.. key.Key("Odd <odd@example.org>"), .. PgpPacketBuilder.Packet(2, odd)], "k.pgp");
+        var signature = DataSignature(key, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 5), .. key.IssuerFingerprint()], []);
+
+        Assert.Equal([key.FingerprintHex], keyring.Keys.Select(k => k.Fingerprint));
+        Assert.Contains(keyring.Warnings, w => w.StartsWith($"Ignoring a signature on {key.FingerprintHex}: The signature packet of {key.FingerprintHex} in k.pgp cannot be read: ", StringComparison.Ordinal));
+        Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+    }
+
+    [Fact]
+    public void A_signature_BouncyCastle_cannot_read_ends_in_a_verification_error_naming_it()
+    {
+        var key = new PgpPacketBuilder(22, 19);
+        var keyring = Keyring.Parse(key.Key("Zero <zero@example.org>"), "k.pgp");
+        // A hashed subpacket of length 0, which RFC 4880 §5.2.3.1 has no room for.
+        var body = key.Signature(0x00, Data, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 5), 0], []);
+
+        var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(Data, PgpPacketBuilder.Packet(2, body), keyring));
+
+        Assert.StartsWith("The signature cannot be read: ", e.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<IOException>(e.InnerException);
+    }
+
     public static TheoryData<string, int, string> OddSignatures => new()
     {
         { "critical", 0x00, "has an unknown critical subpacket of type 99" },
