@@ -1,13 +1,18 @@
 using ImageUpdate.Foundation.Errors;
+using Org.BouncyCastle.Bcpg;
 
 namespace ImageUpdate.Formats.Verification;
 
 /// <summary>
 /// The trusted public keys, read from a binary or ASCII-armored keyring (<c>gpg --export</c> output,
-/// possibly several exports concatenated). The packets are split and grouped per primary key here,
-/// not by BouncyCastle, so that one key this code cannot use (an unsupported algorithm, a version 5
-/// key, a damaged packet) is skipped with a warning and the others stay usable.
+/// possibly several exports concatenated).
 /// </summary>
+/// <remarks>
+/// The packets are split and grouped per primary key here (ours), each packet then read by
+/// BouncyCastle: its <c>PgpPublicKeyRingBundle</c> throws on the first key it cannot read, and the
+/// policy wants one key this code cannot use (an unsupported algorithm, a version 5 key, a damaged
+/// packet) skipped with a warning while the others stay usable.
+/// </remarks>
 public sealed class Keyring
 {
     /// <summary>Keyrings are a few kilobytes; anything this large is not one.</summary>
@@ -108,12 +113,12 @@ public sealed class Keyring
         var start = -1;
         for (var i = 0; i <= packets.Count; i++)
         {
-            var tag = i < packets.Count ? (PgpPacketTag)packets[i].Tag : PgpPacketTag.PublicKey;
-            if (tag is not (PgpPacketTag.PublicKey or PgpPacketTag.SecretKey))
+            var tag = i < packets.Count ? packets[i].Tag : PacketTag.PublicKey;
+            if (tag is not (PacketTag.PublicKey or PacketTag.SecretKey))
             {
-                if (start < 0 && tag is not (PgpPacketTag.Marker or PgpPacketTag.Trust))
+                if (start < 0 && tag is not (PacketTag.Marker or PacketTag.Trust))
                 {
-                    warnings.Add($"Ignoring a packet of type {packets[i].Tag} before the first key in {what}.");
+                    warnings.Add($"Ignoring a packet of type {(int)packets[i].Tag} before the first key in {what}.");
                 }
 
                 continue;
@@ -135,7 +140,7 @@ public sealed class Keyring
 
     private static void AddKey(List<PgpPacket> group, string origin, List<KeyringKey> keys, Dictionary<ulong, string> unusable, List<string> warnings)
     {
-        if ((PgpPacketTag)group[0].Tag == PgpPacketTag.SecretKey)
+        if (group[0].Tag == PacketTag.SecretKey)
         {
             warnings.Add($"Ignoring a secret key in keyring {origin}: a keyring of trusted keys should hold public keys only.");
             return;
@@ -146,7 +151,7 @@ public sealed class Keyring
             var key = KeyringKey.Build(group, origin, warnings);
             if (keys.Any(k => k.Primary.KeyId == key.Primary.KeyId))
             {
-                warnings.Add($"Ignoring a second copy of key {key.Primary.FingerprintHex} in keyring {origin}.");
+                warnings.Add($"Ignoring a second copy of key {key.FingerprintHex} in keyring {origin}.");
                 return;
             }
 
@@ -164,14 +169,14 @@ public sealed class Keyring
     {
         foreach (var packet in group)
         {
-            if ((PgpPacketTag)packet.Tag is not (PgpPacketTag.PublicKey or PgpPacketTag.PublicSubkey))
+            if (packet.Tag is not (PacketTag.PublicKey or PacketTag.PublicSubkey))
             {
                 continue;
             }
 
             try
             {
-                unusable.TryAdd(PgpPublicKey.Parse(packet.Body.Span, "key packet").KeyId, reason);
+                unusable.TryAdd((ulong)PgpPacketReader.ReadPublicKey(packet, "key packet").KeyId, reason);
             }
             catch (VerificationException)
             {
@@ -181,20 +186,20 @@ public sealed class Keyring
     }
 
     private static KeyInfo ToInfo(KeyringKey key) => new(
-        key.Primary.FingerprintHex,
-        key.Primary.KeyIdHex,
-        key.Primary.Description,
+        key.FingerprintHex,
+        PgpAlgorithms.KeyIdHex(key.Primary.KeyId),
+        PgpAlgorithms.Describe(key.Primary),
         key.UserId,
-        key.Primary.Created,
+        key.Created,
         key.Expires,
         key.Revoked,
         key.MaySign,
         key.Subkeys.Where(s => s.Bound).Select(s => new KeyInfo(
-            s.Key.FingerprintHex,
-            s.Key.KeyIdHex,
-            s.Key.Description,
+            s.FingerprintHex,
+            PgpAlgorithms.KeyIdHex(s.Key.KeyId),
+            PgpAlgorithms.Describe(s.Key),
             null,
-            s.Key.Created,
+            s.Created,
             s.Expires,
             s.Revoked,
             s.MaySign,

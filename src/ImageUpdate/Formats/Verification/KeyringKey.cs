@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
 using System.Text;
 using ImageUpdate.Foundation.Errors;
+using Org.BouncyCastle.Bcpg;
+using Org.BouncyCastle.Bcpg.OpenPgp;
 
 namespace ImageUpdate.Formats.Verification;
 
@@ -10,6 +11,13 @@ namespace ImageUpdate.Formats.Verification;
 /// cryptographically; one that does not verify, or uses a hash the policy refuses, is ignored (and
 /// reported) as if absent, as gpg does.
 /// </summary>
+/// <remarks>
+/// Each packet is read and each signature checked by BouncyCastle; the walk over the packets and the
+/// policy are ours, because BouncyCastle lacks both: its <c>PgpPublicKeyRing</c> throws on the first
+/// packet it cannot read (so one odd third-party certification or subkey would cost the whole key),
+/// and its <c>HasRevocation</c> and <c>GetValidSeconds</c> look at revocations and bindings without
+/// the hash policy (and, for revocations, without verifying them at all).
+/// </remarks>
 internal sealed class KeyringKey
 {
     // State while reading: the component the next signatures belong to.
@@ -17,7 +25,7 @@ internal sealed class KeyringKey
     private KeyringSubkey? _subkey;
     private bool _inUserAttribute;
     private bool _inBrokenSubkey;
-    private PgpSignature? _newestSelfSignature;
+    private PgpSignatureFacts? _newestSelfSignature;
     private uint _primaryUserIdCreated;
     private bool _userIdIsPrimary;
 
@@ -27,6 +35,10 @@ internal sealed class KeyringKey
     }
 
     public PgpPublicKey Primary { get; }
+
+    public string FingerprintHex => PgpAlgorithms.FingerprintHex(Primary);
+
+    public DateTimeOffset Created => PgpAlgorithms.Created(Primary);
 
     public string? UserId { get; private set; }
 
@@ -38,9 +50,9 @@ internal sealed class KeyringKey
 
     public List<KeyringSubkey> Subkeys { get; } = [];
 
-    public DateTimeOffset? Expires => ExpirationSeconds == 0 ? null : Primary.Created.AddSeconds(ExpirationSeconds);
+    public DateTimeOffset? Expires => ExpirationSeconds == 0 ? null : Created.AddSeconds(ExpirationSeconds);
 
-    public bool MaySign => KeyFlags is null || (KeyFlags & PgpSignature.KeyFlagSign) != 0;
+    public bool MaySign => KeyFlags is null || (KeyFlags & PgpSignatureFacts.KeyFlagSign) != 0;
 
     /// <summary>
     /// Builds a key from its packets (the first is the primary key packet). Problems with single
@@ -49,17 +61,19 @@ internal sealed class KeyringKey
     /// <exception cref="VerificationException">The primary key cannot be used at all.</exception>
     public static KeyringKey Build(IReadOnlyList<PgpPacket> packets, string origin, List<string> warnings)
     {
-        var primary = PgpPublicKey.Parse(packets[0].Body.Span, $"key packet in {origin}");
-        if (primary.UnsupportedReason is { } reason)
+        var primary = PgpPacketReader.ReadPublicKey(packets[0], $"key packet in {origin}");
+        if (PgpAlgorithms.UnsupportedReason(primary) is { } reason)
         {
-            throw new VerificationException($"Key {primary.FingerprintHex} in {origin} cannot be used: {reason}.");
+            throw new VerificationException($"Key {PgpAlgorithms.FingerprintHex(primary)} in {origin} cannot be used: {reason}.");
         }
+
+        CheckKeyMaterial(primary, $"Key {PgpAlgorithms.FingerprintHex(primary)} in {origin}");
 
         var key = new KeyringKey(primary);
         key.ReadComponents(packets, origin, warnings);
         if (key._newestSelfSignature is null)
         {
-            throw new VerificationException($"Key {primary.FingerprintHex} in {origin} has no valid self-signature.");
+            throw new VerificationException($"Key {key.FingerprintHex} in {origin} has no valid self-signature.");
         }
 
         return key;
@@ -68,53 +82,59 @@ internal sealed class KeyringKey
     private void ReadComponents(IReadOnlyList<PgpPacket> packets, string origin, List<string> warnings)
     {
         var revokedUserIds = new HashSet<string>(StringComparer.Ordinal);
-        var certifications = new List<(byte[] UserId, PgpSignature Signature)>();
+        var certifications = new List<(byte[] UserId, PgpSignatureFacts Signature)>();
 
         for (var i = 1; i < packets.Count; i++)
         {
             var packet = packets[i];
-            switch ((PgpPacketTag)packet.Tag)
+            switch (packet.Tag)
             {
-                case PgpPacketTag.UserId:
+                case PacketTag.UserId:
                     _userId = packet.Body.ToArray();
                     _subkey = null;
                     _inUserAttribute = _inBrokenSubkey = false;
                     break;
 
-                case PgpPacketTag.UserAttribute:
+                case PacketTag.UserAttribute:
                     _userId = null;
                     _subkey = null;
                     _inUserAttribute = true;
                     _inBrokenSubkey = false;
                     break;
 
-                case PgpPacketTag.PublicSubkey:
+                case PacketTag.PublicSubkey:
                     _userId = null;
                     _inUserAttribute = false;
                     try
                     {
-                        _subkey = new KeyringSubkey(PgpPublicKey.Parse(packet.Body.Span, $"subkey packet of {Primary.FingerprintHex} in {origin}"));
+                        var subkey = PgpPacketReader.ReadPublicKey(packet, $"subkey packet of {FingerprintHex} in {origin}");
+                        if (PgpAlgorithms.UnsupportedReason(subkey) is null)
+                        {
+                            CheckKeyMaterial(subkey, $"Subkey {PgpAlgorithms.FingerprintHex(subkey)} of {FingerprintHex} in {origin}");
+                        }
+
+                        _subkey = new KeyringSubkey(subkey);
                         Subkeys.Add(_subkey);
                         _inBrokenSubkey = false;
                     }
                     catch (VerificationException e)
                     {
-                        warnings.Add($"Ignoring a subkey of {Primary.FingerprintHex}: {e.Message}");
+                        warnings.Add($"Ignoring a subkey of {FingerprintHex}: {e.Message}");
                         _subkey = null;
                         _inBrokenSubkey = true;
                     }
 
                     break;
 
-                case PgpPacketTag.Signature when !_inUserAttribute && !_inBrokenSubkey:
-                    PgpSignature signature;
+                case PacketTag.Signature when !_inUserAttribute && !_inBrokenSubkey:
+                    PgpSignatureFacts signature;
                     try
                     {
-                        signature = PgpSignature.Parse(packet.Body.Span, $"signature packet of {Primary.FingerprintHex} in {origin}");
+                        signature = new PgpSignatureFacts(PgpPacketReader.ReadSignature(packet, $"signature packet of {FingerprintHex} in {origin}"));
                     }
                     catch (VerificationException e)
                     {
-                        warnings.Add($"Ignoring a signature on {Primary.FingerprintHex}: {e.Message}");
+                        warnings.Add($"Ignoring a signature on {FingerprintHex}: {e.Message}");
                         break;
                     }
 
@@ -122,7 +142,7 @@ internal sealed class KeyringKey
                     {
                         revokedUserIds.Add(Encoding.UTF8.GetString(_userId));
                     }
-                    else if (signature.Type is >= PgpSignature.FirstCertification and <= PgpSignature.LastCertification && _userId is not null)
+                    else if (PgpSignature.IsCertification(signature.Type) && _userId is not null)
                     {
                         certifications.Add((_userId, signature));
                     }
@@ -155,7 +175,7 @@ internal sealed class KeyringKey
         }
     }
 
-    private void ReadKeySignature(PgpSignature signature, List<string> warnings)
+    private void ReadKeySignature(PgpSignatureFacts signature, List<string> warnings)
     {
         switch (signature.Type)
         {
@@ -199,7 +219,7 @@ internal sealed class KeyringKey
         }
     }
 
-    private void AdoptSelfSignature(PgpSignature signature)
+    private void AdoptSelfSignature(PgpSignatureFacts signature)
     {
         // The newest self-signature speaks for the key's flags and expiration (RFC 4880 §5.2.3.3).
         if (_newestSelfSignature is null || signature.CreatedSeconds >= _newestSelfSignature.CreatedSeconds)
@@ -214,16 +234,18 @@ internal sealed class KeyringKey
     /// RFC 9580 §5.2.1: a signing subkey must cross-certify its primary with an embedded 0x19
     /// signature, or anyone could bind someone else's signing key as their own subkey.
     /// </summary>
-    private bool HasValidBackSignature(PgpSignature binding, PgpPublicKey subkey, List<string> warnings)
+    private bool HasValidBackSignature(PgpSignatureFacts binding, PgpPublicKey subkey, List<string> warnings)
     {
-        if (binding.EmbeddedSignature is null)
+        if (binding.EmbeddedSignature is not { } embedded)
         {
             return false;
         }
 
         try
         {
-            var back = PgpSignature.Parse(binding.EmbeddedSignature, $"back-signature of subkey {subkey.FingerprintHex}");
+            var back = new PgpSignatureFacts(PgpPacketReader.Decode(
+                $"back-signature of subkey {PgpAlgorithms.FingerprintHex(subkey)}",
+                () => PgpSignatureSubpacketVector.FromSubpackets([embedded]).GetEmbeddedSignatures()[0]));
             return back.Type == PgpSignature.PrimaryKeyBinding && IsValid(back, subkey, null, subkey, warnings);
         }
         catch (VerificationException e)
@@ -233,10 +255,10 @@ internal sealed class KeyringKey
         }
     }
 
-    private bool IsValidSelfSignature(PgpSignature signature, byte[]? userId, PgpPublicKey? subkey, List<string> warnings)
+    private bool IsValidSelfSignature(PgpSignatureFacts signature, byte[]? userId, PgpPublicKey? subkey, List<string> warnings)
     {
         // Third-party certifications are not self-signatures; they need not be checked at all.
-        if (!Primary.Matches(signature.IssuerKeyId, signature.IssuerFingerprint))
+        if (!signature.NamesIssuer(Primary))
         {
             return false;
         }
@@ -244,12 +266,12 @@ internal sealed class KeyringKey
         return IsValid(signature, Primary, userId, subkey, warnings);
     }
 
-    private bool IsValid(PgpSignature signature, PgpPublicKey signer, byte[]? userId, PgpPublicKey? subkey, List<string> warnings)
+    private bool IsValid(PgpSignatureFacts signature, PgpPublicKey signer, byte[]? userId, PgpPublicKey? subkey, List<string> warnings)
     {
-        var what = $"signature of type 0x{signature.Type:x2} on key {Primary.FingerprintHex}";
-        if (PgpAlgorithms.AcceptedHash(signature.HashAlgorithm) is not { } hash)
+        var what = $"signature of type 0x{signature.Type:x2} on key {FingerprintHex}";
+        if (!PgpAlgorithms.IsAcceptedHash(signature.Signature.HashAlgorithm))
         {
-            warnings.Add($"Ignoring the {what}: it uses {PgpAlgorithms.HashName(signature.HashAlgorithm)}, which is not accepted.");
+            warnings.Add($"Ignoring the {what}: it uses {PgpAlgorithms.HashName(signature.Signature.HashAlgorithm)}, which is not accepted.");
             return false;
         }
 
@@ -259,30 +281,32 @@ internal sealed class KeyringKey
             return false;
         }
 
-        if (signature.CreatedSeconds is not { } created || created < Primary.CreatedSeconds)
+        if (signature.Created is not { } created || created < Created)
         {
             warnings.Add($"Ignoring the {what}: it has no creation time or predates the key.");
             return false;
         }
 
-        using var hasher = IncrementalHash.CreateHash(hash);
-        PgpCrypto.AppendKey(hasher, Primary);
-        if (userId is not null)
-        {
-            PgpCrypto.AppendUserId(hasher, userId);
-        }
-
-        if (subkey is not null)
-        {
-            PgpCrypto.AppendKey(hasher, subkey);
-        }
-
-        if (!PgpCrypto.Verify(signer, signature, PgpCrypto.Finish(hasher, signature), hash))
+        if (!PgpSignatureCheck.VerifyKeySignature(signature.Signature, signer, Primary, userId, subkey))
         {
             warnings.Add($"Ignoring the {what}: it does not verify.");
             return false;
         }
 
         return true;
+    }
+
+    // BouncyCastle decodes key material only when a signature is checked; decoding it once here makes
+    // a key with an impossible point or modulus unusable with a warning rather than silently useless.
+    private static void CheckKeyMaterial(PgpPublicKey key, string what)
+    {
+        try
+        {
+            PgpSignatureCheck.WithoutModulusPrimalityTest(key.GetKey);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new VerificationException($"{what} cannot be used: its key material is invalid ({PgpPacketReader.Describe(e).TrimEnd('.')}).", e);
+        }
     }
 }

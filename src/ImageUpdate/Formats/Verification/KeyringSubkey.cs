@@ -1,9 +1,15 @@
+using Org.BouncyCastle.Bcpg.OpenPgp;
+
 namespace ImageUpdate.Formats.Verification;
 
 /// <summary>A subkey of a <see cref="KeyringKey"/> with what its newest valid binding signature says.</summary>
 internal sealed class KeyringSubkey(PgpPublicKey key)
 {
     public PgpPublicKey Key { get; } = key;
+
+    public string FingerprintHex => PgpAlgorithms.FingerprintHex(Key);
+
+    public DateTimeOffset Created => PgpAlgorithms.Created(Key);
 
     /// <summary>True once a binding signature (0x18) by the primary key verified.</summary>
     public bool Bound { get; set; }
@@ -19,7 +25,7 @@ internal sealed class KeyringSubkey(PgpPublicKey key)
 
     public bool Revoked { get; set; }
 
-    public DateTimeOffset? Expires => ExpirationSeconds == 0 ? null : Key.Created.AddSeconds(ExpirationSeconds);
+    public DateTimeOffset? Expires => ExpirationSeconds == 0 ? null : Created.AddSeconds(ExpirationSeconds);
 
-    public bool MaySign => Bound && HasBackSignature && (KeyFlags is null || (KeyFlags & PgpSignature.KeyFlagSign) != 0);
+    public bool MaySign => Bound && HasBackSignature && (KeyFlags is null || (KeyFlags & PgpSignatureFacts.KeyFlagSign) != 0);
 }

@@ -1,7 +1,7 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Security.Cryptography;
 using ImageUpdate.Foundation.Errors;
+using Org.BouncyCastle.Bcpg;
+using Org.BouncyCastle.Bcpg.OpenPgp;
 
 namespace ImageUpdate.Formats.Verification;
 
@@ -15,6 +15,7 @@ namespace ImageUpdate.Formats.Verification;
 /// primary must be neither revoked nor expired now; the signature must not be from the future
 /// (beyond <see cref="AllowedClockSkew"/>), must not have expired, and must not predate its key. When
 /// the signature file holds several signatures, the first acceptable one wins.
+/// <para>The packets are read and the signature checked by BouncyCastle; the policy is ours.</para>
 /// </remarks>
 public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
 {
@@ -76,14 +77,14 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
         var count = 0;
         foreach (var packet in packets)
         {
-            if ((PgpPacketTag)packet.Tag == PgpPacketTag.Marker)
+            if (packet.Tag == PacketTag.Marker)
             {
                 continue;
             }
 
-            if ((PgpPacketTag)packet.Tag != PgpPacketTag.Signature)
+            if (packet.Tag != PacketTag.Signature)
             {
-                throw new VerificationException($"The signature file holds a packet of type {packet.Tag} where only signatures belong.");
+                throw new VerificationException($"The signature file holds a packet of type {(int)packet.Tag} where only signatures belong.");
             }
 
             if (++count > MaximumSignatures)
@@ -93,7 +94,7 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
 
             try
             {
-                return VerifyOne(data, PgpSignature.Parse(packet.Body.Span, "signature"), keyring);
+                return VerifyOne(data, new PgpSignatureFacts(PgpPacketReader.ReadSignature(packet, "signature")), keyring);
             }
             catch (VerificationException e)
             {
@@ -104,16 +105,16 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
         throw firstFailure ?? new VerificationException("The signature file holds no signature.");
     }
 
-    private VerifiedSignature VerifyOne(ReadOnlySpan<byte> data, PgpSignature signature, Keyring keyring)
+    private VerifiedSignature VerifyOne(ReadOnlySpan<byte> data, PgpSignatureFacts signature, Keyring keyring)
     {
-        if (signature.Type is not (PgpSignature.BinaryDocument or PgpSignature.TextDocument))
+        if (signature.Type is not (PgpSignature.BinaryDocument or PgpSignature.CanonicalTextDocument))
         {
             throw new VerificationException($"The signature has type 0x{signature.Type:x2}, which is not a signature over a document.");
         }
 
-        if (PgpAlgorithms.AcceptedHash(signature.HashAlgorithm) is not { } hash)
+        if (!PgpAlgorithms.IsAcceptedHash(signature.Signature.HashAlgorithm))
         {
-            throw new VerificationException($"The signature uses the {PgpAlgorithms.HashName(signature.HashAlgorithm)} hash, which is refused; only SHA-256, SHA-384 and SHA-512 are accepted.");
+            throw new VerificationException($"The signature uses the {PgpAlgorithms.HashName(signature.Signature.HashAlgorithm)} hash, which is refused; only SHA-256, SHA-384 and SHA-512 are accepted.");
         }
 
         if (signature.UnknownCriticalSubpacket is { } critical)
@@ -128,32 +129,22 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
 
         // The key first: "the keyring holds this key but cannot use it" says more than "ECDSA".
         var (key, signer) = FindSigner(signature, keyring);
-        if (signature.UnsupportedReason is { } unsupported)
+        if (signature.Signature.KeyAlgorithm is not (PublicKeyAlgorithmTag.RsaGeneral or PublicKeyAlgorithmTag.RsaSign or PublicKeyAlgorithmTag.EdDsa_Legacy))
         {
-            throw new VerificationException($"The signature cannot be checked: {unsupported}.");
+            throw new VerificationException($"The signature cannot be checked: {PgpAlgorithms.PublicKeyName((int)signature.Signature.KeyAlgorithm)} signatures are not supported.");
         }
 
         CheckPolicy(key, signer, signature, created);
 
-        using var hasher = IncrementalHash.CreateHash(hash);
-        if (signature.Type == PgpSignature.TextDocument)
+        if (!PgpSignatureCheck.VerifyDocument(signature.Signature, signer, data))
         {
-            PgpCrypto.AppendCanonicalText(hasher, data);
-        }
-        else
-        {
-            hasher.AppendData(data);
+            throw new VerificationException($"The signature by key {PgpAlgorithms.FingerprintHex(signer)} does not match the data: the data or the signature has been altered.");
         }
 
-        if (!PgpCrypto.Verify(signer, signature, PgpCrypto.Finish(hasher, signature), hash))
-        {
-            throw new VerificationException($"The signature by key {signer.FingerprintHex} does not match the data: the data or the signature has been altered.");
-        }
-
-        return new VerifiedSignature(signer.FingerprintHex, key.Primary.FingerprintHex, created);
+        return new VerifiedSignature(PgpAlgorithms.FingerprintHex(signer), key.FingerprintHex, created);
     }
 
-    private static (KeyringKey Key, PgpPublicKey Signer) FindSigner(PgpSignature signature, Keyring keyring)
+    private static (KeyringKey Key, PgpPublicKey Signer) FindSigner(PgpSignatureFacts signature, Keyring keyring)
     {
         if (signature.IssuerFingerprint is null && signature.IssuerKeyId is null)
         {
@@ -162,30 +153,30 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
 
         foreach (var key in keyring.Entries)
         {
-            if (key.Primary.Matches(signature.IssuerKeyId, signature.IssuerFingerprint))
+            if (signature.NamesIssuer(key.Primary))
             {
                 return (key, key.Primary);
             }
 
             foreach (var subkey in key.Subkeys)
             {
-                if (subkey.Key.Matches(signature.IssuerKeyId, signature.IssuerFingerprint))
+                if (signature.NamesIssuer(subkey.Key))
                 {
                     if (!subkey.Bound)
                     {
-                        throw new VerificationException($"The signature was made by subkey {subkey.Key.FingerprintHex}, which no valid binding signature ties to key {key.Primary.FingerprintHex}.");
+                        throw new VerificationException($"The signature was made by subkey {subkey.FingerprintHex}, which no valid binding signature ties to key {key.FingerprintHex}.");
                     }
 
                     if (!subkey.MaySign)
                     {
-                        throw new VerificationException(subkey.HasBackSignature || (subkey.KeyFlags & PgpSignature.KeyFlagSign) == 0
-                            ? $"The signature was made by subkey {subkey.Key.FingerprintHex} of key {key.Primary.FingerprintHex}, which is not allowed to sign."
-                            : $"The signature was made by subkey {subkey.Key.FingerprintHex} of key {key.Primary.FingerprintHex}, which lacks the back-signature a signing subkey needs.");
+                        throw new VerificationException(subkey.HasBackSignature || (subkey.KeyFlags & PgpSignatureFacts.KeyFlagSign) == 0
+                            ? $"The signature was made by subkey {subkey.FingerprintHex} of key {key.FingerprintHex}, which is not allowed to sign."
+                            : $"The signature was made by subkey {subkey.FingerprintHex} of key {key.FingerprintHex}, which lacks the back-signature a signing subkey needs.");
                     }
 
                     if (subkey.Revoked)
                     {
-                        throw new VerificationException($"The signature was made by subkey {subkey.Key.FingerprintHex} of key {key.Primary.FingerprintHex}, which has been revoked.");
+                        throw new VerificationException($"The signature was made by subkey {subkey.FingerprintHex} of key {key.FingerprintHex}, which has been revoked.");
                     }
 
                     return (key, subkey.Key);
@@ -193,11 +184,7 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
             }
         }
 
-        // A v4 key ID is the low 64 bits of the fingerprint (RFC 4880 §12.2).
-        var keyId = signature.IssuerFingerprint is { } fingerprint
-            ? BinaryPrimitives.ReadUInt64BigEndian(fingerprint.AsSpan(fingerprint.Length - sizeof(ulong)))
-            : signature.IssuerKeyId!.Value;
-        if (keyring.UnusableReason(keyId) is { } reason)
+        if (keyring.UnusableReason(signature.IssuerKeyIdOrFingerprintTail!.Value) is { } reason)
         {
             throw new VerificationException($"The signature was made by key {signature.IssuerText}, which the keyring holds but cannot use: {reason}");
         }
@@ -205,10 +192,11 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
         throw new VerificationException($"The signature was made by unknown key {signature.IssuerText}, which is not in keyring {keyring.Origin}.");
     }
 
-    private void CheckPolicy(KeyringKey key, PgpPublicKey signer, PgpSignature signature, DateTimeOffset created)
+    private void CheckPolicy(KeyringKey key, PgpPublicKey signer, PgpSignatureFacts signature, DateTimeOffset created)
     {
         var now = _time.GetUtcNow();
-        var primary = key.Primary.FingerprintHex;
+        var primary = key.FingerprintHex;
+        var signerHex = PgpAlgorithms.FingerprintHex(signer);
 
         if (key.Revoked)
         {
@@ -227,17 +215,17 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
 
         if (signer != key.Primary && key.Subkeys.First(s => s.Key == signer).Expires is { } subkeyExpires && subkeyExpires <= now)
         {
-            throw new VerificationException($"The signature was made by subkey {signer.FingerprintHex} of key {primary}, which expired on {Format(subkeyExpires)}.");
+            throw new VerificationException($"The signature was made by subkey {signerHex} of key {primary}, which expired on {Format(subkeyExpires)}.");
         }
 
-        if (PgpAlgorithms.IsRsa(signer.Algorithm) && signer.RsaBits is < PgpAlgorithms.MinimumRsaBits or > PgpAlgorithms.MaximumRsaBits)
+        if (PgpAlgorithms.IsRsa(signer.Algorithm) && signer.BitStrength is < PgpAlgorithms.MinimumRsaBits or > PgpAlgorithms.MaximumRsaBits)
         {
-            throw new VerificationException($"The signature was made by key {signer.FingerprintHex}, a {signer.RsaBits}-bit RSA key; only {PgpAlgorithms.MinimumRsaBits} to {PgpAlgorithms.MaximumRsaBits} bits are accepted.");
+            throw new VerificationException($"The signature was made by key {signerHex}, a {signer.BitStrength}-bit RSA key; only {PgpAlgorithms.MinimumRsaBits} to {PgpAlgorithms.MaximumRsaBits} bits are accepted.");
         }
 
-        if (signer.UnsupportedReason is { } reason)
+        if (PgpAlgorithms.UnsupportedReason(signer) is { } reason)
         {
-            throw new VerificationException($"The signature was made by key {signer.FingerprintHex}, which cannot be used: {reason}.");
+            throw new VerificationException($"The signature was made by key {signerHex}, which cannot be used: {reason}.");
         }
 
         if (created > now + AllowedClockSkew)
@@ -250,9 +238,9 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
             throw new VerificationException($"The signature expired on {Format(created.AddSeconds(lifetime))}.");
         }
 
-        if (created < signer.Created)
+        if (created < PgpAlgorithms.Created(signer))
         {
-            throw new VerificationException($"The signature ({Format(created)}) predates its key {signer.FingerprintHex} ({Format(signer.Created)}).");
+            throw new VerificationException($"The signature ({Format(created)}) predates its key {signerHex} ({Format(PgpAlgorithms.Created(signer))}).");
         }
     }
 

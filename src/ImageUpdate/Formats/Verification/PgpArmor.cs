@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Text;
 using ImageUpdate.Foundation.Errors;
+using Org.BouncyCastle.Bcpg;
 
 namespace ImageUpdate.Formats.Verification;
 
@@ -10,11 +11,14 @@ namespace ImageUpdate.Formats.Verification;
 /// follow one another (concatenated <c>gpg --export --armor</c> output); their contents are joined.
 /// Text outside blocks is ignored, as gpg does.
 /// </summary>
+/// <remarks>
+/// Ours because BouncyCastle's <c>ArmoredInputStream</c> is lenient where this policy is strict: it
+/// reads a block that lacks its END line, header lines without ": ", data after the checksum line
+/// (which the checksum then does not cover), and runs on into whatever block follows whatever its
+/// kind. Here each of these is refused with a message naming the fault. The CRC-24 is BouncyCastle's.
+/// </remarks>
 internal static class PgpArmor
 {
-    private const uint Crc24Init = 0xb704ce;
-    private const uint Crc24Polynomial = 0x1864cfb;
-
     public static bool LooksArmored(ReadOnlySpan<byte> data) => data.IndexOf("-----BEGIN PGP "u8) >= 0;
 
     /// <summary>Decodes every block titled <paramref name="title"/> (e.g. "PUBLIC KEY BLOCK").</summary>
@@ -118,23 +122,15 @@ internal static class PgpArmor
         return buffer[..written];
     }
 
-    // RFC 4880 §6.1.
-    private static uint Crc24(ReadOnlySpan<byte> data)
+    // RFC 4880 §6.1, computed by BouncyCastle.
+    private static uint Crc24(byte[] data)
     {
-        var crc = Crc24Init;
+        var crc = new Crc24();
         foreach (var b in data)
         {
-            crc ^= (uint)b << 16;
-            for (var bit = 0; bit < 8; bit++)
-            {
-                crc <<= 1;
-                if ((crc & 0x1000000) != 0)
-                {
-                    crc ^= Crc24Polynomial;
-                }
-            }
+            crc.Update(b);
         }
 
-        return crc & 0xffffff;
+        return (uint)crc.Value;
     }
 }

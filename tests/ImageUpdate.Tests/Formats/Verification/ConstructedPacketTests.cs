@@ -4,25 +4,39 @@ using ImageUpdate.Foundation.Errors;
 
 namespace ImageUpdate.Tests.Formats.Verification;
 
-/// <summary>Signatures gpg 2.2 cannot make, built with <see cref="PgpPacketBuilder"/>.</summary>
+/// <summary>
+/// Signatures gpg 2.2 cannot make, built with <see cref="PgpPacketBuilder"/> and fed to the verifier
+/// (and so to BouncyCastle behind it) as hostile input.
+/// </summary>
 public sealed class ConstructedPacketTests
 {
     private static readonly byte[] Data = Encoding.UTF8.GetBytes("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  a\n");
 
     private readonly OpenPgpSignatureVerifier _verifier = new();
 
-    [Theory]
-    [InlineData(22)]
-    [InlineData(27)]
-    public void An_ed25519_key_of_either_algorithm_number_verifies(int algorithm)
+    [Fact]
+    public void A_legacy_eddsa_ed25519_key_verifies()
     {
-        var key = new PgpPacketBuilder(algorithm, 7);
+        var key = new PgpPacketBuilder(22, 7);
         var keyring = Keyring.Parse(key.Key("Built <built@example.org>"), "built.pgp");
         var signature = DataSignature(key, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 60), .. key.IssuerFingerprint()], []);
 
         var info = Assert.Single(keyring.Keys);
         Assert.Equal((key.FingerprintHex, "ed25519", "Built <built@example.org>"), (info.Fingerprint, info.Algorithm, info.UserId));
         Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+    }
+
+    [Fact]
+    public void An_rfc9580_ed25519_key_is_skipped_with_a_warning_and_its_signature_refused()
+    {
+        // BouncyCastle 2.7.0 reads algorithm 27 keys but not version 4 signatures made with them.
+        var key = new PgpPacketBuilder(27, 7);
+        var keyring = Keyring.Parse(key.Key("Built <built@example.org>"), "built.pgp");
+        var signature = DataSignature(key, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 60), .. key.IssuerFingerprint()], []);
+
+        Assert.Empty(keyring.Keys);
+        Assert.Contains(keyring.Warnings, w => w.Contains($"Key {key.FingerprintHex} in built.pgp cannot be used: Ed25519 keys of RFC 9580 (algorithm 27) are not supported", StringComparison.Ordinal));
+        Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(Data, signature, keyring));
     }
 
     [Fact]
@@ -54,6 +68,35 @@ public sealed class ConstructedPacketTests
         Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).PrimaryKeyFingerprint);
     }
 
+    [Fact]
+    public void A_certification_BouncyCastle_cannot_read_is_skipped_and_the_key_stays_usable()
+    {
+        // A third-party certification by an unknown algorithm (99): BouncyCastle refuses the packet,
+        // which must cost that signature only, not the key it sits on.
+        var key = new PgpPacketBuilder(22, 17);
+        byte[] odd = [4, 0x10, 99, 8, 0, 0, 0, 0, 0x12, 0x34, 0, 1, 0x01];
+        var keyring = Keyring.Parse([.. key.Key("Odd <odd@example.org>"), .. PgpPacketBuilder.Packet(2, odd)], "k.pgp");
+        var signature = DataSignature(key, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 5), .. key.IssuerFingerprint()], []);
+
+        Assert.Equal([key.FingerprintHex], keyring.Keys.Select(k => k.Fingerprint));
+        Assert.Contains(keyring.Warnings, w => w.StartsWith($"Ignoring a signature on {key.FingerprintHex}: The signature packet of {key.FingerprintHex} in k.pgp cannot be read: ", StringComparison.Ordinal));
+        Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+    }
+
+    [Fact]
+    public void A_signature_BouncyCastle_cannot_read_ends_in_a_verification_error_naming_it()
+    {
+        var key = new PgpPacketBuilder(22, 19);
+        var keyring = Keyring.Parse(key.Key("Zero <zero@example.org>"), "k.pgp");
+        // A hashed subpacket of length 0, which RFC 4880 §5.2.3.1 has no room for.
+        var body = key.Signature(0x00, Data, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 5), 0], []);
+
+        var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(Data, PgpPacketBuilder.Packet(2, body), keyring));
+
+        Assert.StartsWith("The signature cannot be read: ", e.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<IOException>(e.InnerException);
+    }
+
     public static TheoryData<string, int, string> OddSignatures => new()
     {
         { "critical", 0x00, "has an unknown critical subpacket of type 99" },
@@ -67,7 +110,7 @@ public sealed class ConstructedPacketTests
     [MemberData(nameof(OddSignatures))]
     public void Odd_signatures_are_refused(string variant, int type, string fragment)
     {
-        var key = new PgpPacketBuilder(27, 13);
+        var key = new PgpPacketBuilder(22, 13);
         var keyring = Keyring.Parse(key.Key("Odd <odd@example.org>"), "built.pgp");
         var created = PgpPacketBuilder.CreationTime(variant == "predates" ? PgpPacketBuilder.Created - 1 : PgpPacketBuilder.Created + 1);
         byte[] hashed = variant switch

@@ -1,4 +1,7 @@
 using ImageUpdate.Foundation.Errors;
+using Org.BouncyCastle.Bcpg;
+using Org.BouncyCastle.Bcpg.OpenPgp;
+using Org.BouncyCastle.Crypto.Parameters;
 
 namespace ImageUpdate.Formats.Verification.Signing;
 
@@ -9,8 +12,11 @@ namespace ImageUpdate.Formats.Verification.Signing;
 /// </summary>
 /// <remarks>
 /// <para>Only RSA and Ed25519 (legacy EdDSA, algorithm 22, what gpg 2.2 makes) keys can sign. The
-/// packets are read here rather than by BouncyCastle, whose OpenPGP layer in 1.8.10 throws on EdDSA
-/// keys; the key's self-signatures are checked by the same code that reads trusted keyrings.</para>
+/// secret keys are read by BouncyCastle (<see cref="PgpSecretKeyRing"/>) and the signature made by its
+/// <see cref="PgpSignatureGenerator"/>; the key's self-signatures are checked by the same code that
+/// reads trusted keyrings. Ours, because BouncyCastle lacks them: the choice of the signing key,
+/// the secret checksum of an unprotected key (BouncyCastle checks it only when it decrypts) and the
+/// check that the secret belongs to the public key.</para>
 /// <para>Which key signs follows gpg: the newest subkey that is bound, may sign, is neither revoked
 /// nor expired and whose secret is in the file; else the primary key if it may sign.</para>
 /// </remarks>
@@ -19,13 +25,18 @@ public sealed class OpenPgpSigningKey
     /// <summary>Secret key exports are a few kilobytes; anything this large is not one.</summary>
     public const int MaximumSize = 1024 * 1024;
 
-    private readonly PgpSecretKey _signer;
+    /// <summary>SHA-512, as gpg prefers for Ed25519; any RSA key of 2048 bits or more carries it too.</summary>
+    private const HashAlgorithmTag Hash = HashAlgorithmTag.Sha512;
 
-    private OpenPgpSigningKey(string origin, PgpSecretKey signer, PgpPublicKey primary, byte[] publicKeyring)
+    private readonly PgpPublicKey _signer;
+    private readonly PgpPrivateKey _secret;
+
+    private OpenPgpSigningKey(string origin, PgpPublicKey signer, PgpPrivateKey secret, string primaryFingerprint, byte[] publicKeyring)
     {
         Origin = origin;
         _signer = signer;
-        PrimaryFingerprint = primary.FingerprintHex;
+        _secret = secret;
+        PrimaryFingerprint = primaryFingerprint;
         PublicKeyring = publicKeyring;
     }
 
@@ -36,13 +47,13 @@ public sealed class OpenPgpSigningKey
     public string PrimaryFingerprint { get; }
 
     /// <summary>The fingerprint of the key that signs: a subkey's when a subkey signs.</summary>
-    public string SigningFingerprint => _signer.Public.FingerprintHex;
+    public string SigningFingerprint => PgpAlgorithms.FingerprintHex(_signer);
 
     /// <summary>When the signing key was made: signatures must not predate it.</summary>
-    public DateTimeOffset SigningKeyCreated => _signer.Public.Created;
+    public DateTimeOffset SigningKeyCreated => PgpAlgorithms.Created(_signer);
 
     /// <summary>gpg-like name of the signing key's algorithm: rsa3072, ed25519.</summary>
-    public string Algorithm => _signer.Public.Description;
+    public string Algorithm => PgpAlgorithms.Describe(_signer);
 
     /// <summary>
     /// The transferable public key (RFC 4880 §11.1) in binary: every secret key packet turned into its
@@ -97,7 +108,10 @@ public sealed class OpenPgpSigningKey
 
     /// <summary>
     /// A detached binary signature (one signature packet, as <c>gpg --detach-sign</c> writes) over
-    /// <paramref name="data"/>, made at <paramref name="created"/> (whole seconds are kept).
+    /// <paramref name="data"/>, made at <paramref name="created"/> (whole seconds are kept): type 0x00,
+    /// SHA-512, hashed creation time (2) and issuer fingerprint (33, RFC 9580 §5.2.3.35), unhashed
+    /// issuer key ID (16). RSA PKCS#1 v1.5 and Ed25519 are deterministic, so the same inputs give the
+    /// same bytes.
     /// </summary>
     /// <exception cref="SigningKeyException"><paramref name="created"/> predates the signing key, so no verifier would accept it.</exception>
     public byte[] SignDetached(ReadOnlySpan<byte> data, DateTimeOffset created)
@@ -107,7 +121,18 @@ public sealed class OpenPgpSigningKey
             throw new SigningKeyException(Origin, $"Cannot sign at {created.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC with key {SigningFingerprint} of {UntrustedText.Escape(Origin)}, which was made later ({SigningKeyCreated.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC); verifiers refuse such signatures (is SOURCE_DATE_EPOCH too old?).");
         }
 
-        return PgpSignatureWriter.SignBinary(_signer, data, created);
+        var hashed = new PgpSignatureSubpacketGenerator();
+        hashed.SetSignatureCreationTime(false, DateTimeOffset.FromUnixTimeSeconds(created.ToUnixTimeSeconds()).UtcDateTime);
+        hashed.SetIssuerFingerprint(false, _signer);
+        var unhashed = new PgpSignatureSubpacketGenerator();
+        unhashed.SetIssuerKeyID(false, _signer.KeyId);
+
+        var generator = new PgpSignatureGenerator(_signer.Algorithm, Hash);
+        PgpSignatureCheck.WithoutModulusPrimalityTest(() => generator.InitSign(PgpSignature.BinaryDocument, _secret));
+        generator.SetHashedSubpackets(hashed.Generate());
+        generator.SetUnhashedSubpackets(unhashed.Generate());
+        generator.Update(data);
+        return generator.Generate().GetEncoded();
     }
 
     private static OpenPgpSigningKey ParseUnchecked(ReadOnlySpan<byte> bytes, string origin)
@@ -131,39 +156,32 @@ public sealed class OpenPgpSigningKey
             throw framingError;
         }
 
-        packets.RemoveAll(p => (PgpPacketTag)p.Tag is PgpPacketTag.Marker or PgpPacketTag.Trust);
-        if (packets.Count == 0 || (PgpPacketTag)packets[0].Tag != PgpPacketTag.SecretKey)
+        packets.RemoveAll(p => p.Tag is PacketTag.Marker or PacketTag.Trust);
+        if (packets.Count == 0 || packets[0].Tag != PacketTag.SecretKey)
         {
-            throw new SigningKeyException(origin, packets.Count > 0 && (PgpPacketTag)packets[0].Tag == PgpPacketTag.PublicKey
+            throw new SigningKeyException(origin, packets.Count > 0 && packets[0].Tag == PacketTag.PublicKey
                 ? $"Signing key {quoted} holds a public key, not a secret one; export it with gpg --export-secret-keys."
                 : $"Signing key {quoted} does not start with a secret key packet; export it with gpg --export-secret-keys.");
         }
 
-        var primaries = packets.Count(p => (PgpPacketTag)p.Tag == PgpPacketTag.SecretKey);
+        var primaries = packets.Count(p => p.Tag == PacketTag.SecretKey);
         if (primaries > 1)
         {
             throw new SigningKeyException(origin, $"Signing key {quoted} holds {primaries} secret keys; export only the one to sign with (gpg --export-secret-keys FINGERPRINT).");
         }
 
-        // Secret packets become public ones; everything else is copied as it was.
-        var secrets = new List<PgpSecretKey>();
-        using var keyring = new MemoryStream();
-        foreach (var packet in packets)
+        // Each secret packet first on its own, for the checks BouncyCastle does not make.
+        var secrets = new List<SecretKeyPacket>();
+        foreach (var packet in packets.Where(p => p.Tag is PacketTag.SecretKey or PacketTag.SecretSubkey))
         {
-            var tag = (PgpPacketTag)packet.Tag;
-            if (tag is PgpPacketTag.SecretKey or PgpPacketTag.SecretSubkey)
-            {
-                var secret = PgpSecretKey.Parse(packet.Body.Span, tag == PgpPacketTag.SecretKey ? $"primary key packet of {what}" : $"subkey packet of {what}");
-                secrets.Add(secret);
-                PgpPacketWriter.WritePacket(keyring, (int)(tag == PgpPacketTag.SecretKey ? PgpPacketTag.PublicKey : PgpPacketTag.PublicSubkey), secret.Public.Body);
-            }
-            else
-            {
-                PgpPacketWriter.WritePacket(keyring, packet.Tag, packet.Body.Span);
-            }
+            var where = packet.Tag == PacketTag.SecretKey ? $"primary key packet of {what}" : $"subkey packet of {what}";
+            var secret = PgpPacketReader.ReadSecretKey(packet, where);
+            CheckChecksum(secret, where);
+            secrets.Add(secret);
         }
 
-        var publicKeyring = keyring.ToArray();
+        var ring = PgpPacketReader.Decode(what, () => new PgpSecretKeyRing(binary));
+        var publicKeyring = PgpPacketReader.Decode(what, () => ExportPublicKeys(ring));
         var parsed = Keyring.Parse(publicKeyring, origin);
         if (parsed.Entries.Count == 0)
         {
@@ -172,27 +190,69 @@ public sealed class OpenPgpSigningKey
         }
 
         var key = parsed.Entries[0];
-        var signer = ChooseSigner(key, secrets, origin);
-        return new OpenPgpSigningKey(origin, signer, key.Primary, publicKeyring);
+        var (signer, privateKey) = ChooseSigner(key, ring, secrets, origin);
+        return new OpenPgpSigningKey(origin, signer, privateKey, key.FingerprintHex, publicKeyring);
     }
 
-    private static PgpSecretKey ChooseSigner(KeyringKey key, List<PgpSecretKey> secrets, string origin)
+    // The transferable public key: every secret key's public part with its user IDs and signatures,
+    // as gpg --export writes it (trust packets and non-exportable signatures left out).
+    private static byte[] ExportPublicKeys(PgpSecretKeyRing ring)
+    {
+        using var output = new MemoryStream();
+        foreach (var key in ring.GetPublicKeys())
+        {
+            key.Encode(output, forTransfer: true);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>
+    /// RFC 4880 §5.5.3: with S2K usage 0 a two-octet sum of the secret field octets follows them.
+    /// BouncyCastle checks it only for protected keys, after decrypting.
+    /// </summary>
+    private static void CheckChecksum(SecretKeyPacket secret, string what)
+    {
+        if (secret.S2kUsage != SecretKeyPacket.UsageNone)
+        {
+            return;
+        }
+
+        var material = secret.GetSecretKeyData() ?? [];
+        if (material.Length < 2)
+        {
+            throw new VerificationException($"The {what} is truncated: its secret part lacks the checksum.");
+        }
+
+        var sum = 0;
+        foreach (var b in material.AsSpan(0, material.Length - 2))
+        {
+            sum = (sum + b) & 0xffff;
+        }
+
+        if (sum != ((material[^2] << 8) | material[^1]))
+        {
+            throw new VerificationException($"The {what} fails its secret checksum (damaged?).");
+        }
+    }
+
+    private static (PgpPublicKey Signer, PgpPrivateKey Secret) ChooseSigner(KeyringKey key, PgpSecretKeyRing ring, List<SecretKeyPacket> secrets, string origin)
     {
         var quoted = UntrustedText.Escape(origin);
         var now = DateTimeOffset.UtcNow;
         if (key.Revoked)
         {
-            throw new SigningKeyException(origin, $"Key {key.Primary.FingerprintHex} in {quoted} has been revoked.");
+            throw new SigningKeyException(origin, $"Key {key.FingerprintHex} in {quoted} has been revoked.");
         }
 
         if (key.Expires is { } expires && expires <= now)
         {
-            throw new SigningKeyException(origin, $"Key {key.Primary.FingerprintHex} in {quoted} expired on {expires.UtcDateTime:yyyy-MM-dd}.");
+            throw new SigningKeyException(origin, $"Key {key.FingerprintHex} in {quoted} expired on {expires.UtcDateTime:yyyy-MM-dd}.");
         }
 
         var candidates = key.Subkeys
             .Where(s => s.MaySign && !s.Revoked && (s.Expires is null || s.Expires > now))
-            .OrderByDescending(s => s.Key.CreatedSeconds)
+            .OrderByDescending(s => s.Created)
             .Select(s => s.Key)
             .ToList();
         if (key.MaySign)
@@ -203,24 +263,66 @@ public sealed class OpenPgpSigningKey
         var reasons = new List<string>();
         foreach (var candidate in candidates)
         {
-            var secret = secrets.First(s => s.Public.Fingerprint.AsSpan().SequenceEqual(candidate.Fingerprint));
-            if (secret.SecretMissing is null)
+            var fingerprint = PgpAlgorithms.FingerprintHex(candidate);
+            var packet = secrets.First(s => PgpAlgorithms.FingerprintHex(new PgpPublicKey(s.PublicKeyPacket)) == fingerprint);
+            if (SecretMissing(packet, candidate) is not { } missing)
             {
-                return secret;
+                var secret = ring.GetSecretKey(candidate.GetFingerprint());
+                return (candidate, Extract(secret, candidate, $"signing key {quoted}"));
             }
 
             // gpg would ask for the passphrase of the key it prefers rather than fall back to another.
-            if (secret.Protected)
+            if (missing.Protected)
             {
                 throw new SigningKeyException(origin, $"Signing key {quoted} is protected by a passphrase, which image-update does not ask for; export it without one (gpg --passwd to set an empty passphrase, then gpg --export-secret-keys).");
             }
 
             // A stub (secret elsewhere) is skipped, as gpg skips keys whose secret it lacks.
-            reasons.Add($"{candidate.FingerprintHex}: {secret.SecretMissing}");
+            reasons.Add($"{fingerprint}: {missing.Reason}");
         }
 
         throw new SigningKeyException(origin, candidates.Count == 0
             ? $"Signing key {quoted} has no key or subkey that is allowed to sign and still valid."
             : $"Signing key {quoted} has no key that can sign here ({string.Join("; ", reasons)}).");
+    }
+
+    // RFC 4880 §3.7.2.1: 254 and 255 mean an S2K specifier follows; gpg's DETAILS: S2K type 101 is
+    // GNU's extension, whose mode 1 is "no secret part" and 2 "on a card".
+    private static (string Reason, bool Protected)? SecretMissing(SecretKeyPacket secret, PgpPublicKey key)
+    {
+        if (secret.S2k?.Type == S2k.GnuDummyS2K)
+        {
+            return ("its secret part is not in the file (a gpg stub: exported with --export-secret-subkeys, or kept on a smartcard)", false);
+        }
+
+        if (secret.S2kUsage != SecretKeyPacket.UsageNone)
+        {
+            return ("it is protected by a passphrase", true);
+        }
+
+        return key.Algorithm switch
+        {
+            PublicKeyAlgorithmTag.RsaGeneral or PublicKeyAlgorithmTag.RsaSign or PublicKeyAlgorithmTag.EdDsa_Legacy when PgpAlgorithms.UnsupportedReason(key) is null => null,
+            _ => ($"{PgpAlgorithms.PublicKeyName((int)key.Algorithm)} ({PgpAlgorithms.Describe(key)}) keys cannot sign here (only RSA and Ed25519 can)", false),
+        };
+    }
+
+    // BouncyCastle takes the secret as it stands; a damaged one that still sums right would sign
+    // with a key nobody can verify, so it must belong to the public key.
+    private static PgpPrivateKey Extract(PgpSecretKey secret, PgpPublicKey key, string what)
+    {
+        var extracted = PgpPacketReader.Decode(what, () => PgpSignatureCheck.WithoutModulusPrimalityTest(() => secret.ExtractPrivateKeyRaw([])));
+        var matches = (extracted.Key, PgpSignatureCheck.WithoutModulusPrimalityTest(key.GetKey)) switch
+        {
+            (RsaPrivateCrtKeyParameters rsa, RsaKeyParameters pub) => rsa.Modulus.Equals(pub.Modulus) && rsa.PublicExponent.Equals(pub.Exponent),
+            (Ed25519PrivateKeyParameters ed, Ed25519PublicKeyParameters pub) => ed.GeneratePublicKey().GetEncoded().AsSpan().SequenceEqual(pub.GetEncoded()),
+            _ => false,
+        };
+        if (!matches)
+        {
+            throw new VerificationException($"The {what} holds a secret that does not belong to key {PgpAlgorithms.FingerprintHex(key)}.");
+        }
+
+        return extracted;
     }
 }

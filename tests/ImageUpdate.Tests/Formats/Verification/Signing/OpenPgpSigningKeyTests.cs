@@ -2,6 +2,7 @@ using System.Text;
 using ImageUpdate.Formats.Verification;
 using ImageUpdate.Formats.Verification.Signing;
 using ImageUpdate.Tests.Support;
+using Org.BouncyCastle.Bcpg;
 
 namespace ImageUpdate.Tests.Formats.Verification.Signing;
 
@@ -238,6 +239,6 @@ public sealed class OpenPgpSigningKeyTests(SigningKeys keys) : IClassFixture<Sig
 
     private static List<(int Tag, string Body)> Packets(byte[] keyring) =>
         [.. PgpPacket.Split(keyring, "keyring", out _)
-            .Where(p => (PgpPacketTag)p.Tag is not (PgpPacketTag.Trust or PgpPacketTag.Marker))
-            .Select(p => (p.Tag, Convert.ToHexString(p.Body.Span)))];
+            .Where(p => p.Tag is not (PacketTag.Trust or PacketTag.Marker))
+            .Select(p => ((int)p.Tag, Convert.ToHexString(p.Body.Span)))];
 }
