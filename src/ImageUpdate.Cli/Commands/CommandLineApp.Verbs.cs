@@ -142,8 +142,8 @@ public sealed partial class CommandLineApp
             JsonOutput.Write(_out, json, w => SysupdateJson.WriteCheckNew(w, candidate));
         }
 
-        // As 257: with --json the answer is in the document ({"available":null}), and the exit is 0.
-        return candidate is null && json == JsonMode.Off ? 1 : 0;
+        // As 262: nothing new exits 1 with --json too, after printing {"available":null} (257 exited 0 there).
+        return candidate is null ? 1 : 0;
     }
 
     private async Task<int> UpdateAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)

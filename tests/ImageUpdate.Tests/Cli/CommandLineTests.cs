@@ -237,14 +237,16 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
-    public async Task Check_new_with_json_answers_in_the_document_and_exits_0()
+    public async Task Check_new_with_json_answers_in_the_document_and_exits_1_when_nothing_is_new()
     {
+        // systemd 262 exits 1 here as without --json (257 exited 0); TEST-72 of 262 checks both.
         var root = MakeRoot("1", "1");
 
         var result = await Run("--root", root, "--json=short", "check-new");
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(1, result.ExitCode);
         Assert.Equal("{\"available\":null}\n", result.Stdout);
+        Assert.Equal("", result.Stderr);
     }
 
     [Fact]

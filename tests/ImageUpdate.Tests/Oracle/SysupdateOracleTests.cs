@@ -1,3 +1,5 @@
+using ImageUpdate.Tests.Support;
+
 namespace ImageUpdate.Tests.Oracle;
 
 /// <summary>
@@ -10,10 +12,13 @@ public sealed class SysupdateOracleTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _work.Delete(recursive: true);
 
-    [Fact]
-    public async Task Check_new_prints_the_newest_version_until_update_installs_it()
+    public static TheoryData<int> Versions => new(SysupdateOracle.Versions);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Check_new_prints_the_newest_version_until_update_installs_it(int version)
     {
-        var oracle = SysupdateOracle.ForTest(output);
+        var oracle = SysupdateOracle.ForTest(output, version);
         if (oracle is null)
         {
             return;
@@ -51,5 +56,60 @@ public sealed class SysupdateOracleTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(after.ToString());
         Assert.True(after.ExitCode == 1, after.ToString());
         Assert.Equal("", after.Stdout);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void Each_oracle_is_the_release_it_is_named_after(int version)
+    {
+        var oracle = SysupdateOracle.ForTest(output, version);
+        if (oracle is null)
+        {
+            return;
+        }
+
+        Assert.StartsWith($"systemd {version} (", oracle.Version, StringComparison.Ordinal);
+        Assert.Equal(version, oracle.Major);
+    }
+
+    [Fact]
+    public void The_262_chroot_carries_the_tools_later_tests_need()
+    {
+        var oracle = SysupdateOracle.ForTest(output, 262);
+        if (oracle is null)
+        {
+            return;
+        }
+
+        foreach (var tool in new[] { "usr/bin/varlinkctl", "usr/bin/systemd-repart", "usr/bin/ukify", "usr/sbin/veritysetup", "usr/bin/mkfs.erofs", "usr/bin/dbus-daemon" })
+        {
+            Assert.True(File.Exists(Path.Combine(oracle.Root, tool)), $"{tool} is missing from {oracle.Root}");
+        }
+
+        // systemd-tests is optional for the chroot (it is installed when it installs cleanly).
+        TestEnvironment.RequireFile(
+            Path.Combine(oracle.Root, "usr/lib/systemd/tests/testdata/units/TEST-72-SYSUPDATE.sh"),
+            "systemd-tests did not install when the 262 chroot was built");
+    }
+
+    [Fact]
+    public void The_oracle_scripts_name_no_mirror_of_their_own()
+    {
+        // debootstrap's default mirror, or IMAGE_UPDATE_ORACLE_MIRROR: the repository names no host.
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var scripts = Path.Combine(dir.FullName, "tests", "oracle");
+            if (Directory.Exists(scripts) && File.Exists(Path.Combine(dir.FullName, "ImageUpdate.sln")))
+            {
+                foreach (var file in Directory.EnumerateFiles(scripts).Append(Path.Combine(dir.FullName, ".ci", "install-deps")))
+                {
+                    Assert.DoesNotMatch("(?i)https?://|ftp://|debian\\.org|ubuntu\\.com", File.ReadAllText(file));
+                }
+
+                return;
+            }
+        }
+
+        Assert.Fail($"tests/oracle/ was not found above {AppContext.BaseDirectory}");
     }
 }

@@ -171,14 +171,15 @@ public sealed class VersionComparer : IComparer<string>
     }
 
     /// <summary>
-    /// Whether a string is a valid version as sysupdate accepts one: non-empty, at most
-    /// <see cref="MaxVersionLength"/> bytes, no '/', and only ASCII letters, digits and <c>.,_-+</c>
-    /// (systemd's <c>version_is_valid</c>, which uses <c>filename_part_is_valid</c>: so "." and ".."
-    /// are valid versions there, and are here too).
+    /// Whether a string is a valid version as systemd-sysupdate 262 accepts one: non-empty, at most
+    /// <see cref="MaxVersionLength"/> bytes, and only ASCII letters, digits and <c>._+-~^</c>. 262 took
+    /// in '~' (pre-releases) and '^' (patch releases), which its version order has always ranked, and
+    /// dropped ','; 257 allowed <c>.,_-+</c> only (checked against both in the differential tests).
+    /// "." and ".." pass systemd (<c>filename_part_is_valid</c>) but not here: as a version they would
+    /// name the directory itself or its parent.
     /// </summary>
     public static bool IsValid(string? version)
     {
-        // "." and ".." are not valid file names (systemd's version_is_valid checks filename_is_valid).
         if (string.IsNullOrEmpty(version) || version.Length > MaxVersionLength || version is "." or "..")
         {
             return false;
@@ -186,7 +187,7 @@ public sealed class VersionComparer : IComparer<string>
 
         foreach (var c in version)
         {
-            if (!IsAlpha(c) && !IsDigit(c) && c is not ('.' or ',' or '_' or '-' or '+'))
+            if (!IsAlpha(c) && !IsDigit(c) && c is not ('.' or '_' or '-' or '+' or '~' or '^'))
             {
                 return false;
             }

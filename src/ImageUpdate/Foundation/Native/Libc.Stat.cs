@@ -134,6 +134,29 @@ internal static partial class Libc
         }
     }
 
+    /// <summary>The free-space check's view: what an unprivileged writer may still allocate.</summary>
+    internal static class FreeSpace
+    {
+        /// <summary>
+        /// statfs(2): f_bavail blocks of f_bsize bytes (struct statfs of 64-bit Linux: f_type, f_bsize,
+        /// f_blocks, f_bfree, f_bavail, each 8 bytes), or null with the errno in <paramref name="error"/>.
+        /// </summary>
+        public static unsafe long? Available(string path, out int error)
+        {
+            var buffer = stackalloc byte[256];
+            if (StatFsRaw(path, buffer) != 0)
+            {
+                error = Marshal.GetLastPInvokeError();
+                return null;
+            }
+
+            error = 0;
+            var blockSize = *(long*)(buffer + 8);
+            var available = *(ulong*)(buffer + 32);
+            return available > (ulong)(long.MaxValue / Math.Max(blockSize, 1)) ? long.MaxValue : (long)available * blockSize;
+        }
+    }
+
     internal static partial class Btrfs
     {
         /// <summary>fstatfs(2)'s f_type (the first word of struct statfs on 64-bit and 32-bit Linux); returns errno.</summary>

@@ -6,7 +6,8 @@ namespace ImageUpdate.Model.Definitions;
 /// <summary>
 /// Where the loader reports what systemd logs and ignores: to the logger, to the list the
 /// <see cref="DefinitionSet"/> carries, or, when warnings are errors, as a <see cref="ConfigurationException"/>
-/// (unknown names and adjusted values stay warnings even then, so newer definitions still load).
+/// (unknown names, adjusted values and informational keys stay warnings even then: newer definitions
+/// still load, and a bad AppStream= URL changes nothing that is written or trusted).
 /// </summary>
 internal sealed class DefinitionDiagnostics(ILogger logger, bool warningsAreErrors)
 {
@@ -23,6 +24,13 @@ internal sealed class DefinitionDiagnostics(ILogger logger, bool warningsAreErro
 
         _warnings.Add(warning);
         logger.LogWarning("{Warning}", warning.ToString());
+    }
+
+    /// <summary>Kept in <see cref="Warnings"/> but logged only at debug level: a caller decides whether and when to say it.</summary>
+    public void Record(ConfigurationWarning warning)
+    {
+        _warnings.Add(warning);
+        logger.LogDebug("{Warning}", warning.ToString());
     }
 
     public void Warn(string file, int line, string? key, string message, WarningKind kind = WarningKind.InvalidValue) =>

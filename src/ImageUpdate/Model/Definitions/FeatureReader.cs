@@ -57,7 +57,7 @@ internal static class FeatureReader
         return new FeatureDefinition(name, mainFile.Path, description, documentation, appStream, enabled, Masked: false);
     }
 
-    // config_parse_url_specifiers.
+    // config_parse_url_specifiers: only describes the feature, so a bad value is dropped, never an error.
     private static void ParseUrl(UnitFileAssignment a, ref string? url, SpecifierContext specifiers, DefinitionDiagnostics diagnostics)
     {
         if (a.Value.Length == 0)
@@ -66,19 +66,9 @@ internal static class FeatureReader
             return;
         }
 
-        var quoted = $"'{UntrustedText.Escape(a.Value)}'";
-        if (!Specifiers.TryExpand(a.Value, int.MaxValue, specifiers, out var resolved, out var reason))
+        if (TransferReader.InformationalUrl(a, specifiers, diagnostics) is { } resolved)
         {
-            diagnostics.Warn(a.File, a.Line, a.Key, $"Failed to expand specifiers in {quoted} ({reason}), ignoring.");
-            return;
+            url = resolved;
         }
-
-        if (!ConfigValues.IsHttpUrl(resolved))
-        {
-            diagnostics.Warn(a.File, a.Line, a.Key, $"{quoted} is not a valid http:// or https:// URL, ignoring.");
-            return;
-        }
-
-        url = resolved;
     }
 }

@@ -20,4 +20,12 @@ public sealed record TransferDefinition(
     IReadOnlyList<string> Features,
     IReadOnlyList<string> RequisiteFeatures,
     SourceDefinition Source,
-    TargetDefinition Target);
+    TargetDefinition Target)
+{
+    /// <summary>
+    /// A ProtectVersion= value (as written, "%A") that named the booted version on a host whose
+    /// os-release has no IMAGE_VERSION=: nothing is protected. The loader only records it; the verbs
+    /// that delete say so, once per run (<c>UpdateEngine</c>), since only they are affected.
+    /// </summary>
+    public string? UnresolvedProtectVersion { get; init; }
+}

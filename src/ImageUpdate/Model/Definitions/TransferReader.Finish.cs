@@ -165,7 +165,10 @@ internal sealed partial class TransferReader
             [.. _features],
             [.. _requisiteFeatures],
             source,
-            target);
+            target)
+        {
+            UnresolvedProtectVersion = _unresolvedProtectVersion,
+        };
     }
 
     // systemd main: an unset target type follows the source (a file source lands in a partition when

@@ -46,6 +46,7 @@ internal sealed partial class TransferReader
     private ulong _instancesMax;
     private bool? _removeTemporary;
     private string? _currentSymlink;
+    private string? _unresolvedProtectVersion;
 
     private TransferReader(SpecifierContext specifiers, DefinitionDiagnostics diagnostics, string? transferSource)
     {
@@ -181,6 +182,7 @@ internal sealed partial class TransferReader
         if (a.Value.Length == 0)
         {
             _protectVersions.Clear();
+            _unresolvedProtectVersion = null;
             return;
         }
 
@@ -192,8 +194,12 @@ internal sealed partial class TransferReader
         if (resolved.Length == 0 && a.Value.Contains('%', StringComparison.Ordinal))
         {
             // %A/%B on a host whose os-release has no IMAGE_VERSION= (an image build, a container):
-            // there is simply no booted version to protect, as sysupdate concludes too.
-            Warn(a, $"{Quote(a.Value)} expands to nothing here (no IMAGE_VERSION= in os-release), nothing to protect.", WarningKind.Adjusted);
+            // there is simply no booted version to protect, as sysupdate concludes too. Recorded
+            // quietly: only a verb that deletes is affected, and it says so once (systemd 262 warns
+            // once per transfer on every verb, which buries the one place it matters).
+            _diagnostics.Record(new ConfigurationWarning(
+                a.File, a.Line, a.Key, $"{Quote(a.Value)} expands to nothing here (no IMAGE_VERSION= in os-release), nothing to protect.", WarningKind.Adjusted));
+            _unresolvedProtectVersion ??= a.Value;
             return;
         }
 
@@ -224,7 +230,8 @@ internal sealed partial class TransferReader
         value = parsed;
     }
 
-    // config_parse_url_specifiers_many: one URL per assignment, http(s) only, empty resets.
+    // config_parse_url_specifiers_many: one URL per assignment, http(s) only, empty resets. The URLs
+    // only describe the update, so a bad one is dropped as systemd drops it, never an error.
     private void ParseUrls(UnitFileAssignment a, List<string> urls)
     {
         if (a.Value.Length == 0)
@@ -233,18 +240,31 @@ internal sealed partial class TransferReader
             return;
         }
 
-        if (!Expand(a, a.Value, int.MaxValue, out var resolved))
+        if (InformationalUrl(a, _specifiers, _diagnostics) is { } url)
         {
-            return;
+            urls.Add(url);
+        }
+    }
+
+    /// <summary>
+    /// config_parse_url_specifiers for a key that only describes (ChangeLog=, AppStream=,
+    /// Documentation=): the expanded http(s) URL, or null after a warning in systemd 262's words.
+    /// </summary>
+    internal static string? InformationalUrl(UnitFileAssignment a, SpecifierContext specifiers, DefinitionDiagnostics diagnostics)
+    {
+        if (!Specifiers.TryExpand(a.Value, int.MaxValue, specifiers, out var resolved, out _))
+        {
+            diagnostics.Warn(a.File, a.Line, a.Key, $"Failed to expand specifiers in {a.Key}=, ignoring: {UntrustedText.Escape(a.Value)}", WarningKind.Informational);
+            return null;
         }
 
         if (!ConfigValues.IsHttpUrl(resolved))
         {
-            Warn(a, $"{Quote(a.Value)} is not a valid http:// or https:// URL, ignoring.");
-            return;
+            diagnostics.Warn(a.File, a.Line, a.Key, $"{a.Key}= URL is not valid, ignoring: {UntrustedText.Escape(a.Value)}", WarningKind.Informational);
+            return null;
         }
 
-        urls.Add(resolved);
+        return resolved;
     }
 
     // config_parse_strv: whitespace-separated, quotes removed, backslashes kept; empty resets.

@@ -22,6 +22,7 @@ public sealed partial class UpdateEngine
     private readonly Func<TransferDefinition, Transfers.ISourceResource>? _sources;
     private readonly bool _lockHeld;
     private readonly EngineServices _services;
+    private bool _warnedUnresolvedProtection;
 
     public UpdateEngine(EngineOptions options, ILogger logger, IUpdateObserver? observer = null, EngineServices? services = null)
     {
@@ -161,6 +162,7 @@ public sealed partial class UpdateEngine
     private async Task<VacuumResult> VacuumAllAsync(LoadedContext context, int space, string? extraProtected, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        WarnUnresolvedProtection(context);
         _logger.LogInformation(space == 0 ? "Making room…" : "Making room for {Space} updates…", space);
         var count = 0;
         foreach (var transfer in context.Enabled)
@@ -201,6 +203,23 @@ public sealed partial class UpdateEngine
         }
 
         return new VacuumResult(count, disabled);
+    }
+
+    /// <summary>
+    /// ProtectVersion=%A on a host without IMAGE_VERSION= protects nothing: said once, by the verbs
+    /// that delete, before they choose what to remove (the loader only records it).
+    /// </summary>
+    private void WarnUnresolvedProtection(LoadedContext context)
+    {
+        if (_warnedUnresolvedProtection || context.Definitions.Transfers.FirstOrDefault(t => t.UnresolvedProtectVersion is not null) is not { } transfer)
+        {
+            return;
+        }
+
+        _warnedUnresolvedProtection = true;
+        _logger.LogWarning(
+            "ProtectVersion={Value} expands to nothing here (no IMAGE_VERSION= in os-release): no version is protected from removal.",
+            UntrustedText.Escape(transfer.UnresolvedProtectVersion!));
     }
 
     private async Task<int> VacuumTransferAsync(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected)

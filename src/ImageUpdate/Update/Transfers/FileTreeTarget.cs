@@ -123,12 +123,34 @@ public sealed class FileTreeTarget : ITargetResource
             await _tree.RenameAsync(names.InFlightPath, names.PartialPath, cancellationToken).ConfigureAwait(false);
             throw;
         }
+        catch (Exception)
+        {
+            // Any other failure while writing (ENOSPC, a read error, a cancel): the half-written copy
+            // is of no use, and left behind it would keep a small ESP full until the next run.
+            await RemoveInFlightAsync(names.InFlightPath).ConfigureAwait(false);
+            throw;
+        }
 
         CrashPoint.Hit("after-partial-write");
         await _tree.SealAsync(names.InFlightPath, metadata, cancellationToken).ConfigureAwait(false);
         await _tree.RenameAsync(names.InFlightPath, names.PendingPath, cancellationToken).ConfigureAwait(false);
         CrashPoint.Hit("after-pending");
         return new PendingCopy(names, new FileLocation(names.PendingPath));
+    }
+
+    /// <summary>Best effort: the write's own error is the one to report, and the next run removes any `.#` leftover anyway.</summary>
+    private async Task RemoveInFlightAsync(string path)
+    {
+        try
+        {
+            await _tree.DeleteAsync(path, isDirectory: !IsFile, CancellationToken.None).ConfigureAwait(false);
+            await _tree.PruneEmptyParentsAsync(path, CancellationToken.None).ConfigureAwait(false);
+            _logger.LogDebug("Removed the incomplete copy '{Path}'.", path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageUpdateException)
+        {
+            _logger.LogDebug("Could not remove the incomplete copy '{Path}': {Error}", path, e.Message);
+        }
     }
 
     public async Task<string> InstallAsync(PendingCopy pending, CancellationToken cancellationToken)

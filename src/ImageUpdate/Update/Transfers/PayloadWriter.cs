@@ -1,6 +1,7 @@
 using ImageUpdate.Formats.Compression;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Platform.Archives;
+using ImageUpdate.Platform.FileSystem;
 using ImageUpdate.Update.Transfers.Copying;
 
 namespace ImageUpdate.Update.Transfers;
@@ -12,6 +13,14 @@ namespace ImageUpdate.Update.Transfers;
 /// </summary>
 public static class PayloadWriter
 {
+    /// <summary>
+    /// The mode a written file has when neither Mode= nor the source gives one (a url-file payload):
+    /// 0664 less the umask, as systemd-pull creates its output (0644 under the usual umask 022;
+    /// checked against systemd-sysupdate 257 and 262). A mode given later replaces it at sealing.
+    /// </summary>
+    public const UnixFileMode DefaultFileMode =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead;
+
     /// <summary>Writes a file payload into the new file <paramref name="path"/>; the caller syncs it.</summary>
     public static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<double>? progress, CancellationToken cancellationToken)
     {
@@ -24,20 +33,29 @@ public static class PayloadWriter
         var counted = new CountingReadStream(source);
         var (kind, decompressed) = await Decompression.OpenAutoDetectAsync(counted, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var input = decompressed.ConfigureAwait(false);
-        await using var output = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            BufferSize = 0,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
 
         // Progress against the uncompressed size when anything tells it, else against the bytes read
         // of a source whose length is known (a compressed local file). Reading (decompressing, a URL
         // source's hashing) overlaps with writing; the fsync comes later.
         var rawLength = source.CanSeek ? source.Length : (long?)null;
         var expected = payload.Length ?? (kind == CompressionKind.None ? rawLength : null);
+
+        // A size known beforehand is checked against the room left, so a full target (an ESP) is
+        // refused before the first byte rather than filled up to ENOSPC.
+        if (expected is { } size)
+        {
+            FreeSpace.Require(Path.GetDirectoryName(path)!, size, $"'{UntrustedText.Escape(payload.Description)}'");
+        }
+
+        await using var output = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            UnixCreateMode = DefaultFileMode,
+        });
+
         Action<long>? report = progress is not null && (expected is > 0 || rawLength is > 0)
             ? written => progress.Report(expected is > 0 and var total
                 ? Math.Min(1.0, (double)written / total)

@@ -220,6 +220,26 @@ public sealed class DefinitionLoaderTests : IDisposable
         var warning = Assert.Single(set.Warnings);
         Assert.Equal(WarningKind.Adjusted, warning.Kind);
         Assert.Contains("'%A' expands to nothing here (no IMAGE_VERSION= in os-release), nothing to protect.", warning.ToString());
+        Assert.Equal("%A", set.Transfers[0].UnresolvedProtectVersion);
+    }
+
+    [Fact]
+    public void An_unresolved_ProtectVersion_is_recorded_quietly_for_the_verbs_that_delete()
+    {
+        // The loader runs for every verb; only vacuuming is affected, and the engine says it there, once.
+        _tree.Write("etc/sysupdate.d/10-img.transfer", Minimal + "[Transfer]\nProtectVersion=%A\n");
+        var logger = new Update.Imaging.ListLogger();
+        var set = DefinitionLoader.Load(_tree.Options(warningsAreErrors: true) with { Specifiers = TempTree.Specifiers("ID=debian\n"), Logger = logger });
+        Assert.Single(set.Warnings);
+        Assert.Empty(logger.Messages);
+    }
+
+    [Fact]
+    public void A_later_empty_ProtectVersion_resets_the_unresolved_one()
+    {
+        _tree.Write("etc/sysupdate.d/10-img.transfer", Minimal + "[Transfer]\nProtectVersion=%A\nProtectVersion=\n");
+        var set = DefinitionLoader.Load(_tree.Options() with { Specifiers = TempTree.Specifiers("ID=debian\n") });
+        Assert.Null(set.Transfers[0].UnresolvedProtectVersion);
     }
 
     // Values systemd logs and ignores: the assignment is dropped and the default stays.
@@ -228,8 +248,6 @@ public sealed class DefinitionLoaderTests : IDisposable
     [InlineData("[Transfer]\nMaxVersion=%q", "MaxVersion", "unknown specifier '%q'")]
     [InlineData("[Transfer]\nProtectVersion=1 2", "ProtectVersion", "'1 2' is not a valid version, ignoring.")]
     [InlineData("[Transfer]\nVerify=maybe", "Verify", "Failed to parse boolean value 'maybe', ignoring.")]
-    [InlineData("[Transfer]\nChangeLog=ftp://example.org/x", "ChangeLog", "is not a valid http:// or https:// URL, ignoring.")]
-    [InlineData("[Transfer]\nAppStream=file:///x.xml", "AppStream", "is not a valid http:// or https:// URL, ignoring.")]
     [InlineData("[Transfer]\nFeatures=a \"b", "Features", "Invalid syntax in 'a \"b', ignoring the rest.")]
     [InlineData("[Transfer]\nBogus=1", "Bogus", "Unknown key in section [Transfer], ignoring.")]
     [InlineData("[Target]\nType=block", "Type", "Failed to parse resource type 'block', ignoring.")]
@@ -271,6 +289,68 @@ public sealed class DefinitionLoaderTests : IDisposable
         Assert.Equal(defaults.Target.TriesDone, t.Target.TriesDone);
         Assert.Equal(defaults.Target.PartitionFlags, t.Target.PartitionFlags);
         Assert.Equal(defaults.Source.Patterns.ToString(), t.Source.Patterns.ToString());
+    }
+
+    // Keys that only describe the update: a bad value is dropped with systemd 262's own line, and is
+    // no error even where warnings are (the program's setting), since nothing written or trusted changes.
+    [Theory]
+    [InlineData("[Transfer]\nChangeLog=ftp://example.org/x", "ChangeLog= URL is not valid, ignoring: ftp://example.org/x")]
+    [InlineData("[Transfer]\nAppStream=file:///x.xml", "AppStream= URL is not valid, ignoring: file:///x.xml")]
+    [InlineData("[Transfer]\nAppStream=https://example.org/%EDITION%/a.xml", "Failed to expand specifiers in AppStream=, ignoring: https://example.org/%EDITION%/a.xml")]
+    [InlineData("[Transfer]\nChangeLog=ftp://%m/x", "ChangeLog= URL is not valid, ignoring: ftp://%m/x")]
+    [InlineData("[Transfer]\nChangeLog=https://example.org/%Q\u001b", "Failed to expand specifiers in ChangeLog=, ignoring: https://example.org/%Q\\x1b")]
+    public void A_bad_value_of_an_informational_key_is_dropped_as_262_drops_it_and_is_no_error(string tail, string line)
+    {
+        var path = _tree.Write("etc/sysupdate.d/10-img.transfer", Minimal + tail + "\n");
+        var set = DefinitionLoader.Load(_tree.Options(warningsAreErrors: true));
+        var t = Assert.Single(set.Transfers);
+        var warning = Assert.Single(set.Warnings);
+        Assert.Equal(WarningKind.Informational, warning.Kind);
+        Assert.Equal($"{path}:9: {line}", warning.ToString());
+        Assert.Empty(t.ChangeLog);
+        Assert.Empty(t.AppStream);
+    }
+
+    [Theory]
+    [InlineData("Documentation=https://example.org/%EDITION%", "Failed to expand specifiers in Documentation=, ignoring: https://example.org/%EDITION%")]
+    [InlineData("Documentation=ftp://example.org/", "Documentation= URL is not valid, ignoring: ftp://example.org/")]
+    [InlineData("AppStream=https://example.org/%EDITION%.xml", "Failed to expand specifiers in AppStream=, ignoring: https://example.org/%EDITION%.xml")]
+    [InlineData("AppStream=file:///a.xml", "AppStream= URL is not valid, ignoring: file:///a.xml")]
+    public void A_bad_url_of_a_feature_is_dropped_as_262_drops_it_and_is_no_error(string assignment, string line)
+    {
+        var path = _tree.Write("usr/lib/sysupdate.d/optional.feature", $"[Feature]\nEnabled=yes\n{assignment}\n");
+        var set = DefinitionLoader.Load(_tree.Options(warningsAreErrors: true));
+        var optional = set.Features["optional"];
+        Assert.True(optional.Enabled);
+        Assert.Null(optional.Documentation);
+        Assert.Null(optional.AppStream);
+        Assert.Equal($"{path}:3: {line}", Assert.Single(set.Warnings).ToString());
+    }
+
+    // What changes what is written or trusted keeps refusing where warnings are errors.
+    [Theory]
+    [InlineData("[Target]\nPath=/x/%Q", "Path")]
+    [InlineData("[Source]\nMatchPattern=img-@v-%Q.raw", "MatchPattern")]
+    [InlineData("[Transfer]\nVerify=perhaps", "Verify")]
+    [InlineData("[Transfer]\nMinVersion=%Q", "MinVersion")]
+    [InlineData("[Transfer]\nProtectVersion=%Q", "ProtectVersion")]
+    [InlineData("[Transfer]\nFeatures=a \"b", "Features")]
+    [InlineData("[Target]\nCurrentSymlink=/x/%Q", "CurrentSymlink")]
+    [InlineData("[Target]\nMode=0888", "Mode")]
+    [InlineData("[Target]\nInstancesMax=many", "InstancesMax")]
+    public void A_bad_value_of_a_key_that_changes_what_is_written_or_trusted_stays_an_error(string tail, string key)
+    {
+        var path = _tree.Write("etc/sysupdate.d/10-img.transfer", Minimal + tail + "\n");
+        var e = Assert.Throws<ConfigurationException>(() => DefinitionLoader.Load(_tree.Options(warningsAreErrors: true)));
+        Assert.StartsWith($"{path}:9: {key}: ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_feature_switch_stays_an_error()
+    {
+        var path = _tree.Write("usr/lib/sysupdate.d/optional.feature", "[Feature]\nEnabled=perhaps\n");
+        var e = Assert.Throws<ConfigurationException>(() => DefinitionLoader.Load(_tree.Options(warningsAreErrors: true)));
+        Assert.Equal($"{path}:2: Enabled: Failed to parse boolean value 'perhaps', ignoring.", e.Message);
     }
 
     private TransferDefinition LoadDefaults()

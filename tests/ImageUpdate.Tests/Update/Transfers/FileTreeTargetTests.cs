@@ -117,6 +117,63 @@ public sealed class FileTreeTargetTests : IDisposable
     [Theory]
     [InlineData("host")]
     [InlineData("fat")]
+    public async Task A_write_that_fails_leaves_no_in_flight_copy_behind(string kind)
+    {
+        // An ENOSPC or a read error half-way: the copy is of no use, and left behind it would keep a
+        // small ESP full until the next run.
+        var (target, tree) = NewTarget(kind, "demo_@v.efi.extra.d/extra.efi");
+
+        var metadata = new InstanceMetadata { Version = "4" };
+        var prepared = (PreparedFileTarget)target.Prepare(metadata);
+        var failing = SourcePayload.FromStream(PayloadKind.File, "test", _ => Task.FromResult<Stream>(new FailingStream()));
+
+        var e = await Assert.ThrowsAsync<IOException>(() => target.AcquireAsync(prepared, failing, metadata, null, CancellationToken.None));
+
+        Assert.Equal("No space left on device", e.Message);
+        Assert.Null(await tree.ReadTextAsync(prepared.InFlightPath, CancellationToken.None));
+        Assert.Empty((await target.LoadAsync(CancellationToken.None)).Instances);
+        if (tree.WritesInPlace)
+        {
+            // The parent the write made is pruned too; on FAT nothing was changed at all.
+            Assert.False(Exists(kind, tree, "demo_4.efi.extra.d"), "the emptied parent was left");
+            Assert.Empty(Directory.EnumerateFileSystemEntries(tree.Root));
+        }
+    }
+
+    [Fact]
+    public async Task A_payload_of_known_size_that_does_not_fit_is_refused_before_the_first_byte()
+    {
+        using var small = new Support.SmallFileSystem(_dir["small"], 256);
+        var definition = Definition(small.Path, "uki_@v.efi");
+        var target = new FileTreeTarget(definition, new HostDirectoryTree(definition, definition.Path, sync: true, NullLogger.Instance, KernelBtrfs.Instance), NullLogger.Instance);
+        var metadata = new InstanceMetadata { Version = "6" };
+        var prepared = (PreparedFileTarget)target.Prepare(metadata);
+        var large = SourcePayload.FromStream(PayloadKind.File, "/srv/uki_6.efi", _ => Task.FromResult<Stream>(new MemoryStream(new byte[1 << 20])));
+
+        var e = await Assert.ThrowsAsync<UpdateException>(() => target.AcquireAsync(prepared, large, metadata, null, CancellationToken.None));
+
+        Assert.Equal($"Not enough free space in '{small.Path}' for '/srv/uki_6.efi': 1048576 bytes needed, 262144 bytes available, refusing.", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(small.Path));
+    }
+
+    [Fact]
+    public async Task A_payload_without_a_mode_of_its_own_is_created_0664_less_the_umask()
+    {
+        // A url-file payload: systemd-pull creates its output so (0644 under the usual umask 022).
+        var (target, tree) = NewTarget("host", "demo_@v.efi");
+        var metadata = new InstanceMetadata { Version = "5" };
+        var prepared = (PreparedFileTarget)target.Prepare(metadata);
+
+        var pending = await target.AcquireAsync(prepared, Payload("five"), metadata, null, CancellationToken.None);
+
+        var umask = (UnixFileMode)Convert.ToInt32(File.ReadLines("/proc/self/status").First(l => l.StartsWith("Umask:", StringComparison.Ordinal))[6..].Trim(), 8);
+        Assert.Equal(PayloadWriter.DefaultFileMode & ~umask, File.GetUnixFileMode(Assert.IsType<FileLocation>(pending.Location).Path));
+        Assert.Equal((UnixFileMode)0x1B4, PayloadWriter.DefaultFileMode); // 0664
+    }
+
+    [Theory]
+    [InlineData("host")]
+    [InlineData("fat")]
     public async Task Temporaries_and_removed_instances_take_their_emptied_parents_along(string kind)
     {
         var (target, tree) = NewTarget(kind, "ukify-os_@v.efi", "ukify-os_@v.efi.extra.d/extra.addon.efi");
@@ -166,6 +223,21 @@ public sealed class FileTreeTargetTests : IDisposable
     }
 
     /// <summary>Delivers some bytes, then fails verification on the read that would return 0.</summary>
+    /// <summary>Some bytes, then the error a full file system gives.</summary>
+    private sealed class FailingStream : MemoryStream
+    {
+        public FailingStream()
+            : base(new byte[100_000])
+        {
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await base.ReadAsync(buffer, cancellationToken);
+            return Position < Length ? read : throw new IOException("No space left on device");
+        }
+    }
+
     private sealed class RejectingStream : MemoryStream
     {
         public RejectingStream()
