@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using ImageUpdate.Foundation.Errors;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
@@ -8,7 +9,8 @@ namespace ImageUpdate.Formats.Verification;
 /// The boundary to BouncyCastle's OpenPGP: one framed <see cref="PgpPacket"/> in, BouncyCastle's
 /// object out. Only version 4 keys and signatures go through (the policy of issue 4); whatever
 /// BouncyCastle throws on a packet it cannot read (IOException, PgpException, ArgumentException and
-/// the rest) leaves as a <see cref="VerificationException"/> naming the packet.
+/// the rest) leaves as a <see cref="VerificationException"/> naming the packet. Bytes after a key's
+/// material or a signature's value, which BouncyCastle ignores, are refused as they were before it.
 /// </summary>
 internal static class PgpPacketReader
 {
@@ -20,7 +22,9 @@ internal static class PgpPacketReader
             throw new VerificationException($"The {what} is a version {packet.Version} key; only version 4 keys are supported.");
         }
 
-        return Decode(what, () => new PgpPublicKey((PublicKeyPacket)Read(packet)));
+        var key = Decode(what, () => new PgpPublicKey((PublicKeyPacket)Read(packet)));
+        ExpectKeyEnd(packet.Body.Span, what);
+        return key;
     }
 
     /// <exception cref="VerificationException">The packet is not a version 4 secret key BouncyCastle can read.</exception>
@@ -42,7 +46,9 @@ internal static class PgpPacketReader
             throw new VerificationException($"The {what} is a version {packet.Version} signature; only version 4 signatures are supported.");
         }
 
-        return Decode(what, () => ((PgpSignatureList)new PgpObjectFactory(packet.Encoded.ToArray()).NextPgpObject())[0]);
+        var signature = Decode(what, () => ((PgpSignatureList)new PgpObjectFactory(packet.Encoded.ToArray()).NextPgpObject())[0]);
+        ExpectSignatureEnd(packet.Body.Span, what);
+        return signature;
     }
 
     /// <summary>Runs <paramref name="read"/>, turning any exception BouncyCastle throws into ours.</summary>
@@ -63,6 +69,91 @@ internal static class PgpPacketReader
     {
         var message = UntrustedText.Escape(e.Message.Trim()).TrimEnd('.');
         return (message.Length == 0 ? "malformed" : message) + ".";
+    }
+
+    // BouncyCastle stops reading a key or signature body after the algorithm's fields and ignores
+    // whatever follows, so a valid signature with bytes appended would still verify. The two walks
+    // below find where the algorithm's fields end and refuse the rest, for the algorithms whose
+    // fields we know (the others are refused as unsupported anyway).
+    private static void ExpectKeyEnd(ReadOnlySpan<byte> body, string what)
+    {
+        // Version 4 key: version, four-byte creation time, algorithm, then its fields (RFC 4880 §5.5.2).
+        var at = Skip(body, 0, 6, what);
+        switch (body[5])
+        {
+            case 1 or 2 or 3:
+                at = SkipMpi(body, SkipMpi(body, at, what), what);
+                break;
+
+            case (int)PublicKeyAlgorithmTag.EdDsa_Legacy:
+                // The curve OID with its length byte, then the point.
+                var oid = Skip(body, at, 1, what);
+                at = SkipMpi(body, Skip(body, oid, body[at], what), what);
+                break;
+
+            case 27:
+                at = Skip(body, at, 32, what);
+                break;
+
+            default:
+                return;
+        }
+
+        ExpectEnd(body, at, what);
+    }
+
+    private static void ExpectSignatureEnd(ReadOnlySpan<byte> body, string what)
+    {
+        // Version 4 signature: version, type, algorithms, two subpacket areas with two-byte lengths,
+        // the two quick-check bytes, then the value (RFC 4880 §5.2.3).
+        var at = Area(body, 4, what);
+        at = Area(body, at, what);
+        at = Skip(body, at, 2, what);
+        switch (body[2])
+        {
+            case 1 or 3:
+                at = SkipMpi(body, at, what);
+                break;
+
+            case (int)PublicKeyAlgorithmTag.EdDsa_Legacy:
+                at = SkipMpi(body, SkipMpi(body, at, what), what);
+                break;
+
+            case 27:
+                at = Skip(body, at, 64, what);
+                break;
+
+            default:
+                return;
+        }
+
+        ExpectEnd(body, at, what);
+    }
+
+    // RFC 4880 §3.2: a two-byte bit count, then (bits + 7) / 8 bytes.
+    private static int SkipMpi(ReadOnlySpan<byte> body, int at, string what) =>
+        Skip(body, Skip(body, at, 2, what), (BinaryPrimitives.ReadUInt16BigEndian(body[at..]) + 7) / 8, what);
+
+    // A subpacket area: a two-byte length, then that many bytes.
+    private static int Area(ReadOnlySpan<byte> body, int at, string what) =>
+        Skip(body, Skip(body, at, 2, what), BinaryPrimitives.ReadUInt16BigEndian(body[at..]), what);
+
+    private static int Skip(ReadOnlySpan<byte> body, int at, int count, string what)
+    {
+        if (count > body.Length - at)
+        {
+            throw new VerificationException($"The {what} is truncated: it needs {count} more bytes at offset {at} but has {body.Length - at}.");
+        }
+
+        return at + count;
+    }
+
+    private static void ExpectEnd(ReadOnlySpan<byte> body, int at, string what)
+    {
+        if (at != body.Length)
+        {
+            throw new VerificationException($"The {what} has {body.Length - at} unexpected bytes at its end.");
+        }
     }
 
     private static Packet Read(PgpPacket packet) =>

@@ -134,6 +134,22 @@ public sealed class OpenPgpSignatureVerifierTests(GpgFixture gpg)
         Assert.Contains("does not match the data", e.Message);
     }
 
+    [Theory]
+    [InlineData(nameof(GpgFixture.RsaSignature))]
+    [InlineData(nameof(GpgFixture.EdSignature))]
+    [InlineData(nameof(GpgFixture.SubkeySignature))]
+    [InlineData(nameof(GpgFixture.RsaTextSignature))]
+    public void VerifyDetached_refuses_bytes_after_the_signature_value(string signature)
+    {
+        // BouncyCastle stops after the value's MPIs; bytes after them, inside the packet, would
+        // leave a valid signature valid, so the same signature could be written many ways.
+        var bytes = PacketSurgery.AppendToBody(Signature(signature).ToArray(), 2, 0x00, 0x08, 0xff);
+
+        var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(gpg.Data, bytes, TrustedKeys));
+
+        Assert.Equal("The signature has 3 unexpected bytes at its end.", e.Message);
+    }
+
     [Fact]
     public void VerifyDetached_refuses_an_altered_hashed_subpacket()
     {
