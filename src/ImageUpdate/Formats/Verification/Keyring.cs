@@ -78,7 +78,7 @@ public sealed class Keyring
         {
             // The safety net the fuzz tests hold us to: hostile bytes end in our error type whatever
             // a library throws (the fuzz tests also check that this net stays empty).
-            throw new VerificationException($"Keyring {origin} could not be read: {e.GetType().Name}: {e.Message}", e);
+            throw new VerificationException($"Keyring {origin} could not be read: {PgpPacketReader.DescribeUnexpected(e)}", e);
         }
     }
 

@@ -71,6 +71,12 @@ internal static class PgpPacketReader
         return (message.Length == 0 ? "malformed" : message) + ".";
     }
 
+    /// <summary>
+    /// An exception no one expected, for the last-resort nets around keyrings, signatures and signing
+    /// keys: its type and its message escaped (the message may be a library's and quote the input).
+    /// </summary>
+    public static string DescribeUnexpected(Exception e) => $"{e.GetType().Name}: {UntrustedText.Escape(e.Message)}";
+
     // BouncyCastle stops reading a key or signature body after the algorithm's fields and ignores
     // whatever follows, so a valid signature with bytes appended would still verify. The two walks
     // below find where the algorithm's fields end and refuse the rest, for the algorithms whose
