@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using ImageUpdate.Foundation.Errors;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
@@ -50,6 +51,25 @@ internal static class PgpPacketReader
         ExpectSignatureEnd(packet.Body.Span, what);
         return signature;
     }
+
+    /// <summary>
+    /// The fingerprint of a version 4 key packet computed from its bytes (RFC 4880 §12.2: SHA-1 over
+    /// 0x99, the two-byte body length and the body), for a key BouncyCastle cannot read; null for
+    /// any other version or a body too short to name an algorithm.
+    /// </summary>
+    public static byte[]? Version4Fingerprint(PgpPacket packet)
+    {
+        if (packet.Version != 4 || packet.Body.Length < 6 || packet.Body.Length > ushort.MaxValue)
+        {
+            return null;
+        }
+
+        byte[] hashed = [0x99, (byte)(packet.Body.Length >> 8), (byte)packet.Body.Length, .. packet.Body.Span];
+        return SHA1.HashData(hashed);
+    }
+
+    /// <summary>The algorithm number of a key packet, or -1 when its body is too short to hold one.</summary>
+    public static int KeyAlgorithm(PgpPacket packet) => packet.Body.Length < 6 ? -1 : packet.Body.Span[5];
 
     /// <summary>Runs <paramref name="read"/>, turning any exception BouncyCastle throws into ours.</summary>
     public static T Decode<T>(string what, Func<T> read)

@@ -84,6 +84,25 @@ public sealed class ConstructedPacketTests
     }
 
     [Fact]
+    public void A_key_of_an_unknown_algorithm_is_skipped_and_a_signature_naming_it_says_the_keyring_holds_it()
+    {
+        // BouncyCastle throws on algorithm 99 before it knows the key's ID; the keyring still has to
+        // remember that ID, so that a signature by the key says why it cannot be checked.
+        byte[] body = [4, 0x65, 0x53, 0xf1, 0x00, 99, 0x00, 0x08, 0xab];
+        var fingerprint = Convert.ToHexString(System.Security.Cryptography.SHA1.HashData([0x99, 0, (byte)body.Length, .. body]));
+        var other = new PgpPacketBuilder(22, 23);
+        byte[] odd = [.. PgpPacketBuilder.Packet(6, body), .. PgpPacketBuilder.Packet(13, Encoding.UTF8.GetBytes("Odd <odd@example.org>"))];
+        var keyring = Keyring.Parse([.. odd, .. other.Key("Other <other@example.org>")], "k.pgp");
+        var reason = $"Key {fingerprint} in k.pgp cannot be used: algorithm 99 keys are not supported.";
+        var signature = DataSignature(other, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 5), .. PgpPacketBuilder.Subpacket(33, [4, .. Convert.FromHexString(fingerprint)])], []);
+
+        Assert.Equal([other.FingerprintHex], keyring.Keys.Select(k => k.Fingerprint));
+        Assert.Contains($"Ignoring a key: {reason}", keyring.Warnings);
+        var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(Data, signature, keyring));
+        Assert.Equal($"The signature was made by key {fingerprint}, which the keyring holds but cannot use: {reason}", e.Message);
+    }
+
+    [Fact]
     public void A_signature_BouncyCastle_cannot_read_ends_in_a_verification_error_naming_it()
     {
         var key = new PgpPacketBuilder(22, 19);
