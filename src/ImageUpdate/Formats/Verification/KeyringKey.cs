@@ -252,9 +252,7 @@ internal sealed class KeyringKey
 
         try
         {
-            var back = new PgpSignatureFacts(PgpPacketReader.Decode(
-                $"back-signature of subkey {PgpAlgorithms.FingerprintHex(subkey)}",
-                () => PgpSignatureSubpacketVector.FromSubpackets([embedded]).GetEmbeddedSignatures()[0]));
+            var back = new PgpSignatureFacts(PgpPacketReader.ReadEmbeddedSignature(embedded, $"back-signature of subkey {PgpAlgorithms.FingerprintHex(subkey)}"));
             return back.Type == PgpSignature.PrimaryKeyBinding && IsValid(back, subkey, null, subkey, warnings);
         }
         catch (VerificationException e)

@@ -52,6 +52,22 @@ internal static class PgpPacketReader
         return signature;
     }
 
+    /// <summary>An embedded signature (subpacket 32, a subkey's back-signature), held to the rules of a signature packet.</summary>
+    /// <exception cref="VerificationException">It is not a version 4 signature BouncyCastle can read.</exception>
+    public static PgpSignature ReadEmbeddedSignature(SignatureSubpacket embedded, string what)
+    {
+        var body = embedded.GetData();
+        var version = body.Length == 0 ? -1 : body[0];
+        if (version != 4)
+        {
+            throw new VerificationException($"The {what} is a version {version} signature; only version 4 signatures are supported.");
+        }
+
+        var signature = Decode(what, () => PgpSignatureSubpacketVector.FromSubpackets([embedded]).GetEmbeddedSignatures()[0]);
+        ExpectSignatureEnd(body, what);
+        return signature;
+    }
+
     /// <summary>
     /// The fingerprint of a version 4 key packet computed from its bytes (RFC 4880 §12.2: SHA-1 over
     /// 0x99, the two-byte body length and the body), for a key BouncyCastle cannot read; null for

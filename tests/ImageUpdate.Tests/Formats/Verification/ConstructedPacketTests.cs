@@ -102,6 +102,37 @@ public sealed class ConstructedPacketTests
         Assert.Equal($"The signature was made by key {fingerprint}, which the keyring holds but cannot use: {reason}", e.Message);
     }
 
+    [Theory]
+    [InlineData("good", null)]
+    [InlineData("version 3", "The back-signature of subkey {0} is a version 3 signature; only version 4 signatures are supported.")]
+    [InlineData("bytes after", "The back-signature of subkey {0} has 2 unexpected bytes at its end.")]
+    public void A_signing_subkey_needs_a_version_4_back_signature_that_ends_with_its_value(string variant, string? warning)
+    {
+        var primary = new PgpPacketBuilder(22, 29);
+        var sub = new PgpPacketBuilder(22, 31);
+        byte[] signed = [0x99, 0, (byte)primary.KeyBody.Length, .. primary.KeyBody, 0x99, 0, (byte)sub.KeyBody.Length, .. sub.KeyBody];
+        var created = PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 1);
+        var back = sub.Signature(0x19, signed, [.. created, .. sub.IssuerFingerprint()], []);
+        back = variant switch
+        {
+            "version 3" => [3, .. back[1..]],
+            "bytes after" => [.. back, 0x00, 0x01],
+            _ => back,
+        };
+        var binding = primary.Signature(0x18, signed, [.. created, .. primary.IssuerFingerprint(), .. PgpPacketBuilder.Subpacket(27, 0x02), .. PgpPacketBuilder.Subpacket(32, back)], []);
+        var keyring = Keyring.Parse([.. primary.Key("Primary <primary@example.org>"), .. PgpPacketBuilder.Packet(14, sub.KeyBody), .. PgpPacketBuilder.Packet(2, binding)], "k.pgp");
+        var signature = DataSignature(sub, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 5), .. sub.IssuerFingerprint()], []);
+
+        if (warning is null)
+        {
+            Assert.Equal(sub.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+            return;
+        }
+
+        Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, warning, sub.FingerprintHex), keyring.Warnings);
+        Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(Data, signature, keyring));
+    }
+
     [Fact]
     public void A_signature_BouncyCastle_cannot_read_ends_in_a_verification_error_naming_it()
     {
