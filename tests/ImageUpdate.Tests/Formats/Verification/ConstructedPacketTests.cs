@@ -58,6 +58,25 @@ public sealed class ConstructedPacketTests
     }
 
     [Fact]
+    public void A_legacy_eddsa_text_signature_whose_R_starts_with_a_zero_byte_verifies()
+    {
+        // Text signatures take their own path (the digest is ours); R must be 32 bytes there too.
+        // Data holds LF line endings only, so its canonical text is it with CR LF.
+        var key = new PgpPacketBuilder(22, 9);
+        var keyring = Keyring.Parse(key.Key("Zero <zero@example.org>"), "built.pgp");
+        var canonical = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Data).Replace("\n", "\r\n", StringComparison.Ordinal));
+        var created = PgpPacketBuilder.Created + 1;
+        while (key.FirstByteOfR(canonical, [.. PgpPacketBuilder.CreationTime(created), .. key.IssuerFingerprint()], 0x01) != 0)
+        {
+            created++;
+        }
+
+        var signature = PgpPacketBuilder.Packet(2, key.Signature(0x01, canonical, [.. PgpPacketBuilder.CreationTime(created), .. key.IssuerFingerprint()], []));
+
+        Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+    }
+
+    [Fact]
     public void An_issuer_key_id_in_the_unhashed_area_selects_the_key()
     {
         var key = new PgpPacketBuilder(22, 11);
