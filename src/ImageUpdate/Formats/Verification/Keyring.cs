@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using ImageUpdate.Foundation.Errors;
 using Org.BouncyCastle.Bcpg;
 
@@ -78,7 +79,7 @@ public sealed class Keyring
         {
             // The safety net the fuzz tests hold us to: hostile bytes end in our error type whatever
             // a library throws (the fuzz tests also check that this net stays empty).
-            throw new VerificationException($"Keyring {origin} could not be read: {e.GetType().Name}: {e.Message}", e);
+            throw new VerificationException($"Keyring {origin} could not be read: {PgpPacketReader.DescribeUnexpected(e)}", e);
         }
     }
 
@@ -171,6 +172,18 @@ public sealed class Keyring
         {
             if (packet.Tag is not (PacketTag.PublicKey or PacketTag.PublicSubkey))
             {
+                continue;
+            }
+
+            // An algorithm BouncyCastle does not know: the key ID from the packet's bytes (the low
+            // 64 bits of the fingerprint), since BouncyCastle throws before it has one.
+            if (!PgpAlgorithms.IsReadByBouncyCastle(PgpPacketReader.KeyAlgorithm(packet)))
+            {
+                if (PgpPacketReader.Version4Fingerprint(packet) is { } fingerprint)
+                {
+                    unusable.TryAdd(BinaryPrimitives.ReadUInt64BigEndian(fingerprint.AsSpan(12)), reason);
+                }
+
                 continue;
             }
 

@@ -61,6 +61,15 @@ internal sealed class KeyringKey
     /// <exception cref="VerificationException">The primary key cannot be used at all.</exception>
     public static KeyringKey Build(IReadOnlyList<PgpPacket> packets, string origin, List<string> warnings)
     {
+        // BouncyCastle throws on an algorithm number it does not know, before a fingerprint can be
+        // named; refuse it as unsupported (as for any other algorithm we cannot use) with the
+        // fingerprint computed from the packet's bytes.
+        if (!PgpAlgorithms.IsReadByBouncyCastle(PgpPacketReader.KeyAlgorithm(packets[0]))
+            && PgpPacketReader.Version4Fingerprint(packets[0]) is { } fingerprint)
+        {
+            throw new VerificationException($"Key {Convert.ToHexString(fingerprint)} in {origin} cannot be used: {PgpAlgorithms.PublicKeyName(PgpPacketReader.KeyAlgorithm(packets[0]))} keys are not supported.");
+        }
+
         var primary = PgpPacketReader.ReadPublicKey(packets[0], $"key packet in {origin}");
         if (PgpAlgorithms.UnsupportedReason(primary) is { } reason)
         {
@@ -243,9 +252,7 @@ internal sealed class KeyringKey
 
         try
         {
-            var back = new PgpSignatureFacts(PgpPacketReader.Decode(
-                $"back-signature of subkey {PgpAlgorithms.FingerprintHex(subkey)}",
-                () => PgpSignatureSubpacketVector.FromSubpackets([embedded]).GetEmbeddedSignatures()[0]));
+            var back = new PgpSignatureFacts(PgpPacketReader.ReadEmbeddedSignature(embedded, $"back-signature of subkey {PgpAlgorithms.FingerprintHex(subkey)}"));
             return back.Type == PgpSignature.PrimaryKeyBinding && IsValid(back, subkey, null, subkey, warnings);
         }
         catch (VerificationException e)

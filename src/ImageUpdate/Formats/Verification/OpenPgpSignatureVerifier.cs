@@ -49,7 +49,7 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
         {
             // The boundary the fuzz tests hold us to: whatever a library throws on hostile input
             // reaches the caller as a verification failure, never as an unexpected exception type.
-            throw new VerificationException($"The signature could not be checked: {e.GetType().Name}: {e.Message}", e);
+            throw new VerificationException($"The signature could not be checked: {PgpPacketReader.DescribeUnexpected(e)}", e);
         }
     }
 

@@ -46,6 +46,12 @@ internal static class PgpAlgorithms
         _ => "algorithm " + algorithm.ToString(CultureInfo.InvariantCulture),
     };
 
+    /// <summary>
+    /// True for the key algorithms whose fields BouncyCastle 2.7.0 reads (it throws on any other
+    /// number, before a key ID can be known): the ones <see cref="PublicKeyName"/> names.
+    /// </summary>
+    public static bool IsReadByBouncyCastle(int algorithm) => algorithm is 1 or 2 or 3 or 16 or 17 or 18 or 19 or EdDsaLegacy or 25 or 26 or 27 or 28;
+
     public static string HashName(HashAlgorithmTag algorithm) => algorithm switch
     {
         HashAlgorithmTag.MD5 => "MD5",

@@ -19,8 +19,6 @@ namespace ImageUpdate.Formats.Verification;
 /// </remarks>
 internal static class PgpArmor
 {
-    public static bool LooksArmored(ReadOnlySpan<byte> data) => data.IndexOf("-----BEGIN PGP "u8) >= 0;
-
     /// <summary>Decodes every block titled <paramref name="title"/> (e.g. "PUBLIC KEY BLOCK").</summary>
     /// <exception cref="VerificationException">A block is malformed, fails its checksum, or there is none.</exception>
     public static byte[] Decode(ReadOnlySpan<byte> data, string title, string what)

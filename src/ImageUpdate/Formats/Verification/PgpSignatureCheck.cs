@@ -1,6 +1,11 @@
 using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Nist;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Digests;
+using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Utilities;
 
 namespace ImageUpdate.Formats.Verification;
@@ -26,6 +31,11 @@ internal static class PgpSignatureCheck
             return false;
         }
 
+        if (signature.SignatureType == PgpSignature.CanonicalTextDocument)
+        {
+            return VerifyCanonicalText(signature, signer, data);
+        }
+
         try
         {
             WithoutModulusPrimalityTest(() => signature.InitVerify(signer));
@@ -36,6 +46,63 @@ internal static class PgpSignatureCheck
         {
             // Key material or a value the primitive refuses (an even modulus, an invalid point, an
             // EdDSA value longer than 32 bytes) verifies nothing.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A text signature (type 0x01) the way gpg checks it: each LF not preceded by CR becomes CR LF
+    /// and every other byte, a bare CR included, is hashed as it is. BouncyCastle's text hashing
+    /// also turns a bare CR into CR LF, so it would refuse gpg's signature over such data and accept
+    /// one over other bytes; so the digest is ours and BouncyCastle checks the value over it.
+    /// </summary>
+    private static bool VerifyCanonicalText(PgpSignature signature, PgpPublicKey signer, ReadOnlySpan<byte> data)
+    {
+        (HashAlgorithmName Name, DerObjectIdentifier Oid)? hash = signature.HashAlgorithm switch
+        {
+            HashAlgorithmTag.Sha256 => (HashAlgorithmName.SHA256, NistObjectIdentifiers.IdSha256),
+            HashAlgorithmTag.Sha384 => (HashAlgorithmName.SHA384, NistObjectIdentifiers.IdSha384),
+            HashAlgorithmTag.Sha512 => (HashAlgorithmName.SHA512, NistObjectIdentifiers.IdSha512),
+            _ => null,
+        };
+        if (hash is null)
+        {
+            return false;
+        }
+
+        using var hasher = IncrementalHash.CreateHash(hash.Value.Name);
+        var start = 0;
+        for (var i = 0; i < data.Length; i++)
+        {
+            if (data[i] == (byte)'\n' && (i == 0 || data[i - 1] != (byte)'\r'))
+            {
+                hasher.AppendData(data[start..i]);
+                hasher.AppendData("\r\n"u8);
+                start = i + 1;
+            }
+        }
+
+        hasher.AppendData(data[start..]);
+        hasher.AppendData(signature.GetSignatureTrailer());
+        var digest = hasher.GetHashAndReset();
+        var prefix = signature.GetDigestPrefix();
+        if (prefix.Length != 2 || digest[0] != prefix[0] || digest[1] != prefix[1])
+        {
+            return false;
+        }
+
+        try
+        {
+            // RSA: PKCS#1 v1.5 over the digest (NullDigest passes it through); legacy EdDSA: Ed25519
+            // over the digest as the message (RFC 4880bis §5.2.4), R and S as 64 bytes.
+            ISigner check = PgpAlgorithms.IsRsa(signer.Algorithm) ? new RsaDigestSigner(new NullDigest(), hash.Value.Oid) : new Ed25519Signer();
+            var key = WithoutModulusPrimalityTest(signer.GetKey);
+            check.Init(false, key);
+            check.BlockUpdate(digest, 0, digest.Length);
+            return check.VerifySignature(signature.GetSignature());
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
             return false;
         }
     }

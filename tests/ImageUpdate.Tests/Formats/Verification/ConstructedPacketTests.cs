@@ -58,6 +58,25 @@ public sealed class ConstructedPacketTests
     }
 
     [Fact]
+    public void A_legacy_eddsa_text_signature_whose_R_starts_with_a_zero_byte_verifies()
+    {
+        // Text signatures take their own path (the digest is ours); R must be 32 bytes there too.
+        // Data holds LF line endings only, so its canonical text is it with CR LF.
+        var key = new PgpPacketBuilder(22, 9);
+        var keyring = Keyring.Parse(key.Key("Zero <zero@example.org>"), "built.pgp");
+        var canonical = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Data).Replace("\n", "\r\n", StringComparison.Ordinal));
+        var created = PgpPacketBuilder.Created + 1;
+        while (key.FirstByteOfR(canonical, [.. PgpPacketBuilder.CreationTime(created), .. key.IssuerFingerprint()], 0x01) != 0)
+        {
+            created++;
+        }
+
+        var signature = PgpPacketBuilder.Packet(2, key.Signature(0x01, canonical, [.. PgpPacketBuilder.CreationTime(created), .. key.IssuerFingerprint()], []));
+
+        Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+    }
+
+    [Fact]
     public void An_issuer_key_id_in_the_unhashed_area_selects_the_key()
     {
         var key = new PgpPacketBuilder(22, 11);
@@ -81,6 +100,56 @@ public sealed class ConstructedPacketTests
         Assert.Equal([key.FingerprintHex], keyring.Keys.Select(k => k.Fingerprint));
         Assert.Contains(keyring.Warnings, w => w.StartsWith($"Ignoring a signature on {key.FingerprintHex}: The signature packet of {key.FingerprintHex} in k.pgp cannot be read: ", StringComparison.Ordinal));
         Assert.Equal(key.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+    }
+
+    [Fact]
+    public void A_key_of_an_unknown_algorithm_is_skipped_and_a_signature_naming_it_says_the_keyring_holds_it()
+    {
+        // BouncyCastle throws on algorithm 99 before it knows the key's ID; the keyring still has to
+        // remember that ID, so that a signature by the key says why it cannot be checked.
+        byte[] body = [4, 0x65, 0x53, 0xf1, 0x00, 99, 0x00, 0x08, 0xab];
+        var fingerprint = Convert.ToHexString(System.Security.Cryptography.SHA1.HashData([0x99, 0, (byte)body.Length, .. body]));
+        var other = new PgpPacketBuilder(22, 23);
+        byte[] odd = [.. PgpPacketBuilder.Packet(6, body), .. PgpPacketBuilder.Packet(13, Encoding.UTF8.GetBytes("Odd <odd@example.org>"))];
+        var keyring = Keyring.Parse([.. odd, .. other.Key("Other <other@example.org>")], "k.pgp");
+        var reason = $"Key {fingerprint} in k.pgp cannot be used: algorithm 99 keys are not supported.";
+        var signature = DataSignature(other, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 5), .. PgpPacketBuilder.Subpacket(33, [4, .. Convert.FromHexString(fingerprint)])], []);
+
+        Assert.Equal([other.FingerprintHex], keyring.Keys.Select(k => k.Fingerprint));
+        Assert.Contains($"Ignoring a key: {reason}", keyring.Warnings);
+        var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(Data, signature, keyring));
+        Assert.Equal($"The signature was made by key {fingerprint}, which the keyring holds but cannot use: {reason}", e.Message);
+    }
+
+    [Theory]
+    [InlineData("good", null)]
+    [InlineData("version 3", "The back-signature of subkey {0} is a version 3 signature; only version 4 signatures are supported.")]
+    [InlineData("bytes after", "The back-signature of subkey {0} has 2 unexpected bytes at its end.")]
+    public void A_signing_subkey_needs_a_version_4_back_signature_that_ends_with_its_value(string variant, string? warning)
+    {
+        var primary = new PgpPacketBuilder(22, 29);
+        var sub = new PgpPacketBuilder(22, 31);
+        byte[] signed = [0x99, 0, (byte)primary.KeyBody.Length, .. primary.KeyBody, 0x99, 0, (byte)sub.KeyBody.Length, .. sub.KeyBody];
+        var created = PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 1);
+        var back = sub.Signature(0x19, signed, [.. created, .. sub.IssuerFingerprint()], []);
+        back = variant switch
+        {
+            "version 3" => [3, .. back[1..]],
+            "bytes after" => [.. back, 0x00, 0x01],
+            _ => back,
+        };
+        var binding = primary.Signature(0x18, signed, [.. created, .. primary.IssuerFingerprint(), .. PgpPacketBuilder.Subpacket(27, 0x02), .. PgpPacketBuilder.Subpacket(32, back)], []);
+        var keyring = Keyring.Parse([.. primary.Key("Primary <primary@example.org>"), .. PgpPacketBuilder.Packet(14, sub.KeyBody), .. PgpPacketBuilder.Packet(2, binding)], "k.pgp");
+        var signature = DataSignature(sub, [.. PgpPacketBuilder.CreationTime(PgpPacketBuilder.Created + 5), .. sub.IssuerFingerprint()], []);
+
+        if (warning is null)
+        {
+            Assert.Equal(sub.FingerprintHex, _verifier.VerifyDetached(Data, signature, keyring).SigningKeyFingerprint);
+            return;
+        }
+
+        Assert.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, warning, sub.FingerprintHex), keyring.Warnings);
+        Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(Data, signature, keyring));
     }
 
     [Fact]

@@ -97,6 +97,30 @@ public sealed class KeyringTests(GpgFixture gpg)
         Assert.Contains(keyring.Warnings, w => w.StartsWith("Ignoring the rest of keyring k.pgp: The keyring k.pgp is truncated", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("rsa")]
+    [InlineData("ed")]
+    public void Parse_skips_a_key_packet_with_bytes_after_its_key_material(string name)
+    {
+        var bytes = PacketSurgery.AppendToBody(gpg.Gpg("--export", gpg.Fingerprint(name)), 6, 0x00, 0x01);
+
+        var keyring = Keyring.Parse(bytes, "k.pgp");
+
+        Assert.Empty(keyring.Keys);
+        Assert.Contains("Ignoring a key: The key packet in k.pgp has 2 unexpected bytes at its end.", keyring.Warnings);
+    }
+
+    [Fact]
+    public void Parse_skips_a_subkey_packet_with_bytes_after_its_key_material()
+    {
+        var fingerprint = gpg.Fingerprint("sub");
+        var bytes = PacketSurgery.AppendToBody(gpg.Gpg("--export", fingerprint), 14, 0x00, 0x01);
+
+        var keyring = Keyring.Parse(bytes, "k.pgp");
+
+        Assert.Contains($"Ignoring a subkey of {fingerprint}: The subkey packet of {fingerprint} in k.pgp has 2 unexpected bytes at its end.", keyring.Warnings);
+    }
+
     [Fact]
     public void Parse_drops_a_key_whose_self_signature_does_not_verify()
     {

@@ -66,6 +66,26 @@ public sealed class OpenPgpSignatureVerifierTests(GpgFixture gpg)
         Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(crlf, gpg.RsaSignature, TrustedKeys));
     }
 
+    [Theory]
+    [InlineData("rsa")]
+    [InlineData("ed")]
+    public void VerifyDetached_hashes_a_bare_cr_in_a_text_signature_as_gpg_does(string signer)
+    {
+        // RFC 4880 §5.2.1 canonicalises line endings to CR LF; gpg takes only LF as a line ending
+        // and hashes a bare CR as it is. Its text signature over such data verifies; the same data
+        // with the bare CR made CR LF does not, for gpg (checked by hand) or for us.
+        var home = gpg.Home;
+        var file = Path.Join(home, $"bare-cr-{signer}.txt");
+        byte[] data = [.. "a\rb\nc\r\nd\n"u8];
+        File.WriteAllBytes(file, data);
+        var signature = gpg.Gpg("--textmode", "--detach-sign", "--local-user", gpg.Fingerprint(signer), "--output", "-", file);
+
+        Assert.Equal(gpg.Fingerprint(signer), _verifier.VerifyDetached(data, signature, TrustedKeys).PrimaryKeyFingerprint);
+        Assert.Equal(gpg.Fingerprint(signer), _verifier.VerifyDetached([.. "a\rb\r\nc\r\nd\r\n"u8], signature, TrustedKeys).PrimaryKeyFingerprint);
+        var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached([.. "a\r\nb\nc\r\nd\n"u8], signature, TrustedKeys));
+        Assert.Contains("does not match the data", e.Message);
+    }
+
     public static TheoryData<string, string> RefusedSignatures => new()
     {
         { nameof(GpgFixture.RsaSha1Signature), "uses the SHA-1 hash, which is refused; only SHA-256, SHA-384 and SHA-512 are accepted" },
@@ -132,6 +152,22 @@ public sealed class OpenPgpSignatureVerifierTests(GpgFixture gpg)
         var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(gpg.Data, bytes, TrustedKeys));
 
         Assert.Contains("does not match the data", e.Message);
+    }
+
+    [Theory]
+    [InlineData(nameof(GpgFixture.RsaSignature))]
+    [InlineData(nameof(GpgFixture.EdSignature))]
+    [InlineData(nameof(GpgFixture.SubkeySignature))]
+    [InlineData(nameof(GpgFixture.RsaTextSignature))]
+    public void VerifyDetached_refuses_bytes_after_the_signature_value(string signature)
+    {
+        // BouncyCastle stops after the value's MPIs; bytes after them, inside the packet, would
+        // leave a valid signature valid, so the same signature could be written many ways.
+        var bytes = PacketSurgery.AppendToBody(Signature(signature).ToArray(), 2, 0x00, 0x08, 0xff);
+
+        var e = Assert.Throws<VerificationException>(() => _verifier.VerifyDetached(gpg.Data, bytes, TrustedKeys));
+
+        Assert.Equal("The signature has 3 unexpected bytes at its end.", e.Message);
     }
 
     [Fact]

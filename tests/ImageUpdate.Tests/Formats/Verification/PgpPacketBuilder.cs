@@ -68,9 +68,9 @@ internal sealed class PgpPacketBuilder
     }
 
     /// <summary>The R half of the Ed25519 signature this key makes over data, for finding R with a zero byte.</summary>
-    public byte FirstByteOfR(byte[] data, byte[] hashedSubpackets)
+    public byte FirstByteOfR(byte[] data, byte[] hashedSubpackets, int type = 0x00)
     {
-        var body = Signature(0x00, data, hashedSubpackets, []);
+        var body = Signature(type, data, hashedSubpackets, []);
         // Legacy EdDSA: the R MPI follows the two quick-check bytes; a short MPI means a leading zero.
         var at = 6 + hashedSubpackets.Length + 2 + 2;
         var bits = BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(at));

@@ -102,7 +102,7 @@ public sealed class OpenPgpSigningKey
         {
             // A safety net, as around keyrings: damaged bytes end in our error type whatever a library
             // throws (the fuzz test checks that the net stays empty).
-            throw new SigningKeyException(origin, $"Signing key {UntrustedText.Escape(origin)} could not be read: {e.GetType().Name}: {e.Message}", e);
+            throw new SigningKeyException(origin, $"Signing key {UntrustedText.Escape(origin)} could not be read: {PgpPacketReader.DescribeUnexpected(e)}", e);
         }
     }
 
