@@ -75,6 +75,66 @@ public sealed class SubpathDifferentialTests(ITestOutputHelper output)
         Assert.Equal(SysupdateDifferentialTests.Tree(theirs.Work), tree);
     }
 
+    // TEST-72's pattern-order transfers: one pattern per repository layout (one directory per version,
+    // or flat files), in either order, with and without '**/'; every transfer must install version v2.
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task The_order_of_the_patterns_does_not_matter(int version)
+    {
+        var oracle = SysupdateOracle.ForTest(output, version);
+        if (oracle is null)
+        {
+            return;
+        }
+
+        using var theirs = Layouts();
+        using var ours = Layouts();
+        var theirUpdate = await oracle.RunAsync(theirs.Work, theirs.Environment, "--definitions=" + theirs.Definitions, "--verify=no", "update");
+        var ourUpdate = await SysupdateDifferentialTests.RunOursAsync(ours, "--verify=no", "update");
+        output.WriteLine($"{version}: {theirUpdate}\nours: {ourUpdate}");
+
+        Assert.Equal(0, ourUpdate.ExitCode);
+        var tree = SysupdateDifferentialTests.Tree(ours.Work);
+        output.WriteLine(string.Join('\n', tree));
+        foreach (var target in new[] { "glob-last", "glob-first", "subdir-first" })
+        {
+            Assert.Equal(File.ReadAllBytes(ours["source/bundle-v2.raw"]), File.ReadAllBytes(ours[$"files/{target}/bundle-v2.raw"]));
+        }
+
+        Assert.Equal(File.ReadAllBytes(ours["source/pack-v2/image.raw"]), File.ReadAllBytes(ours["files/yes-and-retry/pack-v2"]));
+        if (version == 257)
+        {
+            // 257 lets the first pattern that answers decide: a "descend" from the subdirectory
+            // pattern hides the flat file from the later pattern, so v2 is not complete.
+            Assert.DoesNotContain(SysupdateDifferentialTests.Tree(theirs.Work), e => e.StartsWith("files/glob-last/bundle-v2.raw", StringComparison.Ordinal));
+            return;
+        }
+
+        Assert.Equal(0, theirUpdate.ExitCode);
+        Assert.Equal(SysupdateDifferentialTests.Tree(theirs.Work), tree);
+    }
+
+    private static DifferentialScenario Layouts()
+    {
+        var s = new DifferentialScenario();
+        s.Transfer("01-glob-last.transfer", Format("regular-file", "@W@/source", "bundle-@v/image.raw **/bundle-@v.raw", "files/glob-last", "bundle-@v.raw"))
+            .Transfer("02-glob-first.transfer", Format("regular-file", "@W@/source", "**/bundle-@v.img bundle-@v.raw", "files/glob-first", "bundle-@v.raw"))
+            .Transfer("03-subdir-first.transfer", Format("regular-file", "@W@/source", "bundle-@v/image.raw bundle-@v.raw", "files/subdir-first", "bundle-@v.raw"))
+            .Transfer("04-yes-and-retry.transfer", Format("regular-file", "@W@/source", "pack-@v/image.raw pack-@v", "files/yes-and-retry", "pack-@v"))
+            .With("source/bundle-v1/image.raw", "source/bundle-v2.raw", "source/pack-v1", "source/pack-v2/image.raw");
+        foreach (var name in new[] { "source/bundle-v1/image.raw", "source/bundle-v2.raw", "source/pack-v1", "source/pack-v2/image.raw" })
+        {
+            File.SetUnixFileMode(s[name], (UnixFileMode)0x1A4); // 0644
+        }
+
+        foreach (var target in new[] { "glob-last", "glob-first", "subdir-first", "yes-and-retry" })
+        {
+            Directory.CreateDirectory(s["files/" + target]);
+        }
+
+        return s;
+    }
+
     // A '..' in an entry, spelled out or percent-encoded (which a file:// or http:// fetch would decode
     // after the check), refuses the manifest: its transfer finds nothing, the run ends with an error
     // that says "Invalid filename" (as TEST-72 greps), and nothing is written.
