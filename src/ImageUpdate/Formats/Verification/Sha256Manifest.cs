@@ -14,11 +14,13 @@ namespace ImageUpdate.Formats.Verification;
 /// <para>Line grammar: 64 hex digits (either case), one space, then a space (text mode) or <c>*</c>
 /// (binary mode), then a file name, then <c>\n</c>. The whole file must be free of NUL bytes and valid
 /// UTF-8, and must end in a newline.</para>
-/// <para>File names must be plain names: not empty, not <c>.</c> or <c>..</c>, without <c>/</c> (so
-/// neither absolute nor in a subdirectory), without control characters (so a CRLF manifest is
-/// refused), and not starting with a backslash (sha256sum's marker for an escaped name, which
-/// sysupdate does not support). Upstream main has since begun to accept normalized relative paths
-/// like <c>sub/file</c>; this project keeps to plain names until a transfer needs more.</para>
+/// <para>File names are plain names or, as systemd 262 accepts them, normalized relative paths like
+/// <c>sub/file</c> (fetched from the same subpath of the source, matched by a <c>sub/@v</c> or
+/// <c>**/</c> pattern): not empty, not absolute, not <c>.</c> or <c>..</c>, no <c>.</c>, <c>..</c> or
+/// empty component, no <c>%</c> anywhere (a URL would decode <c>%2e%2e</c> into <c>..</c>), no control
+/// characters (so a CRLF manifest is refused), and not starting with a backslash (sha256sum's marker
+/// for an escaped name, which sysupdate does not support). A refused name refuses the whole manifest,
+/// as in 262 ("Invalid filename specified at manifest line N, refusing.", exit 1).</para>
 /// <para>Duplicates, a decision of ours (sysupdate keeps both lines): the same name listed twice with
 /// the same digest is collapsed with a warning; with different digests it is refused, because it
 /// would be ambiguous which bytes the signer vouched for.</para>
@@ -243,11 +245,6 @@ public sealed class Sha256Manifest
             throw new ManifestException(origin, lineNumber, $"File name \"{quoted}\" is absolute, refusing.");
         }
 
-        if (name.IndexOf((byte)'/') >= 0)
-        {
-            throw new ManifestException(origin, lineNumber, $"File name \"{quoted}\" contains a '/', only plain file names are allowed, refusing.");
-        }
-
         if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
         {
             throw new ManifestException(origin, lineNumber, $"File name \"{quoted}\" is not a file name, refusing.");
@@ -260,6 +257,38 @@ public sealed class Sha256Manifest
                 throw new ManifestException(origin, lineNumber, $"File name \"{quoted}\" contains control characters, refusing.");
             }
         }
+
+        // The name becomes part of a download URL, which the fetcher (curl for systemd, ours for us)
+        // percent-decodes: "sub/%2e%2e/x" would climb out of the source after the checks below passed.
+        // systemd 262 refuses any '%', as do we.
+        if (name.IndexOf((byte)'%') >= 0)
+        {
+            throw new ManifestException(origin, lineNumber,
+                $"Invalid filename \"{quoted}\": it contains a '%', which the download URL would decode (a percent-encoded '..' could leave the source), refusing.");
+        }
+
+        if (name.IndexOf((byte)'/') >= 0 && !IsNormalizedRelativePath(name))
+        {
+            throw new ManifestException(origin, lineNumber,
+                $"Invalid filename \"{quoted}\": a path in the manifest must be relative and normalized (no '.', '..' or empty components), refusing.");
+        }
+    }
+
+    // systemd 262 (path_is_normalized): every component but a trailing empty one (a name may end in
+    // '/') is a real name. Such an entry is fetched from the same subpath of the source URL.
+    private static bool IsNormalizedRelativePath(ReadOnlySpan<byte> name)
+    {
+        var body = name[^1] == (byte)'/' ? name[..^1] : name;
+        foreach (var range in body.Split((byte)'/'))
+        {
+            var component = body[range];
+            if (component.IsEmpty || component.SequenceEqual("."u8) || component.SequenceEqual(".."u8))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static int LineOf(ReadOnlySpan<byte> bytes, int offset) => bytes[..offset].Count((byte)'\n') + 1;

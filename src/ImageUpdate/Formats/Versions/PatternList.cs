@@ -3,9 +3,9 @@ using ImageUpdate.Foundation.Errors;
 namespace ImageUpdate.Formats.Versions;
 
 /// <summary>
-/// The MatchPattern= values of one resource, in order (systemd's pattern_match_many): tried in order,
-/// the first pattern that does not answer NoMatch decides (a Match, or a Retry asking the caller to
-/// descend into a directory), and the first pattern names new instances.
+/// The MatchPattern= values of one resource, in order (systemd's pattern_match_many): a Match by any
+/// pattern decides, else a Retry asks the caller to descend into a directory (<see cref="Match"/>,
+/// <see cref="Descends"/>); the first pattern names new instances.
 /// </summary>
 public sealed class PatternList
 {
@@ -57,22 +57,34 @@ public sealed class PatternList
     }
 
     /// <summary>
-    /// The first pattern that does not answer NoMatch decides, as in systemd's pattern_match_many: so a
-    /// Retry from an earlier pattern wins over a Match from a later one.
+    /// systemd 262's pattern_match_many, in which the order of the patterns does not matter: a full
+    /// match by any pattern wins (the first such pattern's captures), else a Retry from any pattern,
+    /// else NoMatch. (257 let the first answer that was not NoMatch decide, so a Retry from an earlier
+    /// pattern hid a Match from a later one; TEST-72 of 262 installs through such pattern lists.)
     /// </summary>
     public PatternMatch Match(string name)
     {
+        var retry = false;
         foreach (var pattern in Patterns)
         {
             var result = pattern.Match(name);
-            if (result.Kind != PatternMatchKind.NoMatch)
+            if (result.Kind == PatternMatchKind.Match)
             {
                 return result;
             }
+
+            retry |= result.Kind == PatternMatchKind.Retry;
         }
 
-        return PatternMatch.None;
+        return retry ? PatternMatch.Retry : PatternMatch.None;
     }
+
+    /// <summary>
+    /// Whether any pattern asks to descend into <paramref name="name"/> (a directory), even when
+    /// another pattern matches the name itself (262's "yes and retry": `pack-@v/image.raw pack-@v`
+    /// must look inside a directory `pack-2` although `pack-@v` matches its name).
+    /// </summary>
+    public bool Descends(string name) => Patterns.Any(p => p.Match(name).Kind == PatternMatchKind.Retry);
 
     public override string ToString() => string.Join(' ', Patterns.Select(p => p.Text));
 }

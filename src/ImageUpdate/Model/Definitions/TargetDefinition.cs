@@ -1,3 +1,4 @@
+using ImageUpdate.Formats.Gpt;
 using ImageUpdate.Formats.Versions;
 
 namespace ImageUpdate.Model.Definitions;
@@ -32,4 +33,19 @@ public sealed record TargetDefinition(
     public const string AutoPath = "auto";
 
     public bool PathIsAuto => Path == AutoPath;
+
+    /// <summary>
+    /// PartitionZeroFill= (systemd 262, sysupdate.d(5)): whether a partition target zeroes its slot from
+    /// the end of the payload to the end of the partition; null when unset, which means on for the
+    /// *-verity-sig types and off otherwise (<see cref="ZeroFillsPartition"/>). Other targets ignore it.
+    /// </summary>
+    public bool? PartitionZeroFill { get; init; }
+
+    /// <summary>
+    /// Whether writing into a slot of type <paramref name="partitionType"/> zeroes what follows the
+    /// payload: PartitionZeroFill= when set, else 262's default, on for Verity signature partitions (a
+    /// JSON object that must be followed by NUL bytes only, which the split-out artifact does not carry).
+    /// </summary>
+    public bool ZeroFillsPartition(Guid partitionType) =>
+        PartitionZeroFill ?? PartitionTypeTraits.Kind(partitionType)?.EndsWith("-verity-sig", StringComparison.Ordinal) == true;
 }

@@ -152,7 +152,10 @@ internal sealed partial class TransferReader
             _triesDone,
             instancesMax,
             _removeTemporary ?? true,
-            _currentSymlink);
+            _currentSymlink)
+        {
+            PartitionZeroFill = _zeroFill,
+        };
         return new TransferDefinition(
             id,
             mainFile,

@@ -40,6 +40,7 @@ internal sealed partial class TransferReader
     private bool? _noAuto;
     private bool? _growFileSystem;
     private bool? _readOnly;
+    private bool? _zeroFill;
     private uint? _mode;
     private ulong? _triesLeft;
     private ulong? _triesDone;
@@ -77,6 +78,7 @@ internal sealed partial class TransferReader
             [("Target", "PartitionNoAuto")] = a => ParseTristate(a, ref _noAuto),
             [("Target", "PartitionGrowFileSystem")] = a => ParseTristate(a, ref _growFileSystem),
             [("Target", "ReadOnly")] = a => ParseTristate(a, ref _readOnly),
+            [("Target", "PartitionZeroFill")] = a => ParseTristate(a, ref _zeroFill),
             [("Target", "Mode")] = ParseMode,
             [("Target", "TriesLeft")] = a => ParseUInt64(a, ref _triesLeft),
             [("Target", "TriesDone")] = a => ParseUInt64(a, ref _triesDone),

@@ -89,14 +89,16 @@ public static class DirectoryScanner
                 continue;
             }
 
+            // A directory is descended into when any pattern asks for it, whether or not another
+            // pattern matches its name (systemd 262: the order of MatchPattern= values does not matter).
             var match = patterns.Match(relMatch);
+            if (isDirectory && patterns.Descends(relMatch))
+            {
+                Scan(entry.Open(), resourcePath, rel, relMatch, patterns, kind, anyDepth, entryPartial, entryPending, found);
+            }
+
             if (match.Kind == PatternMatchKind.Retry)
             {
-                if (isDirectory)
-                {
-                    Scan(entry.Open(), resourcePath, rel, relMatch, patterns, kind, anyDepth, entryPartial, entryPending, found);
-                }
-
                 continue;
             }
 

@@ -52,6 +52,8 @@ public sealed class PartitionTarget : ITargetResource
     private readonly DiskLocator _locator;
     private string? _disk;
 
+    private const int ZeroFillChunk = 1 << 20;
+
     /// <param name="path">Path= joined with --root when there is one, or "auto".</param>
     /// <param name="rooted">Whether --root= is in effect (block devices are then refused).</param>
     public PartitionTarget(TargetDefinition definition, string path, bool rooted, bool sync, ILogger logger, DiskLocator? locator = null)
@@ -216,13 +218,19 @@ public sealed class PartitionTarget : ITargetResource
             }
 
             var what = $"'{UntrustedText.Escape(slot.DevicePath)}' from '{UntrustedText.Escape(payload.Description)}'";
-            await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, what, report, cancellationToken).ConfigureAwait(false);
+            var written = await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, what, report, cancellationToken).ConfigureAwait(false);
 
             // A verifying source checks its hash on the read that finds its end: make sure that read
             // happens even if a decoder stopped at the end of its data without asking for more.
             if (await counted.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
             {
                 throw new UpdateException($"Trailing data after the compressed payload of '{UntrustedText.Escape(payload.Description)}', refusing.");
+            }
+
+            if (_definition.ZeroFillsPartition(PartitionType))
+            {
+                await ZeroFillAsync(handle, slot.Offset + written, slot.Size - written, cancellationToken).ConfigureAwait(false);
+                _logger.LogDebug("Zeroed {Bytes} bytes of partition '{Device}' after the payload.", slot.Size - written, slot.DevicePath);
             }
         }
         catch (VerificationException)
@@ -363,4 +371,25 @@ public sealed class PartitionTarget : ITargetResource
 
         return new SafeFileHandle(fd, ownsHandle: true);
     }
+
+    // PartitionZeroFill= (systemd 262): nothing of an earlier, longer payload may survive behind this
+    // one in a reused slot (a verity signature must be followed by NUL bytes only). Plain writes through
+    // the buffered handle, synced when the copy was; systemd offloads this to BLKZEROOUT where it can,
+    // which only changes how fast, not what the slot holds.
+    private async Task ZeroFillAsync(SafeFileHandle handle, long offset, long length, CancellationToken cancellationToken)
+    {
+        var zeros = new byte[(int)Math.Min(length, ZeroFillChunk)];
+        for (var done = 0L; done < length;)
+        {
+            var count = (int)Math.Min(zeros.Length, length - done);
+            await RandomAccess.WriteAsync(handle, zeros.AsMemory(0, count), offset + done, cancellationToken).ConfigureAwait(false);
+            done += count;
+        }
+
+        if (_sync && length > 0)
+        {
+            RandomAccess.FlushToDisk(handle);
+        }
+    }
+
 }

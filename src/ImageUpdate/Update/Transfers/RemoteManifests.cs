@@ -50,8 +50,13 @@ public sealed class RemoteManifests
     private Task<FetchedManifest> Get(string baseUrl, bool verify, bool withSignature, CancellationToken cancellationToken) =>
         _cache.GetOrAdd((baseUrl, verify, withSignature), key => FetchAsync(key.Url, key.Verify, key.WithSignature, cancellationToken));
 
-    /// <summary>The URL of a file listed in the manifest at <paramref name="baseUrl"/>.</summary>
-    public static Uri Entry(string baseUrl, string name) => new(baseUrl.TrimEnd('/') + "/" + Uri.EscapeDataString(name));
+    /// <summary>
+    /// The URL of a file listed in the manifest at <paramref name="baseUrl"/>. A subpath entry
+    /// (<c>sub/file</c>, which <see cref="Sha256Manifest"/> admits only normalized and without '%') is
+    /// fetched from the same subpath, as systemd 262 does: each component is escaped, the '/' kept.
+    /// </summary>
+    public static Uri Entry(string baseUrl, string name) =>
+        new(baseUrl.TrimEnd('/') + "/" + string.Join('/', name.Split('/').Select(Uri.EscapeDataString)));
 
     private async Task<FetchedManifest> FetchAsync(string baseUrl, bool verify, bool withSignature, CancellationToken cancellationToken)
     {

@@ -46,6 +46,23 @@ public sealed class Sha256ManifestTests
         Assert.Equal(["caf\u00e9 v2.raw", "..hidden"], manifest.Entries.Select(e => e.FileName));
     }
 
+    [Theory]
+    [InlineData("sub/blob-v1.bin")]
+    [InlineData("a/b/c/blob-v1.bin")]
+    [InlineData("sub/")]
+    [InlineData("sub/..blob-v1.bin")]
+    [InlineData("sub/ blob-v1.bin")]
+    [InlineData("sub\\x/blob-v1.bin")]
+    public void Parse_accepts_normalized_subpaths_as_systemd_262_does(string name)
+    {
+        var manifest = Sha256Manifest.Parse(Encoding.UTF8.GetBytes($"{HashA}  {name}\n"), "SHA256SUMS");
+
+        var entry = Assert.Single(manifest.Entries);
+        Assert.Equal(name, entry.FileName);
+        Assert.Same(entry, manifest.Find(name));
+        Assert.Empty(manifest.Warnings);
+    }
+
     [Fact]
     public void Entry_matches_its_digest_only()
     {
@@ -71,9 +88,19 @@ public sealed class Sha256ManifestTests
     [InlineData("HASH  a\nHASH  b", "SHA256SUMS:2: The manifest does not end in a newline")]
     [InlineData("\\HASH  a\\nb\n", "uses a backslash-escaped file name")]
     [InlineData("HASH  /x\n", "File name \"/x\" is absolute")]
-    [InlineData("HASH  ../x\n", "File name \"../x\" contains a '/'")]
-    [InlineData("HASH  a/b\n", "File name \"a/b\" contains a '/'")]
-    [InlineData("HASH  a/\n", "File name \"a/\" contains a '/'")]
+    [InlineData("HASH  ../x\n", "Invalid filename \"../x\": a path in the manifest must be relative and normalized")]
+    [InlineData("HASH  sub/nested/../x\n", "SHA256SUMS:1: Invalid filename \"sub/nested/../x\": a path in the manifest must be relative and normalized (no '.', '..' or empty components), refusing.")]
+    [InlineData("HASH  sub/..\n", "Invalid filename \"sub/..\": a path")]
+    [InlineData("HASH  sub/.\n", "Invalid filename \"sub/.\": a path")]
+    [InlineData("HASH  ./sub/x\n", "Invalid filename \"./sub/x\": a path")]
+    [InlineData("HASH  sub/./x\n", "Invalid filename \"sub/./x\": a path")]
+    [InlineData("HASH  sub//x\n", "Invalid filename \"sub//x\": a path")]
+    [InlineData("HASH  /abs/x\n", "File name \"/abs/x\" is absolute")]
+    [InlineData("HASH  sub/nested/%2e%2e/x\n", "SHA256SUMS:1: Invalid filename \"sub/nested/%2e%2e/x\": it contains a '%', which the download URL would decode (a percent-encoded '..' could leave the source), refusing.")]
+    [InlineData("HASH  %2E%2E/x\n", "Invalid filename \"%2E%2E/x\": it contains a '%'")]
+    [InlineData("HASH  sub%2fx\n", "Invalid filename \"sub%2fx\": it contains a '%'")]
+    [InlineData("HASH  blob-v1%.bin\n", "Invalid filename \"blob-v1%.bin\": it contains a '%'")]
+    [InlineData("HASH  a\nHASHB  sub/../a\n", "SHA256SUMS:2: Invalid filename \"sub/../a\"")]
     [InlineData("HASH  ..\n", "File name \"..\" is not a file name")]
     [InlineData("HASH  .\n", "File name \".\" is not a file name")]
     [InlineData("HASH  \n", "The file name is empty")]

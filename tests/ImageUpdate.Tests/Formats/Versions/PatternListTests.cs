@@ -53,14 +53,24 @@ public sealed class PatternListTests
     }
 
     [Fact]
-    public void The_first_pattern_that_does_not_refuse_decides_even_with_retry()
+    public void A_match_by_any_pattern_wins_over_a_retry_whatever_the_order()
     {
-        // systemd's pattern_match_many returns the first result that is not "no match".
+        // systemd 262's pattern_match_many: order does not matter; a name one pattern matches and
+        // another would descend into is a match, and the caller still descends ("yes and retry").
         var retryFirst = PatternList.Parse(["foo_@v/bar.efi", "foo_@v"]);
-        Assert.Equal(PatternMatch.Retry, retryFirst.Match("foo_1"));
+        Assert.Equal(PatternMatchKind.Match, retryFirst.Match("foo_1").Kind);
+        Assert.Equal("1", retryFirst.Match("foo_1").Metadata?.Version);
+        Assert.True(retryFirst.Descends("foo_1"));
 
         var matchFirst = PatternList.Parse(["foo_@v", "foo_@v/bar.efi"]);
         Assert.Equal(PatternMatchKind.Match, matchFirst.Match("foo_1").Kind);
+        Assert.True(matchFirst.Descends("foo_1"));
+        Assert.False(matchFirst.Descends("foo_1/bar.efi"));
+
+        // TEST-72's "glob last": the version field takes the '.raw' of a top-level file, so the
+        // subdirectory pattern asks to descend; the '**/' pattern still matches it.
+        var globLast = PatternList.Parse(["bundle-@v/image.raw", "**/bundle-@v.raw"]);
+        Assert.Equal("v2", globLast.Match("bundle-v2.raw").Metadata?.Version);
 
         var later = PatternList.Parse(["x_@v", "foo_@v/bar.efi"]);
         Assert.Equal(PatternMatch.Retry, later.Match("foo_1"));

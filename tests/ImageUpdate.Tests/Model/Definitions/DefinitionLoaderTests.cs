@@ -182,6 +182,25 @@ public sealed class DefinitionLoaderTests : IDisposable
         Assert.Null(t.Target.ReadOnly);
     }
 
+    // systemd 262 (sysupdate.d(5)): PartitionZeroFill= is a tri-state; unset, a *-verity-sig slot is
+    // zero-filled behind its payload and any other is not; an empty value resets to unset.
+    [Theory]
+    [InlineData("", "root-x86-64-verity-sig", null, true)]
+    [InlineData("", "usr-arm64-verity-sig", null, true)]
+    [InlineData("", "root-x86-64-verity", null, false)]
+    [InlineData("", "linux-generic", null, false)]
+    [InlineData("PartitionZeroFill=no\n", "root-x86-64-verity-sig", false, false)]
+    [InlineData("PartitionZeroFill=yes\n", "linux-generic", true, true)]
+    [InlineData("PartitionZeroFill=yes\nPartitionZeroFill=\n", "linux-generic", null, false)]
+    public void PartitionZeroFill_defaults_to_on_for_verity_signature_partitions_only(string lines, string type, bool? expected, bool zeroFills)
+    {
+        var t = LoadOne(Minimal + lines);
+
+        Assert.Equal(expected, t.Target.PartitionZeroFill);
+        Assert.True(PartitionType.TryParse(type, out var guid));
+        Assert.Equal(zeroFills, t.Target.ZeroFillsPartition(guid));
+    }
+
     [Theory]
     [InlineData("PartitionFlags=ff", 0xffUL)]
     [InlineData("PartitionFlags=0xFF", 0xffUL)]
@@ -268,6 +287,7 @@ public sealed class DefinitionLoaderTests : IDisposable
     [InlineData("[Target]\nInstancesMax=many", "InstancesMax", "Failed to parse InstancesMax= value 'many', ignoring.")]
     [InlineData("[Target]\nInstancesMax=1", "InstancesMax", "InstancesMax= must be at least 2, bumping 1 to 2.")]
     [InlineData("[Target]\nRemoveTemporary=sure", "RemoveTemporary", "Failed to parse boolean value 'sure', ignoring.")]
+    [InlineData("[Target]\nPartitionZeroFill=maybe", "PartitionZeroFill", "Failed to parse boolean value 'maybe', ignoring.")]
     [InlineData("[Target]\nCurrentSymlink=%q", "CurrentSymlink", "unknown specifier '%q'")]
     [InlineData("[Target]\nPath=/x/%q", "Path", "unknown specifier '%q'")]
     [InlineData("[Source]\nMatchPattern=a-@v-%q", "MatchPattern", "unknown specifier '%q'")]

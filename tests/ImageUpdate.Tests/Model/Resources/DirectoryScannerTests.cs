@@ -78,6 +78,34 @@ public sealed class DirectoryScannerTests : IDisposable
         Assert.False(inventory.Find("1")!.IsPartial || inventory.Find("1")!.IsPending);
     }
 
+    // systemd 262 (TEST-72-SYSUPDATE): the order of MatchPattern= values does not matter. A top-level
+    // file a subdirectory pattern would descend into (its @v takes the ".raw") is still found by a
+    // later pattern, and a directory a flat pattern matches is still descended into.
+    [Theory]
+    [InlineData("bundle-@v/image.raw **/bundle-@v.raw", "v2 v1")]
+    [InlineData("**/bundle-@v.img bundle-@v.raw", "v2")]
+    [InlineData("bundle-@v/image.raw bundle-@v.raw", "v2 v1")]
+    [InlineData("pack-@v/image.raw pack-@v", "v2 v1")]
+    public void The_order_of_the_patterns_does_not_matter(string patterns, string versions)
+    {
+        Touch("bundle-v1/image.raw");
+        Touch("bundle-v2.raw");
+        Touch("pack-v1");
+        Touch("pack-v2/image.raw");
+
+        var inventory = DirectoryScanner.Load(_dir.Path, Patterns(patterns.Split(' ')), DirectoryScanner.EntryKind.RegularFile);
+
+        Assert.Equal(versions.Split(' '), inventory.Instances.Select(i => i.Version));
+        if (patterns.StartsWith("pack", StringComparison.Ordinal))
+        {
+            Assert.Equal(_dir["pack-v2/image.raw"], inventory.Find("v2")!.Path);
+        }
+        else
+        {
+            Assert.Equal(_dir["bundle-v2.raw"], inventory.Find("v2")!.Path);
+        }
+    }
+
     [Fact]
     public void A_pattern_with_a_slash_descends_into_matching_directories()
     {

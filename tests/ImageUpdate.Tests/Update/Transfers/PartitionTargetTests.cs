@@ -188,6 +188,41 @@ public sealed class PartitionTargetTests
         GptAssert.SgdiskFindsNoProblems(disk.Path);
     }
 
+    // PartitionZeroFill= (systemd 262): a slot reused for a shorter payload keeps the tail of the old
+    // one unless zero-filled; a verity signature slot is zero-filled by default, others only when asked.
+    // TEST-72-SYSUPDATE's test_zero_fill checks the same with the real sysupdate.
+    [Theory]
+    [InlineData("root-x86-64", null, false)]
+    [InlineData("root-x86-64", true, true)]
+    [InlineData("root-x86-64-verity-sig", null, true)]
+    [InlineData("root-x86-64-verity-sig", false, false)]
+    public async Task A_shorter_payload_leaves_the_old_tail_unless_the_slot_is_zero_filled(string type, bool? zeroFill, bool zeroed)
+    {
+        RequireTools();
+
+        Assert.True(PartitionType.TryParse(type, out var guid));
+        using var disk = new SlotDisk($"size=1024, type={guid}, name=_empty\nsize=1024, type={guid}, name=part1-v1\n");
+        var start = (long)disk.Table().Partitions[0].Start * Sector;
+        var slotBytes = 1024 * Sector;
+        disk.Fill(start, slotBytes, 0x5A);
+        var next = (long)disk.Table().Partitions[1].Start * Sector;
+        disk.Fill(next, 4096, 0x33);
+        var target = disk.Target(SlotDisk.Definition(type: type) with { PartitionZeroFill = zeroFill });
+        await target.LoadAsync(CancellationToken.None);
+        var payload = RandomNumberGenerator.GetBytes(3000);
+        var metadata = new InstanceMetadata { Version = "v2" };
+
+        await target.AcquireAsync(target.Prepare(metadata), Payload(disk.WriteSource("part1-v2.raw", payload)), metadata, null, CancellationToken.None);
+
+        Assert.Equal(payload, disk.ReadBytes(start, payload.Length));
+        var tail = disk.ReadBytes(start + payload.Length, slotBytes - payload.Length);
+        Assert.All(tail, b => Assert.Equal(zeroed ? 0 : 0x5A, b));
+
+        // Never past the slot: the next partition keeps its bytes.
+        Assert.All(disk.ReadBytes(next, 4096), b => Assert.Equal(0x33, b));
+        GptAssert.SgdiskFindsNoProblems(disk.Path);
+    }
+
     [Fact]
     public async Task Remove_makes_the_slot_empty_and_of_type_T_without_touching_its_data_uuid_or_flags()
     {
