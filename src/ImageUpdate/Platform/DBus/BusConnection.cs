@@ -23,6 +23,9 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     private const string BusName = "org.freedesktop.DBus";
     private const string BusPath = "/org/freedesktop/DBus";
 
+    private readonly Lock _exportGate = new();
+    private ObjectTree? _objects;
+
     private BusConnection(DBusConnection connection, string address, TimeSpan callTimeout)
     {
         Connection = connection;
@@ -112,6 +115,36 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
             new DBusCall(BusName, BusPath, BusName, "GetConnectionUnixUser", "s", (ref MessageWriter w) => w.WriteString(busName)),
             static (message, _) => ReadSingle(message, "u", "GetConnectionUnixUser").ReadUInt32(),
             cancellationToken);
+
+    /// <summary>Exports objects on this connection; a call to a path without one gets UnknownObject (see <see cref="ObjectTree"/>).</summary>
+    public void Export(params IEnumerable<ExportedObject> objects)
+    {
+        ObjectTree tree;
+        lock (_exportGate)
+        {
+            if (_objects is null)
+            {
+                _objects = new ObjectTree();
+                Connection.AddMethodHandler(_objects);
+            }
+
+            tree = _objects;
+        }
+
+        foreach (var obj in objects)
+        {
+            tree.Add(obj);
+        }
+    }
+
+    /// <summary>Stops exporting the object at <paramref name="path"/>: later calls to it get UnknownObject.</summary>
+    public bool Unexport(string path)
+    {
+        lock (_exportGate)
+        {
+            return _objects?.Remove(path) ?? false;
+        }
+    }
 
     /// <summary>
     /// Checks that a reply has exactly <paramref name="signature"/> and returns its body reader:

@@ -81,6 +81,10 @@ public abstract class ExportedObject : IPathMethodHandler
         }
     }
 
+    /// <summary>Answers Introspect with this object's interfaces and <paramref name="childNames"/> (for <see cref="ObjectTree"/>, which knows the children).</summary>
+    internal void ReplyIntrospect(MethodContext context, IList<string> childNames) =>
+        context.ReplyIntrospectXml([_introspection, IntrospectionXml.DBusProperties], childNames);
+
     /// <summary>Emits PropertiesChanged with the current values of <paramref name="names"/>; false when the connection is gone.</summary>
     public bool EmitPropertiesChanged(DBusConnection connection, params IReadOnlyList<string> names)
     {
