@@ -95,12 +95,24 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     public async Task<T> CallAsync<T>(DBusCall call, MessageValueReader<T> reader, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        Task<T>? pending = null;
         try
         {
-            return await Connection.CallMethodAsync(CreateMessage(call), reader).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+            pending = Connection.CallMethodAsync(CreateMessage(call), reader);
+            return await pending.WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            if (pending is { IsCompleted: false })
+            {
+                _ = DisposeLateResultAsync(pending);
+            }
+
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
             throw Translate(call, e);
         }
     }
@@ -161,6 +173,23 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The package cannot cancel a call, so after a timeout or cancellation its reply may still come:
+    /// a result that holds something (logind's inhibitor fd, which blocks shutdown while open) is
+    /// disposed then instead of when the GC finds it.
+    /// </summary>
+    private static async Task DisposeLateResultAsync<T>(Task<T> pending)
+    {
+        try
+        {
+            (await pending.ConfigureAwait(false) as IDisposable)?.Dispose();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The late reply failed: nothing to dispose, and nobody waits for the error.
+        }
     }
 
     private MessageBuffer CreateMessage(DBusCall call)
