@@ -1,5 +1,6 @@
 using System.Globalization;
 using ImageUpdate.Foundation.Errors;
+using Microsoft.Extensions.Logging;
 using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Platform.DBus;
@@ -37,6 +38,9 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     public DBusConnection Connection { get; }
 
     public string Address { get; }
+
+    /// <summary>Where exported objects log unexpected failures of their handlers.</summary>
+    public ILogger? Logger { get; set; }
 
     /// <summary>How long a call (and the connect) may wait for an answer; <see cref="Timeout.InfiniteTimeSpan"/> is allowed.</summary>
     public TimeSpan CallTimeout { get; set; }
@@ -145,6 +149,7 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
 
         foreach (var obj in objects)
         {
+            obj.Logger ??= Logger;
             tree.Add(obj);
         }
     }

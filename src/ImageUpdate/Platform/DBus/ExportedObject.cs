@@ -1,5 +1,6 @@
 using System.Text;
 using ImageUpdate.Foundation.Errors;
+using Microsoft.Extensions.Logging;
 using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Platform.DBus;
@@ -39,6 +40,9 @@ public abstract class ExportedObject : IPathMethodHandler
 
     public bool HandlesChildPaths => false;
 
+    /// <summary>Where a handler's unexpected failure is logged (<see cref="BusConnection.Export"/> passes the connection's).</summary>
+    public ILogger? Logger { get; set; }
+
     /// <summary>The interface's properties, in GetAll's order.</summary>
     protected abstract IReadOnlyList<string> PropertyNames { get; }
 
@@ -77,7 +81,9 @@ public abstract class ExportedObject : IPathMethodHandler
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            context.ReplyError(Failed, e.Message);
+            // An internal failure's text is for the log, not for any caller on the bus.
+            Logger?.LogWarning(e, "D-Bus method {Interface}.{Member} at {Path} failed", UntrustedText.Escape(context.Request.InterfaceAsString ?? ""), UntrustedText.Escape(context.Request.MemberAsString ?? ""), Path);
+            context.ReplyError(Failed, "The method failed; the service's log says why.");
         }
     }
 

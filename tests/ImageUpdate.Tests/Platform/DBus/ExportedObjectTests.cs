@@ -1,5 +1,7 @@
 using System.Text.Json;
 using ImageUpdate.Platform.DBus;
+using ImageUpdate.Tests.Update.Imaging;
+using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Tests.Platform.DBus;
 
@@ -74,9 +76,27 @@ public sealed class ExportedObjectTests(ITestOutputHelper output)
         Assert.Contains("not for you", refusedError, StringComparison.Ordinal);
     }
 
-    private static async Task<BusConnection> ExportAsync(PrivateBus bus)
+    [Fact]
+    public async Task A_handler_that_fails_unexpectedly_is_logged_and_the_caller_gets_no_internal_text()
+    {
+        DBusTestTools.RequireDaemon();
+
+        using var bus = new PrivateBus();
+        var logger = new ListLogger();
+        await using var connection = await ExportAsync(bus, logger);
+        await using var client = await BusConnection.ConnectAsync(bus.Address);
+
+        var error = await Assert.ThrowsAsync<DBusErrorException>(() => client.CallAsync(new DBusCall(ExampleObject.Interface, ExampleObject.ObjectPathName, ExampleObject.Interface, "Crash")));
+
+        Assert.Equal("org.freedesktop.DBus.Error.Failed", error.ErrorName);
+        Assert.Equal("The method failed; the service's log says why.", error.ErrorMessage);
+        Assert.Equal(["D-Bus method org.example.Ours.Crash at /org/example/Ours failed"], logger.Messages);
+    }
+
+    private static async Task<BusConnection> ExportAsync(PrivateBus bus, ILogger? logger = null)
     {
         var connection = await BusConnection.ConnectAsync(bus.Address);
+        connection.Logger = logger;
         File.WriteAllText(bus.Directory["file"], "from C#");
         connection.Export(new ExampleObject(connection, bus.Directory["file"]));
         Assert.True(await connection.Connection.TryRequestNameAsync(ExampleObject.Interface));
