@@ -151,7 +151,14 @@ public abstract class ExportedObject : IPathMethodHandler
             case "GetAll":
                 {
                     RequireArguments(request, "s");
-                    CheckInterface(request.GetBodyReader().ReadString());
+                    var asked = request.GetBodyReader().ReadString();
+                    if (asked is "org.freedesktop.DBus.Peer" or "org.freedesktop.DBus.Introspectable" or PropertiesInterface)
+                    {
+                        // The standard interfaces have no properties; introspecting tools (busctl) still ask.
+                        return new MethodReply("a{sv}", (ref MessageWriter w) => w.WriteDictionaryEnd(w.WriteDictionaryStart()));
+                    }
+
+                    CheckInterface(asked);
                     return new MethodReply("a{sv}", (ref MessageWriter w) => WriteProperties(ref w, PropertyNames));
                 }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ImageUpdate.Platform.DBus;
 using ImageUpdate.Tests.Update.Imaging;
 using Microsoft.Extensions.Logging;
+using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Tests.Platform.DBus;
 
@@ -91,6 +92,26 @@ public sealed class ExportedObjectTests(ITestOutputHelper output)
         Assert.Equal("org.freedesktop.DBus.Error.Failed", error.ErrorName);
         Assert.Equal("The method failed; the service's log says why.", error.ErrorMessage);
         Assert.Equal(["D-Bus method org.example.Ours.Crash at /org/example/Ours failed"], logger.Messages);
+    }
+
+    [Theory]
+    [InlineData("org.freedesktop.DBus.Peer")]
+    [InlineData("org.freedesktop.DBus.Introspectable")]
+    [InlineData("org.freedesktop.DBus.Properties")]
+    public async Task GetAll_on_a_standard_interface_is_empty_and_on_an_unknown_one_UnknownInterface(string standard)
+    {
+        DBusTestTools.RequireDaemon();
+
+        using var bus = new PrivateBus();
+        await using var connection = await ExportAsync(bus);
+        await using var client = await BusConnection.ConnectAsync(bus.Address);
+        DBusCall GetAll(string @interface) => new(ExampleObject.Interface, ExampleObject.ObjectPathName, ExportedObject.PropertiesInterface, "GetAll", "s", (ref MessageWriter w) => w.WriteString(@interface));
+
+        var all = await client.CallAsync(GetAll(standard), static (m, _) => BusConnection.ReadSingle(m, "a{sv}", "GetAll").ReadDictionaryOfStringToVariantValue());
+        var error = await Assert.ThrowsAsync<DBusErrorException>(() => client.CallAsync(GetAll("org.example.Nope")));
+
+        Assert.Empty(all);
+        Assert.Equal("org.freedesktop.DBus.Error.UnknownInterface", error.ErrorName);
     }
 
     private static async Task<BusConnection> ExportAsync(PrivateBus bus, ILogger? logger = null)
