@@ -49,7 +49,21 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     public string? UniqueName => Connection.UniqueName;
 
     /// <summary>Completes when the connection is gone (the bus closed it, it failed, or it was disposed).</summary>
-    public Task Disconnected => Connection.DisconnectedAsync();
+    public Task Disconnected
+    {
+        get
+        {
+            try
+            {
+                return Connection.DisconnectedAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The package refuses to answer once disposed: disposed is disconnected.
+                return Task.CompletedTask;
+            }
+        }
+    }
 
     public bool IsConnected => !Disconnected.IsCompleted;
 
