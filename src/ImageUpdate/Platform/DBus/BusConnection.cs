@@ -27,17 +27,14 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     private readonly Lock _exportGate = new();
     private ObjectTree? _objects;
 
-    private BusConnection(DBusConnection connection, string address, TimeSpan callTimeout)
+    private BusConnection(DBusConnection connection, TimeSpan callTimeout)
     {
         Connection = connection;
-        Address = address;
         CallTimeout = callTimeout;
     }
 
     /// <summary>The package's connection: for exported objects and signals.</summary>
     public DBusConnection Connection { get; }
-
-    public string Address { get; }
 
     /// <summary>Where exported objects log unexpected failures of their handlers.</summary>
     public ILogger? Logger { get; set; }
@@ -84,7 +81,7 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
         try
         {
             await connection.ConnectAsync().AsTask().WaitAsync(deadline, cancellationToken).ConfigureAwait(false);
-            return new BusConnection(connection, address, deadline);
+            return new BusConnection(connection, deadline);
         }
         catch (TimeoutException)
         {
@@ -179,12 +176,13 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Checks that a reply has exactly <paramref name="signature"/> and returns its body reader:
-    /// for readers handed to <see cref="CallAsync{T}"/>.
+    /// for readers handed to <see cref="CallAsync{T}"/>. <paramref name="peer"/> starts the error
+    /// sentence ("logind answered Inhibit with signature …").
     /// </summary>
-    public static Reader ReadSingle(Message message, string signature, string what) =>
+    public static Reader ReadSingle(Message message, string signature, string what, string peer = "The bus") =>
         message.SignatureAsString == signature
             ? message.GetBodyReader()
-            : throw new DBusProtocolException($"The bus answered {what} with signature '{UntrustedText.Escape(message.SignatureAsString ?? "")}', not '{signature}'.");
+            : throw new DBusProtocolException($"{peer} answered {what} with signature '{UntrustedText.Escape(message.SignatureAsString ?? "")}', not '{signature}'.");
 
     public void Dispose() => Connection.Dispose();
 

@@ -13,7 +13,9 @@ namespace ImageUpdate.Platform.DBus;
 /// (Get, GetAll, Set refused as read-only), the Introspect reply from the interface's XML, argument
 /// signature checks, and turning a handler's <see cref="DBusErrorException"/> (or any failure) into an
 /// error reply instead of letting it reach the package, which would close the connection.
-/// Handlers must read their arguments before their first await.
+/// The package keeps the request readable until <see cref="HandleMethodAsync"/>'s task completes (it
+/// disposes the <see cref="MethodContext"/> then), so a handler may read its arguments after an await;
+/// from its first await on it runs beside the receive loop, concurrently with later calls.
 /// </summary>
 public abstract class ExportedObject : IPathMethodHandler
 {
