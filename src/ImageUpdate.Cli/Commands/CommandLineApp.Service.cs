@@ -29,6 +29,7 @@ public sealed partial class CommandLineApp
         // Jobs write the host's disks like `update` does: with a logind inhibitor while they write.
         var options = _global.ToEngineOptions(r);
         await using var connection = await BusConnection.ConnectAsync(address ?? _environment.SystemBus, cancellationToken: cancellationToken).ConfigureAwait(false);
+        connection.Logger = logger;
 
         await new SysupdateService(connection, options, Services(logger), logger, idleTimeout).RunAsync(cancellationToken).ConfigureAwait(false);
         return 0;

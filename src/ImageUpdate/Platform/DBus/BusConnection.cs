@@ -1,5 +1,6 @@
 using System.Globalization;
 using ImageUpdate.Foundation.Errors;
+using Microsoft.Extensions.Logging;
 using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Platform.DBus;
@@ -23,17 +24,20 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     private const string BusName = "org.freedesktop.DBus";
     private const string BusPath = "/org/freedesktop/DBus";
 
-    private BusConnection(DBusConnection connection, string address, TimeSpan callTimeout)
+    private readonly Lock _exportGate = new();
+    private ObjectTree? _objects;
+
+    private BusConnection(DBusConnection connection, TimeSpan callTimeout)
     {
         Connection = connection;
-        Address = address;
         CallTimeout = callTimeout;
     }
 
     /// <summary>The package's connection: for exported objects and signals.</summary>
     public DBusConnection Connection { get; }
 
-    public string Address { get; }
+    /// <summary>Where exported objects log unexpected failures of their handlers.</summary>
+    public ILogger? Logger { get; set; }
 
     /// <summary>How long a call (and the connect) may wait for an answer; <see cref="Timeout.InfiniteTimeSpan"/> is allowed.</summary>
     public TimeSpan CallTimeout { get; set; }
@@ -42,7 +46,21 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     public string? UniqueName => Connection.UniqueName;
 
     /// <summary>Completes when the connection is gone (the bus closed it, it failed, or it was disposed).</summary>
-    public Task Disconnected => Connection.DisconnectedAsync();
+    public Task Disconnected
+    {
+        get
+        {
+            try
+            {
+                return Connection.DisconnectedAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The package refuses to answer once disposed: disposed is disconnected.
+                return Task.CompletedTask;
+            }
+        }
+    }
 
     public bool IsConnected => !Disconnected.IsCompleted;
 
@@ -63,7 +81,7 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
         try
         {
             await connection.ConnectAsync().AsTask().WaitAsync(deadline, cancellationToken).ConfigureAwait(false);
-            return new BusConnection(connection, address, deadline);
+            return new BusConnection(connection, deadline);
         }
         catch (TimeoutException)
         {
@@ -92,12 +110,24 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     public async Task<T> CallAsync<T>(DBusCall call, MessageValueReader<T> reader, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        Task<T>? pending = null;
         try
         {
-            return await Connection.CallMethodAsync(CreateMessage(call), reader).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+            pending = Connection.CallMethodAsync(CreateMessage(call), reader);
+            return await pending.WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            if (pending is { IsCompleted: false })
+            {
+                _ = DisposeLateResultAsync(pending);
+            }
+
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
             throw Translate(call, e);
         }
     }
@@ -113,14 +143,46 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
             static (message, _) => ReadSingle(message, "u", "GetConnectionUnixUser").ReadUInt32(),
             cancellationToken);
 
+    /// <summary>Exports objects on this connection; a call to a path without one gets UnknownObject (see <see cref="ObjectTree"/>).</summary>
+    public void Export(params IEnumerable<ExportedObject> objects)
+    {
+        ObjectTree tree;
+        lock (_exportGate)
+        {
+            if (_objects is null)
+            {
+                _objects = new ObjectTree();
+                Connection.AddMethodHandler(_objects);
+            }
+
+            tree = _objects;
+        }
+
+        foreach (var obj in objects)
+        {
+            obj.Logger ??= Logger;
+            tree.Add(obj);
+        }
+    }
+
+    /// <summary>Stops exporting the object at <paramref name="path"/>: later calls to it get UnknownObject.</summary>
+    public bool Unexport(string path)
+    {
+        lock (_exportGate)
+        {
+            return _objects?.Remove(path) ?? false;
+        }
+    }
+
     /// <summary>
     /// Checks that a reply has exactly <paramref name="signature"/> and returns its body reader:
-    /// for readers handed to <see cref="CallAsync{T}"/>.
+    /// for readers handed to <see cref="CallAsync{T}"/>. <paramref name="peer"/> starts the error
+    /// sentence ("logind answered Inhibit with signature …").
     /// </summary>
-    public static Reader ReadSingle(Message message, string signature, string what) =>
+    public static Reader ReadSingle(Message message, string signature, string what, string peer = "The bus") =>
         message.SignatureAsString == signature
             ? message.GetBodyReader()
-            : throw new DBusProtocolException($"The bus answered {what} with signature '{UntrustedText.Escape(message.SignatureAsString ?? "")}', not '{signature}'.");
+            : throw new DBusProtocolException($"{peer} answered {what} with signature '{UntrustedText.Escape(message.SignatureAsString ?? "")}', not '{signature}'.");
 
     public void Dispose() => Connection.Dispose();
 
@@ -128,6 +190,23 @@ public sealed class BusConnection : IAsyncDisposable, IDisposable
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The package cannot cancel a call, so after a timeout or cancellation its reply may still come:
+    /// a result that holds something (logind's inhibitor fd, which blocks shutdown while open) is
+    /// disposed then instead of when the GC finds it.
+    /// </summary>
+    private static async Task DisposeLateResultAsync<T>(Task<T> pending)
+    {
+        try
+        {
+            (await pending.ConfigureAwait(false) as IDisposable)?.Dispose();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The late reply failed: nothing to dispose, and nobody waits for the error.
+        }
     }
 
     private MessageBuffer CreateMessage(DBusCall call)

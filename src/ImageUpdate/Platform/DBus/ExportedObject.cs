@@ -1,5 +1,6 @@
 using System.Text;
 using ImageUpdate.Foundation.Errors;
+using Microsoft.Extensions.Logging;
 using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Platform.DBus;
@@ -12,7 +13,9 @@ namespace ImageUpdate.Platform.DBus;
 /// (Get, GetAll, Set refused as read-only), the Introspect reply from the interface's XML, argument
 /// signature checks, and turning a handler's <see cref="DBusErrorException"/> (or any failure) into an
 /// error reply instead of letting it reach the package, which would close the connection.
-/// Handlers must read their arguments before their first await.
+/// The package keeps the request readable until <see cref="HandleMethodAsync"/>'s task completes (it
+/// disposes the <see cref="MethodContext"/> then), so a handler may read its arguments after an await;
+/// from its first await on it runs beside the receive loop, concurrently with later calls.
 /// </summary>
 public abstract class ExportedObject : IPathMethodHandler
 {
@@ -38,6 +41,9 @@ public abstract class ExportedObject : IPathMethodHandler
     public string InterfaceName { get; }
 
     public bool HandlesChildPaths => false;
+
+    /// <summary>Where a handler's unexpected failure is logged (<see cref="BusConnection.Export"/> passes the connection's).</summary>
+    public ILogger? Logger { get; set; }
 
     /// <summary>The interface's properties, in GetAll's order.</summary>
     protected abstract IReadOnlyList<string> PropertyNames { get; }
@@ -77,9 +83,15 @@ public abstract class ExportedObject : IPathMethodHandler
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            context.ReplyError(Failed, e.Message);
+            // An internal failure's text is for the log, not for any caller on the bus.
+            Logger?.LogWarning(e, "D-Bus method {Interface}.{Member} at {Path} failed", UntrustedText.Escape(context.Request.InterfaceAsString ?? ""), UntrustedText.Escape(context.Request.MemberAsString ?? ""), Path);
+            context.ReplyError(Failed, "The method failed; the service's log says why.");
         }
     }
+
+    /// <summary>Answers Introspect with this object's interfaces and <paramref name="childNames"/> (for <see cref="ObjectTree"/>, which knows the children).</summary>
+    internal void ReplyIntrospect(MethodContext context, IList<string> childNames) =>
+        context.ReplyIntrospectXml([_introspection, IntrospectionXml.DBusProperties], childNames);
 
     /// <summary>Emits PropertiesChanged with the current values of <paramref name="names"/>; false when the connection is gone.</summary>
     public bool EmitPropertiesChanged(DBusConnection connection, params IReadOnlyList<string> names)
@@ -141,7 +153,14 @@ public abstract class ExportedObject : IPathMethodHandler
             case "GetAll":
                 {
                     RequireArguments(request, "s");
-                    CheckInterface(request.GetBodyReader().ReadString());
+                    var asked = request.GetBodyReader().ReadString();
+                    if (asked is "org.freedesktop.DBus.Peer" or "org.freedesktop.DBus.Introspectable" or PropertiesInterface)
+                    {
+                        // The standard interfaces have no properties; introspecting tools (busctl) still ask.
+                        return new MethodReply("a{sv}", (ref MessageWriter w) => w.WriteDictionaryEnd(w.WriteDictionaryStart()));
+                    }
+
+                    CheckInterface(asked);
                     return new MethodReply("a{sv}", (ref MessageWriter w) => WriteProperties(ref w, PropertyNames));
                 }
 

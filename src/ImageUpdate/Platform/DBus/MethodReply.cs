@@ -1,3 +1,5 @@
+using Tmds.DBus.Protocol;
+
 namespace ImageUpdate.Platform.DBus;
 
 /// <summary>
@@ -9,7 +11,7 @@ public sealed record MethodReply(string Signature, BodyWriter? Body)
 {
     public static MethodReply Empty { get; } = new("", null);
 
-    public static MethodReply String(string value) => new("s", (ref Tmds.DBus.Protocol.MessageWriter w) => w.WriteString(value));
+    public static MethodReply String(string value) => new("s", (ref MessageWriter w) => w.WriteString(value));
 
-    public static MethodReply Strings(IReadOnlyList<string> values) => new("as", (ref Tmds.DBus.Protocol.MessageWriter w) => w.WriteArray(values));
+    public static MethodReply Strings(IReadOnlyList<string> values) => new("as", (ref MessageWriter w) => w.WriteArray(values));
 }

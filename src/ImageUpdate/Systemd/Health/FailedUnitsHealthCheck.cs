@@ -56,13 +56,8 @@ public sealed class FailedUnitsHealthCheck(string busAddress, Func<bool> systemd
     /// <summary>Each entry is (name, description, load, active, sub, following, path, job id, job type, job path): the names.</summary>
     private static List<string> ReadUnitNames(Message message)
     {
-        if (message.SignatureAsString != UnitListSignature)
-        {
-            throw new DBusProtocolException($"systemd answered ListUnitsFiltered with signature '{UntrustedText.Escape(message.SignatureAsString ?? "")}', not '{UnitListSignature}'.");
-        }
-
         var names = new List<string>();
-        var reader = message.GetBodyReader();
+        var reader = BusConnection.ReadSingle(message, UnitListSignature, "ListUnitsFiltered", "systemd");
         var end = reader.ReadArrayStart(DBusType.Struct);
         while (reader.HasNext(end))
         {

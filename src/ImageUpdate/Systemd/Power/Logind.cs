@@ -1,4 +1,3 @@
-using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Platform.DBus;
 using Microsoft.Win32.SafeHandles;
 using Tmds.DBus.Protocol;
@@ -32,9 +31,7 @@ public static class Logind
                 w.WriteString(why);
                 w.WriteString(mode);
             }),
-            static (message, _) => message.SignatureAsString == "h"
-                ? message.GetBodyReader().ReadHandle<SafeFileHandle>()
-                : throw new DBusProtocolException($"logind answered Inhibit with signature '{UntrustedText.Escape(message.SignatureAsString ?? "")}', not 'h'."),
+            static (message, _) => BusConnection.ReadSingle(message, "h", "Inhibit", "logind").ReadHandle<SafeFileHandle>(),
             cancellationToken);
 
     /// <summary>

@@ -57,6 +57,23 @@ public sealed class SysupdateJob : IUpdateObserver, IDisposable
 
     public void Cancel() => _cancel.Cancel();
 
+    /// <summary>
+    /// Cancels the job; false when it has ended meanwhile. Calls are handled beside the receive loop,
+    /// so a Cancel routed before the job ended may get here after <see cref="Dispose"/>.
+    /// </summary>
+    public bool TryCancel()
+    {
+        try
+        {
+            _cancel.Cancel();
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     internal SysupdateObject CreateObject(Func<MethodContext, string, Task> requireRoot)
     {
         _object = new SysupdateObject(
@@ -74,7 +91,12 @@ public sealed class SysupdateJob : IUpdateObserver, IDisposable
                 ["Cancel"] = new("", async context =>
                 {
                     await requireRoot(context, "cancel a job").ConfigureAwait(false);
-                    Cancel();
+                    if (!TryCancel())
+                    {
+                        // As if the call had come a moment later, when the path had no object.
+                        throw new DBusErrorException(ObjectTree.UnknownObject, $"No object at {Path}.");
+                    }
+
                     return MethodReply.Empty;
                 }),
             });

@@ -3,5 +3,5 @@ using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Systemd.Service;
 
-/// <summary>A method of a sysupdate1 object: the argument signature its calls must have, and its handler (which reads the arguments before its first await).</summary>
+/// <summary>A method of a sysupdate1 object: the argument signature its calls must have, and its handler (the request stays readable until the handler's task completes).</summary>
 internal sealed record SysupdateMethod(string InSignature, Func<MethodContext, Task<MethodReply>> Handler);

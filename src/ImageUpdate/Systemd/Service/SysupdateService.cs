@@ -65,7 +65,7 @@ public sealed partial class SysupdateService
         bool owner;
         try
         {
-            _connection.Connection.AddMethodHandlers([CreateManagerObject(), .. _targets.Select(CreateTargetObject)]);
+            _connection.Export([CreateManagerObject(), .. _targets.Select(CreateTargetObject)]);
             subscription = await _connection.Connection.AddMatchAsync(
                 new MatchRule { Type = MessageType.Signal, Sender = "org.freedesktop.DBus", Interface = "org.freedesktop.DBus", Member = "NameLost", Arg0 = SysupdateBus.BusName },
                 notification =>
@@ -329,14 +329,14 @@ public sealed partial class SysupdateService
             _jobs.Add(job.Id, job);
         }
 
-        _connection.Connection.AddMethodHandler(job.CreateObject(RequireRootAsync));
+        _connection.Export(job.CreateObject(RequireRootAsync));
         _logger.LogInformation("Started job {Id} ({Type}) on {Target}.", job.Id, job.TypeName, target.Id);
         return job;
     }
 
     private void EndJob(SysupdateJob job)
     {
-        _connection.Connection.RemoveMethodHandler(job.Path);
+        _connection.Unexport(job.Path);
         lock (_jobs)
         {
             _jobs.Remove(job.Id);

@@ -89,6 +89,21 @@ public sealed class DBusDaemonTests
     }
 
     [Fact]
+    public async Task A_disposed_connection_says_it_is_disconnected_instead_of_throwing()
+    {
+        DBusTestTools.RequireDaemon();
+
+        using var bus = new PrivateBus();
+        var connection = await BusConnection.ConnectAsync(bus.Address);
+        var before = connection.Disconnected;
+        await connection.DisposeAsync();
+
+        Assert.False(connection.IsConnected);
+        Assert.True(connection.Disconnected.IsCompleted);
+        await before.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Nothing_listening_at_the_address_is_a_typed_exception_naming_it()
     {
         using var dir = new Support.TempDirectory();

@@ -19,6 +19,7 @@ internal sealed class ExampleObject(BusConnection connection, string file) : Exp
           <method name="Add"><arg name="a" type="i" direction="in"/><arg name="b" type="i" direction="in"/><arg name="sum" type="i" direction="out"/></method>
           <method name="WhoAmI"><arg type="u" direction="out"/></method>
           <method name="Refuse"/>
+          <method name="Crash"/>
           <method name="OpenFile"><arg type="h" direction="out"/></method>
           <method name="ReadFd"><arg type="h" direction="in"/><arg type="s" direction="out"/></method>
           <method name="Tick"><arg name="when" type="s" direction="in"/></method>
@@ -64,6 +65,8 @@ internal sealed class ExampleObject(BusConnection connection, string file) : Exp
 
             case "Refuse":
                 throw new DBusErrorException("org.example.Error.Refused", "not for you");
+            case "Crash":
+                throw new InvalidOperationException("internal detail /secret/path");
             case "OpenFile":
                 {
                     var handle = File.OpenHandle(file);

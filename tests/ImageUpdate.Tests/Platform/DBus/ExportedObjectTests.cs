@@ -1,5 +1,8 @@
 using System.Text.Json;
 using ImageUpdate.Platform.DBus;
+using ImageUpdate.Tests.Update.Imaging;
+using Microsoft.Extensions.Logging;
+using Tmds.DBus.Protocol;
 
 namespace ImageUpdate.Tests.Platform.DBus;
 
@@ -28,9 +31,7 @@ public sealed class ExportedObjectTests(ITestOutputHelper output)
         Assert.Equal("not for you", result.GetProperty("refuse")[1].GetString());
         Assert.Equal("org.freedesktop.DBus.Error.InvalidArgs", result.GetProperty("bad_args")[0].GetString());
         Assert.Equal("org.freedesktop.DBus.Error.UnknownMethod", result.GetProperty("no_method")[0].GetString());
-
-        // Tmds.DBus.Protocol answers a path nobody exports with UnknownMethod (sd-bus says UnknownObject).
-        Assert.Equal("org.freedesktop.DBus.Error.UnknownMethod", result.GetProperty("no_object")[0].GetString());
+        Assert.Equal("org.freedesktop.DBus.Error.UnknownObject", result.GetProperty("no_object")[0].GetString());
         Assert.Equal("from C#", result.GetProperty("fd").GetString());
         Assert.Equal("from python", result.GetProperty("sent_fd").GetString());
         Assert.All(result.GetProperty("introspect").EnumerateArray(), e => Assert.True(e.GetBoolean()));
@@ -76,11 +77,49 @@ public sealed class ExportedObjectTests(ITestOutputHelper output)
         Assert.Contains("not for you", refusedError, StringComparison.Ordinal);
     }
 
-    private static async Task<BusConnection> ExportAsync(PrivateBus bus)
+    [Fact]
+    public async Task A_handler_that_fails_unexpectedly_is_logged_and_the_caller_gets_no_internal_text()
+    {
+        DBusTestTools.RequireDaemon();
+
+        using var bus = new PrivateBus();
+        var logger = new ListLogger();
+        await using var connection = await ExportAsync(bus, logger);
+        await using var client = await BusConnection.ConnectAsync(bus.Address);
+
+        var error = await Assert.ThrowsAsync<DBusErrorException>(() => client.CallAsync(new DBusCall(ExampleObject.Interface, ExampleObject.ObjectPathName, ExampleObject.Interface, "Crash")));
+
+        Assert.Equal("org.freedesktop.DBus.Error.Failed", error.ErrorName);
+        Assert.Equal("The method failed; the service's log says why.", error.ErrorMessage);
+        Assert.Equal(["D-Bus method org.example.Ours.Crash at /org/example/Ours failed"], logger.Messages);
+    }
+
+    [Theory]
+    [InlineData("org.freedesktop.DBus.Peer")]
+    [InlineData("org.freedesktop.DBus.Introspectable")]
+    [InlineData("org.freedesktop.DBus.Properties")]
+    public async Task GetAll_on_a_standard_interface_is_empty_and_on_an_unknown_one_UnknownInterface(string standard)
+    {
+        DBusTestTools.RequireDaemon();
+
+        using var bus = new PrivateBus();
+        await using var connection = await ExportAsync(bus);
+        await using var client = await BusConnection.ConnectAsync(bus.Address);
+        DBusCall GetAll(string @interface) => new(ExampleObject.Interface, ExampleObject.ObjectPathName, ExportedObject.PropertiesInterface, "GetAll", "s", (ref MessageWriter w) => w.WriteString(@interface));
+
+        var all = await client.CallAsync(GetAll(standard), static (m, _) => BusConnection.ReadSingle(m, "a{sv}", "GetAll").ReadDictionaryOfStringToVariantValue());
+        var error = await Assert.ThrowsAsync<DBusErrorException>(() => client.CallAsync(GetAll("org.example.Nope")));
+
+        Assert.Empty(all);
+        Assert.Equal("org.freedesktop.DBus.Error.UnknownInterface", error.ErrorName);
+    }
+
+    private static async Task<BusConnection> ExportAsync(PrivateBus bus, ILogger? logger = null)
     {
         var connection = await BusConnection.ConnectAsync(bus.Address);
+        connection.Logger = logger;
         File.WriteAllText(bus.Directory["file"], "from C#");
-        connection.Connection.AddMethodHandler(new ExampleObject(connection, bus.Directory["file"]));
+        connection.Export(new ExampleObject(connection, bus.Directory["file"]));
         Assert.True(await connection.Connection.TryRequestNameAsync(ExampleObject.Interface));
         return connection;
     }

@@ -8,7 +8,7 @@ internal static class PythonScripts
 {
     /// <summary>A service at org.example.PyService /org/example/PyService; prints "ready" once it owns its name.</summary>
     public const string Service = """
-        import os, sys
+        import os, sys, time
         import dbus, dbus.service, dbus.mainloop.glib
         from gi.repository import GLib
 
@@ -61,6 +61,12 @@ internal static class PythonScripts
                 fd = dbus.types.UnixFd(w)
                 os.close(w)
                 return fd
+
+            # The same, answered after the caller has stopped waiting.
+            @dbus.service.method(IFACE, in_signature="ssss", out_signature="h")
+            def SlowInhibit(self, what, who, why, mode):
+                time.sleep(1)
+                return self.Inhibit(what, who, why, mode)
 
             @dbus.service.method(IFACE, in_signature="", out_signature="b")
             def InhibitorReleased(self):

@@ -103,6 +103,35 @@ public sealed class PythonServiceTests
     }
 
     [Fact]
+    public async Task An_inhibitor_fd_that_arrives_after_the_call_timed_out_is_closed_not_left_to_the_GC()
+    {
+        DBusTestTools.RequirePython();
+
+        using var bus = new PrivateBus();
+        using var service = await StartAsync(bus);
+        await using var connection = await BusConnection.ConnectAsync(bus.Address);
+        connection.CallTimeout = TimeSpan.FromMilliseconds(200);
+        await Assert.ThrowsAsync<DBusException>(() => connection.CallAsync(
+            Call("SlowInhibit", "ssss", (ref MessageWriter w) =>
+            {
+                w.WriteString("shutdown:sleep");
+                w.WriteString("image-update");
+                w.WriteString("Writing an update");
+                w.WriteString("block");
+            }),
+            static (m, _) => BusConnection.ReadSingle(m, "h", "Inhibit").ReadHandle<SafeFileHandle>()));
+
+        connection.CallTimeout = TimeSpan.FromSeconds(25);
+        var released = false;
+        for (var deadline = DateTime.UtcNow.AddSeconds(15); !released && DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            released = await ReleasedAsync(connection);
+        }
+
+        Assert.True(released, "the late inhibitor fd was not closed");
+    }
+
+    [Fact]
     public async Task A_python_exception_arrives_as_a_DBusErrorException()
     {
         DBusTestTools.RequirePython();

@@ -67,6 +67,10 @@ public sealed class ServeTests : IDisposable
         Assert.True(progress[0] < 100, lines[1]);
         Assert.Equal(100, progress[^1]);
         Assert.Equal("removed 0", lines[2]);
+
+        // As sysupdated: a finished job's path has no object any more.
+        Assert.Equal("cancel org.freedesktop.DBus.Error.UnknownObject No object at /org/freedesktop/sysupdate1/job/_1.", lines[3]);
+        Assert.Equal("get org.freedesktop.DBus.Error.UnknownObject No object at /org/freedesktop/sysupdate1/job/_1.", lines[4]);
         Assert.Equal(_payload, File.ReadAllBytes(Bus.Directory["target/app_2.bin"]));
     }
 

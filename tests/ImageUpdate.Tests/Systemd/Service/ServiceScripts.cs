@@ -42,13 +42,23 @@ internal static class ServiceScripts
 
         """;
 
-    /// <summary>Update to the newest version: prints "update VERSION ID PATH", "progress P1 P2 ...", "removed STATUS".</summary>
+    /// <summary>
+    /// Update to the newest version: prints "update VERSION ID PATH", "progress P1 P2 ...", "removed STATUS",
+    /// then "cancel ERROR" and "get ERROR" for Cancel and Properties.Get on the finished job's path.
+    /// </summary>
     public const string Update = Prelude + """
         version, job_id, job_path = target.Update("", dbus.UInt64(0))
         print("update", version, int(job_id), job_path, flush=True)
         status = wait_removed(int(job_id))
         print("progress", " ".join(str(p) for p in progress), flush=True)
         print("removed", status, flush=True)
+        job = bus.get_object(NAME, job_path)
+        for name, call in (("cancel", lambda: job.Cancel(dbus_interface=JOB)), ("get", lambda: job.Get(JOB, "Progress", dbus_interface="org.freedesktop.DBus.Properties"))):
+            try:
+                call()
+                print(name, "answered", flush=True)
+            except dbus.DBusException as e:
+                print(name, e.get_dbus_name(), e.get_dbus_message(), flush=True)
         """;
 
     /// <summary>Reads as anyone may, then tries to write: prints "list ...", "checknew V", "update ERROR", "vacuum ERROR".</summary>
