@@ -1,3 +1,5 @@
+using ImageUpdate.Foundation.Streams;
+
 namespace ImageUpdate.Formats.Compression;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace ImageUpdate.Formats.Compression;
 /// stream, and lets the codec write straight into the caller's buffer. Memory stays at one input
 /// buffer plus the codec's own window whatever the size of the data.
 /// </summary>
-internal abstract class DecodingStream : Stream
+internal abstract class DecodingStream : ForwardReadStream
 {
     internal const int InputBufferSize = 1 << 20;
 
@@ -41,24 +43,6 @@ internal abstract class DecodingStream : Stream
 
     public override bool CanRead => !_disposed;
 
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count));
-    }
-
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -79,12 +63,6 @@ internal abstract class DecodingStream : Stream
                 return produced;
             }
         }
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -114,14 +92,6 @@ internal abstract class DecodingStream : Stream
         Span<byte> one = stackalloc byte[1];
         return Read(one) == 1 ? one[0] : -1;
     }
-
-    public override void Flush() { }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>
     /// Decodes as much of <paramref name="input"/> into <paramref name="output"/> as the codec will take.

@@ -1,3 +1,5 @@
+using ImageUpdate.Foundation.Streams;
+
 namespace ImageUpdate.Formats.Compression;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace ImageUpdate.Formats.Compression;
 /// peeking at the magic works on pipes and sockets, which cannot seek back. Also the read-only view
 /// handed out for uncompressed data.
 /// </summary>
-internal sealed class HeadReplayStream : Stream
+internal sealed class HeadReplayStream : ForwardReadStream
 {
     private readonly byte[] _head;
     private readonly Stream _rest;
@@ -22,34 +24,10 @@ internal sealed class HeadReplayStream : Stream
 
     public override bool CanRead => !_disposed;
 
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count));
-    }
-
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return TakeHead(buffer, out var copied) ? copied : _rest.Read(buffer);
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -57,14 +35,6 @@ internal sealed class HeadReplayStream : Stream
         ObjectDisposedException.ThrowIf(_disposed, this);
         return TakeHead(buffer.Span, out var copied) ? ValueTask.FromResult(copied) : _rest.ReadAsync(buffer, cancellationToken);
     }
-
-    public override void Flush() { }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

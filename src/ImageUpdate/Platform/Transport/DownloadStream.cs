@@ -1,4 +1,5 @@
 using System.Globalization;
+using ImageUpdate.Foundation.Streams;
 
 namespace ImageUpdate.Platform.Transport;
 
@@ -8,7 +9,7 @@ namespace ImageUpdate.Platform.Transport;
 /// endless response stops right there), no silence longer than the stall timeout, and every
 /// failure turned into a <see cref="DownloadException"/>. It counts what it delivers.
 /// </summary>
-internal sealed class DownloadStream : Stream
+internal sealed class DownloadStream : ForwardReadStream
 {
     private readonly Stream _inner;
     private readonly IDisposable? _owner;
@@ -37,12 +38,6 @@ internal sealed class DownloadStream : Stream
     public long BytesRead => _read;
 
     public override bool CanRead => !_disposed;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -94,23 +89,10 @@ internal sealed class DownloadStream : Stream
         return count;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     // Every reader of a download is asynchronous (the stall and bound checks, the retries, live in
     // ReadAsync); blocking a thread on the network is refused rather than hidden behind an adapter.
-    public override int Read(byte[] buffer, int offset, int count) =>
+    public override int Read(Span<byte> buffer) =>
         throw new NotSupportedException("A download is read asynchronously (ReadAsync).");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ImageUpdate.Foundation.Streams;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Platform.Transport;
@@ -9,7 +10,7 @@ namespace ImageUpdate.Platform.Transport;
 /// validator), checks that the 206 continues the same file, and carries on within the same read.
 /// Consecutive failures without a byte of progress are bounded by <see cref="TransportOptions.MaxRetries"/>.
 /// </summary>
-internal sealed class ResumableDownloadStream : Stream
+internal sealed class ResumableDownloadStream : ForwardReadStream
 {
     private readonly UrlFetcher _fetcher;
     private readonly Uri _url;
@@ -33,12 +34,6 @@ internal sealed class ResumableDownloadStream : Stream
     public int Resumes { get; private set; }
 
     public override bool CanRead => !_disposed;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -96,23 +91,10 @@ internal sealed class ResumableDownloadStream : Stream
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     // Every reader of a download is asynchronous (the stall and bound checks, the retries, live in
     // ReadAsync); blocking a thread on the network is refused rather than hidden behind an adapter.
-    public override int Read(byte[] buffer, int offset, int count) =>
+    public override int Read(Span<byte> buffer) =>
         throw new NotSupportedException("A download is read asynchronously (ReadAsync).");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

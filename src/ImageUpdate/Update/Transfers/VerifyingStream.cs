@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Foundation.Streams;
 
 namespace ImageUpdate.Update.Transfers;
 
@@ -10,7 +11,7 @@ namespace ImageUpdate.Update.Transfers;
 /// completes (and never marks pending) a copy that does not match. The hash is computed on the
 /// reading side, so it overlaps with the writes a pipelined copier issues.
 /// </summary>
-public sealed class VerifyingStream : Stream
+public sealed class VerifyingStream : ForwardReadStream
 {
     private readonly Stream _inner;
     private readonly byte[] _expected;
@@ -30,12 +31,6 @@ public sealed class VerifyingStream : Stream
     /// <summary>Bytes read so far.</summary>
     public long BytesRead { get; private set; }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => _inner.Length;
 
     public override long Position
@@ -43,8 +38,6 @@ public sealed class VerifyingStream : Stream
         get => BytesRead;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -69,9 +62,6 @@ public sealed class VerifyingStream : Stream
         return Account(buffer.Span[..read]);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     private int Account(ReadOnlySpan<byte> data)
     {
         if (data.Length > 0)
@@ -94,16 +84,6 @@ public sealed class VerifyingStream : Stream
 
         return 0;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
