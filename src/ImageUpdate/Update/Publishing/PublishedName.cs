@@ -19,7 +19,7 @@ internal static class PublishedName
         var text = UntrustedText.Escape(pattern.Text);
         if (pattern.HasSlash || pattern.AnyDepth)
         {
-            throw new PublishException($"Transfer {id}: source pattern '{text}' names files in subdirectories, but SHA256SUMS lists plain file names only.");
+            throw new PublishException($"Transfer {id}: source pattern '{text}' names files in subdirectories; publish writes one flat directory, so give it a pattern without '/' or '**/'.");
         }
 
         if (!pattern.HasWildcard('v'))

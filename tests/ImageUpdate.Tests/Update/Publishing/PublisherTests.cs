@@ -223,6 +223,22 @@ public sealed class PublisherTests(SigningKeys keys) : IClassFixture<SigningKeys
         Assert.Equal("app_1+3.bin", Assert.Single(result.Files).FileName);
     }
 
+    [Theory]
+    [InlineData("sub/app_@v.bin")]
+    [InlineData("**/app_@v.bin")]
+    public async Task A_source_pattern_naming_a_subdirectory_is_refused_before_anything_is_written(string pattern)
+    {
+        using var scenario = new PublishScenario(keys.Ed25519.ExportSecretKey());
+        File.Delete(Path.Combine(scenario.Definitions, "20-tree.transfer"));
+        scenario.WriteTransfer("10-app", "url-file", pattern, "regular-file", scenario.Target, "app_@v.bin");
+        scenario.AddPayloads("1");
+
+        var e = await Assert.ThrowsAsync<PublishException>(() => scenario.PublishAsync(scenario.Options("1")));
+
+        Assert.Contains($"source pattern '{pattern}' names files in subdirectories; publish writes one flat directory", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(scenario.Output));
+    }
+
     [Fact]
     public async Task A_protected_signing_key_is_refused_before_anything_is_written()
     {
