@@ -1,5 +1,6 @@
 using System.IO.Pipes;
 using ImageUpdate.Platform.DBus;
+using ImageUpdate.Tests.Support;
 using Microsoft.Win32.SafeHandles;
 using Tmds.DBus.Protocol;
 
@@ -99,7 +100,7 @@ public sealed class PythonServiceTests
         Assert.False(await ReleasedAsync(connection));
 
         inhibitor.Dispose();
-        Assert.True(await ReleasedAsync(connection));
+        Assert.True(await Eventually.TrueAsync(() => ReleasedAsync(connection)));
     }
 
     [Fact]
@@ -122,13 +123,7 @@ public sealed class PythonServiceTests
             static (m, _) => BusConnection.ReadSingle(m, "h", "Inhibit").ReadHandle<SafeFileHandle>()));
 
         connection.CallTimeout = TimeSpan.FromSeconds(25);
-        var released = false;
-        for (var deadline = DateTime.UtcNow.AddSeconds(15); !released && DateTime.UtcNow < deadline; await Task.Delay(100))
-        {
-            released = await ReleasedAsync(connection);
-        }
-
-        Assert.True(released, "the late inhibitor fd was not closed");
+        Assert.True(await Eventually.TrueAsync(() => ReleasedAsync(connection), TimeSpan.FromSeconds(15)), "the late inhibitor fd was not closed");
     }
 
     [Fact]

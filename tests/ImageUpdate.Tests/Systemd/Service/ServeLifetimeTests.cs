@@ -48,7 +48,7 @@ public sealed class ServeLifetimeTests : IDisposable
 
         Assert.Contains("Stopping on request.", serve.Log, StringComparison.Ordinal);
         await using var probe = await BusConnection.ConnectAsync(bus.Address);
-        Assert.False(await DBusTestTools.NameHasOwnerAsync(probe, "org.freedesktop.sysupdate1"));
+        Assert.True(await Eventually.TrueAsync(async () => !await DBusTestTools.NameHasOwnerAsync(probe, "org.freedesktop.sysupdate1")));
     }
 
     /// <summary>A private system-like bus, once dbus-daemon and root (the shipped policy lets only root own the name) are there.</summary>
