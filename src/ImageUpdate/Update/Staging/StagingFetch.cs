@@ -77,6 +77,15 @@ public sealed class StagingFetch
         var wanted = transfers.Select(t => set.Instances[t.Id].Instance.Location is ManifestLocation listed
             ? listed.Entry
             : throw new InvalidOperationException("A manifest source lists only manifest entries.")).ToList();
+
+        // A staging directory is one flat directory (StagingValidator refuses anything else), so a
+        // subpath entry (sub/file, as systemd 262 allows) cannot be carried across; say so before
+        // downloading anything rather than fail on the host.
+        if (wanted.FirstOrDefault(e => e.FileName.Contains('/', StringComparison.Ordinal)) is { } nested)
+        {
+            throw new ConfigurationException(
+                $"SHA256SUMS line {nested.Line}: '{UntrustedText.Escape(nested.FileName)}' is in a subdirectory, but a staging directory is flat; stage a version whose files the manifest lists without '/'.");
+        }
         foreach (var entry in wanted)
         {
             await FetchOneAsync(fetcher, baseUrl, entry, staging, cancellationToken).ConfigureAwait(false);

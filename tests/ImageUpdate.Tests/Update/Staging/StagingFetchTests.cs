@@ -88,4 +88,56 @@ public sealed class StagingFetchTests(BtrfsLoopMount mount) : IDisposable
         Assert.True(install.ExitCode == 0, install.ToString());
         Assert.Equal(payload, File.ReadAllBytes(_dir["system/os_2.raw"]));
     }
+
+    [Fact]
+    public async Task A_version_listed_in_a_subdirectory_is_refused_before_anything_is_downloaded()
+    {
+        mount.Require();
+
+        var payload = RandomNumberGenerator.GetBytes(1000);
+        File.WriteAllText(_dir["SHA256SUMS"], $"{Convert.ToHexStringLower(SHA256.HashData(payload))}  sub/os_2.raw\n");
+        _key.SignDetached(_dir["SHA256SUMS"]);
+        var files = new ConcurrentDictionary<string, byte[]>
+        {
+            ["sub/os_2.raw"] = payload,
+            ["SHA256SUMS"] = File.ReadAllBytes(_dir["SHA256SUMS"]),
+            ["SHA256SUMS.gpg"] = File.ReadAllBytes(_dir["SHA256SUMS.gpg"]),
+        };
+        var requested = new ConcurrentQueue<string>();
+        await using var server = await TestHttpServer.StartAsync(async (context, stopping) =>
+        {
+            var name = context.Request.Path.Value!.TrimStart('/');
+            requested.Enqueue(name);
+            if (files.TryGetValue(name, out var content))
+            {
+                context.Response.ContentLength = content.Length;
+                await context.Response.Body.WriteAsync(content, stopping);
+            }
+            else
+            {
+                context.Response.StatusCode = 404;
+            }
+        });
+        Directory.CreateDirectory(_dir["defs"]);
+        File.WriteAllBytes(_dir["keyring.gpg"], _key.PublicKeyring);
+        File.WriteAllText(_dir["defs/os.transfer"], $"""
+            [Source]
+            Type=url-file
+            Path=https://updates.example.org/os
+            MatchPattern=**/os_@v.raw
+
+            [Target]
+            Type=regular-file
+            Path={_dir["system"]}
+            MatchPattern=os_@v.raw
+            """);
+        var staging = mount.NewPath("fetched");
+
+        var fetch = await ImageUpdateProcess.RunAsync(null, ["--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], "fetch", "--from", server.BaseAddress.ToString().TrimEnd('/'), staging]);
+
+        Assert.NotEqual(0, fetch.ExitCode);
+        Assert.Contains("SHA256SUMS line 1: 'sub/os_2.raw' is in a subdirectory, but a staging directory is flat", fetch.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("sub/os_2.raw", requested);
+        Assert.Empty(Directory.GetFileSystemEntries(staging));
+    }
 }
