@@ -7,23 +7,25 @@ namespace ImageUpdate.Tests.Support;
 public static class ImageUpdateProcess
 {
     /// <summary>
-    /// The program as its own project built it (src/ImageUpdate.Cli/bin/CONFIG/net10.0), not the copy
-    /// next to the tests: the test project also references ASP.NET Core for its HTTP servers, which
-    /// changes which assemblies land beside the tests, and the program must run with its own set.
+    /// The program `make build` published (artifacts/bin/image-update, a NativeAOT executable), so what
+    /// ships is what is tested; IMAGE_UPDATE_TEST_PROGRAM names another build. `make test` publishes it
+    /// before the tests run; a bare `dotnet test` needs a `make build` first.
     /// </summary>
     public static string ProgramPath => Program.Value;
 
     private static readonly Lazy<string> Program = new(() =>
     {
-        var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));
-        var framework = baseDirectory.Name;
-        var configuration = baseDirectory.Parent!.Name;
-        for (var dir = baseDirectory; dir is not null; dir = dir.Parent)
+        if (System.Environment.GetEnvironmentVariable("IMAGE_UPDATE_TEST_PROGRAM") is { Length: > 0 } chosen)
+        {
+            return File.Exists(chosen) ? chosen : throw new FileNotFoundException("IMAGE_UPDATE_TEST_PROGRAM names no file", chosen);
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "ImageUpdate.sln")))
             {
-                var apphost = Path.Combine(dir.FullName, "src/ImageUpdate.Cli/bin", configuration, framework, "image-update");
-                return File.Exists(apphost) ? apphost : throw new FileNotFoundException("image-update is not built", apphost);
+                var published = Path.Combine(dir.FullName, "artifacts/bin/image-update");
+                return File.Exists(published) ? published : throw new FileNotFoundException("image-update is not built: run `make build`", published);
             }
         }
 

@@ -1,0 +1,78 @@
+using ImageUpdate.Tests.Support;
+
+namespace ImageUpdate.Tests.Cli;
+
+/// <summary>
+/// What `make build` ships is one native executable: it runs with an empty environment (no PATH, so
+/// no dotnet, no DOTNET_ROOT), needs no file beside it, and links only the system's C library.
+/// </summary>
+public sealed class NativeBinaryTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task It_lists_versions_with_an_empty_environment_and_nothing_beside_it()
+    {
+        // A copy alone in a directory: no runtime, no assemblies, no deps.json next to it.
+        var alone = Directory.CreateDirectory(_dir["alone"]).FullName;
+        var program = Path.Combine(alone, "image-update");
+        File.Copy(ImageUpdateProcess.ProgramPath, program);
+        File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(_dir["defs"]);
+        Directory.CreateDirectory(_dir["source"]);
+        Directory.CreateDirectory(_dir["target"]);
+        File.WriteAllText(_dir["source/app_7.bin"], "seven");
+        File.WriteAllText(_dir["defs/app.transfer"], $"""
+            [Source]
+            Type=regular-file
+            Path={_dir["source"]}
+            MatchPattern=app_@v.bin
+
+            [Target]
+            Type=regular-file
+            Path={_dir["target"]}
+            MatchPattern=app_@v.bin
+            """);
+
+        var version = await TestProcess.RunAsync("/usr/bin/env", ["-i", program, "--version"], workingDirectory: alone);
+        Assert.True(version.ExitCode == 0, version.ToString());
+        Assert.StartsWith("1.", version.Stdout, StringComparison.Ordinal);
+
+        var list = await TestProcess.RunAsync("/usr/bin/env", ["-i", program, "--definitions", _dir["defs"], "list"], workingDirectory: alone);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("7", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains("candidate", list.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void It_is_a_native_executable_that_links_only_system_libraries()
+    {
+        var program = ImageUpdateProcess.ProgramPath;
+        var head = new byte[4];
+        using (var stream = File.OpenRead(program))
+        {
+            stream.ReadExactly(head);
+        }
+
+        Assert.Equal([0x7f, (byte)'E', (byte)'L', (byte)'F'], head);
+        Assert.False(File.Exists(Path.ChangeExtension(program, ".dll")), "a managed image-update.dll lies beside the program");
+        Assert.True(new FileInfo(program).Length <= 20 << 20, $"{program} is {new FileInfo(program).Length} bytes, more than 20 MiB");
+
+        var ldd = TestProcess.Run("ldd", [program]);
+        Assert.True(ldd.ExitCode == 0, ldd.ToString());
+        var libraries = ldd.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(libraries);
+        foreach (var line in libraries)
+        {
+            var name = line.Split(' ')[0];
+            Assert.True(
+                name.StartsWith("linux-vdso.so", StringComparison.Ordinal) || name.StartsWith("/lib64/ld-linux", StringComparison.Ordinal)
+                || name is "libc.so.6" or "libm.so.6" or "libdl.so.2" or "libpthread.so.0" or "librt.so.1" or "libz.so.1" or "libstdc++.so.6" or "libgcc_s.so.1",
+                $"ldd lists {line}, which is not a system library");
+        }
+
+        Assert.DoesNotContain(libraries, l => l.Contains("coreclr", StringComparison.Ordinal) || l.Contains("hostfxr", StringComparison.Ordinal));
+    }
+}
