@@ -64,6 +64,34 @@ public sealed class Keyring
         return Parse(bytes, path);
     }
 
+    /// <summary>
+    /// Several keyrings trusted together (systemd 262's overlay of the local and the vendor keyring):
+    /// every usable key of each, in order; the origin names them all.
+    /// </summary>
+    public static Keyring Overlay(IReadOnlyList<Keyring> keyrings)
+    {
+        ArgumentNullException.ThrowIfNull(keyrings);
+        if (keyrings.Count == 1)
+        {
+            return keyrings[0];
+        }
+
+        var unusable = new Dictionary<ulong, string>();
+        foreach (var keyring in keyrings)
+        {
+            foreach (var (id, reason) in keyring._unusable)
+            {
+                unusable.TryAdd(id, reason);
+            }
+        }
+
+        return new Keyring(
+            string.Join(", ", keyrings.Select(k => k.Origin)),
+            [.. keyrings.SelectMany(k => k._keys)],
+            unusable,
+            [.. keyrings.SelectMany(k => k.Warnings)]);
+    }
+
     /// <exception cref="VerificationException">The bytes are not an OpenPGP keyring at all.</exception>
     public static Keyring Parse(ReadOnlySpan<byte> bytes, string origin)
     {
