@@ -74,6 +74,58 @@ public sealed class KeyringDifferentialTests(ITestOutputHelper output)
             env["SYSTEMD_OPENPGP_KEYRING"] = world["env.pgp"];
         }
 
+        var (theirs, ours) = await RunBothAsync(oracle, world, root, env);
+
+        Assert.Equal(accepted, theirs.ExitCode == 0);
+        Assert.Equal(accepted, ours.ExitCode == 0);
+        if (accepted)
+        {
+            Assert.Equal("1\n", theirs.Stdout);
+            Assert.Equal("1\n", ours.Stdout);
+        }
+    }
+
+    /// <summary>
+    /// TEST-72's sub key case: the keyring holds only the primary key; the manifest is signed by a
+    /// signing subkey added since, whose binding travels in the signature's key block
+    /// (--include-key-block). 262's gpg (--auto-key-import with merge-only) merges that subkey into
+    /// the known key and accepts; a key block whose primary key is not trusted adds nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_subkey_embedded_in_the_signature_counts_only_for_a_trusted_primary_key(bool primaryTrusted)
+    {
+        var oracle = SysupdateOracle.ForTest(output, SysupdateOracle.Followed);
+        if (oracle is null)
+        {
+            return;
+        }
+
+        using var keys = new Keys();
+        using var world = new TempDirectory("image-update-keyring-diff-");
+        var root = world["root"];
+        Directory.CreateDirectory(Path.Combine(root, "etc/sysupdate.d"));
+        Directory.CreateDirectory(Path.Combine(root, "target"));
+        Directory.CreateDirectory(world["server"]);
+        File.WriteAllText(Path.Combine(root, "etc/sysupdate.d/01-payload.transfer"), Transfer.Replace("@W@", world.Path, StringComparison.Ordinal) + "\n");
+        File.WriteAllText(world["server/payload-1.raw"], "payload");
+        File.WriteAllText(world["server/SHA256SUMS"], $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("payload"u8))}  payload-1.raw\n");
+        Directory.CreateDirectory(world["etc-systemd"]);
+        File.WriteAllBytes(world["vendor.pgp"], []);
+        Place(keys, primaryTrusted ? "A" : "B", world["etc-systemd/import-pubring.pgp"], Path.Combine(root, "etc/systemd/import-pubring.pgp"));
+        keys["A"].AddSubkey("ed25519", "sign");
+        keys["A"].KeepOnlySubkeySecrets();
+        keys["A"].SignDetachedWithKeyBlock(world["server/SHA256SUMS"]);
+
+        var (theirs, ours) = await RunBothAsync(oracle, world, root, new Dictionary<string, string?> { [SysupdateOracle.VersionVariable] = "262" });
+
+        Assert.Equal(primaryTrusted, theirs.ExitCode == 0);
+        Assert.Equal(primaryTrusted, ours.ExitCode == 0);
+    }
+
+    private async Task<(RunResult Theirs, RunResult Ours)> RunBothAsync(SysupdateOracle oracle, TempDirectory world, string root, Dictionary<string, string?> env)
+    {
         const string Script = """
             set -e
             mount --bind "$1" "$2/etc/systemd"
@@ -87,14 +139,7 @@ public sealed class KeyringDifferentialTests(ITestOutputHelper output)
             env);
         var ours = await ImageUpdateProcess.RunAsync(new Dictionary<string, string?> { ["SYSTEMD_OPENPGP_KEYRING"] = env.GetValueOrDefault("SYSTEMD_OPENPGP_KEYRING") }, "--root=" + root, "check-new");
         output.WriteLine($"262: {theirs}\nours: {ours}");
-
-        Assert.Equal(accepted, theirs.ExitCode == 0);
-        Assert.Equal(accepted, ours.ExitCode == 0);
-        if (accepted)
-        {
-            Assert.Equal("1\n", theirs.Stdout);
-            Assert.Equal("1\n", ours.Stdout);
-        }
+        return (theirs, ours);
     }
 
     private static void Place(Keys keys, string key, string oracleFile, string ourFile)
