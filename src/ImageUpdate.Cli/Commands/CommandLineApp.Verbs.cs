@@ -40,6 +40,10 @@ public sealed partial class CommandLineApp
         vacuum.SetAction(VacuumAsync);
         root.Subcommands.Add(vacuum);
 
+        var cleanup = new Command("cleanup", "Remove installed files no current transfer owns (the installation database's orphans)");
+        cleanup.SetAction(Cleanup);
+        root.Subcommands.Add(cleanup);
+
         var pending = new Command("pending", "Check whether a newer version than the booted one is installed (exit 1 when not)");
         pending.SetAction((r, ct) => PendingAsync(r, reboot: false, ct));
         root.Subcommands.Add(pending);
@@ -163,6 +167,13 @@ public sealed partial class CommandLineApp
             WriteVacuum(json, result);
         }
 
+        return 0;
+    }
+
+    private int Cleanup(ParseResult r)
+    {
+        using var engine = Engine(r);
+        engine.Cleanup();
         return 0;
     }
 

@@ -26,6 +26,8 @@ public sealed class GlobalOptions(HostEnvironment environment)
 
     public Option<string?> Keyring { get; } = new("--keyring") { Description = "The trusted OpenPGP keys (default: /etc/systemd/import-pubring.pgp, ...)", HelpName = "FILE", Recursive = true };
 
+    public Option<string?> Cleanup { get; } = new("--cleanup") { Description = "After update or acquire, remove files no current transfer owns (default no)", HelpName = "BOOL", Recursive = true };
+
     public Option<bool> Offline { get; } = new("--offline") { Description = "Do not look at the update sources", Recursive = true };
 
     public Option<bool> Reboot { get; } = new("--reboot") { Description = "Reboot after updating to a newer version", Recursive = true };
@@ -39,7 +41,7 @@ public sealed class GlobalOptions(HostEnvironment environment)
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log debug messages and show stack traces", Recursive = true };
 
     public IEnumerable<Option> All =>
-        [Definitions, Root, Image, Component, TransferSource, InstancesMax, Sync, Verify, Keyring, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
+        [Definitions, Root, Image, Component, TransferSource, InstancesMax, Sync, Verify, Keyring, Cleanup, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
 
     /// <summary>The engine settings these options give, after sysupdate's combination rules.</summary>
     public EngineOptions ToEngineOptions(ParseResult result)
@@ -84,6 +86,7 @@ public sealed class GlobalOptions(HostEnvironment environment)
             Sync = ParseBoolean(result.GetValue(Sync), "--sync") ?? true,
             Verify = ParseBoolean(result.GetValue(Verify), "--verify"),
             Keyring = result.GetValue(Keyring) is { } keyring ? Path.GetFullPath(keyring) : null,
+            Cleanup = ParseBoolean(result.GetValue(Cleanup), "--cleanup"),
             Offline = result.GetValue(Offline),
             Reboot = result.GetValue(Reboot),
             Environment = environment,

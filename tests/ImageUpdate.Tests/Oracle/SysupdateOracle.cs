@@ -65,6 +65,9 @@ public sealed class SysupdateOracle
     public string Version { get; }
 
     /// <summary>The chroot, as run-sysupdate finds it (for programs of the chroot other than systemd-sysupdate).</summary>
+    /// <summary>tests/oracle/run-sysupdate, for callers that wrap it (e.g. in a mount namespace of their own).</summary>
+    public string RunScript => _runScript;
+
     public string Root => Environment.GetEnvironmentVariable(RootVariable) is { Length: > 0 } root ? root : $"/var/cache/image-update/sysupdate-{Major}";
 
     /// <summary>

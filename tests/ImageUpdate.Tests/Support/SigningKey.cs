@@ -61,6 +61,20 @@ public sealed class SigningKey : IDisposable
     public void SignDetached(string file, string? signature = null) =>
         Gpg("--yes", "--output", signature ?? file + ".gpg", "--detach-sign", file);
 
+    /// <summary>Writes NAME.gpg with the signer's public key block embedded (`--include-key-block`, as TEST-72 of 262 signs).</summary>
+    public void SignDetachedWithKeyBlock(string file, string? signature = null) =>
+        Gpg("--yes", "--include-key-block", "--output", signature ?? file + ".gpg", "--detach-sign", file);
+
+    /// <summary>Drops the primary key's secret so that only the subkeys can sign (TEST-72's sub key case).</summary>
+    public void KeepOnlySubkeySecrets()
+    {
+        var subkeys = ExportSecretSubkeys();
+        Gpg("--yes", "--delete-secret-keys", Fingerprint);
+        var path = _home["subkeys.gpg"];
+        File.WriteAllBytes(path, subkeys);
+        Gpg("--import", path);
+    }
+
     private byte[] Gpg(params string[] args)
     {
         using var output = new MemoryStream();

@@ -64,6 +64,51 @@ public sealed class Keyring
         return Parse(bytes, path);
     }
 
+    /// <summary>
+    /// Several keyrings trusted together (systemd 262's overlay of the local and the vendor keyring):
+    /// every usable key of each, in order; the origin names them all.
+    /// </summary>
+    public static Keyring Overlay(IReadOnlyList<Keyring> keyrings)
+    {
+        ArgumentNullException.ThrowIfNull(keyrings);
+        if (keyrings.Count == 1)
+        {
+            return keyrings[0];
+        }
+
+        var unusable = new Dictionary<ulong, string>();
+        foreach (var keyring in keyrings)
+        {
+            foreach (var (id, reason) in keyring._unusable)
+            {
+                unusable.TryAdd(id, reason);
+            }
+        }
+
+        return new Keyring(
+            string.Join(", ", keyrings.Select(k => k.Origin)),
+            [.. keyrings.SelectMany(k => k._keys)],
+            unusable,
+            [.. keyrings.SelectMany(k => k.Warnings)]);
+    }
+
+    /// <summary>
+    /// This keyring with the keys of <paramref name="block"/> (a signature's key block) whose primary
+    /// key it already trusts, after its own: what systemd 262's gpg does with --auto-key-import and
+    /// --import-options=merge-only (a known key gains the subkeys the block binds to it; an unknown
+    /// key is not imported). The block's keys were read as any keyring's are, so a subkey counts only
+    /// with a valid binding (and back-signature) made by that trusted primary key. A key the keyring
+    /// holds revoked gains nothing, and the keyring's own entries come first, so its revocations of
+    /// a subkey still win.
+    /// </summary>
+    internal Keyring WithKeyBlock(Keyring block)
+    {
+        var extra = block._keys
+            .Where(b => _keys.Any(t => !t.Revoked && t.FingerprintHex == b.FingerprintHex))
+            .ToList();
+        return extra.Count == 0 ? this : new Keyring(Origin, [.. _keys, .. extra], _unusable, [.. Warnings]);
+    }
+
     /// <exception cref="VerificationException">The bytes are not an OpenPGP keyring at all.</exception>
     public static Keyring Parse(ReadOnlySpan<byte> bytes, string origin)
     {

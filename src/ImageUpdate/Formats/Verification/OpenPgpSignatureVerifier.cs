@@ -128,7 +128,7 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
         }
 
         // The key first: "the keyring holds this key but cannot use it" says more than "ECDSA".
-        var (key, signer) = FindSigner(signature, keyring);
+        var (key, signer) = FindSigner(signature, WithKeyBlock(signature, keyring));
         if (signature.Signature.KeyAlgorithm is not (PublicKeyAlgorithmTag.RsaGeneral or PublicKeyAlgorithmTag.RsaSign or PublicKeyAlgorithmTag.EdDsa_Legacy))
         {
             throw new VerificationException($"The signature cannot be checked: {PgpAlgorithms.PublicKeyName((int)signature.Signature.KeyAlgorithm)} signatures are not supported.");
@@ -142,6 +142,24 @@ public sealed class OpenPgpSignatureVerifier : ISignatureVerifier
         }
 
         return new VerifiedSignature(PgpAlgorithms.FingerprintHex(signer), key.FingerprintHex, created);
+    }
+
+    /// <summary>The keyring plus the subkeys the signature's key block binds to a key it trusts (systemd 262's gpg merge-only import).</summary>
+    private static Keyring WithKeyBlock(PgpSignatureFacts signature, Keyring keyring)
+    {
+        if (signature.KeyBlock is not { } block)
+        {
+            return keyring;
+        }
+
+        try
+        {
+            return keyring.WithKeyBlock(Keyring.Parse(block, "the signature's key block"));
+        }
+        catch (VerificationException)
+        {
+            return keyring; // An unreadable block adds nothing, as gpg's failed import does.
+        }
     }
 
     private static (KeyringKey Key, PgpPublicKey Signer) FindSigner(PgpSignatureFacts signature, Keyring keyring)

@@ -18,7 +18,7 @@ internal sealed class PgpSignatureFacts
 
     // RFC 4880 §5.2.3.1 / RFC 9580 §5.2.3.7: subpacket types understood well enough that a critical
     // one does not invalidate the signature. An unknown critical subpacket does (RFC 4880 §5.2.3.1).
-    private static readonly HashSet<int> KnownSubpackets = [2, 3, 4, 5, 7, 9, 11, 12, 16, 21, 22, 23, 25, 27, 28, 29, 30, 32, 33, 34, 39];
+    private static readonly HashSet<int> KnownSubpackets = [2, 3, 4, 5, 7, 9, 11, 12, 16, 21, 22, 23, 25, 27, 28, 29, 30, 32, 33, 34, 38, 39];
 
     public PgpSignatureFacts(PgpSignature signature)
     {
@@ -56,6 +56,13 @@ internal sealed class PgpSignatureFacts
 
     /// <summary>A v4 issuer fingerprint (subpacket 33), 20 bytes.</summary>
     public byte[]? IssuerFingerprint { get; private set; }
+
+    /// <summary>
+    /// The signer's transferable public key from a Key Block subpacket (38, RFC 9580 §5.2.3.33, what
+    /// `gpg --include-key-block` writes), without its leading reserved zero octet; null when absent.
+    /// Untrusted: it only ever adds subkeys to a primary key the keyring already trusts.
+    /// </summary>
+    public byte[]? KeyBlock { get; private set; }
 
     /// <summary>The embedded signature subpacket (32), e.g. a primary key binding.</summary>
     public SignatureSubpacket? EmbeddedSignature { get; private set; }
@@ -95,6 +102,9 @@ internal sealed class PgpSignatureFacts
                 break;
             case 32:
                 EmbeddedSignature ??= subpacket;
+                break;
+            case 38 when data.Length > 1 && data[0] == 0:
+                KeyBlock ??= data[1..];
                 break;
             case 2 when isHashed && data.Length == 4:
                 CreatedSeconds = BinaryPrimitives.ReadUInt32BigEndian(data);

@@ -30,6 +30,12 @@ public sealed record EngineOptions
     /// <summary>--reboot: after installing a version newer than the booted one, reboot.</summary>
     public bool Reboot { get; init; }
 
+    /// <summary>
+    /// --cleanup: after update or acquire, remove the files the installation database records that no
+    /// enabled transfer owns any more (as the `cleanup` verb); null when not given (262: off).
+    /// </summary>
+    public bool? Cleanup { get; init; }
+
     /// <summary>--offline: do not look at the sources at all.</summary>
     public bool Offline { get; init; }
 

@@ -30,12 +30,19 @@ internal static class HostFacts
 
     public static string? ImageVersion(string root) => OsRelease.Read(root)?["IMAGE_VERSION"];
 
-    /// <summary>The trusted keys: --keyring, else the first of sysupdate's import-pubring files under the root.</summary>
+    /// <summary>
+    /// The trusted keys: --keyring, else $SYSTEMD_OPENPGP_KEYRING, else the overlay of the local and
+    /// the vendor import-pubring under the root (<see cref="Formats.Verification.KeyringLocator"/>).
+    /// </summary>
     public static Formats.Verification.Keyring LoadKeyring(EngineOptions options, ILogger logger)
     {
-        var path = Formats.Verification.KeyringLocator.Find(options.Keyring, options.Root)
-            ?? throw new Foundation.Errors.UpdateException($"No trusted keyring: none of {string.Join(", ", Formats.Verification.KeyringLocator.DefaultPaths)} exists{(options.IsRooted ? $" under {options.Root}" : "")}; give one with --keyring.");
-        var keyring = Formats.Verification.Keyring.Load(path);
+        var paths = Formats.Verification.KeyringLocator.FindAll(options.Keyring, options.Environment.Get(Formats.Verification.KeyringLocator.EnvironmentVariable), options.Root);
+        if (paths.Count == 0)
+        {
+            throw new Foundation.Errors.UpdateException($"No trusted keyring: none of {string.Join(", ", Formats.Verification.KeyringLocator.DefaultPaths)} exists{(options.IsRooted ? $" under {options.Root}" : "")}; give one with --keyring.");
+        }
+
+        var keyring = Formats.Verification.Keyring.Overlay([.. paths.Select(Formats.Verification.Keyring.Load)]);
         foreach (var warning in keyring.Warnings)
         {
             logger.LogWarning("{Warning}", warning);

@@ -47,7 +47,18 @@ public sealed partial class UpdateEngine
             : null;
 
         using var guard = TakeLock();
-        var context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
+        LoadedContext context;
+        try
+        {
+            context = await LoadOnlineAsync(requireEnabled: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UpdateException) when (_options.Cleanup == true && Resolve(requireEnabled: false, requireAny: false) is { Enabled.Count: 0, Disabled.Count: 0 } empty)
+        {
+            // As 262: with no transfer definitions left, --cleanup=yes still cleans up (every recorded
+            // file is then an orphan), and the update fails as it would have.
+            CleanupOrThrow(empty);
+            throw;
+        }
 
         // Held from the first write (making room) until the last one is synced, then released before
         // any reboot: a "block" inhibitor of our own would hold up the reboot we ask for.
@@ -63,11 +74,13 @@ public sealed partial class UpdateEngine
                 RepairCurrentSymlinks(context);
             }
 
+            CleanupIfAsked(context);
             return new UpdateResult(set is null ? UpdateOutcome.NothingToDo : UpdateOutcome.AlreadyInstalled, set?.Version);
         }
 
         if (!actions.HasFlag(UpdateActions.Install))
         {
+            CleanupIfAsked(context);
             return new UpdateResult(UpdateOutcome.Acquired, set.Version);
         }
 
@@ -79,12 +92,22 @@ public sealed partial class UpdateEngine
         await InstallAsync(context, set, pending, CancellationToken.None).ConfigureAwait(false);
         inhibitor.Dispose();
         CrashPoint.Hit("after-inhibitor-release");
+        CleanupIfAsked(context);
         if (booted is not null)
         {
             await RebootIfNewerAsync(set, booted).ConfigureAwait(false);
         }
 
         return new UpdateResult(UpdateOutcome.Installed, set.Version);
+    }
+
+    /// <summary>--cleanup=yes: after update or acquire, whatever they did, the `cleanup` of the same component (262's context_update).</summary>
+    private void CleanupIfAsked(LoadedContext context)
+    {
+        if (_options.Cleanup == true)
+        {
+            CleanupOrThrow(context);
+        }
     }
 
     /// <summary>Logs what the step planner noted, then throws its refusal if it refused.</summary>
@@ -231,6 +254,7 @@ public sealed partial class UpdateEngine
                 final = await transfer.Target.InstallAsync(copy, cancellationToken).ConfigureAwait(false);
                 _logger.LogInformation("Successfully installed '{Source}' ({SourceType}) as '{Final}' ({TargetType}).",
                     set.For(transfer.Id)?.Instance.Path, ResourceTypes.ToName(transfer.Definition.Source.Type), final, ResourceTypes.ToName(transfer.Definition.Target.Type));
+                RecordInstall(transfer);
             }
             else if (set.For(transfer.Id) is { InTarget: true } installed)
             {
