@@ -22,7 +22,7 @@ public static class PayloadWriter
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead;
 
     /// <summary>Writes a file payload into the new file <paramref name="path"/>; the caller syncs it.</summary>
-    public static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<double>? progress, CancellationToken cancellationToken)
+    public static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         if (payload.Kind != PayloadKind.File)
         {
@@ -56,18 +56,27 @@ public static class PayloadWriter
             UnixCreateMode = DefaultFileMode,
         });
 
-        Action<long>? report = progress is not null && (expected is > 0 || rawLength is > 0)
-            ? written => progress.Report(expected is > 0 and var total
-                ? Math.Min(1.0, (double)written / total)
-                : Math.Min(1.0, (double)counted.BytesRead / rawLength!.Value))
-            : null;
-        await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
+        var report = Report(progress, counted, expected, rawLength);
+        var written = await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
 
-        progress?.Report(1.0);
+        progress?.Report(TransferProgress.Done(written));
     }
 
-    /// <summary>Writes a directory or tar payload into the directory <paramref name="path"/> (which may exist, empty).</summary>
-    public static async Task WriteDirectoryAsync(SourcePayload payload, string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a copy reports after each write: the uncompressed bytes against the uncompressed size when
+    /// it is known, else the bytes read against a known source length, else the bytes written alone.
+    /// </summary>
+    internal static Action<long>? Report(IProgress<TransferProgress>? progress, CountingReadStream counted, long? expected, long? rawLength) =>
+        progress is null ? null
+        : expected is > 0 ? written => progress.Report(new(written, expected))
+        : rawLength is > 0 ? _ => progress.Report(new(counted.BytesRead, rawLength))
+        : written => progress.Report(new(written, null));
+
+    /// <summary>
+    /// Writes a directory or tar payload into the directory <paramref name="path"/> (which may exist,
+    /// empty). A tar reports the bytes read of it, against its length when that is known.
+    /// </summary>
+    public static async Task WriteDirectoryAsync(SourcePayload payload, string path, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         switch (payload.Kind)
         {
@@ -77,10 +86,13 @@ public static class PayloadWriter
             case PayloadKind.Tar:
                 await using (var source = await payload.OpenAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var (_, decompressed) = await Decompression.OpenAutoDetectAsync(source, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    var length = source.CanSeek ? source.Length : (long?)null;
+                    var counted = new CountingReadStream(source, progress is null ? null : read => progress.Report(new(read, length)));
+                    var (_, decompressed) = await Decompression.OpenAutoDetectAsync(counted, cancellationToken: cancellationToken).ConfigureAwait(false);
                     await using var input = decompressed.ConfigureAwait(false);
                     Directory.CreateDirectory(path);
                     await TarExtractor.ExtractAsync(decompressed, path, cancellationToken).ConfigureAwait(false);
+                    progress?.Report(TransferProgress.Done(counted.BytesRead));
                 }
 
                 break;
