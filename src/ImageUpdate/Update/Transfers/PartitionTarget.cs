@@ -4,6 +4,7 @@ using ImageUpdate.Formats.Versions;
 using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Foundation.Native;
+using ImageUpdate.Foundation.Streams;
 using ImageUpdate.Model.Definitions;
 using ImageUpdate.Model.Resources;
 using ImageUpdate.Update.Transfers.Copying;
@@ -209,7 +210,7 @@ public sealed class PartitionTarget : ITargetResource
         {
             using var handle = OpenForWriting(0)!;
             using var direct = IsBlockDevice() ? OpenForWriting(Libc.Partitions.OpenDirect) : null;
-            var report = PayloadWriter.Report(progress, counted, expected, rawLength);
+            var report = PayloadWriter.Report(progress, counted, kind, expected, rawLength ?? ForwardReadStream.ExpectedLengthOf(raw));
             var what = $"'{UntrustedText.Escape(slot.DevicePath)}' from '{UntrustedText.Escape(payload.Description)}'";
             var written = await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, what, report, cancellationToken).ConfigureAwait(false);
 

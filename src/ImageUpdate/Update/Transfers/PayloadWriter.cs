@@ -1,5 +1,6 @@
 using ImageUpdate.Formats.Compression;
 using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Foundation.Streams;
 using ImageUpdate.Platform.Archives;
 using ImageUpdate.Platform.FileSystem;
 using ImageUpdate.Update.Transfers.Copying;
@@ -56,21 +57,45 @@ public static class PayloadWriter
             UnixCreateMode = DefaultFileMode,
         });
 
-        var report = Report(progress, counted, expected, rawLength);
+        var report = Report(progress, counted, kind, expected, rawLength ?? ForwardReadStream.ExpectedLengthOf(source));
         var written = await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
 
         progress?.Report(TransferProgress.Done(written));
     }
 
     /// <summary>
-    /// What a copy reports after each write: the uncompressed bytes against the uncompressed size when
-    /// it is known, else the bytes read against a known source length, else the bytes written alone.
+    /// Wires a copy's progress: the bytes read as they arrive (<see cref="CountingReadStream.OnRead"/>,
+    /// fine-grained, which is what a slow download needs) when they count against a known total: the
+    /// uncompressed size of an uncompressed payload, else the source's length (a compressed local
+    /// file, a download's Content-Length); else the uncompressed bytes after each write, against the
+    /// uncompressed size when known. Returns the callback for the writes, if any.
     /// </summary>
-    internal static Action<long>? Report(IProgress<TransferProgress>? progress, CountingReadStream counted, long? expected, long? rawLength) =>
-        progress is null ? null
-        : expected is > 0 ? written => progress.Report(new(written, expected))
-        : rawLength is > 0 ? _ => progress.Report(new(counted.BytesRead, rawLength))
-        : written => progress.Report(new(written, null));
+    internal static Action<long>? Report(IProgress<TransferProgress>? progress, CountingReadStream counted, CompressionKind kind, long? expected, long? rawLength)
+    {
+        if (progress is null)
+        {
+            return null;
+        }
+
+        if (kind == CompressionKind.None && (expected ?? rawLength) is { } total)
+        {
+            counted.OnRead = read => progress.Report(new(read, total));
+            return null;
+        }
+
+        if (expected is > 0)
+        {
+            return written => progress.Report(new(written, expected));
+        }
+
+        if (rawLength is > 0)
+        {
+            counted.OnRead = read => progress.Report(new(read, rawLength));
+            return null;
+        }
+
+        return written => progress.Report(new(written, null));
+    }
 
     /// <summary>
     /// Writes a directory or tar payload into the directory <paramref name="path"/> (which may exist,
@@ -86,8 +111,8 @@ public static class PayloadWriter
             case PayloadKind.Tar:
                 await using (var source = await payload.OpenAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var length = source.CanSeek ? source.Length : (long?)null;
-                    var counted = new CountingReadStream(source, progress is null ? null : read => progress.Report(new(read, length)));
+                    var length = ForwardReadStream.ExpectedLengthOf(source);
+                    var counted = new CountingReadStream(source) { OnRead = progress is null ? null : read => progress.Report(new(read, length)) };
                     var (_, decompressed) = await Decompression.OpenAutoDetectAsync(counted, cancellationToken: cancellationToken).ConfigureAwait(false);
                     await using var input = decompressed.ConfigureAwait(false);
                     Directory.CreateDirectory(path);

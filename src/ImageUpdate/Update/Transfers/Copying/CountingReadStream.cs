@@ -10,16 +10,19 @@ namespace ImageUpdate.Update.Transfers.Copying;
 public sealed class CountingReadStream : ForwardReadStream
 {
     private readonly Stream _inner;
-    private readonly Action<long>? _read;
     private long _bytesRead;
     private long _reported;
 
-    /// <param name="read">Called with the running total after reads, at most once per <see cref="ReportStep"/> bytes.</param>
-    public CountingReadStream(Stream inner, Action<long>? read = null)
+    public CountingReadStream(Stream inner)
     {
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
-        _read = read;
     }
+
+    /// <summary>
+    /// Called on the reading side with the running total, at most once per <see cref="ReportStep"/>
+    /// bytes and at the end; set once what the bytes mean is known (after the compression is detected).
+    /// </summary>
+    public Action<long>? OnRead { get; set; }
 
     /// <summary>How many bytes pass between two calls of the read callback (a tar's small reads would otherwise flood it).</summary>
     public const int ReportStep = 256 << 10;
@@ -35,10 +38,10 @@ public sealed class CountingReadStream : ForwardReadStream
     private int Count(int read)
     {
         var total = Interlocked.Add(ref _bytesRead, read);
-        if (_read is not null && (total - _reported >= ReportStep || (read == 0 && total != _reported)))
+        if (OnRead is { } report && (total - _reported >= ReportStep || (read == 0 && total != _reported)))
         {
             _reported = total;
-            _read(total);
+            report(total);
         }
 
         return read;
