@@ -1,4 +1,5 @@
 using ImageUpdate.Cli.Commands;
+using ImageUpdate.Cli.Output;
 using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Update.Engine;
 
@@ -11,6 +12,8 @@ public static class Program
         // The one read of the environment: everything the library honours comes from this snapshot.
         var environment = HostEnvironment.From(Environment.GetEnvironmentVariables());
         CrashPoint.Arm(environment.CrashAt, environment.PauseAt);
-        return new CommandLineApp(Console.Out, Console.Error, environment).RunAsync(args);
+
+        // stderr has one owner, so the live progress line of a terminal and log lines never mix.
+        return new CommandLineApp(Console.Out, new TerminalWriter(Console.Error, !Console.IsErrorRedirected), environment).RunAsync(args);
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using ImageUpdate.Cli.Logging;
+using ImageUpdate.Cli.Output;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Update.Engine;
 using Microsoft.Extensions.Logging;
@@ -56,8 +57,18 @@ public sealed partial class CommandLineApp
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, 143));
         try
         {
-            var code = await parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
-                .ConfigureAwait(false);
+            int code;
+            try
+            {
+                code = await parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
+                    .ConfigureAwait(false);
+            }
+            finally
+            {
+                // The progress line ends with the verb, before its result or error is printed.
+                (_err as TerminalWriter)?.EndStatus();
+            }
+
             return signal != 0 ? signal : code;
         }
         catch (OperationCanceledException) when (signal != 0)

@@ -28,14 +28,17 @@ public sealed class StderrLoggerProvider(TextWriter writer, LogLevel minimum) : 
                 return;
             }
 
+            // One write per entry: on a terminal the writer (Output.TerminalWriter) erases the progress
+            // line before it, under the lock the line is drawn under, so the two never share a line.
             var message = formatter(state, exception);
+            if (exception is not null && minimum <= LogLevel.Debug)
+            {
+                message += Environment.NewLine + exception;
+            }
+
             lock (writer)
             {
                 writer.WriteLine(message);
-                if (exception is not null && minimum <= LogLevel.Debug)
-                {
-                    writer.WriteLine(exception);
-                }
             }
         }
     }

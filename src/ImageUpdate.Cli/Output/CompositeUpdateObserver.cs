@@ -1,4 +1,5 @@
 using ImageUpdate.Update.Engine;
+using ImageUpdate.Update.Transfers;
 
 namespace ImageUpdate.Cli.Output;
 
@@ -18,6 +19,14 @@ public sealed class CompositeUpdateObserver(params IUpdateObserver[] observers) 
         foreach (var observer in observers)
         {
             observer.OnProgress(version, index, count, fraction);
+        }
+    }
+
+    public void OnProgress(string version, int index, int count, string transfer, TransferProgress progress)
+    {
+        foreach (var observer in observers)
+        {
+            observer.OnProgress(version, index, count, transfer, progress);
         }
     }
 

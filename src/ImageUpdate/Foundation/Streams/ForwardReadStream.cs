@@ -22,6 +22,16 @@ public abstract class ForwardReadStream : Stream
         set => throw new NotSupportedException();
     }
 
+    /// <summary>
+    /// The number of bytes the stream will yield, when told beforehand (a download's Content-Length),
+    /// or null; only progress reads it, so a wrong value costs nothing but a wrong total.
+    /// </summary>
+    public virtual long? ExpectedLength => null;
+
+    /// <summary>The length of a seekable stream, the <see cref="ExpectedLength"/> of one of ours, else null.</summary>
+    public static long? ExpectedLengthOf(Stream stream) =>
+        stream.CanSeek ? stream.Length : (stream as ForwardReadStream)?.ExpectedLength;
+
     public abstract override int Read(Span<byte> buffer);
 
     public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);

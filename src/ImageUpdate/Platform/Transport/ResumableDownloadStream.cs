@@ -30,6 +30,9 @@ internal sealed class ResumableDownloadStream : ForwardReadStream
         _body = body;
     }
 
+    /// <summary>The whole file's length as the server gave it (Content-Length or Content-Range), for progress.</summary>
+    public override long? ExpectedLength => _identity.Length;
+
     /// <summary>Times the stream continued with a Range request.</summary>
     public int Resumes { get; private set; }
 

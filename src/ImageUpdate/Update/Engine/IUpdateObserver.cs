@@ -1,3 +1,5 @@
+using ImageUpdate.Update.Transfers;
+
 namespace ImageUpdate.Update.Engine;
 
 /// <summary>
@@ -13,6 +15,21 @@ public interface IUpdateObserver
 
     /// <summary>Transfer <paramref name="index"/> of <paramref name="count"/> is <paramref name="fraction"/> done.</summary>
     void OnProgress(string version, int index, int count, double fraction);
+
+    /// <summary>
+    /// Transfer <paramref name="index"/> of <paramref name="count"/> (<paramref name="transfer"/>, its
+    /// definition's name) has copied <paramref name="progress"/> (bytes, and the total when known),
+    /// reported as it copies, possibly out of order (Progress&lt;T&gt; calls back on the thread pool);
+    /// the end of each transfer still comes as the fraction 1. By default the fraction, when the total
+    /// is known, goes to the other overload; the terminal line overrides this to show bytes and rate.
+    /// </summary>
+    void OnProgress(string version, int index, int count, string transfer, TransferProgress progress)
+    {
+        if (progress.Fraction is { } fraction)
+        {
+            OnProgress(version, index, count, fraction);
+        }
+    }
 
     /// <summary>Room was made before acquiring (what `update --json` prints, as sysupdate does, even if the acquire then fails).</summary>
     void OnRoomMade(VacuumResult result)

@@ -204,7 +204,9 @@ public sealed partial class UpdateEngine
                     var target = prepared[transfer.Id];
                     _logger.LogInformation("Acquiring {Source} → {Target}...", acquire.Source.Path, target.Destination);
                     var position = index;
-                    var progress = new Progress<double>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, p));
+                    var id = transfer.Id;
+                    _observer.OnProgress(set.Version, position, context.Enabled.Count, id, new TransferProgress(0, null));
+                    var progress = new Progress<TransferProgress>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, id, p));
                     pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, transfer.Source.Open(acquire.Source), acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
                     _observer.OnProgress(set.Version, position, context.Enabled.Count, 1.0);
                     _logger.LogInformation("Successfully acquired '{Path}'.", acquire.Source.Path);

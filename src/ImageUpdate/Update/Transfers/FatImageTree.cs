@@ -62,7 +62,7 @@ public sealed class FatImageTree : IFileTree
     }
 
     /// <summary>Complete and verified in a host temporary before the first change to the file system.</summary>
-    public async Task WriteAsync(SourcePayload payload, string path, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task WriteAsync(SourcePayload payload, string path, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var staging = HostTemporary();
         try

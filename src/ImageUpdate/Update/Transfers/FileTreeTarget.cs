@@ -110,7 +110,7 @@ public sealed class FileTreeTarget : ITargetResource
         return new PendingCopy(names, new FileLocation(names.PendingPath));
     }
 
-    public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         var names = Names(prepared);
         try

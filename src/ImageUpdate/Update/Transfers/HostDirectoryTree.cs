@@ -82,7 +82,7 @@ public sealed class HostDirectoryTree : IFileTree
         }
     }
 
-    public async Task WriteAsync(SourcePayload payload, string path, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task WriteAsync(SourcePayload payload, string path, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
 
@@ -104,7 +104,7 @@ public sealed class HostDirectoryTree : IFileTree
                 _btrfs.CreateSubvolume(path);
             }
 
-            await PayloadWriter.WriteDirectoryAsync(payload, path, cancellationToken).ConfigureAwait(false);
+            await PayloadWriter.WriteDirectoryAsync(payload, path, progress, cancellationToken).ConfigureAwait(false);
         }
     }
 

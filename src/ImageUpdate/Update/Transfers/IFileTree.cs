@@ -40,7 +40,7 @@ public interface IFileTree
     Task<IReadOnlyList<FileTreeEntry>> FindTemporariesAsync(int depth, CancellationToken cancellationToken);
 
     /// <summary>Writes a new file or directory at <paramref name="path"/> from the payload, replacing a leftover there and creating missing parents.</summary>
-    Task WriteAsync(SourcePayload payload, string path, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken);
+    Task WriteAsync(SourcePayload payload, string path, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken);
 
     /// <summary>Gives a written copy its attributes (time, mode, read-only flag) and makes it durable.</summary>
     Task SealAsync(string path, InstanceMetadata metadata, CancellationToken cancellationToken);

@@ -23,7 +23,7 @@ public interface ITargetResource
     PreparedTarget Prepare(InstanceMetadata metadata);
 
     /// <summary>Writes the payload into the partial copy, applies attributes, syncs, and marks it pending; returns where it lies.</summary>
-    Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken);
+    Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken);
 
     /// <summary>For an instance found pending: the copy <see cref="AcquireAsync"/> would have returned for it.</summary>
     PendingCopy AdoptPending(PreparedTarget prepared, Instance pending);

@@ -4,6 +4,7 @@ using ImageUpdate.Formats.Versions;
 using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Foundation.Native;
+using ImageUpdate.Foundation.Streams;
 using ImageUpdate.Model.Definitions;
 using ImageUpdate.Model.Resources;
 using ImageUpdate.Update.Transfers.Copying;
@@ -180,7 +181,7 @@ public sealed class PartitionTarget : ITargetResource
         return new PendingCopy(prepared, new PartitionLocation(SlotOf(pending.Location, pending.Path)));
     }
 
-    public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<double>? progress, CancellationToken cancellationToken)
+    public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(payload);
@@ -209,14 +210,7 @@ public sealed class PartitionTarget : ITargetResource
         {
             using var handle = OpenForWriting(0)!;
             using var direct = IsBlockDevice() ? OpenForWriting(Libc.Partitions.OpenDirect) : null;
-            Action<long>? report = null;
-            if (progress is not null && (expected is > 0 || rawLength is > 0))
-            {
-                report = written => progress.Report(expected is > 0 and var total
-                    ? Math.Min(1.0, (double)written / total)
-                    : Math.Min(1.0, (double)counted.BytesRead / rawLength!.Value));
-            }
-
+            var report = PayloadWriter.Report(progress, counted, kind, expected, rawLength ?? ForwardReadStream.ExpectedLengthOf(raw));
             var what = $"'{UntrustedText.Escape(slot.DevicePath)}' from '{UntrustedText.Escape(payload.Description)}'";
             var written = await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, what, report, cancellationToken).ConfigureAwait(false);
 

@@ -1,5 +1,6 @@
 using ImageUpdate.Formats.Compression;
 using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Foundation.Streams;
 using ImageUpdate.Platform.Archives;
 using ImageUpdate.Platform.FileSystem;
 using ImageUpdate.Update.Transfers.Copying;
@@ -22,7 +23,7 @@ public static class PayloadWriter
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead;
 
     /// <summary>Writes a file payload into the new file <paramref name="path"/>; the caller syncs it.</summary>
-    public static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<double>? progress, CancellationToken cancellationToken)
+    public static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         if (payload.Kind != PayloadKind.File)
         {
@@ -56,18 +57,51 @@ public static class PayloadWriter
             UnixCreateMode = DefaultFileMode,
         });
 
-        Action<long>? report = progress is not null && (expected is > 0 || rawLength is > 0)
-            ? written => progress.Report(expected is > 0 and var total
-                ? Math.Min(1.0, (double)written / total)
-                : Math.Min(1.0, (double)counted.BytesRead / rawLength!.Value))
-            : null;
-        await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
+        var report = Report(progress, counted, kind, expected, rawLength ?? ForwardReadStream.ExpectedLengthOf(source));
+        var written = await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
 
-        progress?.Report(1.0);
+        progress?.Report(TransferProgress.Done(written));
     }
 
-    /// <summary>Writes a directory or tar payload into the directory <paramref name="path"/> (which may exist, empty).</summary>
-    public static async Task WriteDirectoryAsync(SourcePayload payload, string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Wires a copy's progress: the bytes read as they arrive (<see cref="CountingReadStream.OnRead"/>,
+    /// fine-grained, which is what a slow download needs) when they count against a known total: the
+    /// uncompressed size of an uncompressed payload, else the source's length (a compressed local
+    /// file, a download's Content-Length); else the uncompressed bytes after each write, against the
+    /// uncompressed size when known. Returns the callback for the writes, if any.
+    /// </summary>
+    internal static Action<long>? Report(IProgress<TransferProgress>? progress, CountingReadStream counted, CompressionKind kind, long? expected, long? rawLength)
+    {
+        if (progress is null)
+        {
+            return null;
+        }
+
+        if (kind == CompressionKind.None && (expected ?? rawLength) is { } total)
+        {
+            counted.OnRead = read => progress.Report(new(read, total));
+            return null;
+        }
+
+        if (expected is > 0)
+        {
+            return written => progress.Report(new(written, expected));
+        }
+
+        if (rawLength is > 0)
+        {
+            counted.OnRead = read => progress.Report(new(read, rawLength));
+            return null;
+        }
+
+        return written => progress.Report(new(written, null));
+    }
+
+    /// <summary>
+    /// Writes a directory or tar payload into the directory <paramref name="path"/> (which may exist,
+    /// empty). A tar reports the bytes read of it, against its length when that is known.
+    /// </summary>
+    public static async Task WriteDirectoryAsync(SourcePayload payload, string path, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         switch (payload.Kind)
         {
@@ -77,10 +111,13 @@ public static class PayloadWriter
             case PayloadKind.Tar:
                 await using (var source = await payload.OpenAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var (_, decompressed) = await Decompression.OpenAutoDetectAsync(source, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    var length = ForwardReadStream.ExpectedLengthOf(source);
+                    var counted = new CountingReadStream(source) { OnRead = progress is null ? null : read => progress.Report(new(read, length)) };
+                    var (_, decompressed) = await Decompression.OpenAutoDetectAsync(counted, cancellationToken: cancellationToken).ConfigureAwait(false);
                     await using var input = decompressed.ConfigureAwait(false);
                     Directory.CreateDirectory(path);
                     await TarExtractor.ExtractAsync(decompressed, path, cancellationToken).ConfigureAwait(false);
+                    progress?.Report(TransferProgress.Done(counted.BytesRead));
                 }
 
                 break;

@@ -33,6 +33,8 @@ public sealed class VerifyingStream : ForwardReadStream
 
     public override long Length => _inner.Length;
 
+    public override long? ExpectedLength => ExpectedLengthOf(_inner);
+
     public override long Position
     {
         get => BytesRead;

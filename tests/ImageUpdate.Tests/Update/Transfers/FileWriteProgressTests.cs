@@ -34,18 +34,40 @@ public sealed class FileWriteProgressTests : IDisposable
         }
 
         var payload = SourcePayload.FromStream(PayloadKind.File, source, _ => Task.FromResult<Stream>(File.OpenRead(source)));
-        var reports = new List<double>();
-        await PayloadWriter.WriteFileAsync(payload, _dir["target"], new Recorder(reports), CancellationToken.None);
+        var progress = new List<TransferProgress>();
+        await PayloadWriter.WriteFileAsync(payload, _dir["target"], new Recorder(progress), CancellationToken.None);
 
         Assert.Equal(data, await File.ReadAllBytesAsync(_dir["target"]));
+        var reports = progress.Select(p => p.Fraction!.Value).ToList();
         Assert.True(reports.Count(r => r is > 0 and < 1) >= 3, $"progress went {string.Join(", ", reports)}");
         Assert.Equal(reports.Order(), reports);
         Assert.Equal(1.0, reports[^1]);
+        Assert.Equal(data.Length, progress[^1].Bytes);
     }
 
-    private sealed class Recorder(List<double> reports) : IProgress<double>
+    [Fact]
+    public async Task A_tar_reports_the_bytes_read_of_it_against_its_length()
     {
-        public void Report(double value)
+        var tree = Directory.CreateDirectory(_dir["tree"]).FullName;
+        await File.WriteAllBytesAsync(Path.Combine(tree, "big"), RandomNumberGenerator.GetBytes(4 << 20));
+        var tar = _dir["payload.tar"];
+        await System.Formats.Tar.TarFile.CreateFromDirectoryAsync(tree, tar, includeBaseDirectory: false);
+
+        var payload = SourcePayload.FromStream(PayloadKind.Tar, tar, _ => Task.FromResult<Stream>(File.OpenRead(tar)));
+        var progress = new List<TransferProgress>();
+        await PayloadWriter.WriteDirectoryAsync(payload, _dir["extracted"], new Recorder(progress), CancellationToken.None);
+
+        var length = new FileInfo(tar).Length;
+        Assert.True(progress.Count(p => p.Bytes > 0 && p.Bytes < length) >= 3, $"progress went {string.Join(", ", progress)}");
+        Assert.All(progress, p => Assert.Equal(length, p.Total));
+        Assert.Equal(progress.Select(p => p.Bytes).Order(), progress.Select(p => p.Bytes));
+        Assert.Equal(length, progress[^1].Bytes);
+    }
+
+    /// <summary>Records every report, synchronously (Progress&lt;T&gt; would post them to the thread pool).</summary>
+    private sealed class Recorder(List<TransferProgress> reports) : IProgress<TransferProgress>
+    {
+        public void Report(TransferProgress value)
         {
             lock (reports)
             {

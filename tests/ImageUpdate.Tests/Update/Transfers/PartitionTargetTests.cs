@@ -293,9 +293,10 @@ public sealed class PartitionTargetTests
         return output.ToArray();
     }
 
-    private sealed class SyncProgress(Action<double> report) : IProgress<double>
+    /// <summary>Records the fraction of each report (every report here has a total).</summary>
+    private sealed class SyncProgress(Action<double> report) : IProgress<TransferProgress>
     {
-        public void Report(double value) => report(value);
+        public void Report(TransferProgress value) => report(value.Fraction!.Value);
     }
 
     /// <summary>What a verifying URL source does on a hash mismatch: all bytes, then the error at the end.</summary>
