@@ -56,7 +56,8 @@ public sealed partial class CommandLineApp
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, 143));
         try
         {
-            var code = await parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
+            var code = await (VarlinkInvocation(parse, cancel.Token)
+                ?? parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token))
                 .ConfigureAwait(false);
             return signal != 0 ? signal : code;
         }
@@ -105,6 +106,7 @@ public sealed partial class CommandLineApp
         {
             Rebooter = new FlushingRebooter(new Systemd.Power.Rebooter(logger, bus, () => Systemd.Power.SystemdPresence.IsRunning(systemdOverride)), _out, _err),
             ShutdownInhibitor = new Systemd.Power.LogindShutdownInhibitor(logger, bus),
+            Subscribers = NotifyCallout(logger),
             Clock = TimeProvider.System,
         };
     }
