@@ -45,44 +45,58 @@ public sealed class SysUpdateVarlinkService : IVarlinkInterface
                 VarlinkServer.RequireOnly(call.Parameters);
                 return ListTargets();
             case "ListFeatures":
-                {
-                    VarlinkServer.RequireOnly(call.Parameters, "target");
-                    var target = Find(TargetIdentifier.Read(call.Parameters, "target"));
-                    using var engine = CreateEngine(target, offline: true);
-                    return WriteFeatures(engine.Features());
-                }
-
+                return ListFeatures(call.Parameters);
             case "CheckNew":
-                {
-                    VarlinkServer.RequireOnly(call.Parameters, "target", "allowInteractiveAuthentication");
-                    var id = TargetIdentifier.Read(call.Parameters, "target");
-                    if (call.Parameters.TryGetProperty("allowInteractiveAuthentication", out var interactive)
-                        && interactive.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
-                    {
-                        throw VarlinkErrorException.InvalidParameter("allowInteractiveAuthentication");
-                    }
-
-                    if (peer.UserId is not { } uid || (uid != 0 && uid != _serviceUser))
-                    {
-                        throw new VarlinkErrorException(VarlinkService.PermissionDenied);
-                    }
-
-                    var target = Find(id);
-                    using var engine = CreateEngine(target, offline: false);
-                    var available = await engine.CheckNewAsync(cancellationToken).ConfigureAwait(false)
-                        ?? throw new VarlinkErrorException(SysUpdateInterface.NoUpdateNeeded);
-                    return w => w.WriteString("available", available);
-                }
-
+                return await CheckNewAsync(call.Parameters, peer, cancellationToken).ConfigureAwait(false);
             default:
                 throw VarlinkServer.MethodNotFound(call.Method);
         }
     }
 
+    private Action<Utf8JsonWriter> ListFeatures(JsonElement parameters)
+    {
+        VarlinkServer.RequireOnly(parameters, "target");
+        var target = Find(TargetIdentifier.Read(parameters, "target"));
+        using var engine = CreateEngine(target, offline: true);
+        if (engine.TransferCounts() is (0, 0))
+        {
+            throw new VarlinkErrorException(SysUpdateInterface.NoSuchTarget); // 262: no transfer at all
+        }
+
+        return WriteFeatures(engine.Features());
+    }
+
+    private async Task<Action<Utf8JsonWriter>> CheckNewAsync(JsonElement parameters, VarlinkPeer peer, CancellationToken cancellationToken)
+    {
+        VarlinkServer.RequireOnly(parameters, "target", "allowInteractiveAuthentication");
+        var id = TargetIdentifier.Read(parameters, "target");
+        if (parameters.TryGetProperty("allowInteractiveAuthentication", out var interactive)
+            && interactive.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+        {
+            throw VarlinkErrorException.InvalidParameter("allowInteractiveAuthentication");
+        }
+
+        if (peer.UserId is not { } uid || (uid != 0 && uid != _serviceUser))
+        {
+            throw new VarlinkErrorException(VarlinkService.PermissionDenied);
+        }
+
+        var target = Find(id);
+        using var engine = CreateEngine(target, offline: false);
+        if (engine.TransferCounts().Enabled == 0)
+        {
+            throw new VarlinkErrorException(SysUpdateInterface.NoSuchTarget); // 262: no enabled transfer
+        }
+
+        var available = await engine.CheckNewAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new VarlinkErrorException(SysUpdateInterface.NoUpdateNeeded);
+        return w => w.WriteString("available", available);
+    }
+
     private Action<Utf8JsonWriter> ListTargets()
     {
         // 262 sorts by class (host before component) and then by name.
-        var targets = SysupdateTarget.Enumerate(_options, _services, _logger)
+        var targets = Targets()
             .OrderBy(t => t.Class)
             .ThenBy(t => t.Name, StringComparer.Ordinal)
             .ToList();
@@ -158,10 +172,26 @@ public sealed class SysUpdateVarlinkService : IVarlinkInterface
 
     /// <summary>The target the identifier names; machine, portable, sysext and confext images are not enumerated, so never found.</summary>
     private SysupdateTarget Find(TargetIdentifier id) =>
-        SysupdateTarget.Enumerate(_options, _services, _logger).FirstOrDefault(t =>
+        Targets().FirstOrDefault(t =>
             (id.Class == TargetIdentifier.HostClass && t.Class == TargetClass.Host)
             || (id.Class == TargetIdentifier.ComponentClass && t.Class == TargetClass.Component && t.Name == id.Name))
         ?? throw new VarlinkErrorException(SysUpdateInterface.NoSuchTarget);
+
+    /// <summary>
+    /// The D-Bus service's targets, except the host when its sysupdate.d has no enabled transfer:
+    /// 262 lists (and finds) the host only then, and a component whenever its directory exists.
+    /// </summary>
+    private IEnumerable<SysupdateTarget> Targets() =>
+        SysupdateTarget.Enumerate(_options, _services, _logger).Where(t =>
+        {
+            if (t.Class != TargetClass.Host)
+            {
+                return true;
+            }
+
+            using var engine = CreateEngine(t, offline: true);
+            return engine.TransferCounts().Enabled > 0;
+        });
 
     private UpdateEngine CreateEngine(SysupdateTarget target, bool offline) =>
         new(target.Options with { Offline = offline }, _logger, services: _services);
