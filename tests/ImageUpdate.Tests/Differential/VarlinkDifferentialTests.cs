@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ImageUpdate.Tests.Oracle;
 using ImageUpdate.Tests.Support;
 
@@ -12,8 +13,9 @@ namespace ImageUpdate.Tests.Differential;
 /// opens), and every reply must be the same: ListTargets, ListFeatures, CheckNew with an update, with
 /// none and with bad or unknown targets, unknown methods and parameters, GetInfo's interfaces and
 /// the interface's introspection (comments aside: ours are our own words); and served as
-/// systemd-sysupdate.socket starts it (systemd-socket-activate --accept --fdname=varlink). 257 has no
-/// Varlink service.
+/// systemd-sysupdate.socket starts it (systemd-socket-activate --accept --fdname=varlink). And the
+/// update-notification callout: a recorder socket in /run/systemd/sysupdate/notify/ gets the same one
+/// OnCompletedUpdate call from both after a real update, and none after a no-op. 257 has neither.
 /// </summary>
 public sealed class VarlinkDifferentialTests(ITestOutputHelper output)
 {
@@ -110,12 +112,75 @@ public sealed class VarlinkDifferentialTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<Dictionary<string, string>> RunAsync(SysupdateOracle oracle, string program)
+    private const string NotifyScript = """
+        set -eu
+        C="$1"; P="$2"
+        mount -t tmpfs tmpfs "$C/run"
+        mount -t proc proc "$C/proc"
+        mkdir -p "$C/run/dotnet" "$C/run/iu" "$C/run/sysupdate.d" "$C/run/t/source" "$C/run/t/blobs" "$C/run/systemd/sysupdate/notify"
+        mount --bind "$DOTNET_DIR" "$C/run/dotnet"
+        mount --bind "$PROGRAM_DIR" "$C/run/iu"
+        cat >"$C/run/recorder.py" <<'PY'
+        import os, socket
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind("/run/systemd/sysupdate/notify/io.test.SysUpdateRecorder")
+        s.listen()
+        open("/run/ready", "w").close()
+        while True:
+            c, _ = s.accept()
+            buf = b""
+            while not buf.endswith(b"\0"):
+                d = c.recv(4096)
+                if not d:
+                    break
+                buf += d
+            with open("/run/notify.log", "ab") as f:
+                f.write(buf.rstrip(b"\0") + b"\n")
+            c.sendall(b'{"parameters":{}}\0')
+            c.close()
+        PY
+        chroot "$C" python3 /run/recorder.py &
+        recorder=$!
+        trap 'kill "$recorder" 2>/dev/null || true' EXIT
+        for _ in $(seq 100); do [ -e "$C/run/ready" ] && break; sleep 0.1; done
+        echo hello >"$C/run/t/source/notifytest-v1.bin"
+        (cd "$C/run/t/source" && sha256sum notifytest-v1.bin >SHA256SUMS)
+        printf '[Source]\nType=url-file\nPath=file:///run/t/source\nMatchPattern=notifytest-@v.bin\n[Target]\nType=regular-file\nPath=/run/t/blobs\nMatchPattern=notifytest-@v.bin\nInstancesMax=2\n' >"$C/run/sysupdate.d/01-notifytest.transfer"
+        run() { chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DOTNET_ROOT=/run/dotnet "$P" --verify=no update >"$C/run/update.out" 2>&1 || { cat "$C/run/update.out" >&2; exit 1; }; }
+        run
+        echo "### update"; cat "$C/run/notify.log" 2>/dev/null || true
+        rm -f "$C/run/notify.log"
+        run
+        echo "### no-op update"; cat "$C/run/notify.log" 2>/dev/null || true
+        """;
+
+    [Fact]
+    public async Task The_update_notification_is_the_one_systemd_sysupdate_262_sends_and_a_no_op_update_sends_none()
+    {
+        TestEnvironment.RequireRoot("private mount namespaces for the 262 chroot");
+        TestEnvironment.RequireTools("util-linux", "unshare");
+        var oracle = SysupdateOracle.ForTest(output, 262);
+        if (oracle is null)
+        {
+            return;
+        }
+
+        var theirs = await RunAsync(oracle, "/usr/lib/systemd/systemd-sysupdate", NotifyScript);
+        var ours = await RunAsync(oracle, "/run/iu/image-update", NotifyScript);
+
+        var expected = JsonNode.Parse("""{"method":"io.systemd.SysUpdate.Notify.OnCompletedUpdate","parameters":{"version":"v1","resources":[{"transfer":"01-notifytest","path":"/run/t/blobs/notifytest-v1.bin"}]}}""");
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(theirs["update"])), theirs["update"]);
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(ours["update"])), ours["update"]);
+        Assert.Equal("", theirs["no-op update"]);
+        Assert.Equal("", ours["no-op update"]);
+    }
+
+    private async Task<Dictionary<string, string>> RunAsync(SysupdateOracle oracle, string program, string script = Script)
     {
         var dotnet = Path.GetDirectoryName(new FileInfo("/usr/bin/dotnet").ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? "/usr/share/dotnet/dotnet")!;
         var result = await TestProcess.RunAsync(
             "unshare",
-            ["-m", "--propagation", "private", "bash", "-c", Script, "varlink-differential", oracle.Root, program],
+            ["-m", "--propagation", "private", "bash", "-c", script, "varlink-differential", oracle.Root, program],
             new Dictionary<string, string?>
             {
                 ["DOTNET_DIR"] = Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root ? root : dotnet,
