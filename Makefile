@@ -78,8 +78,8 @@ HEALTH_ETC_DIR ?= /etc/image-update/health.d
 HEALTH_LIB_DIR ?= /usr/lib/image-update/health.d
 DBUS_POLICY_DIR ?= /usr/share/dbus-1/system.d
 DBUS_SERVICE_DIR ?= /usr/share/dbus-1/system-services
-UNITS_IN := units/image-update-bless.service.in units/image-update.service.in units/image-update-serve.service.in
-UNITS := units/image-update.timer
+UNITS_IN := units/image-update-bless.service.in units/image-update.service.in units/image-update-serve.service.in units/image-update-varlink@.service.in
+UNITS := units/image-update.timer units/image-update-varlink.socket
 
 install:
 	@test -x $(BIN_DIR)/image-update || { echo "make install: $(BIN_DIR)/image-update is missing; run 'make build' first" >&2; exit 1; }

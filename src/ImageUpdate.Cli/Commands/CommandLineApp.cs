@@ -60,7 +60,8 @@ public sealed partial class CommandLineApp
             int code;
             try
             {
-                code = await parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token)
+                code = await (VarlinkInvocation(parse, cancel.Token)
+                    ?? parse.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _err, EnableDefaultExceptionHandler = false }, cancel.Token))
                     .ConfigureAwait(false);
             }
             finally
@@ -116,6 +117,7 @@ public sealed partial class CommandLineApp
         {
             Rebooter = new FlushingRebooter(new Systemd.Power.Rebooter(logger, bus, () => Systemd.Power.SystemdPresence.IsRunning(systemdOverride)), _out, _err),
             ShutdownInhibitor = new Systemd.Power.LogindShutdownInhibitor(logger, bus),
+            Subscribers = NotifyCallout(logger),
             Clock = TimeProvider.System,
         };
     }

@@ -60,4 +60,25 @@ public sealed class UnitFilesTests : IDisposable
         Assert.Contains("Requires=boot-complete.target", unit);
         Assert.Contains(unit, l => l.StartsWith("ExecStart=", StringComparison.Ordinal) && l.EndsWith("image-update bless --reboot", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_Varlink_socket_listens_and_hands_over_connections_as_systemd_sysupdate_socket_of_262_does()
+    {
+        static string[] Keys(IEnumerable<string> lines) =>
+            [.. lines.Where(l => l.StartsWith("ListenStream=", StringComparison.Ordinal) || l.StartsWith("Accept=", StringComparison.Ordinal)
+                || l.StartsWith("FileDescriptorName=", StringComparison.Ordinal) || l.StartsWith("SocketMode=", StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+
+        var ours = Keys(File.ReadAllLines(Path.Combine(UnitsDirectory(), "image-update-varlink.socket")));
+        Assert.Equal(["Accept=yes", "FileDescriptorName=varlink", "ListenStream=/run/systemd/io.systemd.SysUpdate", "SocketMode=0666"], ours);
+
+        // An Accept=yes socket starts the template of the same name, which runs the program with no verb.
+        var service = File.ReadAllLines(Path.Combine(UnitsDirectory(), "image-update-varlink@.service.in"));
+        Assert.Contains("ExecStart=-@bindir@/image-update", service);
+
+        var theirs = "/var/cache/image-update/sysupdate-262/usr/lib/systemd/system/systemd-sysupdate.socket";
+        if (File.Exists(theirs))
+        {
+            Assert.Equal(Keys(File.ReadAllLines(theirs)), ours);
+        }
+    }
 }

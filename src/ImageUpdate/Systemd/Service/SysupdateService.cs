@@ -181,36 +181,8 @@ public sealed partial class SysupdateService
 
     private void Touch() => Interlocked.Exchange(ref _lastActivity, Environment.TickCount64);
 
-    /// <summary>
-    /// The host target when the definitions have a default set (or --definitions names them), and one
-    /// target per component, as sysupdated enumerates them through `systemd-sysupdate components`.
-    /// </summary>
-    private void EnumerateTargets()
-    {
-        if (_options.DefinitionsDirectory is { } directory)
-        {
-            _targets.Add(new SysupdateTarget(TargetClass.Host, "host", directory, _options));
-            return;
-        }
-
-        if (_options.Component is { } only)
-        {
-            _targets.Add(new SysupdateTarget(TargetClass.Component, only, $"sysupdate.{only}.d", _options));
-            return;
-        }
-
-        using var engine = new UpdateEngine(_options, _logger, services: _services);
-        var (hasDefault, names) = engine.Components();
-        if (hasDefault)
-        {
-            _targets.Add(new SysupdateTarget(TargetClass.Host, "host", "sysupdate.d", _options));
-        }
-
-        foreach (var name in names)
-        {
-            _targets.Add(new SysupdateTarget(TargetClass.Component, name, $"sysupdate.{name}.d", _options with { Component = name }));
-        }
-    }
+    /// <summary>See <see cref="SysupdateTarget.Enumerate"/>.</summary>
+    private void EnumerateTargets() => _targets.AddRange(SysupdateTarget.Enumerate(_options, _services, _logger));
 
     private SysupdateObject CreateManagerObject() => new(
         SysupdateBus.ManagerPath,

@@ -1,4 +1,5 @@
 using ImageUpdate.Update.Engine;
+using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Systemd.Service;
 
@@ -18,6 +19,40 @@ public sealed class SysupdateTarget
         Options = options;
         Id = @class == TargetClass.Host ? "host" : $"component:{name}";
         ObjectPath = SysupdateBus.TargetPath(Id);
+    }
+
+    /// <summary>
+    /// The host target when the definitions have a default set (or --definitions names them), and one
+    /// target per component, as sysupdated enumerates them through `systemd-sysupdate components`
+    /// (and systemd-sysupdate's Varlink ListTargets does): what both `serve` and the Varlink service offer.
+    /// </summary>
+    public static IReadOnlyList<SysupdateTarget> Enumerate(EngineOptions options, EngineServices services, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.DefinitionsDirectory is { } directory)
+        {
+            return [new SysupdateTarget(TargetClass.Host, "host", directory, options)];
+        }
+
+        if (options.Component is { } only)
+        {
+            return [new SysupdateTarget(TargetClass.Component, only, $"sysupdate.{only}.d", options)];
+        }
+
+        using var engine = new UpdateEngine(options, logger, services: services);
+        var (hasDefault, names) = engine.Components();
+        var targets = new List<SysupdateTarget>();
+        if (hasDefault)
+        {
+            targets.Add(new SysupdateTarget(TargetClass.Host, "host", "sysupdate.d", options));
+        }
+
+        foreach (var name in names)
+        {
+            targets.Add(new SysupdateTarget(TargetClass.Component, name, $"sysupdate.{name}.d", options with { Component = name }));
+        }
+
+        return targets;
     }
 
     public TargetClass Class { get; }

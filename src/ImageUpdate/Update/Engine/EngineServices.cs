@@ -26,6 +26,9 @@ public sealed record EngineServices
     /// </summary>
     public IShutdownInhibitor ShutdownInhibitor { get; init; } = IShutdownInhibitor.None;
 
+    /// <summary>Who is told of an installed update (the program: systemd-sysupdate's notify sockets); nobody by default.</summary>
+    public IUpdateSubscribers Subscribers { get; init; } = IUpdateSubscribers.None;
+
     /// <summary>"Now", for manifest freshness (BEST-BEFORE) and signature times.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

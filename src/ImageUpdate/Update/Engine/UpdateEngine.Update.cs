@@ -89,9 +89,16 @@ public sealed partial class UpdateEngine
         // The install is one critical section: a cancel is honoured before it, never inside it, so
         // a SIGINT cannot leave one transfer final and the next pending (or stop an mtools rename).
         cancellationToken.ThrowIfCancellationRequested();
-        await InstallAsync(context, set, pending, CancellationToken.None).ConfigureAwait(false);
+        var installed = await InstallAsync(context, set, pending, CancellationToken.None).ConfigureAwait(false);
         inhibitor.Dispose();
         CrashPoint.Hit("after-inhibitor-release");
+
+        // As systemd-sysupdate 262: subscribers hear of it on the running system only, before any reboot.
+        if (!_options.IsRooted && _options.Image is null)
+        {
+            await _services.Subscribers.NotifyAsync(new CompletedUpdate(_options.Component, set.Version, installed), cancellationToken).ConfigureAwait(false);
+        }
+
         CleanupIfAsked(context);
         if (booted is not null)
         {
@@ -245,15 +252,18 @@ public sealed partial class UpdateEngine
     private static PendingCopy Adopt(TransferRuntime transfer, InstallPending pending) =>
         transfer.Target.AdoptPending(transfer.Target.Prepare(pending.Metadata), pending.Pending);
 
-    private async Task InstallAsync(LoadedContext context, UpdateSet set, IReadOnlyDictionary<string, PendingCopy> pending, CancellationToken cancellationToken)
+    /// <summary>Makes every pending copy final; returns the transfers this run installed and where to.</summary>
+    private async Task<IReadOnlyList<CompletedResource>> InstallAsync(LoadedContext context, UpdateSet set, IReadOnlyDictionary<string, PendingCopy> pending, CancellationToken cancellationToken)
     {
         _observer.OnStatus(set.Version, $"Installing '{set.Version}'.");
+        var completed = new List<CompletedResource>();
         foreach (var transfer in context.Enabled)
         {
             string final;
             if (pending.TryGetValue(transfer.Id, out var copy))
             {
                 final = await transfer.Target.InstallAsync(copy, cancellationToken).ConfigureAwait(false);
+                completed.Add(new CompletedResource(transfer.Id, final));
                 _logger.LogInformation("Successfully installed '{Source}' ({SourceType}) as '{Final}' ({TargetType}).",
                     set.For(transfer.Id)?.Instance.Path, ResourceTypes.ToName(transfer.Definition.Source.Type), final, ResourceTypes.ToName(transfer.Definition.Target.Type));
                 RecordInstall(transfer);
@@ -277,6 +287,7 @@ public sealed partial class UpdateEngine
         SyncIfAsked();
         _logger.LogInformation("Successfully installed update '{Version}'.", set.Version);
         _observer.OnStatus(set.Version, $"Installed '{set.Version}'.");
+        return completed;
     }
 
     /// <summary>

@@ -303,6 +303,13 @@ public sealed partial class UpdateEngine
     /// <summary>`components`: whether a default (component-less) set exists, and the named components.</summary>
     public (bool HasDefault, IReadOnlyList<string> Names) Components() => HostFacts.ListComponents(_options);
 
+    /// <summary>How many transfers the definitions have, enabled and disabled (systemd-sysupdate's n_transfers and n_disabled_transfers).</summary>
+    public (int Enabled, int Disabled) TransferCounts()
+    {
+        var context = Resolve(requireEnabled: false, requireAny: false);
+        return (context.Enabled.Count, context.Disabled.Count);
+    }
+
     private void SyncIfAsked()
     {
         if (_options.Sync)
