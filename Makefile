@@ -30,7 +30,8 @@ guest: build
 # The tests run on Microsoft.Testing.Platform (xunit.v3; global.json names the runner), which closes
 # with a "total: / failed: / succeeded: / skipped:" block; the last line printed here restates it as
 # "test: N passed, N failed, N skipped". Under CI=true a skip is a failure (--fail-skips), and the
-# tests themselves fail, naming it, when a tool or root they need is missing.
+# tests themselves fail, naming it, when a tool or root they need is missing. `guest` is built too:
+# Oracle/Test72Tests runs it (no .NET in the 262 chroot) through systemd's TEST-72-SYSUPDATE.sh.
 # A subset: TEST_ARGS takes the runner's filters, e.g.
 #   make test TEST_ARGS='--filter-namespace ImageUpdate.Tests.Update.Engine'
 #   make test TEST_ARGS='--filter-class ImageUpdate.Tests.Cli.HelpTests'
@@ -41,7 +42,7 @@ guest: build
 # (MTP passes unknown options on to the test program, which refuses them: no -nologo here.)
 TEST_ARGS ?=
 TEST_LOG := artifacts/test.log
-test: deps build
+test: deps build guest
 	@mkdir -p artifacts
 	@{ $(DOTNET) test ImageUpdate.sln -c $(CONFIGURATION) --no-restore \
 		$$( [ "$${CI:-}" = true ] && echo --fail-skips on ) $(TEST_ARGS) 2>&1; echo $$? > $(TEST_LOG).status; } | tee $(TEST_LOG)

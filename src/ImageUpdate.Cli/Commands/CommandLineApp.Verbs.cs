@@ -181,6 +181,13 @@ public sealed partial class CommandLineApp
 
     private async Task<int> PendingAsync(ParseResult r, bool reboot, CancellationToken cancellationToken)
     {
+        // pending/reboot compare against the booted OS's IMAGE_VERSION=, which no component has (262).
+        if (r.GetValue(_global.Component) is not null)
+        {
+            throw new UsageException(
+                $"The --component=, --component-all and --component-suggested switches may not be combined with the '{(reboot ? "reboot" : "pending")}' operation, which only applies to the booted OS version.");
+        }
+
         using var engine = Engine(r);
         if (reboot)
         {

@@ -44,6 +44,8 @@ public sealed class Sha256Manifest
     // name passes it and is then reported as such.
     private const int ShortestLine = DigestHexLength + 1 + 1 + 1;
 
+    private static readonly System.Buffers.SearchValues<byte> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF"u8);
+
     private const string EmptyFileSha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     private readonly Dictionary<string, ManifestEntry> _byName;
@@ -191,6 +193,15 @@ public sealed class Sha256Manifest
         {
             throw new ManifestException(origin, lineNumber,
                 $"Line \"{UntrustedText.Escape(line)}\" uses a backslash-escaped file name, which is not supported, refusing.");
+        }
+
+        // A digest of whole bytes but not 32 of them (up to the first blank, as 262 splits the line) is
+        // named by its decoded length, as systemd-sysupdate 262 names it.
+        var field = line[..Math.Max(line.IndexOfAny((byte)' ', (byte)'\t'), 0)];
+        if (field.Length is > 0 and not DigestHexLength && field.Length % 2 == 0 && !field.ContainsAnyExcept(HexDigits))
+        {
+            throw new ManifestException(origin, lineNumber,
+                $"Manifest hash at line {lineNumber} decoded to {field.Length / 2} bytes, refusing.");
         }
 
         var hex = line[..DigestHexLength];

@@ -111,6 +111,8 @@ public sealed class Sha256ManifestTests
     [InlineData("0f343b0931126a20f133d67c2b018a3b5e7e5b5e2d3b4b2b8f9a39e43f1e4b7  a\n", "e4b7 \" is not 64 hexadecimal digits")]
     [InlineData("0f343b0931126a20f133d67c2b018a3b5e7e5b5e2d3b4b2b8f9a39e43f1e4b7g  a\n", "Digest \"0f343b0931126a20f133d67c2b018a3b5e7e5b5e2d3b4b2b8f9a39e43f1e4b7g\" is not 64 hexadecimal digits")]
     [InlineData(" 0f343b0931126a20f133d67c2b018a3b5e7e5b5e2d3b4b2b8f9a39e43f1e4b7a  a\n", "is not 64 hexadecimal digits")]
+    [InlineData("00000000000000000000000000000000000000000000000000000000000000\t\t *malformed-v1.bin\n", "SHA256SUMS:1: Manifest hash at line 1 decoded to 31 bytes, refusing.")]
+    [InlineData("HASH  a\n0000000000000000000000000000000000000000000000000000000000000000ab  b\n", "SHA256SUMS:2: Manifest hash at line 2 decoded to 33 bytes, refusing.")]
     [InlineData("HASHa  a\n", "lacks the space after the digest")]
     [InlineData("HASH a\n", "lacks the binary/text marker")]
     [InlineData("HASH\ta\n", "lacks the space after the digest")]
