@@ -53,7 +53,7 @@ public sealed partial class CommandLineApp
         features.SetAction(r => Features(r, r.GetValue(feature)));
         root.Subcommands.Add(features);
 
-        var names = new Argument<string[]>("FEATURE") { Arity = ArgumentArity.OneOrMore };
+        var names = new Argument<string[]>("FEATURE") { Arity = ArgumentArity.ZeroOrMore };
         var enable = new Command("enable-feature", "Enable optional features") { names };
         enable.SetAction(r => SwitchFeatures(r, r.GetValue(names)!, enable: true));
         root.Subcommands.Add(enable);
@@ -64,6 +64,14 @@ public sealed partial class CommandLineApp
         var components = new Command("components", "Show the components");
         components.SetAction(Components);
         root.Subcommands.Add(components);
+
+        var componentNames = new Argument<string[]>("COMPONENT") { Arity = ArgumentArity.ZeroOrMore };
+        var enableComponent = new Command("enable-component", "Enable components") { componentNames };
+        enableComponent.SetAction(r => SwitchComponents(r, r.GetValue(componentNames)!, enable: true));
+        root.Subcommands.Add(enableComponent);
+        var disableComponent = new Command("disable-component", "Disable components") { componentNames };
+        disableComponent.SetAction(r => SwitchComponents(r, r.GetValue(componentNames)!, enable: false));
+        root.Subcommands.Add(disableComponent);
 
         var from = new Option<string>("--from") { Description = "The update server's URL (http, https or file)", HelpName = "URL", Required = true };
         var fetchInto = new Argument<string>("STAGING_DIR") { Description = "Where to stage the download" };
@@ -112,6 +120,7 @@ public sealed partial class CommandLineApp
 
     private async Task<int> ListAsync(ParseResult r, string? version, CancellationToken cancellationToken)
     {
+        RefuseSelections(r, "list");
         var json = _global.JsonMode(r);
         var legend = !r.GetValue(_global.NoLegend);
         using var engine = Engine(r, quiet: true);
@@ -127,6 +136,7 @@ public sealed partial class CommandLineApp
 
     private async Task<int> CheckNewAsync(ParseResult r, CancellationToken cancellationToken)
     {
+        RefuseSelections(r, "check-new");
         var json = _global.JsonMode(r);
         using var engine = Engine(r, quiet: true);
         var candidate = await engine.CheckNewAsync(cancellationToken).ConfigureAwait(false);
@@ -148,13 +158,19 @@ public sealed partial class CommandLineApp
 
     private async Task<int> UpdateAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)
     {
+        var verb = actions == UpdateActions.Acquire ? "acquire" : "update";
+
+        // 262 runs update/acquire once per component with -A; image-update does not yet.
+        RefuseSelections(r, verb);
         using var engine = Engine(r);
+        engine.EnsureComponentEnabled();
         await engine.UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
         return 0;
     }
 
     private async Task<int> VacuumAsync(ParseResult r, CancellationToken cancellationToken)
     {
+        RefuseSelections(r, "vacuum");
         var json = _global.JsonMode(r);
         using var engine = Engine(r);
         var result = await engine.VacuumAsync(cancellationToken).ConfigureAwait(false);
@@ -170,6 +186,7 @@ public sealed partial class CommandLineApp
 
     private async Task<int> PendingAsync(ParseResult r, bool reboot, CancellationToken cancellationToken)
     {
+        RefuseSelections(r, reboot ? "reboot" : "pending");
         using var engine = Engine(r);
         if (reboot)
         {
@@ -182,6 +199,7 @@ public sealed partial class CommandLineApp
 
     private int Features(ParseResult r, string? name)
     {
+        RefuseSelections(r, "features");
         var json = _global.JsonMode(r);
         var legend = !r.GetValue(_global.NoLegend);
         using var engine = Engine(r, quiet: true);
@@ -197,29 +215,47 @@ public sealed partial class CommandLineApp
 
     private int SwitchFeatures(ParseResult r, string[] names, bool enable)
     {
+        var verb = enable ? "enable-feature" : "disable-feature";
+        _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: false);
+        var selection = _global.FeatureSelection(r, verb, allowed: true);
+        if (selection == Selection.Explicit && names.Length == 0)
+        {
+            throw new UsageException("No features selected.");
+        }
+
         using var engine = Engine(r);
-        engine.SetFeaturesEnabled(names, enable);
+        engine.SetSelectedFeaturesEnabled(names, selection, enable);
         return 0;
+    }
+
+    private int SwitchComponents(ParseResult r, string[] names, bool enable)
+    {
+        var verb = enable ? "enable-component" : "disable-component";
+        var selection = _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: true);
+        _global.FeatureSelection(r, verb, allowed: false);
+        using var engine = Engine(r);
+        engine.SetComponentsEnabled(names, selection, enable);
+        return 0;
+    }
+
+    /// <summary>262's rule for -A/-S/-a/-s on the verbs that take none of them.</summary>
+    private void RefuseSelections(ParseResult r, string verb)
+    {
+        _global.ComponentSelection(r, verb, allowAll: false, allowSuggested: false);
+        _global.FeatureSelection(r, verb, allowed: false);
     }
 
     private int Components(ParseResult r)
     {
+        RefuseSelections(r, "components");
         var json = _global.JsonMode(r);
         using var engine = Engine(r, quiet: true);
         var (hasDefault, names) = engine.Components();
         if (json == JsonMode.Off)
         {
-            if (hasDefault)
-            {
-                _out.WriteLine("<default>");
-            }
-
-            foreach (var n in names)
-            {
-                _out.WriteLine(n);
-            }
-
-            if (!hasDefault && names.Count == 0)
+            var rows = engine.ComponentRows();
+            ComponentFormatter.Write(_out, rows, !r.GetValue(_global.NoLegend));
+            if (rows.Count == 0)
             {
                 _err.WriteLine("No components defined.");
             }

@@ -14,4 +14,8 @@ public sealed record FeatureDefinition(
     string? Documentation,
     string? AppStream,
     bool Enabled,
-    bool Masked);
+    bool Masked)
+{
+    /// <summary>Suggest= and SuggestOn*= (262).</summary>
+    public Conditions.Suggestion Suggestion { get; init; } = Conditions.Suggestion.None;
+}

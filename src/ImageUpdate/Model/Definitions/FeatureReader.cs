@@ -17,6 +17,7 @@ internal static class FeatureReader
     {
         string? description = null, documentation = null, appStream = null;
         var enabled = false;
+        var suggestion = new SuggestionReader(specifiers, diagnostics);
         foreach (var file in dropIns.Prepend(mainFile))
         {
             foreach (var a in UnitFileReader.Read(file.ReadPath, file.Path, Sections, diagnostics.Warn))
@@ -44,7 +45,7 @@ internal static class FeatureReader
 
                         break;
                     default:
-                        if (!a.Key.StartsWith("X-", StringComparison.Ordinal))
+                        if (!suggestion.TryRead(a) && !a.Key.StartsWith("X-", StringComparison.Ordinal))
                         {
                             diagnostics.Warn(a.File, a.Line, a.Key, "Unknown key in section [Feature], ignoring.", WarningKind.UnknownName);
                         }
@@ -54,7 +55,10 @@ internal static class FeatureReader
             }
         }
 
-        return new FeatureDefinition(name, mainFile.Path, description, documentation, appStream, enabled, Masked: false);
+        return new FeatureDefinition(name, mainFile.Path, description, documentation, appStream, enabled, Masked: false)
+        {
+            Suggestion = suggestion.Result,
+        };
     }
 
     // config_parse_url_specifiers: only describes the feature, so a bad value is dropped, never an error.

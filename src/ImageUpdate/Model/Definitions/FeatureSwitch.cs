@@ -61,7 +61,7 @@ public static class FeatureSwitch
 
     // write_drop_in: parents 0755, the file 0644, replaced by rename so that a reader sees the old or
     // the new drop-in, never half of one.
-    private static void WriteAtomically(string path, string content)
+    internal static void WriteAtomically(string path, string content)
     {
         if (OperatingSystem.IsWindows())
         {
