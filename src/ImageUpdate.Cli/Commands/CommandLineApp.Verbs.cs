@@ -159,13 +159,70 @@ public sealed partial class CommandLineApp
     private async Task<int> UpdateAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)
     {
         var verb = actions == UpdateActions.Acquire ? "acquire" : "update";
+        var selection = _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: false);
+        _global.FeatureSelection(r, verb, allowed: false);
+        if (selection == Selection.All)
+        {
+            return await UpdateAllAsync(r, version, actions, cancellationToken).ConfigureAwait(false);
+        }
 
-        // 262 runs update/acquire once per component with -A; image-update does not yet.
-        RefuseSelections(r, verb);
         using var engine = Engine(r);
         engine.EnsureComponentEnabled();
         await engine.UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>
+    /// update/acquire -A as 262 runs them: the default set (none is only noted), then each component
+    /// in name order; a disabled component is noted and skipped; a failing one is reported and the
+    /// rest still run, and the verb then fails.
+    /// </summary>
+    private async Task<int> UpdateAllAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)
+    {
+        var options = _global.ToEngineOptions(r);
+        var logger = CreateLogger(r);
+        if (options.DefinitionsDirectory is not null)
+        {
+            throw new UsageException("The --definitions= and --component=/--component-all/--component-suggested switches may not be combined.");
+        }
+
+        IReadOnlyList<string> names;
+        bool hasDefault;
+        using (var lister = new UpdateEngine(options, logger, UpdateObserver(r, logger), Services(logger)))
+        {
+            (hasDefault, names) = lister.Components();
+        }
+
+        var failed = false;
+        foreach (var component in new string?[] { null }.Concat(names))
+        {
+            using var engine = new UpdateEngine(options with { Component = component }, logger, UpdateObserver(r, logger), Services(logger));
+            try
+            {
+                if (component is null && !hasDefault)
+                {
+                    throw new UpdateException("No transfer definitions found.");
+                }
+
+                engine.EnsureComponentEnabled();
+                await engine.UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UpdateException e) when (component is null && e.Message == "No transfer definitions found.")
+            {
+                logger.LogInformation("{Message}", e.Message);
+            }
+            catch (UpdateException e) when (e.Message == "Component is disabled.")
+            {
+                logger.LogInformation("{Message}", e.Message);
+            }
+            catch (ImageUpdateException e)
+            {
+                logger.LogError("{Message}", e.Message);
+                failed = true;
+            }
+        }
+
+        return failed ? 1 : 0;
     }
 
     private async Task<int> VacuumAsync(ParseResult r, CancellationToken cancellationToken)
@@ -216,7 +273,7 @@ public sealed partial class CommandLineApp
     private int SwitchFeatures(ParseResult r, string[] names, bool enable)
     {
         var verb = enable ? "enable-feature" : "disable-feature";
-        _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: false);
+        var components = _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: false);
         var selection = _global.FeatureSelection(r, verb, allowed: true);
         if (selection == Selection.Explicit && names.Length == 0)
         {
@@ -224,7 +281,7 @@ public sealed partial class CommandLineApp
         }
 
         using var engine = Engine(r);
-        engine.SetSelectedFeaturesEnabled(names, selection, enable);
+        engine.SetSelectedFeaturesEnabled(names, components, selection, enable);
         return 0;
     }
 

@@ -64,7 +64,10 @@ public sealed class GlobalOptions(HostEnvironment environment)
 
         if (suggested && !allowSuggested)
         {
-            throw new UsageException($"--component-suggested is not supported for '{verb}'.");
+            // 262's two wordings: the feature verbs say "is not", the update verbs "currently not".
+            throw new UsageException(verb.EndsWith("-feature", StringComparison.Ordinal)
+                ? $"--component-suggested is not supported for '{verb}'."
+                : $"--component-suggested currently not supported for '{verb}'.");
         }
 
         return suggested ? Update.Engine.Selection.Suggested : all ? Update.Engine.Selection.All : Update.Engine.Selection.Explicit;

@@ -33,7 +33,7 @@ public static class FeatureFormatter
         }
     }
 
-    private static string Mark(bool value) => value ? Glyphs.CheckMark : Glyphs.CrossMark;
+    private static string? Mark(bool? value) => value switch { true => Glyphs.CheckMark, false => Glyphs.CrossMark, null => null };
 
     public static void WriteOne(TextWriter output, FeatureRow feature, JsonMode json, bool legend)
     {
@@ -47,7 +47,7 @@ public static class FeatureFormatter
         var table = new Table("key", "value").RightAlign(0);
         table.Add("Name:", feature.Name);
         table.Add("Enabled:", feature.Enabled ? "yes" : "no");
-        table.Add("Suggested:", feature.Suggested ? "yes" : "no");
+        table.Add("Suggested:", feature.Suggested switch { true => "yes", false => "no", null => "error (Invalid argument)" });
         if (feature.Description is not null)
         {
             table.Add("Description:", feature.Description);

@@ -44,6 +44,7 @@ public sealed class ComponentDifferentialTests(ITestOutputHelper output)
         Write("root/usr/lib/sysupdate.web.component",
             $"[Component]\nDescription=WebApp Container Image\nDocumentation=https://docs.example.com/webapp\nEnabled=false\nSuggestOnFraction={fraction}\n");
         Write("root/usr/lib/sysupdate.d/opt.feature", "[Feature]\nDescription=Optional\nSuggest=yes\n");
+        Write("root/usr/lib/sysupdate.d/broken.feature", "[Feature]\nDescription=Broken\nSuggestOnFirmware=smbios-field(malformed)\n");
         Write("root/usr/lib/sysupdate.d/phased.feature", $"[Feature]\nDescription=Phased\nSuggestOnFraction={fraction}\nSuggestOnArchitecture=|native\n");
         return dir;
     }
@@ -62,7 +63,7 @@ public sealed class ComponentDifferentialTests(ITestOutputHelper output)
         File.WriteAllText(dir["machine-id"], machineId + "\n");
         var theirEnv = new Dictionary<string, string> { ["IMAGE_UPDATE_ORACLE_MACHINE_ID"] = dir["machine-id"] };
         var ourEnv = new Dictionary<string, string?> { ["IMAGE_UPDATE_TEST_MACHINE_ID_FILE"] = dir["machine-id"] };
-        foreach (var args in new string[][] { ["components"], ["features"], ["--no-legend", "components"], ["features", "phased"] })
+        foreach (var args in new string[][] { ["components"], ["features"], ["--no-legend", "components"], ["features", "phased"], ["features", "broken"] })
         {
             var theirs = await oracle.RunAsync(dir.Path, theirEnv, ["--root=" + dir["root"], .. args]);
             var ours = await ImageUpdateProcess.RunAsync(ourEnv, ["--root=" + dir["root"], .. args]);
@@ -167,4 +168,69 @@ public sealed class ComponentDifferentialTests(ITestOutputHelper output)
         Assert.Equal(theirs.Stderr.Trim(), ours.Stderr.Replace("image-update: error: ", "", StringComparison.Ordinal).Trim());
         Assert.False(Directory.Exists(dir["root/etc"]));
     }
+
+    // TEST-72's --component-all update: every component updated in one run, a disabled one skipped,
+    // one without transfers failing the run after the others were done.
+    [Fact]
+    public async Task Update_with_component_all_updates_every_enabled_component_as_262_does()
+    {
+        var oracle = SysupdateOracle.ForTest(output, 262);
+        if (oracle is null)
+        {
+            return;
+        }
+
+        using var theirs = Components();
+        using var ours = Components();
+        async Task Both(int exitCode, params string[] args)
+        {
+            var theirRun = await oracle.RunAsync(theirs.Path, null, ["--root=" + theirs["root"], "--verify=no", .. args]);
+            var ourRun = await ImageUpdateProcess.RunAsync(null, ["--root=" + ours["root"], "--verify=no", .. args]);
+            output.WriteLine($"{string.Join(' ', args)}\n262: {theirRun}\nours: {ourRun}");
+            Assert.Equal(exitCode, theirRun.ExitCode);
+            Assert.Equal(exitCode, ourRun.ExitCode);
+            Assert.Equal(Tree(theirs["root"]), Tree(ours["root"]));
+        }
+
+        await Both(0, "-A", "update");
+        Assert.Contains("tgt-compy/compy-v1.bin", Tree(ours["root"]));
+        foreach (var dir in new[] { theirs, ours })
+        {
+            File.WriteAllText(dir["root/src/compx-v2.bin"], "x2");
+            File.WriteAllText(dir["root/src/compy-v2.bin"], "y2");
+        }
+
+        await Both(0, "disable-component", "compy");
+        await Both(0, "-A", "update");
+        Assert.Contains("tgt-compx/compx-v2.bin", Tree(ours["root"]));
+        Assert.DoesNotContain("tgt-compy/compy-v2.bin", Tree(ours["root"]));
+        await Both(0, "-A", "-a", "enable-feature");
+        Directory.CreateDirectory(theirs["root/usr/lib/sysupdate.empty.d"]);
+        Directory.CreateDirectory(ours["root/usr/lib/sysupdate.empty.d"]);
+        await Both(1, "-A", "acquire");
+    }
+
+    private static TempDirectory Components()
+    {
+        var dir = new TempDirectory();
+        Directory.CreateDirectory(dir["root/src"]);
+        foreach (var c in new[] { "compx", "compy" })
+        {
+            Directory.CreateDirectory(dir[$"root/usr/lib/sysupdate.{c}.d"]);
+            Directory.CreateDirectory(dir[$"root/tgt-{c}"]);
+            File.WriteAllText(dir[$"root/usr/lib/sysupdate.{c}.d/01.transfer"],
+                $"[Transfer]\nFeatures=feat{c}\n[Source]\nType=regular-file\nPath=/src\nMatchPattern={c}-@v.bin\n[Target]\nType=regular-file\nPath=/tgt-{c}\nMatchPattern={c}-@v.bin\n");
+            File.WriteAllText(dir[$"root/usr/lib/sysupdate.{c}.d/feat{c}.feature"], "[Feature]\nEnabled=yes\n");
+            File.WriteAllText(dir[$"root/src/{c}-v1.bin"], c);
+        }
+
+        return dir;
+    }
+
+    private static List<string> Tree(string root) =>
+        [.. Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
+            // var/lib/systemd/sysupdate is 262's installation database (another part of issue 14).
+            .Where(p => !p.Contains("/src", StringComparison.Ordinal) && !Path.GetRelativePath(root, p).StartsWith("var", StringComparison.Ordinal))
+            .Select(p => Path.GetRelativePath(root, p) + (File.Exists(p) && p.EndsWith(".conf", StringComparison.Ordinal) ? ": " + string.Join('|', File.ReadAllLines(p).Where(l => !l.StartsWith('#'))) : ""))
+            .Order(StringComparer.Ordinal)];
 }

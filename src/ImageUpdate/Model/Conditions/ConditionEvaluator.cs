@@ -6,8 +6,10 @@ namespace ImageUpdate.Model.Conditions;
 /// <summary>
 /// Evaluates SuggestOn*= lists as systemd 262's condition_test_list does: every non-trigger condition
 /// must hold and, if there are triggers, at least one of them. A test that cannot be carried out (an
-/// unknown architecture, an unreadable fraction, no machine ID) counts as failed whether or not the
-/// condition is negated, as a negative errno from a condition test does in systemd.
+/// unreadable fraction or operator expression, no machine ID, a malformed smbios-field()) makes the
+/// whole answer an error (null), negated or not, which 262 shows as "-" and "error (Invalid
+/// argument)" and skips in -s/-S. The list is tested last assignment first, as 262 prepends each
+/// condition to its list, so the first error or failed plain condition in that order decides.
 /// </summary>
 public static class ConditionEvaluator
 {
@@ -19,14 +21,19 @@ public static class ConditionEvaluator
         "sh", "sh64", "m68k", "tilegx", "cris", "nios2", "riscv32", "riscv64", "arc", "arc-be", "loongarch64",
     };
 
-    public static bool Evaluate(IReadOnlyList<Condition> conditions, SystemFacts facts)
+    public static bool? Evaluate(IReadOnlyList<Condition> conditions, SystemFacts facts)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(facts);
         bool? triggered = null;
-        foreach (var condition in conditions)
+        for (var i = conditions.Count - 1; i >= 0; i--)
         {
-            var result = Test(condition, facts);
+            var condition = conditions[i];
+            if (Test(condition, facts) is not { } result)
+            {
+                return null;
+            }
+
             if (!condition.Trigger && !result)
             {
                 return false;
@@ -41,13 +48,12 @@ public static class ConditionEvaluator
         return triggered != false;
     }
 
-    /// <summary>One condition, negation applied; false when the test itself fails.</summary>
-    public static bool Test(Condition condition, SystemFacts facts)
+    /// <summary>One condition, negation applied; null when the test itself cannot be carried out.</summary>
+    public static bool? Test(Condition condition, SystemFacts facts)
     {
         ArgumentNullException.ThrowIfNull(condition);
         ArgumentNullException.ThrowIfNull(facts);
-        var raw = Raw(condition, facts);
-        return raw is { } value && value != condition.Negate;
+        return Raw(condition, facts) is { } value ? value != condition.Negate : null;
     }
 
     // The test before negation; null is systemd's negative errno.
@@ -67,15 +73,27 @@ public static class ConditionEvaluator
         _ => null,
     };
 
-    private static bool? Architecture(string parameter, SystemFacts facts) =>
-        parameter == "native" ? true
-        : Architectures.Contains(parameter) ? parameter == facts.Architecture
-        : null;
+    // An architecture 262 does not know does not hold (it is no error there).
+    private static bool Architecture(string parameter, SystemFacts facts) =>
+        parameter == "native" || (Architectures.Contains(parameter) && parameter == facts.Architecture);
 
-    // uefi, device-tree, device-tree-compatible(X); anything else (smbios-field(...) included, which
-    // image-update does not read) does not hold.
-    private static bool Firmware(string parameter, SystemFacts facts)
+    // uefi, device-tree, device-tree-compatible(X); smbios-field(NAME OP VALUE) is not read by
+    // image-update and does not hold (a malformed one is an error, as in 262); anything else does not hold.
+    private static bool? Firmware(string parameter, SystemFacts facts)
     {
+        const string Smbios = "smbios-field(";
+        if (parameter.StartsWith(Smbios, StringComparison.Ordinal))
+        {
+            var inner = parameter.EndsWith(')') ? parameter[Smbios.Length..^1] : "";
+            var name = inner.AsSpan().IndexOfAny("!<=>$");
+            if (name <= 0 || CompareOperator.Parse(inner[name..], allowFnmatch: true, equalByString: true).Operator is null)
+            {
+                return null;
+            }
+
+            return false;
+        }
+
         if (parameter == "uefi")
         {
             return facts.Uefi;
@@ -190,7 +208,7 @@ public static class ConditionEvaluator
         return false;
     }
 
-    // "systemd OP V", "glibc OP V" (glibc is not consulted: it fails), else the kernel release:
+    // "systemd OP V", "glibc OP V", else the kernel release:
     // each word "OP VERSION" must hold, a word without an operator is a glob.
     private static bool? Version(string parameter, SystemFacts facts)
     {
@@ -203,7 +221,13 @@ public static class ConditionEvaluator
         }
         else if (p.StartsWith("glibc", StringComparison.Ordinal))
         {
-            return null;
+            if (facts.GlibcVersion is not { } glibc)
+            {
+                return null;
+            }
+
+            subject = glibc;
+            p = p["glibc".Length..];
         }
         else
         {

@@ -30,6 +30,9 @@ public sealed record SystemFacts
     /// <summary>The systemd version whose behaviour image-update follows (262), for SuggestOnVersion=systemd ....</summary>
     public string SystemdVersion { get; init; } = "262";
 
+    /// <summary>The C library's version, for SuggestOnVersion=glibc ... (null: not glibc).</summary>
+    public string? GlibcVersion { get; init; }
+
     /// <summary>TAGS= of /etc/machine-info, unparsed (null when the file or the field is missing).</summary>
     public string? MachineTags { get; init; }
 
@@ -106,6 +109,7 @@ public sealed record SystemFacts
             VirtualizationKind = kind,
             KernelCommandLine = Read("/proc/cmdline") ?? "",
             KernelRelease = identity.KernelRelease ?? "",
+            GlibcVersion = Foundation.Native.Libc.GlibcVersion(),
             MachineTags = ReadEnvField(machineInfoPath ?? "/etc/machine-info", "TAGS"),
             OsRelease = Host.OsRelease.Read("/")?.Fields ?? new Dictionary<string, string>(),
             Security = security,

@@ -40,6 +40,6 @@ public sealed record PendingResult(bool IsPending, string? NewestInstalled, stri
 
 public sealed record FeatureRow(string Name, bool Enabled, string? Description, string? Documentation, string? AppStream, IReadOnlyList<string> Transfers)
 {
-    /// <summary>Suggest= or SuggestOn*= say so (262).</summary>
-    public bool Suggested { get; init; }
+    /// <summary>Suggest= or SuggestOn*= say so (262); null when a condition could not be tested.</summary>
+    public bool? Suggested { get; init; }
 }

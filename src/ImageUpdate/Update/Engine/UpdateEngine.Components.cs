@@ -71,7 +71,7 @@ public sealed partial class UpdateEngine
         IReadOnlyList<string> chosen = selection switch
         {
             Selection.All => known,
-            Selection.Suggested => known.Where(n => ReadComponent(n).Suggestion.IsSuggested(Facts)).ToList(),
+            Selection.Suggested => known.Where(IsSuggestedComponent).ToList(),
             _ => names.Count > 0 ? names : _options.Component is { } c ? [c] : [],
         };
         if (selection == Selection.Explicit && chosen.Count == 0)
@@ -102,43 +102,102 @@ public sealed partial class UpdateEngine
         return chosen;
     }
 
-    /// <summary>enable-feature / disable-feature with -a (every feature) or -s (the suggested ones) of the selected component.</summary>
-    public IReadOnlyList<string> SetSelectedFeaturesEnabled(IReadOnlyList<string> names, Selection selection, bool enable)
+    /// <summary>
+    /// enable-feature / disable-feature: the named features, or -a (every feature) or -s (the
+    /// suggested ones) of the selected component, or with -A of the default set and every component.
+    /// </summary>
+    public IReadOnlyList<string> SetSelectedFeaturesEnabled(IReadOnlyList<string> names, Selection components, Selection features, bool enable)
     {
         ArgumentNullException.ThrowIfNull(names);
-        if (selection == Selection.Explicit)
-        {
-            SetFeaturesEnabled(names, enable);
-            return names;
-        }
-
-        if (names.Count > 0)
+        if (features != Selection.Explicit && names.Count > 0)
         {
             throw new UsageException("Either specify features as positional parameter or via --feature-all/--feature-suggested, not both.");
         }
 
-        var definitions = HostFacts.LoadDefinitions(_options, _logger);
-        var component = _options.Component ?? "<default>";
+        if (components == Selection.Explicit)
+        {
+            return SwitchFeaturesOf(_options, names, features, enable);
+        }
+
+        if (_options.DefinitionsDirectory is not null)
+        {
+            throw new UsageException($"The --definitions= switch may not be combined with '{(enable ? "enable-feature" : "disable-feature")}'.");
+        }
+
+        var (hasDefault, known) = Components();
+        var switched = new List<string>();
+        foreach (var component in (hasDefault ? new string?[] { null } : []).Concat(known))
+        {
+            switched.AddRange(SwitchFeaturesOf(_options with { Component = component }, names, features, enable));
+        }
+
+        return switched;
+    }
+
+    private List<string> SwitchFeaturesOf(EngineOptions options, IReadOnlyList<string> names, Selection selection, bool enable)
+    {
+        if (selection == Selection.Explicit)
+        {
+            SwitchFeatures(options, names, enable);
+            return [.. names];
+        }
+
+        var definitions = HostFacts.LoadDefinitions(options, _logger);
+        var component = options.Component ?? "<default>";
         var chosen = new List<string>();
         foreach (var feature in definitions.Features.Values.Where(f => !f.Masked).OrderBy(f => f.Name, StringComparer.Ordinal))
         {
-            if (selection == Selection.Suggested && !feature.Suggestion.IsSuggested(Facts))
-            {
-                _logger.LogDebug("Feature '{Name}' of component '{Component}' is not suggested, skipping.", feature.Name, component);
-                continue;
-            }
-
-            // As 262: with -s each chosen feature is announced before any is switched; -a announces none.
             if (selection == Selection.Suggested)
             {
+                switch (feature.Suggestion.IsSuggested(Facts))
+                {
+                    case null:
+                        _logger.LogWarning("Failed to determine if feature '{Name}' of component '{Component}' is suggested, skipping: Invalid argument", feature.Name, component);
+                        continue;
+                    case false:
+                        _logger.LogDebug("Feature '{Name}' of component '{Component}' is not suggested, skipping.", feature.Name, component);
+                        continue;
+                }
+
+                // As 262: with -s each chosen feature is announced before any is switched; -a announces none.
                 _logger.LogInformation("{Action} feature '{Name}' of component '{Component}'.", enable ? "Enabling" : "Disabling", feature.Name, component);
             }
 
             chosen.Add(feature.Name);
         }
 
-        SetFeaturesEnabled(chosen, enable);
+        SwitchFeatures(options, chosen, enable);
         return chosen;
+    }
+
+    private void SwitchFeatures(EngineOptions options, IReadOnlyList<string> names, bool enable)
+    {
+        if (options.DefinitionsDirectory is not null)
+        {
+            throw new UsageException($"The --definitions= switch may not be combined with '{(enable ? "enable-feature" : "disable-feature")}'.");
+        }
+
+        using var guard = TakeLock();
+        foreach (var name in names)
+        {
+            HostFacts.SetFeatureEnabled(options, name, enable, _logger);
+            _logger.LogInformation("Feature '{Name}' {State}.", name, enable ? "enabled" : "disabled");
+        }
+    }
+
+    private bool IsSuggestedComponent(string name)
+    {
+        switch (ReadComponent(name).Suggestion.IsSuggested(Facts))
+        {
+            case null:
+                _logger.LogWarning("Failed to determine whether '{Name}' is suggested, skipping: Invalid argument", name);
+                return false;
+            case false:
+                _logger.LogDebug("Component '{Name}' is not suggested, skipping.", name);
+                return false;
+            default:
+                return true;
+        }
     }
 
     private ComponentDefinition ReadComponent(string name)

@@ -21,9 +21,10 @@ public sealed class ConditionEvaluatorTests
         Security = new HashSet<string> { "apparmor" },
         Uefi = true,
         DeviceTreeCompatible = null,
+        GlibcVersion = "2.41",
     };
 
-    private static bool Holds(ConditionKind kind, string parameter, bool negate = false) =>
+    private static bool? Holds(ConditionKind kind, string parameter, bool negate = false) =>
         ConditionEvaluator.Test(new Condition(kind, parameter, Trigger: false, negate), Facts);
 
     // The points are HMAC-SHA256(machine ID, "systemd-fraction-TAG")[0..4] little-endian, computed
@@ -115,21 +116,40 @@ public sealed class ConditionEvaluatorTests
     [InlineData(ConditionKind.OSRelease, "VERSION_ID>=12", true)]
     [InlineData(ConditionKind.OSRelease, "ID$=deb*", true)]
     [InlineData(ConditionKind.OSRelease, "ID=debian VERSION_ID<13", false)]
-    [InlineData(ConditionKind.OSRelease, "IMAGE_ID=", false)] // no value: invalid
+    [InlineData(ConditionKind.OSRelease, "IMAGE_ID=", null)] // no value: an error, as in 262
+    [InlineData(ConditionKind.OSRelease, "ID", null)]
+    [InlineData(ConditionKind.Version, ">=", null)]
+    [InlineData(ConditionKind.Version, "glibc >= 2", true)]
+    [InlineData(ConditionKind.Version, "glibc >= 2.42", false)]
+    [InlineData(ConditionKind.Firmware, "smbios-field(malformed)", null)]
+    [InlineData(ConditionKind.Firmware, "smbios-field(bios_vendor = X)", false)]
+    [InlineData(ConditionKind.Firmware, "bogus", false)]
+    [InlineData(ConditionKind.Architecture, "nosuch", false)] // unknown to 262 too, and no error there
     [InlineData(ConditionKind.MachineTag, "web", true)]
     [InlineData(ConditionKind.MachineTag, "role=*", true)]
     [InlineData(ConditionKind.MachineTag, "role", false)]
     [InlineData(ConditionKind.MachineTag, "env=*", false)] // a key with two values is dropped
     [InlineData(ConditionKind.MachineTag, "-bad", false)] // not a valid tag
-    public void Each_condition_tests_the_running_system(ConditionKind kind, string parameter, bool expected) =>
+    public void Each_condition_tests_the_running_system(ConditionKind kind, string parameter, bool? expected) =>
         Assert.Equal(expected, Holds(kind, parameter));
 
     [Fact]
-    public void A_failed_test_fails_negated_too()
+    public void A_test_that_cannot_run_is_an_error_negated_too()
     {
-        Assert.False(Holds(ConditionKind.Architecture, "nosuch"));
-        Assert.False(Holds(ConditionKind.Architecture, "nosuch", negate: true));
+        Assert.Null(Holds(ConditionKind.Fraction, "bad"));
+        Assert.Null(Holds(ConditionKind.Fraction, "bad", negate: true));
+        Assert.True(Holds(ConditionKind.Architecture, "nosuch", negate: true));
         Assert.True(Holds(ConditionKind.Architecture, "arm64", negate: true));
+    }
+
+    [Fact]
+    public void The_last_assignment_is_tested_first_and_an_error_there_decides()
+    {
+        var failing = new Condition(ConditionKind.Architecture, "arm64", false, false);
+        var broken = new Condition(ConditionKind.Fraction, "bad", false, false);
+        Assert.Null(ConditionEvaluator.Evaluate([failing, broken], Facts));
+        Assert.False(ConditionEvaluator.Evaluate([broken, failing], Facts));
+        Assert.Null(ConditionEvaluator.Evaluate([new Condition(ConditionKind.Architecture, "x86-64", true, false), broken], Facts));
     }
 
     [Fact]
