@@ -18,7 +18,7 @@ public static class FeatureFormatter
         var table = new Table("enabled", "suggested", "feature", "description", "documentation");
         foreach (var f in features)
         {
-            table.Add(Mark(f.Enabled), Mark(f.Suggested), f.Name, f.Description, f.Documentation);
+            table.Add(Mark(f.Enabled), Mark(f.Suggested), f.Name, f.Description, f.Documentation.Count == 0 ? null : string.Join(' ', f.Documentation));
         }
 
         table.WriteTo(output, legend);
@@ -53,9 +53,9 @@ public static class FeatureFormatter
             table.Add("Description:", feature.Description);
         }
 
-        if (feature.Documentation is not null)
+        if (feature.Documentation.Count > 0)
         {
-            table.Add("Documentation:", feature.Documentation);
+            table.Add("Documentation:", string.Join(' ', feature.Documentation));
         }
 
         if (feature.AppStream is not null)

@@ -63,7 +63,7 @@ public sealed class ComponentDifferentialTests(ITestOutputHelper output)
         File.WriteAllText(dir["machine-id"], machineId + "\n");
         var theirEnv = new Dictionary<string, string> { ["IMAGE_UPDATE_ORACLE_MACHINE_ID"] = dir["machine-id"] };
         var ourEnv = new Dictionary<string, string?> { ["IMAGE_UPDATE_TEST_MACHINE_ID_FILE"] = dir["machine-id"] };
-        foreach (var args in new string[][] { ["components"], ["features"], ["--no-legend", "components"], ["features", "phased"], ["features", "broken"] })
+        foreach (var args in new string[][] { ["components"], ["features"], ["--no-legend", "components"], ["features", "phased"], ["features", "broken"], ["--json=short", "features", "phased"], ["--json=short", "features", "broken"], ["--json=short", "components"] })
         {
             var theirs = await oracle.RunAsync(dir.Path, theirEnv, ["--root=" + dir["root"], .. args]);
             var ours = await ImageUpdateProcess.RunAsync(ourEnv, ["--root=" + dir["root"], .. args]);

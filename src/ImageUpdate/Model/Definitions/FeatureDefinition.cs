@@ -11,7 +11,7 @@ public sealed record FeatureDefinition(
     string Name,
     string FilePath,
     string? Description,
-    string? Documentation,
+    IReadOnlyList<string> Documentation,
     string? AppStream,
     bool Enabled,
     bool Masked)

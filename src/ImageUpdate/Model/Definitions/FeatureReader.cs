@@ -5,8 +5,9 @@ namespace ImageUpdate.Model.Definitions;
 
 /// <summary>
 /// Reads one *.feature file and its drop-ins (sysupdate-feature.c feature_read_definition): [Feature]
-/// Description= (a plain string), Documentation= and AppStream= (one http(s) URL each, specifiers
-/// expanded, empty resets), Enabled= (a boolean, default no).
+/// Description= (a plain string), Documentation= (http(s) URLs, each assignment adds one, as in 262)
+/// and AppStream= (one), specifiers expanded, empty resets; Enabled= (a boolean, default no);
+/// Suggest= and SuggestOn*= (262).
 /// </summary>
 internal static class FeatureReader
 {
@@ -15,7 +16,8 @@ internal static class FeatureReader
     public static FeatureDefinition Read(
         string name, ConfFile mainFile, IReadOnlyList<ConfFile> dropIns, SpecifierContext specifiers, DefinitionDiagnostics diagnostics)
     {
-        string? description = null, documentation = null, appStream = null;
+        string? description = null, appStream = null;
+        var documentation = new List<string>();
         var enabled = false;
         var suggestion = new SuggestionReader(specifiers, diagnostics);
         foreach (var file in dropIns.Prepend(mainFile))
@@ -28,7 +30,15 @@ internal static class FeatureReader
                         description = a.Value.Length == 0 ? null : a.Value;
                         break;
                     case "Documentation":
-                        ParseUrl(a, ref documentation, specifiers, diagnostics);
+                        if (a.Value.Length == 0)
+                        {
+                            documentation.Clear();
+                        }
+                        else if (TransferReader.InformationalUrl(a, specifiers, diagnostics) is { } url)
+                        {
+                            documentation.Add(url);
+                        }
+
                         break;
                     case "AppStream":
                         ParseUrl(a, ref appStream, specifiers, diagnostics);
