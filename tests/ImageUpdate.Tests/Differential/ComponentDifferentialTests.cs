@@ -151,6 +151,11 @@ public sealed class ComponentDifferentialTests(ITestOutputHelper output)
     [InlineData("enable-component", "nosuch")]
     [InlineData("enable-component")]
     [InlineData("-C", "web", "update")]
+    [InlineData("enable-feature", "bad/name")]
+    [InlineData("enable-feature", "nosuch")]
+    [InlineData("-S", "acquire")]
+    [InlineData("-S", "enable-feature")]
+    [InlineData("--feature-all", "enable-feature", "opt")]
     public async Task Selections_are_refused_where_262_refuses_them(params string[] args)
     {
         var oracle = SysupdateOracle.ForTest(output, 262);

@@ -34,14 +34,14 @@ public static class FeatureSwitch
         {
             if (!DefinitionLoader.FeatureNameIsValid(name))
             {
-                throw new UsageException($"Feature name '{UntrustedText.Escape(name)}' is not valid.");
+                throw new UsageException($"Feature name invalid: {UntrustedText.Escape(name)}");
             }
 
             if (!definitions.Features.TryGetValue(name, out var feature) || feature.Masked)
             {
                 var component = options.Component ?? "<default>";
                 throw new ConfigurationException(
-                    $"Optional feature '{UntrustedText.Escape(name)}' not found in component '{UntrustedText.Escape(component)}'.");
+                    $"Optional feature not found in component '{UntrustedText.Escape(component)}': {UntrustedText.Escape(name)}");
             }
         }
 
