@@ -57,7 +57,7 @@ public sealed partial class CommandLineApp
         features.SetAction(r => Features(r, r.GetValue(feature)));
         root.Subcommands.Add(features);
 
-        var names = new Argument<string[]>("FEATURE") { Arity = ArgumentArity.OneOrMore };
+        var names = new Argument<string[]>("FEATURE") { Arity = ArgumentArity.ZeroOrMore };
         var enable = new Command("enable-feature", "Enable optional features") { names };
         enable.SetAction(r => SwitchFeatures(r, r.GetValue(names)!, enable: true));
         root.Subcommands.Add(enable);
@@ -68,6 +68,14 @@ public sealed partial class CommandLineApp
         var components = new Command("components", "Show the components");
         components.SetAction(Components);
         root.Subcommands.Add(components);
+
+        var componentNames = new Argument<string[]>("COMPONENT") { Arity = ArgumentArity.ZeroOrMore };
+        var enableComponent = new Command("enable-component", "Enable components") { componentNames };
+        enableComponent.SetAction(r => SwitchComponents(r, r.GetValue(componentNames)!, enable: true));
+        root.Subcommands.Add(enableComponent);
+        var disableComponent = new Command("disable-component", "Disable components") { componentNames };
+        disableComponent.SetAction(r => SwitchComponents(r, r.GetValue(componentNames)!, enable: false));
+        root.Subcommands.Add(disableComponent);
 
         var from = new Option<string>("--from") { Description = "The update server's URL (http, https or file)", HelpName = "URL", Required = true };
         var fetchInto = new Argument<string>("STAGING_DIR") { Description = "Where to stage the download" };
@@ -116,6 +124,7 @@ public sealed partial class CommandLineApp
 
     private async Task<int> ListAsync(ParseResult r, string? version, CancellationToken cancellationToken)
     {
+        RefuseSelections(r, "list");
         var json = _global.JsonMode(r);
         var legend = !r.GetValue(_global.NoLegend);
         using var engine = Engine(r, quiet: true);
@@ -131,6 +140,7 @@ public sealed partial class CommandLineApp
 
     private async Task<int> CheckNewAsync(ParseResult r, CancellationToken cancellationToken)
     {
+        RefuseSelections(r, "check-new");
         var json = _global.JsonMode(r);
         using var engine = Engine(r, quiet: true);
         var candidate = await engine.CheckNewAsync(cancellationToken).ConfigureAwait(false);
@@ -152,13 +162,76 @@ public sealed partial class CommandLineApp
 
     private async Task<int> UpdateAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)
     {
+        var verb = actions == UpdateActions.Acquire ? "acquire" : "update";
+        var selection = _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: false);
+        _global.FeatureSelection(r, verb, allowed: false);
+        if (selection == Selection.All)
+        {
+            return await UpdateAllAsync(r, version, actions, cancellationToken).ConfigureAwait(false);
+        }
+
         using var engine = Engine(r);
+        engine.EnsureComponentEnabled();
         await engine.UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
         return 0;
     }
 
+    /// <summary>
+    /// update/acquire -A as 262 runs them: the default set (none is only noted), then each component
+    /// in name order; a disabled component is noted and skipped; a failing one is reported and the
+    /// rest still run, and the verb then fails.
+    /// </summary>
+    private async Task<int> UpdateAllAsync(ParseResult r, string? version, UpdateActions actions, CancellationToken cancellationToken)
+    {
+        var options = _global.ToEngineOptions(r);
+        var logger = CreateLogger(r);
+        if (options.DefinitionsDirectory is not null)
+        {
+            throw new UsageException("The --definitions= and --component=/--component-all/--component-suggested switches may not be combined.");
+        }
+
+        IReadOnlyList<string> names;
+        bool hasDefault;
+        using (var lister = new UpdateEngine(options, logger, UpdateObserver(r, logger), Services(logger)))
+        {
+            (hasDefault, names) = lister.Components();
+        }
+
+        var failed = false;
+        foreach (var component in new string?[] { null }.Concat(names))
+        {
+            using var engine = new UpdateEngine(options with { Component = component }, logger, UpdateObserver(r, logger), Services(logger));
+            try
+            {
+                if (component is null && !hasDefault)
+                {
+                    throw new UpdateException("No transfer definitions found.");
+                }
+
+                engine.EnsureComponentEnabled();
+                await engine.UpdateAsync(version, actions, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UpdateException e) when (component is null && e.Message == "No transfer definitions found.")
+            {
+                logger.LogInformation("{Message}", e.Message);
+            }
+            catch (UpdateException e) when (e.Message == "Component is disabled.")
+            {
+                logger.LogInformation("{Message}", e.Message);
+            }
+            catch (ImageUpdateException e)
+            {
+                logger.LogError("{Message}", e.Message);
+                failed = true;
+            }
+        }
+
+        return failed ? 1 : 0;
+    }
+
     private async Task<int> VacuumAsync(ParseResult r, CancellationToken cancellationToken)
     {
+        RefuseSelections(r, "vacuum");
         var json = _global.JsonMode(r);
         using var engine = Engine(r);
         var result = await engine.VacuumAsync(cancellationToken).ConfigureAwait(false);
@@ -182,12 +255,13 @@ public sealed partial class CommandLineApp
     private async Task<int> PendingAsync(ParseResult r, bool reboot, CancellationToken cancellationToken)
     {
         // pending/reboot compare against the booted OS's IMAGE_VERSION=, which no component has (262).
-        if (r.GetValue(_global.Component) is not null)
+        if (r.GetValue(_global.Component) is not null || r.GetValue(_global.ComponentAll) || r.GetValue(_global.ComponentSuggested))
         {
             throw new UsageException(
                 $"The --component=, --component-all and --component-suggested switches may not be combined with the '{(reboot ? "reboot" : "pending")}' operation, which only applies to the booted OS version.");
         }
 
+        RefuseSelections(r, reboot ? "reboot" : "pending");
         using var engine = Engine(r);
         if (reboot)
         {
@@ -200,6 +274,7 @@ public sealed partial class CommandLineApp
 
     private int Features(ParseResult r, string? name)
     {
+        RefuseSelections(r, "features");
         var json = _global.JsonMode(r);
         var legend = !r.GetValue(_global.NoLegend);
         using var engine = Engine(r, quiet: true);
@@ -215,29 +290,47 @@ public sealed partial class CommandLineApp
 
     private int SwitchFeatures(ParseResult r, string[] names, bool enable)
     {
+        var verb = enable ? "enable-feature" : "disable-feature";
+        var components = _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: false);
+        var selection = _global.FeatureSelection(r, verb, allowed: true);
+        if (selection == Selection.Explicit && names.Length == 0)
+        {
+            throw new UsageException("No features selected.");
+        }
+
         using var engine = Engine(r);
-        engine.SetFeaturesEnabled(names, enable);
+        engine.SetSelectedFeaturesEnabled(names, components, selection, enable);
         return 0;
+    }
+
+    private int SwitchComponents(ParseResult r, string[] names, bool enable)
+    {
+        var verb = enable ? "enable-component" : "disable-component";
+        var selection = _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: true);
+        _global.FeatureSelection(r, verb, allowed: false);
+        using var engine = Engine(r);
+        engine.SetComponentsEnabled(names, selection, enable);
+        return 0;
+    }
+
+    /// <summary>262's rule for -A/-S/-a/-s on the verbs that take none of them.</summary>
+    private void RefuseSelections(ParseResult r, string verb)
+    {
+        _global.ComponentSelection(r, verb, allowAll: false, allowSuggested: false);
+        _global.FeatureSelection(r, verb, allowed: false);
     }
 
     private int Components(ParseResult r)
     {
+        RefuseSelections(r, "components");
         var json = _global.JsonMode(r);
         using var engine = Engine(r, quiet: true);
         var (hasDefault, names) = engine.Components();
         if (json == JsonMode.Off)
         {
-            if (hasDefault)
-            {
-                _out.WriteLine("<default>");
-            }
-
-            foreach (var n in names)
-            {
-                _out.WriteLine(n);
-            }
-
-            if (!hasDefault && names.Count == 0)
+            var rows = engine.ComponentRows();
+            ComponentFormatter.Write(_out, rows, !r.GetValue(_global.NoLegend));
+            if (rows.Count == 0)
             {
                 _err.WriteLine("No components defined.");
             }

@@ -16,6 +16,14 @@ public sealed class GlobalOptions(HostEnvironment environment)
 
     public Option<string?> Component { get; } = new("--component", "-C") { Description = "Select the component to update", HelpName = "NAME", Recursive = true };
 
+    public Option<bool> ComponentAll { get; } = new("--component-all", "-A") { Description = "Select all components", Recursive = true };
+
+    public Option<bool> ComponentSuggested { get; } = new("--component-suggested", "-S") { Description = "Select all suggested components", Recursive = true };
+
+    public Option<bool> FeatureAll { get; } = new("--feature-all", "-a") { Description = "Select all features", Recursive = true };
+
+    public Option<bool> FeatureSuggested { get; } = new("--feature-suggested", "-s") { Description = "Select all suggested features", Recursive = true };
+
     public Option<string?> TransferSource { get; } = new("--transfer-source") { Description = "Directory for sources with PathRelativeTo=explicit", HelpName = "PATH", Recursive = true };
 
     public Option<string?> InstancesMax { get; } = new("--instances-max", "-m") { Description = "How many instances to keep per transfer", HelpName = "INT", Recursive = true };
@@ -41,7 +49,44 @@ public sealed class GlobalOptions(HostEnvironment environment)
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log debug messages and show stack traces", Recursive = true };
 
     public IEnumerable<Option> All =>
-        [Definitions, Root, Image, Component, TransferSource, InstancesMax, Sync, Verify, Keyring, Cleanup, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
+        [Definitions, Root, Image, Component, ComponentAll, ComponentSuggested, FeatureAll, FeatureSuggested, TransferSource, InstancesMax, Sync, Verify, Keyring, Cleanup, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
+
+    /// <summary>
+    /// -A/-S as 262 allows them: -A on the verbs that take several components (<paramref name="allowAll"/>),
+    /// -S on enable-/disable-component only (<paramref name="allowSuggested"/>); refused elsewhere in 262's words.
+    /// </summary>
+    public Update.Engine.Selection ComponentSelection(ParseResult result, string verb, bool allowAll, bool allowSuggested)
+    {
+        var all = result.GetValue(ComponentAll);
+        var suggested = result.GetValue(ComponentSuggested);
+        if ((all && !allowAll) || (suggested && !allowAll && !allowSuggested))
+        {
+            throw new UsageException($"--component-all/--component-suggested currently not supported for '{verb}'.");
+        }
+
+        if (suggested && !allowSuggested)
+        {
+            // 262's two wordings: the feature verbs say "is not", the update verbs "currently not".
+            throw new UsageException(verb.EndsWith("-feature", StringComparison.Ordinal)
+                ? $"--component-suggested is not supported for '{verb}'."
+                : $"--component-suggested currently not supported for '{verb}'.");
+        }
+
+        return suggested ? Update.Engine.Selection.Suggested : all ? Update.Engine.Selection.All : Update.Engine.Selection.Explicit;
+    }
+
+    /// <summary>-a/-s: only enable-feature and disable-feature take them (262).</summary>
+    public Update.Engine.Selection FeatureSelection(ParseResult result, string verb, bool allowed)
+    {
+        var all = result.GetValue(FeatureAll);
+        var suggested = result.GetValue(FeatureSuggested);
+        if ((all || suggested) && !allowed)
+        {
+            throw new UsageException($"--feature-all/--feature-suggested is not supported for '{verb}'.");
+        }
+
+        return suggested ? Update.Engine.Selection.Suggested : all ? Update.Engine.Selection.All : Update.Engine.Selection.Explicit;
+    }
 
     /// <summary>The engine settings these options give, after sysupdate's combination rules.</summary>
     public EngineOptions ToEngineOptions(ParseResult result)

@@ -14,10 +14,11 @@ public static class FeatureFormatter
             return;
         }
 
-        var table = new Table("", "feature", "description", "documentation");
+        // 262's columns and footer.
+        var table = new Table("enabled", "suggested", "feature", "description", "documentation");
         foreach (var f in features)
         {
-            table.Add(f.Enabled ? Glyphs.CheckMark : Glyphs.CrossMark, f.Name, f.Description, f.Documentation);
+            table.Add(Mark(f.Enabled), Mark(f.Suggested), f.Name, f.Description, f.Documentation.Count == 0 ? null : string.Join(' ', f.Documentation));
         }
 
         table.WriteTo(output, legend);
@@ -25,7 +26,14 @@ public static class FeatureFormatter
         {
             log.WriteLine("No features.");
         }
+        else if (legend)
+        {
+            output.WriteLine();
+            output.WriteLine($"{features.Count} features listed.");
+        }
     }
+
+    private static string? Mark(bool? value) => value switch { true => Glyphs.CheckMark, false => Glyphs.CrossMark, null => null };
 
     public static void WriteOne(TextWriter output, FeatureRow feature, JsonMode json, bool legend)
     {
@@ -39,14 +47,15 @@ public static class FeatureFormatter
         var table = new Table("key", "value").RightAlign(0);
         table.Add("Name:", feature.Name);
         table.Add("Enabled:", feature.Enabled ? "yes" : "no");
+        table.Add("Suggested:", feature.Suggested switch { true => "yes", false => "no", null => "error (Invalid argument)" });
         if (feature.Description is not null)
         {
             table.Add("Description:", feature.Description);
         }
 
-        if (feature.Documentation is not null)
+        if (feature.Documentation.Count > 0)
         {
-            table.Add("Documentation:", feature.Documentation);
+            table.Add("Documentation:", string.Join(' ', feature.Documentation));
         }
 
         if (feature.AppStream is not null)

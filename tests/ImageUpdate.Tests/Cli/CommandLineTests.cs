@@ -115,7 +115,13 @@ public sealed class CommandLineTests : IDisposable
         Directory.CreateDirectory(Path.Combine(root, "usr/lib/sysupdate.db.d"));
 
         var text = await Run("--root", root, "components");
-        Assert.Equal("<default>\ndb\nweb\n", text.Stdout);
+        // 262's table (257 printed the bare names): the default set has no enabled/suggested state.
+        Assert.Equal(
+            "ENABLED SUGGESTED COMPONENT DESCRIPTION       DOCUMENTATION\n"
+            + "-       -         <default> Default Component -\n"
+            + "✓       ✗         db        -                 -\n"
+            + "✓       ✗         web       -                 -\n",
+            text.Stdout);
         var json = await Run("--root", root, "--json=short", "components");
         Assert.Equal("{\"default\":true,\"components\":[\"db\",\"web\"]}\n", json.Stdout);
 

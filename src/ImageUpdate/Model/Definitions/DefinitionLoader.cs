@@ -38,7 +38,7 @@ public static class DefinitionLoader
         {
             var name = file.Name[..^".feature".Length];
             features[name] = file.Masked
-                ? new FeatureDefinition(name, file.Path, null, null, null, Enabled: false, Masked: true)
+                ? new FeatureDefinition(name, file.Path, null, [], null, Enabled: false, Masked: true)
                 : FeatureReader.Read(name, file, ConfFiles.ListDropIns(directories, file.Name + ".d", root), specifiers, diagnostics);
         }
 

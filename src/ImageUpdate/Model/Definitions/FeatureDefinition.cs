@@ -11,7 +11,11 @@ public sealed record FeatureDefinition(
     string Name,
     string FilePath,
     string? Description,
-    string? Documentation,
+    IReadOnlyList<string> Documentation,
     string? AppStream,
     bool Enabled,
-    bool Masked);
+    bool Masked)
+{
+    /// <summary>Suggest= and SuggestOn*= (262).</summary>
+    public Conditions.Suggestion Suggestion { get; init; } = Conditions.Suggestion.None;
+}

@@ -5,8 +5,9 @@ namespace ImageUpdate.Model.Definitions;
 
 /// <summary>
 /// Reads one *.feature file and its drop-ins (sysupdate-feature.c feature_read_definition): [Feature]
-/// Description= (a plain string), Documentation= and AppStream= (one http(s) URL each, specifiers
-/// expanded, empty resets), Enabled= (a boolean, default no).
+/// Description= (a plain string), Documentation= (http(s) URLs, each assignment adds one, as in 262)
+/// and AppStream= (one), specifiers expanded, empty resets; Enabled= (a boolean, default no);
+/// Suggest= and SuggestOn*= (262).
 /// </summary>
 internal static class FeatureReader
 {
@@ -15,8 +16,10 @@ internal static class FeatureReader
     public static FeatureDefinition Read(
         string name, ConfFile mainFile, IReadOnlyList<ConfFile> dropIns, SpecifierContext specifiers, DefinitionDiagnostics diagnostics)
     {
-        string? description = null, documentation = null, appStream = null;
+        string? description = null, appStream = null;
+        var documentation = new List<string>();
         var enabled = false;
+        var suggestion = new SuggestionReader(specifiers, diagnostics);
         foreach (var file in dropIns.Prepend(mainFile))
         {
             foreach (var a in UnitFileReader.Read(file.ReadPath, file.Path, Sections, diagnostics.Warn))
@@ -27,7 +30,15 @@ internal static class FeatureReader
                         description = a.Value.Length == 0 ? null : a.Value;
                         break;
                     case "Documentation":
-                        ParseUrl(a, ref documentation, specifiers, diagnostics);
+                        if (a.Value.Length == 0)
+                        {
+                            documentation.Clear();
+                        }
+                        else if (TransferReader.InformationalUrl(a, specifiers, diagnostics) is { } url)
+                        {
+                            documentation.Add(url);
+                        }
+
                         break;
                     case "AppStream":
                         ParseUrl(a, ref appStream, specifiers, diagnostics);
@@ -44,7 +55,7 @@ internal static class FeatureReader
 
                         break;
                     default:
-                        if (!a.Key.StartsWith("X-", StringComparison.Ordinal))
+                        if (!suggestion.TryRead(a) && !a.Key.StartsWith("X-", StringComparison.Ordinal))
                         {
                             diagnostics.Warn(a.File, a.Line, a.Key, "Unknown key in section [Feature], ignoring.", WarningKind.UnknownName);
                         }
@@ -54,7 +65,10 @@ internal static class FeatureReader
             }
         }
 
-        return new FeatureDefinition(name, mainFile.Path, description, documentation, appStream, enabled, Masked: false);
+        return new FeatureDefinition(name, mainFile.Path, description, documentation, appStream, enabled, Masked: false)
+        {
+            Suggestion = suggestion.Result,
+        };
     }
 
     // config_parse_url_specifiers: only describes the feature, so a bad value is dropped, never an error.

@@ -34,14 +34,14 @@ public static class FeatureSwitch
         {
             if (!DefinitionLoader.FeatureNameIsValid(name))
             {
-                throw new UsageException($"Feature name '{UntrustedText.Escape(name)}' is not valid.");
+                throw new UsageException($"Feature name invalid: {UntrustedText.Escape(name)}");
             }
 
             if (!definitions.Features.TryGetValue(name, out var feature) || feature.Masked)
             {
                 var component = options.Component ?? "<default>";
                 throw new ConfigurationException(
-                    $"Optional feature '{UntrustedText.Escape(name)}' not found in component '{UntrustedText.Escape(component)}'.");
+                    $"Optional feature not found in component '{UntrustedText.Escape(component)}': {UntrustedText.Escape(name)}");
             }
         }
 
@@ -61,7 +61,7 @@ public static class FeatureSwitch
 
     // write_drop_in: parents 0755, the file 0644, replaced by rename so that a reader sees the old or
     // the new drop-in, never half of one.
-    private static void WriteAtomically(string path, string content)
+    internal static void WriteAtomically(string path, string content)
     {
         if (OperatingSystem.IsWindows())
         {

@@ -114,9 +114,11 @@ public sealed record HostIdentity(
     /// id128_read_fd(ID128_PLAIN) on ROOT/etc/machine-id: 32 hex digits and an optional newline; an
     /// all-zero or "uninitialized" ID counts as missing.
     /// </summary>
-    public static string? ReadMachineId(string root)
+    public static string? ReadMachineId(string root) => ReadMachineIdFile(Path.Combine(root, "etc/machine-id"));
+
+    /// <summary><see cref="ReadMachineId"/> on a file named directly.</summary>
+    public static string? ReadMachineIdFile(string path)
     {
-        var path = Path.Combine(root, "etc/machine-id");
         if (!File.Exists(path))
         {
             return null;

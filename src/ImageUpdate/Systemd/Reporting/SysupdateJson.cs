@@ -75,20 +75,23 @@ public static class SysupdateJson
         w.WriteEndObject();
     }
 
-    /// <summary>`features NAME`.</summary>
+    /// <summary>
+    /// `features NAME` in 262's shape: id, then what the feature has of description, documentation (a
+    /// list) and appStream, enabled, suggested (left out when a condition could not be tested), and the
+    /// transfers when there are any.
+    /// </summary>
     public static void WriteFeature(Utf8JsonWriter w, FeatureRow feature)
     {
         w.WriteStartObject();
-        w.WriteString("name", feature.Name);
-        w.WriteBoolean("enabled", feature.Enabled);
+        w.WriteString("id", feature.Name);
         if (feature.Description is not null)
         {
             w.WriteString("description", feature.Description);
         }
 
-        if (feature.Documentation is not null)
+        if (feature.Documentation.Count > 0)
         {
-            w.WriteString("documentation", feature.Documentation);
+            w.WriteStrings("documentation", feature.Documentation);
         }
 
         if (feature.AppStream is not null)
@@ -96,7 +99,16 @@ public static class SysupdateJson
             w.WriteString("appStream", feature.AppStream);
         }
 
-        w.WriteStrings("transfers", feature.Transfers);
+        w.WriteBoolean("enabled", feature.Enabled);
+        if (feature.Suggested is { } suggested)
+        {
+            w.WriteBoolean("suggested", suggested);
+        }
+
+        if (feature.Transfers.Count > 0)
+        {
+            w.WriteStrings("transfers", feature.Transfers);
+        }
         w.WriteEndObject();
     }
 

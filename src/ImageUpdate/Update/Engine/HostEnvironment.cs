@@ -69,6 +69,15 @@ public sealed record HostEnvironment
     public string? PauseAt => Get(CrashPoint.PauseVariable);
 
     /// <summary>A variable's value; an empty value counts as unset.</summary>
+    /// <summary>Moves the machine ID SuggestOnFraction=/SuggestOnHost= read (tests only; systemd has no such switch).</summary>
+    public const string MachineIdVariable = "IMAGE_UPDATE_TEST_MACHINE_ID_FILE";
+
+    /// <summary>The running system's facts for SuggestOn*= conditions, with the variables systemd honours there.</summary>
+    public Model.Host.SystemFacts SystemFacts() => Model.Host.SystemFacts.Detect(
+        Get(Model.Host.SystemFacts.MachineInfoVariable),
+        Get(MachineIdVariable),
+        [.. new[] { Get("CREDENTIALS_DIRECTORY"), Get("ENCRYPTED_CREDENTIALS_DIRECTORY") }.OfType<string>()]);
+
     public string? Get(string name) => Variables.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
 
     /// <summary>From the process environment's dictionary of variables (the program reads it, once).</summary>

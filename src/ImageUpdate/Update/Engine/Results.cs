@@ -38,4 +38,8 @@ public sealed record VacuumResult(int Removed, int DisabledTransfers);
 
 public sealed record PendingResult(bool IsPending, string? NewestInstalled, string? BootedVersion);
 
-public sealed record FeatureRow(string Name, bool Enabled, string? Description, string? Documentation, string? AppStream, IReadOnlyList<string> Transfers);
+public sealed record FeatureRow(string Name, bool Enabled, string? Description, IReadOnlyList<string> Documentation, string? AppStream, IReadOnlyList<string> Transfers)
+{
+    /// <summary>Suggest= or SuggestOn*= say so (262); null when a condition could not be tested.</summary>
+    public bool? Suggested { get; init; }
+}

@@ -138,7 +138,10 @@ public sealed partial class UpdateEngine
                 f.Description,
                 f.Documentation,
                 f.AppStream,
-                context.All.Where(t => t.Definition.Features.Contains(f.Name) || t.Definition.RequisiteFeatures.Contains(f.Name)).Select(t => t.Id).ToList()))
+                context.All.Where(t => t.Definition.Features.Contains(f.Name) || t.Definition.RequisiteFeatures.Contains(f.Name)).Select(t => t.Id).ToList())
+            {
+                Suggested = f.Suggestion.IsSuggested(Facts),
+            })
             .ToList();
     }
 

@@ -342,7 +342,7 @@ public sealed class DefinitionLoaderTests : IDisposable
         var set = DefinitionLoader.Load(_tree.Options(warningsAreErrors: true));
         var optional = set.Features["optional"];
         Assert.True(optional.Enabled);
-        Assert.Null(optional.Documentation);
+        Assert.Empty(optional.Documentation);
         Assert.Null(optional.AppStream);
         Assert.Equal($"{path}:3: {line}", Assert.Single(set.Warnings).ToString());
     }
@@ -605,7 +605,7 @@ public sealed class DefinitionLoaderTests : IDisposable
         var features = _tree.Load().Features;
         var optional = features["optional"];
         Assert.Equal("Optional Feature", optional.Description);
-        Assert.Equal("https://example.org/demo", optional.Documentation);
+        Assert.Equal(["https://example.org/demo"], optional.Documentation);
         Assert.Equal("https://example.org/a.xml", optional.AppStream);
         Assert.True(optional.Enabled);
         Assert.False(optional.Masked);

@@ -51,7 +51,7 @@ public sealed class FeatureSwitchTests : IDisposable
         var set = _tree.Load();
 
         var e = Assert.Throws<ConfigurationException>(() => FeatureSwitch.SetEnabled(_tree.Options(), set, ["known", "nope"], true));
-        Assert.Equal("Optional feature 'nope' not found in component '<default>'.", e.Message);
+        Assert.Equal("Optional feature not found in component '<default>': nope", e.Message); // 262's words
         Assert.Throws<ConfigurationException>(() => FeatureSwitch.SetEnabled(_tree.Options(), set, ["masked"], true));
         Assert.False(Directory.Exists(Path.Combine(_tree.Root, "etc/sysupdate.d/known.feature.d")));
     }

@@ -10,7 +10,7 @@ namespace ImageUpdate.Tests.Systemd.Reporting;
 /// </summary>
 public sealed class SysupdateJsonTests
 {
-    private static readonly FeatureRow Feature = new("devel", true, "Development tools", null, "https://example.org/appstream.xml", ["10-devel", "20-debug"]);
+    private static readonly FeatureRow Feature = new("devel", true, "Development tools", [], "https://example.org/appstream.xml", ["10-devel", "20-debug"]) { Suggested = false };
 
     [Fact]
     public void Check_new_says_null_or_the_version()
@@ -31,7 +31,8 @@ public sealed class SysupdateJsonTests
     {
         Assert.Equal("""{"features":["devel"]}""", SdJson.Format(JsonStyle.Short, w => SysupdateJson.WriteFeatures(w, [Feature])));
         Assert.Equal(
-            """{"name":"devel","enabled":true,"description":"Development tools","appStream":"https://example.org/appstream.xml","transfers":["10-devel","20-debug"]}""",
+            // 262's shape (257 wrote "name" and no "suggested").
+            """{"id":"devel","description":"Development tools","appStream":"https://example.org/appstream.xml","enabled":true,"suggested":false,"transfers":["10-devel","20-debug"]}""",
             SysupdateJson.DescribeFeature(Feature));
     }
 

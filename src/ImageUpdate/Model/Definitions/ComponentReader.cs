@@ -1,0 +1,80 @@
+using ImageUpdate.Formats.Versions;
+using ImageUpdate.Foundation.Errors;
+
+namespace ImageUpdate.Model.Definitions;
+
+/// <summary>
+/// Reads sysupdate.NAME.component and its sysupdate.NAME.component.d/*.conf drop-ins from the
+/// configuration search path under the root (262's component_read_definition): [Component]
+/// Description=, Documentation= (many http(s) URLs, specifiers expanded, empty resets), Enabled=,
+/// Suggest=, SuggestOn*=. A masked file (empty, or a symlink to /dev/null) counts as none.
+/// </summary>
+internal static class ComponentReader
+{
+    private static readonly string[] Sections = ["Component"];
+
+    public static ComponentDefinition Read(string root, string name, SpecifierContext specifiers, DefinitionDiagnostics diagnostics)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(specifiers);
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        var fileName = $"sysupdate.{name}.component";
+        var directories = DefinitionLoader.ConfigurationDirectories.Select(d => Path.Combine(root, d)).ToList();
+        var main = ConfFiles.List(directories, ".component", root).FirstOrDefault(f => f.Name == fileName);
+        var files = new List<ConfFile>();
+        if (main is { Masked: false })
+        {
+            files.Add(main);
+        }
+
+        files.AddRange(ConfFiles.ListDropIns(directories, fileName + ".d", root).Where(f => !f.Masked));
+        string? description = null;
+        var documentation = new List<string>();
+        var enabled = true;
+        var suggestion = new SuggestionReader(specifiers, diagnostics);
+        foreach (var file in files)
+        {
+            foreach (var a in UnitFileReader.Read(file.ReadPath, file.Path, Sections, diagnostics.Warn))
+            {
+                switch (a.Key)
+                {
+                    case "Description":
+                        description = a.Value.Length == 0 ? null : a.Value;
+                        break;
+                    case "Documentation":
+                        if (a.Value.Length == 0)
+                        {
+                            documentation.Clear();
+                        }
+                        else if (TransferReader.InformationalUrl(a, specifiers, diagnostics) is { } url)
+                        {
+                            documentation.Add(url);
+                        }
+
+                        break;
+                    case "Enabled":
+                        if (SystemdBoolean.TryParse(a.Value, out var value))
+                        {
+                            enabled = value;
+                        }
+                        else
+                        {
+                            diagnostics.Warn(a.File, a.Line, a.Key, $"Failed to parse boolean value '{UntrustedText.Escape(a.Value)}', ignoring.");
+                        }
+
+                        break;
+                    default:
+                        if (!suggestion.TryRead(a) && !a.Key.StartsWith("X-", StringComparison.Ordinal))
+                        {
+                            diagnostics.Warn(a.File, a.Line, a.Key, "Unknown key in section [Component], ignoring.", WarningKind.UnknownName);
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        return new ComponentDefinition(name, description, documentation, enabled, suggestion.Result);
+    }
+}
