@@ -137,10 +137,14 @@ public sealed class SysUpdateVarlinkService : IVarlinkInterface
                 w.WriteString("description", feature.Description);
             }
 
-            if (!string.IsNullOrEmpty(feature.Documentation))
+            if (feature.Documentation.Count > 0)
             {
                 w.WriteStartArray("documentation");
-                w.WriteStringValue(feature.Documentation);
+                foreach (var url in feature.Documentation)
+                {
+                    w.WriteStringValue(url);
+                }
+
                 w.WriteEndArray();
             }
 
@@ -151,8 +155,11 @@ public sealed class SysUpdateVarlinkService : IVarlinkInterface
 
             w.WriteBoolean("enabled", feature.Enabled);
 
-            // Our features have no Suggest= (yet): never suggested, as 262 says of a feature without one.
-            w.WriteBoolean("suggested", false);
+            // As `features NAME --json`: no "suggested" when a SuggestOn*= condition could not be tested.
+            if (feature.Suggested is { } suggested)
+            {
+                w.WriteBoolean("suggested", suggested);
+            }
             if (feature.Transfers.Count > 0)
             {
                 w.WriteStartArray("transfers");
