@@ -245,8 +245,36 @@ public sealed partial class CommandLineApp
 
     private int Cleanup(ParseResult r)
     {
-        using var engine = Engine(r);
-        engine.Cleanup();
+        var selection = _global.ComponentSelection(r, "cleanup", allowAll: true, allowSuggested: false);
+        _global.FeatureSelection(r, "cleanup", allowed: false);
+        if (selection != Selection.All)
+        {
+            using var engine = Engine(r);
+            engine.Cleanup();
+            return 0;
+        }
+
+        // -A (262): the default set, then every component that has definitions or an installation
+        // database, so the files of a component whose transfers are all gone are cleaned up too.
+        var options = _global.ToEngineOptions(r);
+        if (options.DefinitionsDirectory is not null)
+        {
+            throw new UsageException("The --definitions= and --component=/--component-all/--component-suggested switches may not be combined.");
+        }
+
+        var logger = CreateLogger(r);
+        IEnumerable<string> names;
+        using (var lister = new UpdateEngine(options, logger, IUpdateObserver.None, Services(logger)))
+        {
+            names = lister.Components().Names.Union(lister.InstallDatabaseComponents(), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        }
+
+        foreach (var component in new string?[] { null }.Concat(names))
+        {
+            using var engine = new UpdateEngine(options with { Component = component }, logger, IUpdateObserver.None, Services(logger));
+            engine.Cleanup();
+        }
+
         return 0;
     }
 

@@ -205,6 +205,70 @@ public sealed class CleanupDifferentialTests(ITestOutputHelper output)
         Assert.Contains("not-a-link", string.Join('\n', tree), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Cleanup_of_all_components_reaches_those_whose_transfers_are_gone()
+    {
+        var oracle = SysupdateOracle.ForTest(output, SysupdateOracle.Followed);
+        if (oracle is null)
+        {
+            return;
+        }
+
+        using var theirs = new World();
+        using var ours = new World();
+        foreach (var w in new[] { theirs, ours })
+        {
+            foreach (var c in new[] { "comp-a", "comp-b" })
+            {
+                w.File($"etc/sysupdate.{c}.d/01-{c}.transfer", $"""
+                    [Source]
+                    Type=regular-file
+                    Path=/source
+                    MatchPattern={c}-@v.bin
+
+                    [Target]
+                    Type=regular-file
+                    Path=/target-{c[^1]}
+                    MatchPattern={c}-@v.bin
+                    InstancesMax=1
+
+                    """);
+                w.File($"source/{c}-v1.bin", c);
+                Directory.CreateDirectory(w[$"target-{c[^1]}"]);
+            }
+        }
+
+        await BothAsync(oracle, theirs, ours, 0, "--component=comp-a", "--verify=no", "update");
+        await BothAsync(oracle, theirs, ours, 0, "--component=comp-b", "--verify=no", "update");
+        Assert.Contains("target-a/comp-a-v1.bin file 644", SysupdateDifferentialTests.Tree(ours.Root));
+
+        // Everything still owned: a no-op.
+        await BothAsync(oracle, theirs, ours, 0, "--component-all", "cleanup");
+        Assert.Contains("target-b/comp-b-v1.bin file 644", SysupdateDifferentialTests.Tree(ours.Root));
+
+        // Both components lose their transfers: one cleanup of all removes both files and empties both databases.
+        foreach (var w in new[] { theirs, ours })
+        {
+            System.IO.File.Delete(w["etc/sysupdate.comp-a.d/01-comp-a.transfer"]);
+            System.IO.File.Delete(w["etc/sysupdate.comp-b.d/01-comp-b.transfer"]);
+        }
+
+        await BothAsync(oracle, theirs, ours, 0, "--component-all", "cleanup");
+        var tree = SysupdateDifferentialTests.Tree(ours.Root);
+        Assert.DoesNotContain(tree, e => e.StartsWith("target-a/comp-a", StringComparison.Ordinal) || e.StartsWith("target-b/comp-b", StringComparison.Ordinal));
+        Assert.DoesNotContain(tree, e => e.StartsWith(Database + ".comp-", StringComparison.Ordinal) && e.Contains(" -> ", StringComparison.Ordinal));
+
+        // -S and -a are refused on cleanup, as -A is on vacuum.
+        foreach (var args in new[] { new[] { "--component-suggested", "cleanup" }, ["--feature-all", "cleanup"], ["--component-all", "vacuum"] })
+        {
+            var their = await theirs.RunAsync(oracle, args);
+            var our = await ours.RunOursAsync(args);
+            Assert.NotEqual(0, their.ExitCode);
+            Assert.NotEqual(0, our.ExitCode);
+            Assert.Contains(their.Stderr.Trim().Split('\n')[^1], our.Stderr, StringComparison.Ordinal);
+        }
+    }
+
     private async Task BothAsync(SysupdateOracle oracle, World theirs, World ours, int exitCode, params string[] args)
     {
         var their = await theirs.RunAsync(oracle, args);
