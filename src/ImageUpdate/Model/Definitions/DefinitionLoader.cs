@@ -78,7 +78,7 @@ public static class DefinitionLoader
     /// <summary>
     /// The `components` verb: every sysupdate.NAME.d directory in the search path under
     /// <paramref name="root"/> with a valid NAME (sorted, each once; sysupdate.NAME.component.d metadata
-    /// directories are not components), and whether a sysupdate.d directory exists.
+    /// directories are not components), and whether a sysupdate.d directory holds a transfer.
     /// </summary>
     public static ComponentListing ListComponents(string root)
     {
@@ -90,7 +90,8 @@ public static class DefinitionLoader
         {
             if (directory == "sysupdate.d")
             {
-                hasDefault = true;
+                // 262 (systemd issue 41501): the default set exists only when it has a transfer.
+                hasDefault = ConfFiles.List(directories.Select(d => Path.Combine(d, directory)), ".transfer", root).Count > 0;
                 continue;
             }
 

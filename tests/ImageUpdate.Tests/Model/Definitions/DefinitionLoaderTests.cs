@@ -589,7 +589,12 @@ public sealed class DefinitionLoaderTests : IDisposable
         Assert.Equal(["alpha", "zeta"], listing.Components);
         Assert.False(listing.HasDefault);
 
+        // An empty sysupdate.d is no default set (262, systemd issue 41501); one transfer in any of its directories makes it one.
         Directory.CreateDirectory(Path.Combine(_tree.Root, "usr/lib/sysupdate.d"));
+        Directory.CreateDirectory(Path.Combine(_tree.Root, "run/sysupdate.d"));
+        _tree.Write("usr/lib/sysupdate.d/notes.txt", "not a transfer");
+        Assert.False(DefinitionLoader.ListComponents(_tree.Root).HasDefault);
+        _tree.Write("run/sysupdate.d/10-os.transfer", "[Source]\n");
         Assert.True(DefinitionLoader.ListComponents(_tree.Root).HasDefault);
     }
 
