@@ -8,9 +8,8 @@ namespace ImageUpdate.Tests.Differential;
 /// <summary>
 /// io.systemd.SysUpdate against systemd-sysupdate 262: 262's own `varlinkctl`, inside the 262 chroot,
 /// calls the real systemd-sysupdate and image-update as `varlinkctl call exec:PROGRAM` on the same
-/// definitions (image-update runs in the chroot on the host's .NET, bind-mounted in a private mount
-/// namespace together with a tmpfs /run, /proc and a private system bus that 262's polkit check
-/// opens), and every reply must be the same: ListTargets, ListFeatures, CheckNew with an update, with
+/// definitions (the native image-update bind-mounted into the chroot in a private mount namespace,
+/// with a tmpfs /run, /proc and a private system bus that 262's polkit check opens), and every reply must be the same: ListTargets, ListFeatures, CheckNew with an update, with
 /// none and with bad or unknown targets, unknown methods and parameters, GetInfo's interfaces and
 /// the interface's introspection (comments aside: ours are our own words); and served as
 /// systemd-sysupdate.socket starts it (systemd-socket-activate --accept --fdname=varlink). And the
@@ -24,8 +23,7 @@ public sealed class VarlinkDifferentialTests(ITestOutputHelper output)
         C="$1"; P="$2"
         mount -t tmpfs tmpfs "$C/run"
         mount -t proc proc "$C/proc"
-        mkdir -p "$C/run/dbus" "$C/run/dotnet" "$C/run/iu" "$C/run/sysupdate.d" "$C/run/sysupdate.extra.d" "$C/run/t/src" "$C/run/t/dst" "$C/run/t/extra"
-        mount --bind "$DOTNET_DIR" "$C/run/dotnet"
+        mkdir -p "$C/run/dbus" "$C/run/iu" "$C/run/sysupdate.d" "$C/run/sysupdate.extra.d" "$C/run/t/src" "$C/run/t/dst" "$C/run/t/extra"
         mount --bind "$PROGRAM_DIR" "$C/run/iu"
         chroot "$C" dbus-daemon --system --fork --print-pid >"$C/run/dbus.pid"
         trap 'kill "$(cat "$C/run/dbus.pid")" 2>/dev/null || true' EXIT
@@ -39,7 +37,7 @@ public sealed class VarlinkDifferentialTests(ITestOutputHelper output)
             name="$1"; shift
             echo "### $name"
             rc=0
-            chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DOTNET_ROOT=/run/dotnet SYSTEMD_SYSUPDATE_NO_VERIFY=1 \
+            chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root SYSTEMD_SYSUPDATE_NO_VERIFY=1 \
                 varlinkctl "$@" 2>"$C/run/stderr" || rc=$?
             echo "rc=$rc"
             grep '^Method call' "$C/run/stderr" || true
@@ -63,8 +61,8 @@ public sealed class VarlinkDifferentialTests(ITestOutputHelper output)
         call GetInterfaceDescription-unknown call "$x" org.varlink.service.GetInterfaceDescription '{"interface":"io.example.Nope"}'
         call introspect introspect "$x" io.systemd.SysUpdate
         # As systemd-sysupdate.socket starts it: Accept=yes, FileDescriptorName=varlink, a connected socket per client.
-        chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DOTNET_ROOT=/run/dotnet SYSTEMD_SYSUPDATE_NO_VERIFY=1 \
-            systemd-socket-activate --accept --fdname=varlink -E DOTNET_ROOT -E SYSTEMD_SYSUPDATE_NO_VERIFY -l /run/io.systemd.SysUpdate "$P" 2>/dev/null &
+        chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root SYSTEMD_SYSUPDATE_NO_VERIFY=1 \
+            systemd-socket-activate --accept --fdname=varlink -E SYSTEMD_SYSUPDATE_NO_VERIFY -l /run/io.systemd.SysUpdate "$P" 2>/dev/null &
         activator=$!
         for _ in $(seq 100); do [ -S "$C/run/io.systemd.SysUpdate" ] && break; sleep 0.1; done
         call socket-ListTargets call /run/io.systemd.SysUpdate io.systemd.SysUpdate.ListTargets '{}'
@@ -117,8 +115,7 @@ public sealed class VarlinkDifferentialTests(ITestOutputHelper output)
         C="$1"; P="$2"
         mount -t tmpfs tmpfs "$C/run"
         mount -t proc proc "$C/proc"
-        mkdir -p "$C/run/dotnet" "$C/run/iu" "$C/run/sysupdate.d" "$C/run/t/source" "$C/run/t/blobs" "$C/run/systemd/sysupdate/notify"
-        mount --bind "$DOTNET_DIR" "$C/run/dotnet"
+        mkdir -p "$C/run/iu" "$C/run/sysupdate.d" "$C/run/t/source" "$C/run/t/blobs" "$C/run/systemd/sysupdate/notify"
         mount --bind "$PROGRAM_DIR" "$C/run/iu"
         cat >"$C/run/recorder.py" <<'PY'
         import os, socket
@@ -146,7 +143,7 @@ public sealed class VarlinkDifferentialTests(ITestOutputHelper output)
         echo hello >"$C/run/t/source/notifytest-v1.bin"
         (cd "$C/run/t/source" && sha256sum notifytest-v1.bin >SHA256SUMS)
         printf '[Source]\nType=url-file\nPath=file:///run/t/source\nMatchPattern=notifytest-@v.bin\n[Target]\nType=regular-file\nPath=/run/t/blobs\nMatchPattern=notifytest-@v.bin\nInstancesMax=2\n' >"$C/run/sysupdate.d/01-notifytest.transfer"
-        run() { chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DOTNET_ROOT=/run/dotnet "$P" --verify=no update >"$C/run/update.out" 2>&1 || { cat "$C/run/update.out" >&2; exit 1; }; }
+        run() { chroot "$C" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$P" --verify=no update >"$C/run/update.out" 2>&1 || { cat "$C/run/update.out" >&2; exit 1; }; }
         run
         echo "### update"; cat "$C/run/notify.log" 2>/dev/null || true
         rm -f "$C/run/notify.log"
@@ -177,13 +174,11 @@ public sealed class VarlinkDifferentialTests(ITestOutputHelper output)
 
     private async Task<Dictionary<string, string>> RunAsync(SysupdateOracle oracle, string program, string script = Script)
     {
-        var dotnet = Path.GetDirectoryName(new FileInfo("/usr/bin/dotnet").ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? "/usr/share/dotnet/dotnet")!;
         var result = await TestProcess.RunAsync(
             "unshare",
             ["-m", "--propagation", "private", "bash", "-c", script, "varlink-differential", oracle.Root, program],
             new Dictionary<string, string?>
             {
-                ["DOTNET_DIR"] = Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root ? root : dotnet,
                 ["PROGRAM_DIR"] = Path.GetDirectoryName(ImageUpdateProcess.ProgramPath),
             },
             timeout: TimeSpan.FromMinutes(5));
