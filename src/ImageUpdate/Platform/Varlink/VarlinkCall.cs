@@ -28,49 +28,57 @@ public sealed record VarlinkCall(string Method, JsonElement Parameters, bool One
             throw new VarlinkException($"Varlink message is not valid JSON ({e.Message}): {Quote(message)}", e);
         }
 
-        using (document)
+        try
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            using (document)
             {
-                throw new VarlinkException($"Varlink message is not a JSON object: {Quote(message)}");
-            }
-
-            string? method = null;
-            var parameters = default(JsonElement);
-            bool oneway = false, more = false, upgrade = false;
-            foreach (var member in root.EnumerateObject())
-            {
-                switch (member.Name)
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
                 {
-                    case "method" when member.Value.ValueKind == JsonValueKind.String:
-                        method = member.Value.GetString();
-                        break;
-                    case "parameters" when member.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Null:
-                        parameters = member.Value.ValueKind == JsonValueKind.Object ? member.Value.Clone() : default;
-                        break;
-                    case "oneway" when member.Value.ValueKind is JsonValueKind.True or JsonValueKind.False:
-                        oneway = member.Value.GetBoolean();
-                        break;
-                    case "more" when member.Value.ValueKind is JsonValueKind.True or JsonValueKind.False:
-                        more = member.Value.GetBoolean();
-                        break;
-                    case "upgrade" when member.Value.ValueKind is JsonValueKind.True or JsonValueKind.False:
-                        upgrade = member.Value.GetBoolean();
-                        break;
-                    case "method" or "parameters" or "oneway" or "more" or "upgrade":
-                        throw new VarlinkException($"Varlink message has a '{member.Name}' of the wrong type: {Quote(message)}");
-                    default:
-                        break; // Unknown top-level members are the protocol's room to grow.
+                    throw new VarlinkException($"Varlink message is not a JSON object: {Quote(message)}");
                 }
-            }
 
-            if (string.IsNullOrEmpty(method))
-            {
-                throw new VarlinkException($"Varlink message names no method: {Quote(message)}");
-            }
+                string? method = null;
+                var parameters = default(JsonElement);
+                bool oneway = false, more = false, upgrade = false;
+                foreach (var member in root.EnumerateObject())
+                {
+                    switch (member.Name)
+                    {
+                        case "method" when member.Value.ValueKind == JsonValueKind.String:
+                            method = member.Value.GetString();
+                            break;
+                        case "parameters" when member.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Null:
+                            parameters = member.Value.ValueKind == JsonValueKind.Object ? member.Value.Clone() : default;
+                            break;
+                        case "oneway" when member.Value.ValueKind is JsonValueKind.True or JsonValueKind.False:
+                            oneway = member.Value.GetBoolean();
+                            break;
+                        case "more" when member.Value.ValueKind is JsonValueKind.True or JsonValueKind.False:
+                            more = member.Value.GetBoolean();
+                            break;
+                        case "upgrade" when member.Value.ValueKind is JsonValueKind.True or JsonValueKind.False:
+                            upgrade = member.Value.GetBoolean();
+                            break;
+                        case "method" or "parameters" or "oneway" or "more" or "upgrade":
+                            throw new VarlinkException($"Varlink message has a '{member.Name}' of the wrong type: {Quote(message)}");
+                        default:
+                            break; // Unknown top-level members are the protocol's room to grow.
+                    }
+                }
 
-            return new VarlinkCall(method, parameters.ValueKind == JsonValueKind.Object ? parameters : EmptyObject(), oneway, more, upgrade);
+                if (string.IsNullOrEmpty(method))
+                {
+                    throw new VarlinkException($"Varlink message names no method: {Quote(message)}");
+                }
+
+                return new VarlinkCall(method, parameters.ValueKind == JsonValueKind.Object ? parameters : EmptyObject(), oneway, more, upgrade);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            // JsonDocument accepts an escaped lone surrogate that reading it as a string refuses.
+            throw new VarlinkException($"Varlink message holds a string that is not valid UTF-16 ({e.Message}): {Quote(message)}", e);
         }
     }
 

@@ -1,8 +1,9 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ImageUpdate.Foundation.Errors;
 
 namespace ImageUpdate.Platform.Varlink;
 
@@ -45,12 +46,23 @@ public sealed class VarlinkConnection : IAsyncDisposable, IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            throw new VarlinkException($"Connecting to Varlink socket '{path}' timed out after {timeout.TotalSeconds:0.#} s.");
+            throw new VarlinkException($"Connecting to Varlink socket '{UntrustedText.Escape(path)}' timed out after {timeout.TotalSeconds:0.#} s.");
         }
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new VarlinkException($"Failed to connect to Varlink socket '{path}': {e.Message}", e);
+            throw new VarlinkException($"Failed to connect to Varlink socket '{UntrustedText.Escape(path)}': {e.Message}", e);
+        }
+        catch (ArgumentException e)
+        {
+            // A path longer than sockaddr_un holds (about 108 bytes).
+            socket.Dispose();
+            throw new VarlinkException($"Failed to connect to Varlink socket '{UntrustedText.Escape(path)}': {e.Message}", e);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 
@@ -65,7 +77,7 @@ public sealed class VarlinkConnection : IAsyncDisposable, IDisposable
             try
             {
                 return _socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) == credentials.Length
-                    ? BinaryPrimitives.ReadUInt32LittleEndian(credentials[4..])
+                    ? MemoryMarshal.Read<uint>(credentials[4..]) // host byte order
                     : null;
             }
             catch (SocketException)

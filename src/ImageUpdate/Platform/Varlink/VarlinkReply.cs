@@ -20,26 +20,34 @@ public sealed record VarlinkReply(JsonElement Parameters, bool Continues)
             throw new VarlinkException($"Varlink reply is not valid JSON ({e.Message}): {VarlinkCall.Quote(message)}", e);
         }
 
-        using (document)
+        try
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            using (document)
             {
-                throw new VarlinkException($"Varlink reply is not a JSON object: {VarlinkCall.Quote(message)}");
-            }
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    throw new VarlinkException($"Varlink reply is not a JSON object: {VarlinkCall.Quote(message)}");
+                }
 
-            if (root.TryGetProperty("error", out var error))
-            {
-                throw error.ValueKind == JsonValueKind.String && error.GetString() is { Length: > 0 } name
-                    ? new VarlinkErrorException(name)
-                    : new VarlinkException($"Varlink reply has an 'error' that is not a name: {VarlinkCall.Quote(message)}");
-            }
+                if (root.TryGetProperty("error", out var error))
+                {
+                    throw error.ValueKind == JsonValueKind.String && error.GetString() is { Length: > 0 } name
+                        ? new VarlinkErrorException(name)
+                        : new VarlinkException($"Varlink reply has an 'error' that is not a name: {VarlinkCall.Quote(message)}");
+                }
 
-            var parameters = root.TryGetProperty("parameters", out var p) && p.ValueKind == JsonValueKind.Object
-                ? p.Clone()
-                : JsonDocument.Parse("{}"u8.ToArray()).RootElement.Clone();
-            var continues = root.TryGetProperty("continues", out var c) && c.ValueKind == JsonValueKind.True;
-            return new VarlinkReply(parameters, continues);
+                var parameters = root.TryGetProperty("parameters", out var p) && p.ValueKind == JsonValueKind.Object
+                    ? p.Clone()
+                    : JsonDocument.Parse("{}"u8.ToArray()).RootElement.Clone();
+                var continues = root.TryGetProperty("continues", out var c) && c.ValueKind == JsonValueKind.True;
+                return new VarlinkReply(parameters, continues);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            // JsonDocument accepts an escaped lone surrogate that reading it as a string refuses.
+            throw new VarlinkException($"Varlink reply holds a string that is not valid UTF-16 ({e.Message}): {VarlinkCall.Quote(message)}", e);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using ImageUpdate.Foundation.Errors;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Platform.Varlink;
@@ -16,6 +17,13 @@ public sealed class VarlinkServer
     private readonly VarlinkServerInfo _info;
     private readonly Dictionary<string, IVarlinkInterface> _interfaces;
     private readonly ILogger _logger;
+
+    /// <summary>
+    /// How long a connection may stay without sending a whole call before it is closed: with
+    /// Accept=yes every connection is a process of its own, and a client that connects and never
+    /// finishes a message must not keep one (and a connection slot) forever.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(1);
 
     public VarlinkServer(VarlinkServerInfo info, IEnumerable<IVarlinkInterface> interfaces, ILogger logger)
     {
@@ -56,8 +64,16 @@ public sealed class VarlinkServer
                     running.RemoveAll(t => t.IsCompleted);
                     running.Add(Task.Run(async () =>
                     {
-                        await using var connection = new VarlinkConnection(accepted);
-                        await ServeConnectionAsync(connection, cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            await using var connection = new VarlinkConnection(accepted);
+                            await ServeConnectionAsync(connection, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException)
+                        {
+                            // Never a silently dropped faulted task: every connection's end is accounted for.
+                            _logger.LogWarning("Varlink connection closed: {Message}", UntrustedText.Escape(e.Message));
+                        }
                     }, CancellationToken.None));
                 }
             }
@@ -76,8 +92,28 @@ public sealed class VarlinkServer
         var peer = new VarlinkPeer(connection.PeerUserId);
         try
         {
-            while (await connection.ReadCallAsync(cancellationToken).ConfigureAwait(false) is { } call)
+            while (true)
             {
+                VarlinkCall? call;
+                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    idle.CancelAfter(IdleTimeout);
+                    try
+                    {
+                        call = await connection.ReadCallAsync(idle.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        _logger.LogDebug("Varlink connection idle for {Seconds} s, closing.", IdleTimeout.TotalSeconds);
+                        return;
+                    }
+                }
+
+                if (call is null)
+                {
+                    break;
+                }
+
                 await AnswerAsync(connection, call, peer, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -87,6 +123,11 @@ public sealed class VarlinkServer
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever else a client provokes ends its connection with one line, never the service.
+            _logger.LogWarning("Varlink connection closed: {Message}", UntrustedText.Escape(e.Message));
         }
     }
 
@@ -109,7 +150,7 @@ public sealed class VarlinkServer
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The handler's own failure: logged in full here, answered as an I/O error as systemd answers a negative errno.
-            _logger.LogError("{Method} failed: {Message}", call.Method, e.Message);
+            _logger.LogError("{Method} failed: {Message}", UntrustedText.Escape(call.Method), UntrustedText.Escape(e.Message));
             if (!call.Oneway)
             {
                 await connection.SendErrorAsync(VarlinkService.SystemError, w =>

@@ -115,6 +115,11 @@ public sealed class UpdateNotifyCallout : IUpdateSubscribers
         {
             _logger.LogWarning("Notifying subscriber '{Name}' was interrupted, ignoring.", name);
         }
+        catch (Exception e)
+        {
+            // The update is installed: whatever a subscriber does wrong is its problem, never the update's.
+            _logger.LogWarning("Failed to notify subscriber '{Name}', ignoring: {Message}", name, UntrustedText.Escape(e.Message));
+        }
 
         return false;
     }

@@ -205,6 +205,45 @@ public sealed class VarlinkProtocolTests : IDisposable
         await s.Server.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Theory]
+    [InlineData("{\"method\":\"\\ud800\"}")]
+    [InlineData("{\"\\udc00\":1,\"method\":\"org.example.Echo.Ping\"}")]
+    public async Task A_lone_surrogate_ends_the_connection_with_one_line_not_the_service(string message)
+    {
+        var e = Assert.Throws<VarlinkException>(() => VarlinkCall.Parse(Encoding.UTF8.GetBytes(message)));
+        Assert.StartsWith("Varlink message holds a string that is not valid UTF-16", e.Message, StringComparison.Ordinal);
+
+        using var s = await Serve();
+        Assert.Equal("<hung up>", await s.RoundTrip(message));
+        await s.Server.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, s.Echo.Pings);
+    }
+
+    [Fact]
+    public async Task A_socket_path_longer_than_sockaddr_un_is_one_error_line()
+    {
+        var path = "/run/" + new string('n', 200);
+        var e = await Assert.ThrowsAsync<VarlinkException>(() => VarlinkConnection.ConnectAsync(path, TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.StartsWith($"Failed to connect to Varlink socket '{path}': ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_that_never_finishes_a_call_is_dropped_after_the_idle_timeout()
+    {
+        var path = _dir["idle"];
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen();
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await client.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        var server = new VarlinkServer(new VarlinkServerInfo("V", "p", "1", ""), [new Echo()], NullLogger.Instance) { IdleTimeout = TimeSpan.FromMilliseconds(300) };
+        var serving = server.ServeAsync(await listener.AcceptAsync(), CancellationToken.None);
+        await client.SendAsync("{\"method\":\"org.exa"u8.ToArray());
+
+        await serving.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await client.ReceiveAsync(new byte[16]));
+    }
+
     [Fact]
     public async Task A_client_that_hangs_up_mid_message_ends_only_its_connection()
     {
