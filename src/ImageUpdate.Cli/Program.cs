@@ -14,6 +14,6 @@ public static class Program
         CrashPoint.Arm(environment.CrashAt, environment.PauseAt);
 
         // stderr has one owner, so the live progress line of a terminal and log lines never mix.
-        return new CommandLineApp(Console.Out, new TerminalWriter(Console.Error, !Console.IsErrorRedirected), environment).RunAsync(args);
+        return new CommandLineApp(Console.Out, new TerminalWriter(Console.Error, !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("TERM") != "dumb"), environment).RunAsync(args);
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ImageUpdate.Cli.Output;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Update.Imaging;
 
@@ -50,7 +49,7 @@ public sealed partial class CommandLineApp
                 Services = Services(logger),
             },
             logger,
-            new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum)),
+            NewConsoleProgress(json),
             cancellationToken).ConfigureAwait(false);
         _out.WriteLine($"Built {output} with version {request.Version}.");
         return 0;

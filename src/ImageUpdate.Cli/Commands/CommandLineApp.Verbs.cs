@@ -117,7 +117,7 @@ public sealed partial class CommandLineApp
     private IUpdateObserver UpdateObserver(ParseResult r, ILogger logger)
     {
         var json = _global.JsonMode(r);
-        var console = new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum));
+        var console = NewConsoleProgress(json);
         var notifier = SystemdNotifier.For(_environment.NotifySocket, logger);
         return notifier.IsEnabled ? new CompositeUpdateObserver(console, new ServiceManagerProgress(notifier)) : console;
     }
@@ -269,13 +269,23 @@ public sealed partial class CommandLineApp
             names = lister.Components().Names.Union(lister.InstallDatabaseComponents(), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         }
 
+        // As update -A: a component that fails is reported, the rest still run, and the verb fails.
+        var failed = false;
         foreach (var component in new string?[] { null }.Concat(names))
         {
             using var engine = new UpdateEngine(options with { Component = component }, logger, IUpdateObserver.None, Services(logger));
-            engine.Cleanup();
+            try
+            {
+                engine.Cleanup();
+            }
+            catch (ImageUpdateException e) when (e is not UsageException)
+            {
+                logger.LogError("{Message}", e.Message);
+                failed = true;
+            }
         }
 
-        return 0;
+        return failed ? 1 : 0;
     }
 
     private void WriteVacuum(JsonMode json, VacuumResult result) => JsonOutput.Write(_out, json, w => SysupdateJson.WriteVacuum(w, result));
@@ -298,77 +308,6 @@ public sealed partial class CommandLineApp
         }
 
         return (await engine.PendingAsync(cancellationToken).ConfigureAwait(false)).IsPending ? 0 : 1;
-    }
-
-    private int Features(ParseResult r, string? name)
-    {
-        RefuseSelections(r, "features");
-        var json = _global.JsonMode(r);
-        var legend = !r.GetValue(_global.NoLegend);
-        using var engine = Engine(r, quiet: true);
-        if (name is null)
-        {
-            FeatureFormatter.WriteList(_out, _err, engine.Features(), json, legend);
-            return 0;
-        }
-
-        FeatureFormatter.WriteOne(_out, engine.Feature(name), json, legend);
-        return 0;
-    }
-
-    private int SwitchFeatures(ParseResult r, string[] names, bool enable)
-    {
-        var verb = enable ? "enable-feature" : "disable-feature";
-        var components = _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: false);
-        var selection = _global.FeatureSelection(r, verb, allowed: true);
-        if (selection == Selection.Explicit && names.Length == 0)
-        {
-            throw new UsageException("No features selected.");
-        }
-
-        using var engine = Engine(r);
-        engine.SetSelectedFeaturesEnabled(names, components, selection, enable);
-        return 0;
-    }
-
-    private int SwitchComponents(ParseResult r, string[] names, bool enable)
-    {
-        var verb = enable ? "enable-component" : "disable-component";
-        var selection = _global.ComponentSelection(r, verb, allowAll: true, allowSuggested: true);
-        _global.FeatureSelection(r, verb, allowed: false);
-        using var engine = Engine(r);
-        engine.SetComponentsEnabled(names, selection, enable);
-        return 0;
-    }
-
-    /// <summary>262's rule for -A/-S/-a/-s on the verbs that take none of them.</summary>
-    private void RefuseSelections(ParseResult r, string verb)
-    {
-        _global.ComponentSelection(r, verb, allowAll: false, allowSuggested: false);
-        _global.FeatureSelection(r, verb, allowed: false);
-    }
-
-    private int Components(ParseResult r)
-    {
-        RefuseSelections(r, "components");
-        var json = _global.JsonMode(r);
-        using var engine = Engine(r, quiet: true);
-        var (hasDefault, names) = engine.Components();
-        if (json == JsonMode.Off)
-        {
-            var rows = engine.ComponentRows();
-            ComponentFormatter.Write(_out, rows, !r.GetValue(_global.NoLegend));
-            if (rows.Count == 0)
-            {
-                _err.WriteLine("No components defined.");
-            }
-        }
-        else
-        {
-            JsonOutput.Write(_out, json, w => SysupdateJson.WriteComponents(w, hasDefault, names));
-        }
-
-        return 0;
     }
 
     private int KeysList(ParseResult r)

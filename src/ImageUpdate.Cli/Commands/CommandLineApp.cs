@@ -20,6 +20,11 @@ public sealed partial class CommandLineApp
     private readonly GlobalOptions _global;
     private readonly ImageUpdate.Update.Engine.HostEnvironment _environment;
 
+    // The one console progress of the running update: an update fails mid-copy without finishing
+    // its line, and `update -A` runs one engine after another, so a new one (and the verb's end)
+    // stops the last one's redraws.
+    private ConsoleProgress? _progress;
+
     /// <param name="environment">The environment variables, read once by <see cref="Program"/>; none when null.</param>
     public CommandLineApp(TextWriter stdout, TextWriter stderr, ImageUpdate.Update.Engine.HostEnvironment? environment = null)
     {
@@ -67,6 +72,7 @@ public sealed partial class CommandLineApp
             finally
             {
                 // The progress line ends with the verb, before its result or error is printed.
+                _progress?.Dispose();
                 (_err as TerminalWriter)?.EndStatus();
             }
 
@@ -109,6 +115,12 @@ public sealed partial class CommandLineApp
     /// systemctl, or reboot(2)) to reboot after flushing what was printed, a logind shutdown inhibitor
     /// while writing, and the system clock; the bus and the systemd check as the environment says.
     /// </summary>
+    private ConsoleProgress NewConsoleProgress(JsonMode json)
+    {
+        _progress?.Dispose();
+        return _progress = new ConsoleProgress(_err, json, vacuum => WriteVacuum(json, vacuum));
+    }
+
     private EngineServices Services(ILogger logger)
     {
         var bus = _environment.SystemBus;

@@ -25,6 +25,7 @@ public sealed class ConsoleProgress : IUpdateObserver, IDisposable
     private readonly ProgressLine _line;
     private readonly Lock _gate = new();
     private ITimer? _timer;
+    private bool _disposed;
     private int _lastJsonPercent = -1;
     private long _lastJsonAt;
 
@@ -98,12 +99,19 @@ public sealed class ConsoleProgress : IUpdateObserver, IDisposable
     {
         lock (_gate)
         {
+            _disposed = true;
             StopTicking();
         }
     }
 
     private void Show(bool force)
     {
+        // A report that arrives after the end (Progress<T> posts to the thread pool) draws nothing.
+        if (_disposed)
+        {
+            return;
+        }
+
         if (_terminal is not null)
         {
             _timer ??= _clock.CreateTimer(_ => OnTick(), null, Tick, Tick);

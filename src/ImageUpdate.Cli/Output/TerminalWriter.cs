@@ -37,9 +37,24 @@ public sealed class TerminalWriter(TextWriter inner, bool isTerminal) : TextWrit
                 return;
             }
 
-            inner.Write(Erase + line);
+            // A line longer than the terminal wraps, and the erase before the next draw reaches
+            // only the last row: keep it within the width when the terminal says what that is.
+            var columns = Columns();
+            inner.Write(Erase + (columns > 1 && line.Length >= columns ? line[..(columns - 1)] : line));
             inner.Flush();
             _shown = true;
+        }
+    }
+
+    private static int Columns()
+    {
+        try
+        {
+            return Console.WindowWidth;
+        }
+        catch (Exception e) when (e is IOException or PlatformNotSupportedException or InvalidOperationException)
+        {
+            return 0;
         }
     }
 

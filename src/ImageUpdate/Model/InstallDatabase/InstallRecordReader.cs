@@ -7,7 +7,9 @@ namespace ImageUpdate.Model.InstallDatabase;
 /// cleanup does, and stricter where a hostile entry could aim a deletion: the name must be the hash of
 /// the target, the target must hold "/./", its directory must be absolute and normalized (no ".", "..",
 /// empty or trailing components), and, ours, its pattern must be a valid MatchPattern= (with '@v'), so
-/// no entry can name a fixed path such as "/./etc". Pure: the caller read the link.
+/// an entry names files by pattern, never one fixed path. That is no fence: "/./@v" matches every
+/// top-level directory whose name is a valid version. The database lives in a root-only directory, and
+/// whoever can write it can delete anything anyway. Pure: the caller read the link.
 /// </summary>
 public static class InstallRecordReader
 {

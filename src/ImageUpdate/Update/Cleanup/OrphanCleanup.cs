@@ -52,6 +52,12 @@ public sealed class OrphanCleanup(string root, IReadOnlyList<InstalledTarget> ow
                     failures.Add(e.Message); // The caller reports it.
                     continue;
                 }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageUpdateException)
+                {
+                    // A directory that cannot be read keeps its record and fails the verb, after the others ran.
+                    failures.Add($"Failed to clean up '{UntrustedText.Escape(record.Directory)}': {UntrustedText.Escape(e.Message)}");
+                    continue;
+                }
             }
 
             if (!keep)
