@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Reflection;
 using ImageUpdate.Formats.Versions;
 using ImageUpdate.Platform.Varlink;
+using ImageUpdate.Systemd.UpdateNotify;
 using ImageUpdate.Systemd.Varlink;
 
 namespace ImageUpdate.Cli.Commands;

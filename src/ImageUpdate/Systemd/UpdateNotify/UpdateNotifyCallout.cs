@@ -1,9 +1,10 @@
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Platform.Varlink;
+using ImageUpdate.Systemd.Varlink;
 using ImageUpdate.Update.Engine;
 using Microsoft.Extensions.Logging;
 
-namespace ImageUpdate.Systemd.Varlink;
+namespace ImageUpdate.Systemd.UpdateNotify;
 
 /// <summary>
 /// systemd-sysupdate 262's update-notification callout: after an installed update, every socket in

@@ -4,12 +4,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ImageUpdate.Platform.Varlink;
-using ImageUpdate.Systemd.Varlink;
+using ImageUpdate.Systemd.UpdateNotify;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Update.Engine;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ImageUpdate.Tests.Systemd.Varlink;
+namespace ImageUpdate.Tests.Systemd.UpdateNotify;
 
 /// <summary>
 /// The update-notification callout of systemd-sysupdate 262 (TEST-72-SYSUPDATE's notify-recorder
