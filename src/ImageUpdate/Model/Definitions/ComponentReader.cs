@@ -1,6 +1,3 @@
-using ImageUpdate.Formats.Versions;
-using ImageUpdate.Foundation.Errors;
-
 namespace ImageUpdate.Model.Definitions;
 
 /// <summary>
@@ -29,52 +26,18 @@ internal static class ComponentReader
         }
 
         files.AddRange(ConfFiles.ListDropIns(directories, fileName + ".d", root).Where(f => !f.Masked));
-        string? description = null;
-        var documentation = new List<string>();
-        var enabled = true;
-        var suggestion = new SuggestionReader(specifiers, diagnostics);
+        var keys = new DescribedSection("Component", enabledByDefault: true, specifiers, diagnostics);
         foreach (var file in files)
         {
             foreach (var a in UnitFileReader.Read(file.ReadPath, file.Path, Sections, diagnostics.Warn))
             {
-                switch (a.Key)
+                if (!keys.TryRead(a))
                 {
-                    case "Description":
-                        description = a.Value.Length == 0 ? null : a.Value;
-                        break;
-                    case "Documentation":
-                        if (a.Value.Length == 0)
-                        {
-                            documentation.Clear();
-                        }
-                        else if (TransferReader.InformationalUrl(a, specifiers, diagnostics) is { } url)
-                        {
-                            documentation.Add(url);
-                        }
-
-                        break;
-                    case "Enabled":
-                        if (SystemdBoolean.TryParse(a.Value, out var value))
-                        {
-                            enabled = value;
-                        }
-                        else
-                        {
-                            diagnostics.Warn(a.File, a.Line, a.Key, $"Failed to parse boolean value '{UntrustedText.Escape(a.Value)}', ignoring.");
-                        }
-
-                        break;
-                    default:
-                        if (!suggestion.TryRead(a) && !a.Key.StartsWith("X-", StringComparison.Ordinal))
-                        {
-                            diagnostics.Warn(a.File, a.Line, a.Key, "Unknown key in section [Component], ignoring.", WarningKind.UnknownName);
-                        }
-
-                        break;
+                    keys.Unknown(a);
                 }
             }
         }
 
-        return new ComponentDefinition(name, description, documentation, enabled, suggestion.Result);
+        return new ComponentDefinition(name, keys.Description, keys.Documentation, keys.Enabled, keys.Suggestion);
     }
 }

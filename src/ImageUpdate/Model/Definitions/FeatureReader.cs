@@ -1,6 +1,3 @@
-using ImageUpdate.Formats.Versions;
-using ImageUpdate.Foundation.Errors;
-
 namespace ImageUpdate.Model.Definitions;
 
 /// <summary>
@@ -16,58 +13,26 @@ internal static class FeatureReader
     public static FeatureDefinition Read(
         string name, ConfFile mainFile, IReadOnlyList<ConfFile> dropIns, SpecifierContext specifiers, DefinitionDiagnostics diagnostics)
     {
-        string? description = null, appStream = null;
-        var documentation = new List<string>();
-        var enabled = false;
-        var suggestion = new SuggestionReader(specifiers, diagnostics);
+        string? appStream = null;
+        var keys = new DescribedSection("Feature", enabledByDefault: false, specifiers, diagnostics);
         foreach (var file in dropIns.Prepend(mainFile))
         {
             foreach (var a in UnitFileReader.Read(file.ReadPath, file.Path, Sections, diagnostics.Warn))
             {
-                switch (a.Key)
+                if (a.Key == "AppStream")
                 {
-                    case "Description":
-                        description = a.Value.Length == 0 ? null : a.Value;
-                        break;
-                    case "Documentation":
-                        if (a.Value.Length == 0)
-                        {
-                            documentation.Clear();
-                        }
-                        else if (TransferReader.InformationalUrl(a, specifiers, diagnostics) is { } url)
-                        {
-                            documentation.Add(url);
-                        }
-
-                        break;
-                    case "AppStream":
-                        ParseUrl(a, ref appStream, specifiers, diagnostics);
-                        break;
-                    case "Enabled":
-                        if (SystemdBoolean.TryParse(a.Value, out var value))
-                        {
-                            enabled = value;
-                        }
-                        else
-                        {
-                            diagnostics.Warn(a.File, a.Line, a.Key, $"Failed to parse boolean value '{UntrustedText.Escape(a.Value)}', ignoring.");
-                        }
-
-                        break;
-                    default:
-                        if (!suggestion.TryRead(a) && !a.Key.StartsWith("X-", StringComparison.Ordinal))
-                        {
-                            diagnostics.Warn(a.File, a.Line, a.Key, "Unknown key in section [Feature], ignoring.", WarningKind.UnknownName);
-                        }
-
-                        break;
+                    ParseUrl(a, ref appStream, specifiers, diagnostics);
+                }
+                else if (!keys.TryRead(a))
+                {
+                    keys.Unknown(a);
                 }
             }
         }
 
-        return new FeatureDefinition(name, mainFile.Path, description, documentation, appStream, enabled, Masked: false)
+        return new FeatureDefinition(name, mainFile.Path, keys.Description, keys.Documentation, appStream, keys.Enabled, Masked: false)
         {
-            Suggestion = suggestion.Result,
+            Suggestion = keys.Suggestion,
         };
     }
 
