@@ -127,10 +127,10 @@ public sealed class GptDiskReadTests(ITestOutputHelper output) : IDisposable
                 Overwrite(file, 512, new byte[512]);
                 break;
             case "primary entries corrupted":
-                Overwrite(file, 1024 + 16, [0x42]);
+                Flip(file, 1024 + 16); // entry 1's unique GUID: random, so flipped, never overwritten with what may be there
                 break;
             case "primary header CRC flipped":
-                Overwrite(file, 512 + 16, [0xFF]);
+                Flip(file, 512 + 16);
                 break;
             case "backup header zeroed":
                 Overwrite(file, lastLba * 512, new byte[512]);
@@ -141,6 +141,13 @@ public sealed class GptDiskReadTests(ITestOutputHelper output) : IDisposable
             default:
                 throw new ArgumentException(damage, nameof(damage));
         }
+    }
+
+    private static void Flip(FileStream file, long offset)
+    {
+        file.Position = offset;
+        var b = (byte)file.ReadByte();
+        Overwrite(file, offset, [(byte)(b ^ 0xFF)]);
     }
 
     private static void Overwrite(FileStream file, long offset, byte[] bytes)
