@@ -9,7 +9,7 @@ namespace ImageUpdate.Tests.Cli;
 /// The progress line as a person sees it: the published program, its stderr on a real
 /// pseudo-terminal (python3's pty module), updating from a local HTTP server that sends a 4 MiB
 /// url-file payload slowly for a few seconds. The line is redrawn with bytes, rate, ETA and the
-/// percentage, and is erased before every log line; with stderr a pipe there is no line at all.
+/// percentage, and is erased before every log line; with TERM=dumb or stderr a pipe there is no line at all.
 /// </summary>
 public sealed partial class TerminalProgressTests : IDisposable
 {
@@ -40,7 +40,7 @@ public sealed partial class TerminalProgressTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task A_slow_download_shows_a_live_line_on_a_terminal_and_none_on_a_pipe()
+    public async Task A_slow_download_shows_a_live_line_on_a_terminal_and_none_on_a_dumb_one_or_a_pipe()
     {
         TestEnvironment.RequireTools("apt-get install python3", "python3");
         using var key = new SigningKey();
@@ -90,6 +90,14 @@ public sealed partial class TerminalProgressTests : IDisposable
         Assert.DoesNotContain(lines, l => l.Contains(" ETA ", StringComparison.Ordinal) || l.Contains('\e'));
         Assert.Contains(lines, l => l.StartsWith("Acquiring ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Successfully acquired ", StringComparison.Ordinal));
+
+        // On a terminal that cannot erase (TERM=dumb): logs only.
+        File.Delete(_dir["target/os_2.raw"]);
+        var dumb = await TestProcess.RunAsync("python3", ["-c", PtyRunner, ImageUpdateProcess.ProgramPath, .. update], ImageUpdateProcess.Environment(new Dictionary<string, string?> { ["TERM"] = "dumb" }));
+        Assert.True(dumb.ExitCode == 0, dumb.ToString());
+        Assert.Contains("Successfully acquired ", dumb.Stdout);
+        Assert.DoesNotContain("\e", dumb.Stdout);
+        Assert.DoesNotContain(" ETA ", dumb.Stdout);
 
         // The same update with stderr a pipe: logs only.
         File.Delete(_dir["target/os_2.raw"]);
