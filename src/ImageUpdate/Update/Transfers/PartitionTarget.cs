@@ -212,7 +212,7 @@ public sealed class PartitionTarget : ITargetResource
             using var direct = IsBlockDevice() ? OpenForWriting(Libc.Partitions.OpenDirect) : null;
             var report = PayloadWriter.Report(progress, counted, kind, expected, rawLength ?? ForwardReadStream.ExpectedLengthOf(raw));
             var what = $"'{UntrustedText.Escape(slot.DevicePath)}' from '{UntrustedText.Escape(payload.Description)}'";
-            var written = await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, what, report, cancellationToken).ConfigureAwait(false);
+            var written = await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, PayloadWriter.DigestBesideWrites(raw, kind), what, report, cancellationToken).ConfigureAwait(false);
 
             // A verifying source checks its hash on the read that finds its end: make sure that read
             // happens even if a decoder stopped at the end of its data without asking for more.

@@ -58,10 +58,18 @@ public static class PayloadWriter
         });
 
         var report = Report(progress, counted, kind, expected, rawLength ?? ForwardReadStream.ExpectedLengthOf(source));
-        var written = await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
+        var written = await PipelinedCopy.CopyAsync(decompressed, output.SafeFileHandle, null, 1, 0, long.MaxValue, sync: false, DigestBesideWrites(source, kind), $"'{UntrustedText.Escape(path)}'", report, cancellationToken).ConfigureAwait(false);
 
         progress?.Report(TransferProgress.Done(written));
     }
+
+    /// <summary>
+    /// For a verified source whose bytes are the payload itself (nothing to decompress), the copy's own
+    /// digest stage hashes each buffer while it is written instead of the reading thread before it;
+    /// otherwise (compressed, or nothing to verify) null and nothing changes.
+    /// </summary>
+    public static IBufferDigest? DigestBesideWrites(Stream source, CompressionKind kind) =>
+        kind == CompressionKind.None && source is VerifyingStream verifying ? verifying.DeferHashing() : null;
 
     /// <summary>
     /// Wires a copy's progress: the bytes read as they arrive (<see cref="CountingReadStream.OnRead"/>,

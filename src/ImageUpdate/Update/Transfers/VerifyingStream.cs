@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Foundation.Streams;
+using ImageUpdate.Update.Transfers.Copying;
 
 namespace ImageUpdate.Update.Transfers;
 
@@ -9,7 +10,9 @@ namespace ImageUpdate.Update.Transfers;
 /// SHA-256 is not the one a signed manifest lists: the last read throws
 /// <see cref="VerificationException"/> instead of returning end-of-stream, so a writer never
 /// completes (and never marks pending) a copy that does not match. The hash is computed on the
-/// reading side, so it overlaps with the writes a pipelined copier issues.
+/// reading side, so it overlaps with the writes a pipelined copier issues; a copier that hands the
+/// very bytes read to a digest stage of its own takes the hashing over with <see cref="DeferHashing"/>,
+/// and then the verdict comes from that digest's <see cref="IBufferDigest.Complete"/>.
 /// </summary>
 public sealed class VerifyingStream : ForwardReadStream
 {
@@ -18,6 +21,7 @@ public sealed class VerifyingStream : ForwardReadStream
     private readonly string _what;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool _checked;
+    private Digest? _deferred;
 
     /// <param name="expectedSha256">64 hex digits.</param>
     /// <param name="what">The URL or file name, for the message.</param>
@@ -64,27 +68,54 @@ public sealed class VerifyingStream : ForwardReadStream
         return Account(buffer.Span[..read]);
     }
 
+    /// <summary>
+    /// Stops hashing on the reading side and returns the digest that does it instead: the caller
+    /// must hand it every byte of the payload from the first, including those already read (a
+    /// format probe's head, replayed), in order, and call <see cref="IBufferDigest.Complete"/> after
+    /// the end was read. The verdict then also requires the digest to have seen exactly the bytes read.
+    /// </summary>
+    public IBufferDigest DeferHashing()
+    {
+        if (_deferred is not null || _checked)
+        {
+            throw new InvalidOperationException("The hashing of a verifying stream can be deferred once, before its end.");
+        }
+
+        _hash.GetHashAndReset();
+        _deferred = new Digest(this);
+        return _deferred;
+    }
+
     private int Account(ReadOnlySpan<byte> data)
     {
         if (data.Length > 0)
         {
-            _hash.AppendData(data);
+            if (_deferred is null)
+            {
+                _hash.AppendData(data);
+            }
+
             BytesRead += data.Length;
             return data.Length;
         }
 
-        if (!_checked)
+        if (!_checked && _deferred is null)
         {
             _checked = true;
-            var actual = _hash.GetHashAndReset();
-            if (!CryptographicOperations.FixedTimeEquals(actual, _expected))
-            {
-                throw new VerificationException(
-                    $"SHA-256 of '{UntrustedText.Escape(_what)}' ({BytesRead} bytes) is {Convert.ToHexStringLower(actual)}, but the manifest lists {Convert.ToHexStringLower(_expected)}.");
-            }
+            Check(BytesRead);
         }
 
         return 0;
+    }
+
+    private void Check(long hashed)
+    {
+        var actual = _hash.GetHashAndReset();
+        if (hashed != BytesRead || !CryptographicOperations.FixedTimeEquals(actual, _expected))
+        {
+            throw new VerificationException(
+                $"SHA-256 of '{UntrustedText.Escape(_what)}' ({BytesRead} bytes) is {Convert.ToHexStringLower(actual)}, but the manifest lists {Convert.ToHexStringLower(_expected)}.");
+        }
     }
 
     protected override void Dispose(bool disposing)
@@ -96,5 +127,28 @@ public sealed class VerifyingStream : ForwardReadStream
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>The deferred hashing: the same hash, fed by the copier's digest stage.</summary>
+    private sealed class Digest(VerifyingStream owner) : IBufferDigest
+    {
+        private long _hashed;
+
+        public void Append(ReadOnlySpan<byte> data)
+        {
+            owner._hash.AppendData(data);
+            _hashed += data.Length;
+        }
+
+        public void Complete()
+        {
+            if (owner._checked)
+            {
+                throw new InvalidOperationException("A deferred digest completes once.");
+            }
+
+            owner._checked = true;
+            owner.Check(_hashed);
+        }
     }
 }

@@ -167,6 +167,50 @@ public sealed class PartitionTargetTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_verified_payload_is_hashed_beside_the_writes_and_a_mismatch_still_leaves_it_partial(bool tampered)
+    {
+        RequireTools();
+
+        // Uncompressed bytes from a verifying source: the copy's digest stage hashes them, not the reader.
+        using var disk = new SlotDisk(Layout);
+        var target = disk.Target();
+        await target.LoadAsync(CancellationToken.None);
+        var payload = RandomNumberGenerator.GetBytes(400 * 1024);
+        var listed = Convert.ToHexString(SHA256.HashData(payload));
+        var bytes = (byte[])payload.Clone();
+        if (tampered)
+        {
+            bytes[^1] ^= 1;
+        }
+
+        VerifyingStream? opened = null;
+        var source = SourcePayload.FromStream(PayloadKind.File, "http://example/part1-v2.raw", _ =>
+            Task.FromResult<Stream>(opened = new VerifyingStream(new MemoryStream(bytes), listed, "http://example/part1-v2.raw")));
+        var metadata = new InstanceMetadata { Version = "v2" };
+
+        var acquire = target.AcquireAsync(target.Prepare(metadata), source, metadata, null, CancellationToken.None);
+
+        var slot = () => disk.Table().Partitions.Single(p => p.Number == 2); // the smallest, the size being unknown
+        if (tampered)
+        {
+            var error = await Assert.ThrowsAsync<VerificationException>(() => acquire);
+            Assert.Contains(listed.ToLowerInvariant(), error.Message);
+            Assert.Equal((PartialRoot, "part1-v2"), (slot().Type, slot().Name));
+        }
+        else
+        {
+            await acquire;
+            Assert.Equal((PendingRoot, "part1-v2"), (slot().Type, slot().Name));
+            Assert.Equal(payload, disk.ReadBytes((long)slot().Start * Sector, payload.Length));
+        }
+
+        // The hashing was handed to the copy: a second hand-over is refused.
+        Assert.Throws<InvalidOperationException>(() => opened!.DeferHashing());
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task RemoveTemporaries_frees_slots_left_being_filled_when_asked(bool removeTemporary)

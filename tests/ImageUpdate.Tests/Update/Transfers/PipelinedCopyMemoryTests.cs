@@ -24,45 +24,8 @@ public sealed class PipelinedCopyMemoryTests : IDisposable
 
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
         var before = GC.GetTotalAllocatedBytes(precise: true);
-        await PipelinedCopy.CopyAsync(new ZeroStream(256 << 20), handle, null, 512, 0, 256 << 20, false, "test", null, CancellationToken.None);
+        await PipelinedCopy.CopyAsync(new ZeroStream(256 << 20), handle, null, 512, 0, 256 << 20, false, null, "test", null, CancellationToken.None);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         Assert.True(allocated < 4 << 20, $"{allocated} bytes allocated for a 256 MiB copy");
-    }
-
-    private sealed class ZeroStream(long length) : Stream
-    {
-        private long _left = length;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var n = (int)Math.Min(buffer.Length, _left);
-            buffer[..n].Clear();
-            _left -= n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

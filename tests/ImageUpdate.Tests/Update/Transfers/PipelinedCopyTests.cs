@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ImageUpdate.Formats.Compression;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Update.Transfers.Copying;
@@ -26,7 +27,7 @@ public sealed class PipelinedCopyTests : IDisposable
         using (handle)
         {
             var reports = new List<long>();
-            var copied = await PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, length + 8192, sync: true, "test", reports.Add, CancellationToken.None);
+            var copied = await PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, length + 8192, sync: true, null, "test", reports.Add, CancellationToken.None);
             Assert.Equal(length, copied);
             Assert.Equal(reports.Order(), reports);
             Assert.Equal(length == 0 ? [] : [length], reports.TakeLast(1));
@@ -45,7 +46,7 @@ public sealed class PipelinedCopyTests : IDisposable
         var (path, handle) = Target(Offset + payload.Length + 512, fill: 0xEE);
         using (handle)
         {
-            Assert.Equal(payload.Length, await PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, payload.Length, true, "test", null, CancellationToken.None));
+            Assert.Equal(payload.Length, await PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, payload.Length, true, null, "test", null, CancellationToken.None));
         }
 
         Assert.Equal(payload, File.ReadAllBytes(path).AsSpan((int)Offset, payload.Length).ToArray());
@@ -62,7 +63,7 @@ public sealed class PipelinedCopyTests : IDisposable
         using (handle)
         {
             var e = await Assert.ThrowsAsync<UpdateException>(() =>
-                PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, capacity, true, "'slot'", null, CancellationToken.None));
+                PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, capacity, true, null, "'slot'", null, CancellationToken.None));
             Assert.Contains($"larger than the partition's {capacity} bytes", e.Message);
         }
 
@@ -78,7 +79,7 @@ public sealed class PipelinedCopyTests : IDisposable
         {
             var source = new FailingStream(RandomNumberGenerator.GetBytes(9 << 20), new VerificationException("hash mismatch"));
             var e = await Assert.ThrowsAsync<VerificationException>(() =>
-                PipelinedCopy.CopyAsync(source, handle, null, 512, Offset, 16 << 20, true, "test", null, CancellationToken.None));
+                PipelinedCopy.CopyAsync(source, handle, null, 512, Offset, 16 << 20, true, null, "test", null, CancellationToken.None));
             Assert.Equal("hash mismatch", e.Message);
         }
     }
@@ -91,7 +92,7 @@ public sealed class PipelinedCopyTests : IDisposable
         File.WriteAllBytes(path, new byte[16 << 20]);
         using var readOnly = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
         await Assert.ThrowsAnyAsync<Exception>(() =>
-            PipelinedCopy.CopyAsync(new MemoryStream(payload), readOnly, null, 512, 0, 16 << 20, true, "test", null, CancellationToken.None));
+            PipelinedCopy.CopyAsync(new MemoryStream(payload), readOnly, null, 512, 0, 16 << 20, true, null, "test", null, CancellationToken.None));
     }
 
     [Fact]
@@ -103,8 +104,88 @@ public sealed class PipelinedCopyTests : IDisposable
             using var cancel = new CancellationTokenSource();
             var source = new FailingStream(new byte[32 << 20], null, afterRead: cancel.Cancel);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-                PipelinedCopy.CopyAsync(source, handle, null, 512, 0, 64 << 20, true, "test", null, cancel.Token));
+                PipelinedCopy.CopyAsync(source, handle, null, 512, 0, 64 << 20, true, null, "test", null, cancel.Token));
         }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData((5 * PipelinedCopy.BufferSize) + 777)] // more buffers than the ring holds, a short last one
+    public async Task A_digest_sees_every_byte_in_order_beside_the_writes_and_completes_once_after_them(int length)
+    {
+        var payload = RandomNumberGenerator.GetBytes(length);
+        var (path, handle) = Target(Offset + length, fill: 0);
+        var digest = new RecordingDigest();
+        using (handle)
+        {
+            Assert.Equal(length, await PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, Offset, length, true, digest, "test", null, CancellationToken.None));
+        }
+
+        Assert.Equal(payload, digest.Seen.ToArray());
+        Assert.Equal(1, digest.Completions);
+        Assert.Equal(payload, File.ReadAllBytes(path).AsSpan((int)Offset, length).ToArray());
+    }
+
+    [Fact]
+    public async Task A_digest_verdict_fails_the_copy_after_the_last_write()
+    {
+        var payload = RandomNumberGenerator.GetBytes((2 * PipelinedCopy.BufferSize) + 5);
+        var (path, handle) = Target(payload.Length, fill: 0);
+        var written = new List<long>();
+        using (handle)
+        {
+            var e = await Assert.ThrowsAsync<VerificationException>(() => PipelinedCopy.CopyAsync(
+                new MemoryStream(payload), handle, null, 512, 0, payload.Length, true, new RecordingDigest(new VerificationException("digest says no")), "test", written.Add, CancellationToken.None));
+            Assert.Equal("digest says no", e.Message);
+        }
+
+        // Everything was written first: the caller keeps the bytes as a partial copy, as before.
+        Assert.Equal(payload.Length, written[^1]);
+        Assert.Equal(payload, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public async Task A_read_failure_with_a_digest_is_reported_as_itself_and_the_digest_never_completes()
+    {
+        var (_, handle) = Target(16 << 20, fill: 0);
+        var digest = new RecordingDigest();
+        using (handle)
+        {
+            var source = new FailingStream(RandomNumberGenerator.GetBytes(9 << 20), new DecompressionException(CompressionKind.Zstd, "corrupt"));
+            var e = await Assert.ThrowsAsync<DecompressionException>(() =>
+                PipelinedCopy.CopyAsync(source, handle, null, 512, 0, 16 << 20, true, digest, "test", null, CancellationToken.None));
+            Assert.Equal("corrupt", e.Message);
+        }
+
+        Assert.Equal(0, digest.Completions);
+    }
+
+    [Fact]
+    public async Task A_long_synced_copy_fsyncs_while_it_runs_not_only_at_its_end()
+    {
+        var length = (int)(3 * RollingSync.Interval) + 4096;
+        var (path, handle) = Target(length, fill: null);
+        var rolling = new RollingSync(handle, "test");
+        var buffers = Enumerable.Range(0, PipelinedCopy.BufferCount).Select(_ => new AlignedBuffer(PipelinedCopy.BufferSize)).ToArray();
+        try
+        {
+            using (handle)
+            {
+                var region = new PipelinedCopy.Region(handle, null, 512, 0, length, "test");
+                Assert.Equal(length, await PipelinedCopy.CopyAsync(new ZeroStream(length), region, rolling, null, null, buffers, CancellationToken.None));
+            }
+        }
+        finally
+        {
+            foreach (var buffer in buffers)
+            {
+                ((IDisposable)buffer).Dispose();
+            }
+        }
+
+        // One per interval at most (never two at once), at least one before the final fsync.
+        Assert.InRange(rolling.Started, 1, 3);
+        Assert.Equal(length, new FileInfo(path).Length);
     }
 
     private (string Path, SafeFileHandle Handle) Target(long size, byte? fill)
@@ -147,6 +228,25 @@ public sealed class PipelinedCopyTests : IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             return ValueTask.FromResult(Read(buffer.Span));
+        }
+    }
+
+    /// <summary>Keeps every byte it is given and counts its completions; completes with <c>verdict</c> thrown, if any.</summary>
+    private sealed class RecordingDigest(Exception? verdict = null) : IBufferDigest
+    {
+        public MemoryStream Seen { get; } = new();
+
+        public int Completions { get; private set; }
+
+        public void Append(ReadOnlySpan<byte> data) => Seen.Write(data);
+
+        public void Complete()
+        {
+            Completions++;
+            if (verdict is not null)
+            {
+                throw verdict;
+            }
         }
     }
 }

@@ -54,4 +54,47 @@ public sealed class VerifyingStreamTests
 
         Assert.Throws<VerificationException>(() => stream.CopyTo(Stream.Null));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Deferred_hashing_gives_the_verdict_to_the_digest_that_saw_every_byte(bool tampered)
+    {
+        var bytes = (byte[])Data.Clone();
+        bytes[^1] ^= (byte)(tampered ? 1 : 0);
+        await using var stream = new VerifyingStream(new MemoryStream(bytes), Convert.ToHexString(SHA256.HashData(Data)), "x");
+
+        // A format probe reads the head before the hand-over; the digest gets it replayed, then the rest.
+        var head = new byte[6];
+        stream.ReadExactly(head);
+        var digest = stream.DeferHashing();
+        var rest = new MemoryStream();
+        await stream.CopyToAsync(rest); // the end is read and nothing is checked by the stream itself
+        digest.Append(head);
+        digest.Append(rest.ToArray());
+
+        if (tampered)
+        {
+            Assert.Throws<VerificationException>(digest.Complete);
+        }
+        else
+        {
+            digest.Complete();
+        }
+
+        Assert.Throws<InvalidOperationException>(digest.Complete);
+    }
+
+    [Fact]
+    public async Task A_digest_that_missed_bytes_fails_even_when_its_hash_would_match()
+    {
+        // The digest saw only the first half, whose hash is the listed one, but the stream read more.
+        var half = Data[..150_000];
+        await using var stream = new VerifyingStream(new MemoryStream(Data), Convert.ToHexString(SHA256.HashData(half)), "x");
+        var digest = stream.DeferHashing();
+        await stream.CopyToAsync(Stream.Null);
+        digest.Append(half);
+
+        Assert.Throws<VerificationException>(digest.Complete);
+    }
 }

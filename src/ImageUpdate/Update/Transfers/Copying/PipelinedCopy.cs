@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Foundation.Errors;
@@ -7,12 +9,15 @@ using Microsoft.Win32.SafeHandles;
 namespace ImageUpdate.Update.Transfers.Copying;
 
 /// <summary>
-/// Copies a stream into a region of a disk or file with reading and writing overlapped: a reader task
-/// fills large buffers from the source (reading, decompressing and, for verified sources, hashing all
-/// happen there), a writer writes each full buffer with pwrite at its offset, and a fixed ring of
-/// buffers carries them between the two, so memory stays at <see cref="BufferCount"/> x
-/// <see cref="BufferSize"/> whatever the payload size. The region's end is a hard limit: a buffer that
-/// would cross it is never written, and the copy fails naming both sizes. One fsync at the end.
+/// Copies a stream into a region of a disk or file with reading, hashing and writing overlapped: a
+/// reader task fills large buffers from the source (reading and decompressing happen there), a writer
+/// writes each full buffer with pwrite at its offset, and, for a verified source whose bytes are the
+/// payload itself, a digest task hashes the same buffer while it is written; a fixed ring of buffers
+/// carries them between the stages, so memory stays at <see cref="BufferCount"/> x
+/// <see cref="BufferSize"/> whatever the payload size, and the whole takes about as long as the
+/// slowest stage rather than their sum. The region's end is a hard limit: a buffer that would cross it
+/// is never written, and the copy fails naming both sizes. With <c>sync</c>, an fsync every
+/// <see cref="RollingSync.Interval"/> bytes runs beside the copy and one more at the end.
 /// <para>
 /// On a block device whole blocks are written with O_DIRECT from page-aligned native buffers
 /// (<see cref="AlignedBuffer"/>): the payload is written once and never read again, so copying it through
@@ -27,8 +32,8 @@ public static class PipelinedCopy
     /// <summary>4 MiB: dd bs=4M, large enough that syscall overhead vanishes, a multiple of any sector size.</summary>
     public const int BufferSize = 4 << 20;
 
-    /// <summary>One being filled, one being written, one spare to absorb jitter.</summary>
-    public const int BufferCount = 3;
+    /// <summary>One being filled, one being hashed or written, two spare to absorb jitter between the stages.</summary>
+    public const int BufferCount = 4;
 
     /// <summary>The crash point hit after each buffer is written (tests kill the process mid-payload with it).</summary>
     public const string BufferWrittenCrashPoint = "write-buffer";
@@ -42,6 +47,10 @@ public static class PipelinedCopy
     /// The same disk opened with O_DIRECT, or null: whole blocks of <paramref name="blockSize"/> at
     /// block-aligned offsets go through it, a final partial block through <paramref name="target"/>.
     /// </param>
+    /// <param name="digest">
+    /// Sees every byte of <paramref name="source"/> in order, beside the writes; its
+    /// <see cref="IBufferDigest.Complete"/> failure fails the copy after the last write. Null: none.
+    /// </param>
     /// <param name="what">Names the source and target in the too-large error.</param>
     public static async Task<long> CopyAsync(
         Stream source,
@@ -51,6 +60,7 @@ public static class PipelinedCopy
         long offset,
         long capacity,
         bool sync,
+        IBufferDigest? digest,
         string what,
         Action<long>? written,
         CancellationToken cancellationToken)
@@ -72,11 +82,12 @@ public static class PipelinedCopy
 
         try
         {
-            return await CopyAsync(source, target, direct, blockSize, offset, capacity, sync, what, written, buffers, cancellationToken).ConfigureAwait(false);
+            var region = new Region(target, direct, blockSize, offset, capacity, what);
+            return await CopyAsync(source, region, sync ? new RollingSync(target, what) : null, digest, written, buffers, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            // Only after both tasks are done (CopyAsync never returns while the reader runs).
+            // Only after every stage is done (CopyAsync never returns while one runs).
             foreach (var buffer in buffers)
             {
                 ((IDisposable)buffer).Dispose();
@@ -84,21 +95,20 @@ public static class PipelinedCopy
         }
     }
 
-    private static async Task<long> CopyAsync(
+    /// <param name="rolling">Syncs while the copy runs and the final fsync at the end; null: no fsync at all.</param>
+    internal static async Task<long> CopyAsync(
         Stream source,
-        SafeFileHandle target,
-        SafeFileHandle? direct,
-        int blockSize,
-        long offset,
-        long capacity,
-        bool sync,
-        string what,
+        Region region,
+        RollingSync? rolling,
+        IBufferDigest? digest,
         Action<long>? written,
         AlignedBuffer[] buffers,
         CancellationToken cancellationToken)
     {
-        var free = Channel.CreateBounded<Memory<byte>>(BufferCount);
-        var full = Channel.CreateBounded<(Memory<byte> Buffer, int Count)>(BufferCount);
+        var free = Channel.CreateBounded<Memory<byte>>(buffers.Length);
+        var full = Channel.CreateBounded<Filled>(buffers.Length);
+        // The digest runs on a thread of its own, not the pool's: it computes for the whole copy.
+        using var toDigest = digest is null ? null : new BlockingCollection<Filled>(buffers.Length);
         foreach (var buffer in buffers)
         {
             free.Writer.TryWrite(buffer.Memory);
@@ -106,71 +116,83 @@ public static class PipelinedCopy
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = linked.Token;
-        var reader = Task.Run(() => ReadAsync(source, free.Reader, full.Writer, capacity, what, token), token);
+        var reader = Task.Run(() => ReadAsync(source, free, full.Writer, toDigest, region, token), token);
+        var digester = digest is null
+            ? Task.CompletedTask
+            : Task.Factory.StartNew(() => Digest(toDigest!, digest, free.Writer, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         long total = 0;
         try
         {
-            await foreach (var (buffer, count) in full.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            await foreach (var filled in full.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
-                var position = offset + total;
-                var aligned = direct is null ? 0 : count - (count % blockSize);
-                if (aligned > 0)
-                {
-                    await RandomAccess.WriteAsync(direct!, buffer[..aligned], position, token).ConfigureAwait(false);
-                }
-
-                if (aligned < count)
-                {
-                    await RandomAccess.WriteAsync(target, buffer[aligned..count], position + aligned, token).ConfigureAwait(false);
-                }
-
-                total += count;
-                free.Writer.TryWrite(buffer);
+                await region.WriteAsync(filled.Data, total, token).ConfigureAwait(false);
+                total += filled.Data.Length;
+                filled.Release(free.Writer);
+                rolling?.Written(total);
                 written?.Invoke(total);
                 CrashPoint.Hit(BufferWrittenCrashPoint);
             }
+
+            // The reader completed the channels; its own failure (too large, corrupt) surfaces here,
+            // then the digest's verdict once it has seen every buffer.
+            await reader.ConfigureAwait(false);
+            await digester.ConfigureAwait(false);
+            digest?.Complete();
         }
-        catch
+        catch (Exception writeError)
         {
-            // Stop the reader (it may be waiting for a free buffer) and let it finish before the
-            // buffers are freed and the source is disposed.
+            // Stop every stage (the reader may wait for a free buffer), let all of them finish before
+            // the buffers are freed and the source is disposed, and report the first cause: the
+            // reader's, else the digest's, else the writer's own.
             await linked.CancelAsync().ConfigureAwait(false);
-            try
+            await Quietly(reader).ConfigureAwait(false);
+            await Quietly(digester).ConfigureAwait(false);
+            if (rolling is not null)
             {
-                await reader.ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Reported below when the reader failed first; otherwise the writer's error stands.
+                await rolling.QuiesceAsync().ConfigureAwait(false);
             }
 
-            if (reader.IsFaulted && reader.Exception!.InnerException is { } readError and not OperationCanceledException)
+            foreach (var stage in new[] { reader, digester })
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(readError).Throw();
+                if (stage.IsFaulted && stage.Exception!.InnerException is { } cause and not OperationCanceledException && cause != writeError)
+                {
+                    ExceptionDispatchInfo.Capture(cause).Throw();
+                }
             }
 
             throw;
         }
 
-        // The reader completed the channel; its own failure (too large, corrupt, unverified) surfaces here.
-        await reader.ConfigureAwait(false);
-
-        // fsync of either descriptor writes back the device's dirty pages and flushes its cache.
-        if (sync && total > 0 && Libc.Gpt.Fsync((int)target.DangerousGetHandle()) != 0)
+        // fsync of either descriptor writes back the device's dirty pages and flushes its cache; the
+        // rolling fsyncs left it only the last stretch.
+        if (rolling is not null && total > 0)
         {
-            throw Libc.Error("Cannot fsync", what);
+            await rolling.DrainAsync().ConfigureAwait(false);
+            Libc.Fsync(region.Target, region.What);
         }
 
         return total;
     }
 
+    private static async Task Quietly(Task stage)
+    {
+        try
+        {
+            await stage.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The caller picks which failure to report.
+        }
+    }
+
     private static async Task ReadAsync(
         Stream source,
-        ChannelReader<Memory<byte>> free,
-        ChannelWriter<(Memory<byte> Buffer, int Count)> full,
-        long capacity,
-        string what,
+        Channel<Memory<byte>> free,
+        ChannelWriter<Filled> full,
+        BlockingCollection<Filled>? toDigest,
+        Region region,
         CancellationToken cancellationToken)
     {
         Exception? failure = null;
@@ -179,22 +201,28 @@ public static class PipelinedCopy
             long total = 0;
             while (true)
             {
-                var buffer = await free.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = await free.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 var count = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 if (count == 0)
                 {
+                    free.Writer.TryWrite(buffer);
                     break;
                 }
 
-                if (count > capacity - total)
+                if (count > region.Capacity - total)
                 {
-                    throw new UpdateException($"The payload for {what} is larger than the partition's {capacity} bytes (more than {total + count} bytes read), refusing to write past its end.");
+                    throw new UpdateException($"The payload for {region.What} is larger than the partition's {region.Capacity} bytes (more than {total + count} bytes read), refusing to write past its end.");
                 }
 
                 total += count;
+                var filled = new Filled(buffer, count, toDigest is null ? 1 : 2);
+                await full.WriteAsync(filled, cancellationToken).ConfigureAwait(false);
+
+                // Never blocks: the queue holds as many items as there are buffers.
+                toDigest?.Add(filled, cancellationToken);
+
                 // A short read means the end was reached, but the loop reads once more anyway: a
                 // verifying source checks its hash on the read that returns 0.
-                await full.WriteAsync((buffer, count), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e)
@@ -205,6 +233,54 @@ public static class PipelinedCopy
         finally
         {
             full.TryComplete(failure);
+            toDigest?.CompleteAdding();
+        }
+    }
+
+    /// <summary>Hashes the buffers in the order they were read; stops early when the copy is cancelled.</summary>
+    private static void Digest(BlockingCollection<Filled> toDigest, IBufferDigest digest, ChannelWriter<Memory<byte>> free, CancellationToken cancellationToken)
+    {
+        foreach (var filled in toDigest.GetConsumingEnumerable(cancellationToken))
+        {
+            digest.Append(filled.Data.Span);
+            filled.Release(free);
+        }
+    }
+
+    /// <summary>Where the bytes go: the disk or file, its O_DIRECT twin, and the region's bounds.</summary>
+    internal sealed record Region(SafeFileHandle Target, SafeFileHandle? Direct, int BlockSize, long Offset, long Capacity, string What)
+    {
+        /// <summary>Writes <paramref name="data"/> at <paramref name="position"/> bytes into the region.</summary>
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long position, CancellationToken cancellationToken)
+        {
+            var at = Offset + position;
+            var aligned = Direct is null ? 0 : data.Length - (data.Length % BlockSize);
+            if (aligned > 0)
+            {
+                await RandomAccess.WriteAsync(Direct!, data[..aligned], at, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (aligned < data.Length)
+            {
+                await RandomAccess.WriteAsync(Target, data[aligned..], at + aligned, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A filled buffer on its way through the stages; back in the ring when the last of them releases it.</summary>
+    private sealed class Filled(Memory<byte> buffer, int count, int stages)
+    {
+        private readonly Memory<byte> _buffer = buffer;
+        private int _stages = stages;
+
+        public Memory<byte> Data => _buffer[..count];
+
+        public void Release(ChannelWriter<Memory<byte>> free)
+        {
+            if (Interlocked.Decrement(ref _stages) == 0)
+            {
+                free.TryWrite(_buffer);
+            }
         }
     }
 }
