@@ -351,7 +351,7 @@ public sealed partial class CommandLineApp
     private async Task<int> FetchAsync(ParseResult r, string url, string directory, CancellationToken cancellationToken)
     {
         var logger = CreateLogger(r);
-        var version = await new Update.Staging.StagingFetch(_global.ToEngineOptions(r), logger, Services(logger)).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
+        var version = await new Update.Staging.StagingFetch(_global.ToEngineOptions(r), logger, Services(logger), NewConsoleProgress(_global.JsonMode(r))).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
         _out.WriteLine(version is null ? "Nothing to fetch." : $"Staged {version}.");
         return 0;
     }

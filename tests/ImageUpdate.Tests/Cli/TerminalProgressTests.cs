@@ -45,49 +45,13 @@ public sealed partial class TerminalProgressTests : IDisposable
         TestEnvironment.RequireTools("apt-get install python3", "python3");
         using var key = new SigningKey();
         var payload = RandomNumberGenerator.GetBytes(PayloadSize);
-        var files = SignedOsServer.Publish(_dir, key, ("os_1.raw", RandomNumberGenerator.GetBytes(1000)), ("os_2.raw", payload));
-        await using var server = await TestHttpServer.StartAsync(async (context, stopping) =>
-        {
-            if (context.Request.Path.Value != "/os_2.raw")
-            {
-                await SignedOsServer.Serve(files, context);
-                return;
-            }
-
-            // 64 chunks 60 ms apart: about four seconds, so the line is redrawn many times.
-            context.Response.ContentLength = payload.Length;
-            for (var offset = 0; offset < payload.Length; offset += Chunk)
-            {
-                await context.Response.Body.WriteAsync(payload.AsMemory(offset, Chunk), stopping);
-                await context.Response.Body.FlushAsync(stopping);
-                await Task.Delay(60, stopping);
-            }
-        });
-        SignedOsServer.Define(_dir, server.BaseAddress.ToString().TrimEnd('/'), key);
+        await using var server = await SlowServerAsync(key, payload);
         string[] update = ["--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], "update"];
 
         var terminal = await TestProcess.RunAsync("python3", ["-c", PtyRunner, ImageUpdateProcess.ProgramPath, .. update], ImageUpdateProcess.Environment(null));
         Assert.True(terminal.ExitCode == 0, terminal.ToString());
         Assert.Equal(payload, File.ReadAllBytes(_dir["target/os_2.raw"]));
-
-        // The terminal's output post-processing turns "\n" into "\r\n"; the progress line is drawn as
-        // "\r ESC[K LINE" and erased with "\r ESC[K".
-        var screen = terminal.Stdout.Replace("\r\n", "\n", StringComparison.Ordinal);
-        var frames = screen.Split('\r', '\n')
-            .Where(s => s.StartsWith("\e[Kos [", StringComparison.Ordinal))
-            .Select(s => s[3..])
-            .ToList();
-        Assert.All(frames, f => Assert.Matches(FramePattern(), f));
-        var parsed = frames.Select(f => FramePattern().Match(f)).ToList();
-        Assert.True(parsed.Select(m => m.Groups["done"].Value).Distinct().Count() >= 3, $"too few updates: {string.Join(" | ", frames)}");
-        Assert.Contains(parsed, m => m.Groups["rate"].Value != "--/s" && m.Groups["eta"].Value != "--:--");
-        var percents = parsed.Select(m => int.Parse(m.Groups["percent"].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        Assert.Equal(percents.Order(), percents);
-        Assert.Contains(percents, p => p is > 0 and < 100);
-
-        // What stays on the screen: every line is a log line alone, never one glued to the progress line.
-        var lines = screen.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Visible).ToList();
-        Assert.DoesNotContain(lines, l => l.Contains(" ETA ", StringComparison.Ordinal) || l.Contains('\e'));
+        var lines = AssertLiveLine(terminal.Stdout);
         Assert.Contains(lines, l => l.StartsWith("Acquiring ", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Successfully acquired ", StringComparison.Ordinal));
 
@@ -107,6 +71,74 @@ public sealed partial class TerminalProgressTests : IDisposable
         Assert.DoesNotContain("\r", piped.Stderr);
         Assert.DoesNotContain("\e", piped.Stderr);
         Assert.DoesNotContain(" ETA ", piped.Stderr);
+    }
+
+    [Fact]
+    public async Task A_slow_fetch_into_a_staging_directory_shows_the_same_live_line()
+    {
+        // The untrusted side's download: the same line, counted against the response's Content-Length.
+        TestEnvironment.RequireTools("apt-get install python3", "python3");
+        using var key = new SigningKey();
+        var payload = RandomNumberGenerator.GetBytes(PayloadSize);
+        await using var server = await SlowServerAsync(key, payload);
+        string[] fetch = ["--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], "fetch", "--from", server.BaseAddress.ToString().TrimEnd('/'), _dir["staging"]];
+
+        var terminal = await TestProcess.RunAsync("python3", ["-c", PtyRunner, ImageUpdateProcess.ProgramPath, .. fetch], ImageUpdateProcess.Environment(null));
+        Assert.True(terminal.ExitCode == 0, terminal.ToString());
+        Assert.Equal(payload, File.ReadAllBytes(Path.Combine(_dir["staging"], "os_2.raw")));
+        var lines = AssertLiveLine(terminal.Stdout);
+        Assert.Contains(lines, l => l.StartsWith("Fetching ", StringComparison.Ordinal));
+    }
+
+    /// <summary>A signed server offering os_1 and os_2, the 4 MiB os_2 sent in 64 KiB chunks 60 ms apart; the definitions in defs/.</summary>
+    private async Task<TestHttpServer> SlowServerAsync(SigningKey key, byte[] payload)
+    {
+        var files = SignedOsServer.Publish(_dir, key, ("os_1.raw", RandomNumberGenerator.GetBytes(1000)), ("os_2.raw", payload));
+        var server = await TestHttpServer.StartAsync(async (context, stopping) =>
+        {
+            if (context.Request.Path.Value != "/os_2.raw")
+            {
+                await SignedOsServer.Serve(files, context);
+                return;
+            }
+
+            // 64 chunks 60 ms apart: about four seconds, so the line is redrawn many times.
+            context.Response.ContentLength = payload.Length;
+            for (var offset = 0; offset < payload.Length; offset += Chunk)
+            {
+                await context.Response.Body.WriteAsync(payload.AsMemory(offset, Chunk), stopping);
+                await context.Response.Body.FlushAsync(stopping);
+                await Task.Delay(60, stopping);
+            }
+        });
+        SignedOsServer.Define(_dir, server.BaseAddress.ToString().TrimEnd('/'), key);
+        return server;
+    }
+
+    /// <summary>
+    /// Checks the frames of the live line in what a terminal received and returns the lines that
+    /// stay on the screen, each a log line alone, never one glued to the progress line.
+    /// </summary>
+    private static List<string> AssertLiveLine(string received)
+    {
+        // The terminal's output post-processing turns "\n" into "\r\n"; the progress line is drawn as
+        // "\r ESC[K LINE" and erased with "\r ESC[K".
+        var screen = received.Replace("\r\n", "\n", StringComparison.Ordinal);
+        var frames = screen.Split('\r', '\n')
+            .Where(s => s.StartsWith("\e[Kos [", StringComparison.Ordinal))
+            .Select(s => s[3..])
+            .ToList();
+        Assert.All(frames, f => Assert.Matches(FramePattern(), f));
+        var parsed = frames.Select(f => FramePattern().Match(f)).ToList();
+        Assert.True(parsed.Select(m => m.Groups["done"].Value).Distinct().Count() >= 3, $"too few updates: {string.Join(" | ", frames)}");
+        Assert.Contains(parsed, m => m.Groups["rate"].Value != "--/s" && m.Groups["eta"].Value != "--:--");
+        var percents = parsed.Select(m => int.Parse(m.Groups["percent"].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(percents.Order(), percents);
+        Assert.Contains(percents, p => p is > 0 and < 100);
+
+        var lines = screen.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Visible).ToList();
+        Assert.DoesNotContain(lines, l => l.Contains(" ETA ", StringComparison.Ordinal) || l.Contains('\e'));
+        return lines;
     }
 
     /// <summary>What a line shows once the terminal has applied its carriage returns and erases.</summary>

@@ -37,6 +37,9 @@ internal sealed class DownloadStream : ForwardReadStream
     /// <summary>Bytes delivered so far by this body.</summary>
     public long BytesRead => _read;
 
+    /// <summary>A local file's length (what progress counts against); a response body's length comes from its headers instead.</summary>
+    public override long? ExpectedLength => _inner.CanSeek ? _inner.Length : null;
+
     public override bool CanRead => !_disposed;
 
     public override long Position

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using ImageUpdate.Foundation.Streams;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Platform.Transport;
@@ -23,7 +24,7 @@ public sealed partial class UrlFetcher
     /// the sidecar is removed and the file is complete (not synced: the caller renames and syncs).
     /// </summary>
     /// <exception cref="DownloadException">With <see cref="DownloadFailure.NotFound"/> when the file does not exist.</exception>
-    public async Task<DownloadResult> DownloadToFileAsync(Uri url, string partialPath, long maxBytes, IProgress<long>? progress, CancellationToken cancellationToken)
+    public async Task<DownloadResult> DownloadToFileAsync(Uri url, string partialPath, long maxBytes, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var statePath = StatePath(partialPath);
         var file = new FileStream(partialPath, new FileStreamOptions
@@ -54,7 +55,7 @@ public sealed partial class UrlFetcher
                     {
                         await using var local = OpenLocal(url, maxBytes);
                         file.SetLength(0);
-                        await AppendAsync(local, file, 0, n => fetched += n, progress, cancellationToken).ConfigureAwait(false);
+                        await AppendAsync(local, file, 0, ForwardReadStream.ExpectedLengthOf(local), n => fetched += n, progress, cancellationToken).ConfigureAwait(false);
                         DeleteState(statePath);
                         return new DownloadResult(file.Length, fetched, 0, 0);
                     }
@@ -101,7 +102,7 @@ public sealed partial class UrlFetcher
                         }
 
                         await using var body = await BodyAsync(url, response, maxBytes, position, cancellationToken).ConfigureAwait(false);
-                        position = await AppendAsync(body, file, position, n =>
+                        position = await AppendAsync(body, file, position, identity!.Length, n =>
                         {
                             fetched += n;
                             failures = 0;
@@ -140,7 +141,7 @@ public sealed partial class UrlFetcher
         }
     }
 
-    private static async Task<long> AppendAsync(Stream body, FileStream file, long position, Action<int> onBytes, IProgress<long>? progress, CancellationToken cancellationToken)
+    private static async Task<long> AppendAsync(Stream body, FileStream file, long position, long? total, Action<int> onBytes, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         var buffer = new byte[FileBufferSize];
         file.Position = position;
@@ -150,7 +151,7 @@ public sealed partial class UrlFetcher
             await file.WriteAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
             position += count;
             onBytes(count);
-            progress?.Report(position);
+            progress?.Report(new DownloadProgress(position, total));
         }
 
         return position;

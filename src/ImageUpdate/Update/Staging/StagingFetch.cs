@@ -25,13 +25,16 @@ public sealed class StagingFetch
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly EngineServices _services;
+    private readonly IUpdateObserver _observer;
 
     /// <param name="services">The engine's effects; its <see cref="EngineServices.Clock"/> judges the manifest's freshness.</param>
-    public StagingFetch(EngineOptions options, ILogger logger, EngineServices? services = null)
+    /// <param name="observer">Sees each download's bytes as they arrive (the terminal's progress line), as an update's copies.</param>
+    public StagingFetch(EngineOptions options, ILogger logger, EngineServices? services = null, IUpdateObserver? observer = null)
     {
         _options = options;
         _services = services ?? EngineServices.Default;
         _logger = logger;
+        _observer = observer ?? IUpdateObserver.None;
     }
 
     /// <summary>Returns the version now staged, or null when the server offers no complete version.</summary>
@@ -86,9 +89,12 @@ public sealed class StagingFetch
             throw new ConfigurationException(
                 $"SHA256SUMS line {nested.Line}: '{UntrustedText.Escape(nested.FileName)}' is in a subdirectory, but a staging directory is flat; stage a version whose files the manifest lists without '/'.");
         }
-        foreach (var entry in wanted)
+        for (var i = 0; i < wanted.Count; i++)
         {
-            await FetchOneAsync(fetcher, baseUrl, entry, staging, cancellationToken).ConfigureAwait(false);
+            var index = i;
+            var progress = new Progress<DownloadProgress>(p => _observer.OnProgress(set.Version, index, wanted.Count, transfers[index].Id, new TransferProgress(p.Bytes, p.Total)));
+            await FetchOneAsync(fetcher, baseUrl, wanted[i], staging, progress, cancellationToken).ConfigureAwait(false);
+            _observer.OnProgress(set.Version, i, wanted.Count, 1.0);
         }
 
         var keep = wanted.Select(e => e.FileName).ToHashSet(StringComparer.Ordinal);
@@ -113,7 +119,7 @@ public sealed class StagingFetch
         return set.Version;
     }
 
-    private async Task FetchOneAsync(UrlFetcher fetcher, string baseUrl, ManifestEntry entry, string staging, CancellationToken cancellationToken)
+    private async Task FetchOneAsync(UrlFetcher fetcher, string baseUrl, ManifestEntry entry, string staging, IProgress<DownloadProgress> progress, CancellationToken cancellationToken)
     {
         var final = Path.Combine(staging, entry.FileName);
         if (File.Exists(final) && entry.Matches(await HashAsync(final, cancellationToken).ConfigureAwait(false)))
@@ -125,7 +131,7 @@ public sealed class StagingFetch
         var partial = Path.Combine(staging, "." + entry.FileName + ".partial");
         var url = RemoteManifests.Entry(baseUrl, entry.FileName);
         _logger.LogInformation("Fetching {Url}…", DownloadException.Describe(url));
-        await fetcher.DownloadToFileAsync(url, partial, UpdateEngine.MaxDownloadBytes, null, cancellationToken).ConfigureAwait(false);
+        await fetcher.DownloadToFileAsync(url, partial, UpdateEngine.MaxDownloadBytes, progress, cancellationToken).ConfigureAwait(false);
         if (!entry.Matches(await HashAsync(partial, cancellationToken).ConfigureAwait(false)))
         {
             File.Delete(partial);

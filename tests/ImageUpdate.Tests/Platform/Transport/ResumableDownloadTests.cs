@@ -29,9 +29,11 @@ public sealed class ResumableDownloadTests : IDisposable
         var endpoint = new RangeFileEndpoint(content);
         await using var server = await TestHttpServer.StartAsync(endpoint.HandleAsync);
         using var fetcher = new UrlFetcher(TransportTestData.Options);
-        var progress = new List<long>();
+        var reports = new List<DownloadProgress>();
 
-        var result = await fetcher.DownloadToFileAsync(server.Url("part.raw"), PartialPath, 4 << 20, new SynchronousProgress(progress.Add), CancellationToken.None);
+        var result = await fetcher.DownloadToFileAsync(server.Url("part.raw"), PartialPath, 4 << 20, new SynchronousProgress<DownloadProgress>(reports.Add), CancellationToken.None);
+        var progress = reports.Select(r => r.Bytes).ToList();
+        Assert.All(reports, r => Assert.Equal(content.Length, r.Total));
 
         Assert.Equal(new DownloadResult(content.Length, content.Length, Resumes: 0, Restarts: 0), result);
         Assert.Equal(content, await File.ReadAllBytesAsync(PartialPath));
@@ -264,8 +266,8 @@ public sealed class ResumableDownloadTests : IDisposable
     }
 
     /// <summary>Progress&lt;T&gt; posts to the thread pool; the test wants every report before it asserts.</summary>
-    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
-        public void Report(long value) => report(value);
+        public void Report(T value) => report(value);
     }
 }
