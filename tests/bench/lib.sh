@@ -4,7 +4,7 @@
 # and $logs (each contender's output of its last run).
 
 die() { echo "run-bench: $*" >&2; exit 1; }
-say() { echo "run-bench: $*" >&2; }
+say() { echo "run-bench: [$(printf '%4d' "$SECONDS")s] $*" >&2; }
 
 # Debian packages the bench needs, installed when missing (as .ci/install-deps does for the tests).
 ensure_packages() { # PACKAGE...
@@ -82,7 +82,7 @@ reset_file_slot() { # FILE
 # The slot holds PAYLOAD byte for byte (a benchmark of a wrong copy would mean nothing).
 check_slot() { # CONTENDER TARGET OFFSET PAYLOAD
   cmp --silent --bytes="$(stat -c %s "$4")" --ignore-initial="0:$3" "$4" "$2" \
-    || die "contender $1 did not write the payload into $2 at byte $3 (cmp against $4 fails; its log: $logs/$1.log)"
+    || die "contender $1 did not write the payload into $2 at byte $3 (cmp against $4 fails; its log: $logs/$1.log): $(tail -n 3 "$logs/$1.log" | tr '\n' ' ')"
 }
 
 # Definitions of one partition transfer: SOURCE_TYPE SOURCE_PATH PATTERN_SUFFIX TARGET_PATH.

@@ -1,11 +1,13 @@
 # shellcheck shell=bash disable=SC2154 # the variables come from run-bench
 # run-bench part `compression`: image-update installing a compressed image (url-file over file://,
 # SHA256SUMS of the compressed files checked) into the loop slot, against the decompressor piped
-# into dd writing the same bytes into the same slot. Random bytes would not compress, so this
-# payload is an ext4 file system image of the same size (mke2fs -d), two thirds filled with the
-# regular files of /usr/lib/x86_64-linux-gnu and /usr/bin (shared libraries and programs, what an
-# OS image mostly holds), the rest free space; compressed by `zstd` (default level 3), `xz -1` and
-# `gzip -1`, published as os-v1.raw.zst, .xz, .gz beside their SHA256SUMS.
+# into dd writing the same bytes into the same slot, buffered or O_DIRECT, whichever is faster in
+# the round (as for the dd floor: a loop device often takes O_DIRECT writes faster). Random bytes
+# would not compress, so this payload is an ext4 file system image of the same size (mke2fs -d),
+# two thirds filled with the regular files of /usr/lib/x86_64-linux-gnu and /usr/bin (shared
+# libraries and programs, what an OS image mostly holds), the rest free space; compressed by `zstd`
+# (default level 3), `xz -1` and `gzip -1`, published as os-v1.raw.zst, .xz, .gz with their
+# SHA256SUMS.
 
 compressions=(zstd xz gzip)
 declare -A suffix=([zstd]=.zst [xz]=.xz [gzip]=.gz)
@@ -14,8 +16,10 @@ compression_setup() {
   local dir="$work/compressed" c
   mkdir -p "$dir/tree" "$dir/source"
   cpayload="$dir/os-v1.raw"
-  find /usr/lib/x86_64-linux-gnu /usr/bin -xdev -type f -printf '%s\t%p\n' >"$dir/candidates"
-  awk -F '\t' -v budget="$(((mib << 20) * 2 / 3))" '{ s += $1 + 4096; if (s > budget) exit; print $2 }' "$dir/candidates" >"$dir/files"
+  # Each file once (hard links are one file), until two thirds of the image are taken.
+  find /usr/lib/x86_64-linux-gnu /usr/bin -xdev -type f -printf '%i\t%s\t%p\n' >"$dir/candidates"
+  awk -F '\t' -v budget="$(((mib << 20) * 2 / 3))" '!seen[$1]++ { s += $2 + 4096; if (s > budget) exit; print $3 }' \
+    "$dir/candidates" >"$dir/files"
   tar -c --files-from="$dir/files" 2>/dev/null | tar -x -C "$dir/tree" || die "could not copy the files of the ext4 payload"
   mke2fs -q -F -t ext4 -d "$dir/tree" "$cpayload" "${mib}M" >"$logs/mke2fs.log" 2>&1 \
     || die "mke2fs could not make the ext4 payload: $(tail -n 3 "$logs/mke2fs.log" | tr '\n' ' ')"
@@ -31,9 +35,11 @@ compression_setup() {
   cat "$dir/source"/os-v1.raw.* "$cpayload" >/dev/null
 }
 
-decompress_into_slot() { # COMPRESSION
+# The decompressor piped into dd writing the same bytes into the same slot; FLAGS: seek_bytes or
+# seek_bytes,direct (iflag=fullblock: dd writes whole 4 MiB blocks, as it does for dd_s).
+decompress_into_slot() { # COMPRESSION FLAGS
   "$1" -dc "$work/compressed/source/os-v1.raw${suffix[$1]}" \
-    | dd of="$loop" bs=4M oflag=seek_bytes seek="$slot_offset" conv=fsync,notrunc status=none
+    | dd of="$loop" bs=4M iflag=fullblock oflag="$2" seek="$slot_offset" conv=fsync,notrunc status=none
 }
 
 compression_round() {
@@ -43,8 +49,12 @@ compression_round() {
     timed "$c.install" "$bin" --definitions="$work/defs-$c" --verify=no update
     check_slot "$c.install" "$loop" "$slot_offset" "$cpayload"
     reset_device_slot "$loop"
-    timed "$c.pipe" decompress_into_slot "$c"
-    check_slot "$c.pipe" "$loop" "$slot_offset" "$cpayload"
+    timed "$c.pipe_buffered" decompress_into_slot "$c" seek_bytes
+    check_slot "$c.pipe_buffered" "$loop" "$slot_offset" "$cpayload"
+    reset_device_slot "$loop"
+    timed "$c.pipe_direct" decompress_into_slot "$c" seek_bytes,direct
+    check_slot "$c.pipe_direct" "$loop" "$slot_offset" "$cpayload"
+    record "$c.pipe" "$(min2 "$(last "$c.pipe_buffered")" "$(last "$c.pipe_direct")")"
   done
 }
 
