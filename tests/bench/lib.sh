@@ -1,0 +1,148 @@
+# shellcheck shell=bash disable=SC2154 # the variables come from run-bench
+# Shared functions of tests/bench/run-bench and its parts (sourced, never run). The caller sets
+# $work (the work directory), $times (one file per series: one value per line, one line per round)
+# and $logs (each contender's output of its last run).
+
+die() { echo "run-bench: $*" >&2; exit 1; }
+say() { echo "run-bench: [$(printf '%4d' "$SECONDS")s] $*" >&2; }
+
+# Debian packages the bench needs, installed when missing (as .ci/install-deps does for the tests).
+ensure_packages() { # PACKAGE...
+  local p missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  say "installing ${missing[*]} (apt-get)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null \
+    || die "could not install ${missing[*]}: install them (apt-get install ${missing[*]}) and run again"
+}
+
+# Undo actions, run last-in first-out by run_cleanups (the EXIT trap) whatever way the bench ends.
+undo=()
+on_exit() { undo+=("$(printf '%q ' "$@")"); }
+run_cleanups() {
+  local i
+  for ((i = ${#undo[@]} - 1; i >= 0; i--)); do eval "${undo[i]}" >/dev/null 2>&1 || true; done
+  undo=()
+}
+stop_process() { # PID: TERM, then KILL after 5 s; only the process this bench started
+  kill "$1" 2>/dev/null || return 0
+  local _
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
+# Unmounts whatever is still mounted below DIR (deepest first), e.g. what a killed service left.
+umount_below() { # DIR
+  findmnt --raw --noheadings --output TARGET | awk -v d="$1/" 'index($0, d) == 1' | sort -r | while read -r m; do umount --lazy "$m"; done
+}
+
+# A loop device on FILE (extra losetup options allowed), detached on exit; its path in $REPLY.
+new_loop() { # FILE [LOSETUP-OPTION...]
+  REPLY="$(losetup --find --show "${@:2}" "$1")" || die "losetup could not attach $1"
+  on_exit losetup --detach "$REPLY"
+}
+
+# --- Disks with two slots -------------------------------------------------------------------------
+# A GPT (512-byte sectors, first usable LBA 2048) with two `_empty` root-x86-64 slots of $slot_mib;
+# every install goes into the first, at byte $slot_offset.
+root_type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709 # root-x86-64
+slot_offset=$((2048 * 512))
+
+write_table() { # DEVICE-OR-FILE
+  sfdisk --quiet --no-reread --no-tell-kernel "$1" >/dev/null <<EOF || die "sfdisk could not write the table of $1"
+label: gpt
+unit: sectors
+first-lba: 2048
+
+size=$((slot_mib * 2048)), type=$root_type, name=_empty
+size=$((slot_mib * 2048)), type=$root_type, name=_empty
+EOF
+}
+
+new_disk_file() { # FILE
+  rm -f "$1"
+  truncate -s "$((2 * slot_mib + 4))M" "$1"
+  write_table "$1"
+}
+
+# Before each contender the slot holds nothing (zeros, unallocated) and the table two `_empty`
+# slots again: every contender starts from the same state, and a contender that wrote nothing
+# cannot pass the byte check on what an earlier one left.
+reset_device_slot() { # DEVICE
+  blkdiscard --force --offset "$slot_offset" --length "$((slot_mib << 20))" "$1" 2>/dev/null || die "blkdiscard failed on $1"
+  write_table "$1"
+}
+reset_file_slot() { # FILE
+  fallocate --punch-hole --offset "$slot_offset" --length "$((slot_mib << 20))" "$1" || die "fallocate failed on $1"
+  write_table "$1"
+}
+
+# The slot holds PAYLOAD byte for byte (a benchmark of a wrong copy would mean nothing).
+check_slot() { # CONTENDER TARGET OFFSET PAYLOAD
+  cmp --silent --bytes="$(stat -c %s "$4")" --ignore-initial="0:$3" "$4" "$2" \
+    || die "contender $1 did not write the payload into $2 at byte $3 (cmp against $4 fails; its log: $logs/$1.log): $(tail -n 3 "$logs/$1.log" | tr '\n' ' ')"
+}
+
+# Definitions of one partition transfer: SOURCE_TYPE SOURCE_PATH PATTERN_SUFFIX TARGET_PATH.
+write_defs() { # DIR SOURCE_TYPE SOURCE_PATH SUFFIX TARGET_PATH
+  mkdir -p "$1"
+  cat >"$1/50-os.transfer" <<EOF
+[Source]
+Type=$2
+Path=$3
+MatchPattern=os-@v.raw$4
+
+[Target]
+Type=partition
+Path=$5
+MatchPattern=os-@v
+MatchPartitionType=root-x86-64
+EOF
+}
+
+# --- Timing ---------------------------------------------------------------------------------------
+# timed NAME CMD...: runs CMD once (a function is fine), its output in $logs/NAME.log, and appends
+# its wall time in seconds to the series NAME. Any failure stops the bench, naming the contender.
+# (CMD runs where `set -e` is off: a function given here must be one command or one pipeline.)
+timed() {
+  local name="$1" t0 t1
+  shift
+  t0="$(date +%s%N)"
+  "$@" >"$logs/$name.log" 2>&1 \
+    || die "contender $name failed (exit status $?): $(tail -n 3 "$logs/$name.log" | tr '\n' ' ')"
+  t1="$(date +%s%N)"
+  record "$name" "$(awk -v ns="$((t1 - t0))" 'BEGIN { printf "%.6f", ns / 1e9 }')"
+}
+record() { echo "$2" >>"$times/$1"; }
+last() { tail -n 1 "$times/$1"; }
+min2() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b) ? a : b }'; }
+
+# The median of a series (the mean of the middle two for an even count).
+median_of() {
+  [ -s "$times/$1" ] || die "no values for $1"
+  sort -g "$times/$1" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# `NAME median # min X max Y` of a series of seconds.
+figure() { # NAME SERIES
+  local median
+  median="$(median_of "$2")"
+  sort -g "$times/$2" | awk -v n="$1" -v m="$median" '{ a[NR] = $1 } END { printf "%s %.3f # min %.3f max %.3f\n", n, m, a[1], a[NR] }'
+}
+
+# `NAME value # min X max Y`: value = median(NUM) / the larger of the medians of DEN...; the
+# comment gives the same ratio's spread over the rounds (each round's NUM over its larger DEN).
+ratio_figure() { # NAME NUM DEN...
+  local name="$1" num="$2" den value s
+  shift 2
+  den=0
+  for s in "$@"; do den="$(awk -v a="$den" -v b="$(median_of "$s")" 'BEGIN { print (a > b) ? a : b }')"; done
+  value="$(awk -v a="$(median_of "$num")" -v b="$den" 'BEGIN { printf "%.2f", a / b }')"
+  local files=("$times/$num")
+  for s in "$@"; do files+=("$times/$s"); done
+  paste "${files[@]}" | awk -v n="$name" -v v="$value" '
+    { d = 0; for (i = 2; i <= NF; i++) if ($i > d) d = $i; r = $1 / d; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
+    END { printf "%s %s # min %.2f max %.2f\n", n, v, lo, hi }'
+}
