@@ -16,6 +16,9 @@ public sealed class ChunkStore
     /// <summary>zstd's default level, which casync's compressor uses too.</summary>
     private const int CompressionLevel = 3;
 
+    private const UnixFileMode ServedDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+
     // A frame may carry skippable frames or block headers beyond libzstd's own worst case.
     private const int CompressedSlack = 4096;
 
@@ -47,12 +50,22 @@ public sealed class ChunkStore
         }
 
         var compressed = Compress(chunk);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        var directory = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory);
+            File.SetUnixFileMode(Root, ServedDirectory);
+            File.SetUnixFileMode(directory, ServedDirectory);
+        }
+
+        // A store is served: readable by all whatever the umask, like the payloads beside it.
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             file.Write(compressed);
         }
+
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
         File.Move(temporary, path, overwrite: true);
         return true;
