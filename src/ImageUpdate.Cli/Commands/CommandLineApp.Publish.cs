@@ -25,11 +25,12 @@ public sealed partial class CommandLineApp
         var keep = new Option<int?>("--keep") { Description = "Keep only the newest N versions in SHA256SUMS, deleting the older ones' files", HelpName = "N" };
         var bestBefore = new Option<string?>("--best-before") { Description = "Add a BEST-BEFORE-YYYY-MM-DD marker: devices refuse the list from that day on", HelpName = "YYYY-MM-DD" };
         var force = new Option<bool>("--force") { Description = "Replace the version if SHA256SUMS already lists it" };
+        var chunkStore = new Option<bool>("--chunk-store") { Description = $"Also write a casync index P{Publisher.IndexSuffix} beside each payload P and its chunks into {Publisher.ChunkStoreName}/, for delta updates" };
         var exportKeyring = new Option<string?>("--export-keyring") { Description = $"Write the public keyring here (default: {PublishOptions.DefaultKeyringName} in the output directory)", HelpName = "FILE" };
 
         var publish = new Command("publish", "Put a version's payloads on an update server directory and sign its SHA256SUMS")
         {
-            version, payloads, output, signingKey, compress, keep, bestBefore, force, exportKeyring,
+            version, payloads, output, signingKey, compress, keep, bestBefore, force, chunkStore, exportKeyring,
         };
         publish.SetAction(async (r, ct) =>
         {
@@ -52,6 +53,7 @@ public sealed partial class CommandLineApp
                 Keep = r.GetValue(keep),
                 BestBefore = ParseDate(r.GetValue(bestBefore)),
                 Force = r.GetValue(force),
+                ChunkStore = r.GetValue(chunkStore),
                 KeyringExportPath = r.GetValue(exportKeyring) is { } path ? Path.GetFullPath(path) : null,
                 SigningTime = SourceDateEpoch.Parse(_environment.SourceDateEpoch),
             };

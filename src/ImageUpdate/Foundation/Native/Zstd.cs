@@ -4,7 +4,9 @@ namespace ImageUpdate.Foundation.Native;
 
 /// <summary>
 /// The streaming decoder of libzstd: ZSTD_decompressStream consumes frame after frame (skippable
-/// frames included) and returns 0 exactly when a frame is complete and fully flushed.
+/// frames included) and returns 0 exactly when a frame is complete and fully flushed. The one-shot
+/// ZSTD_compress/ZSTD_decompress serve small bounded buffers (casync's chunks): decoding straight
+/// into a caller's buffer needs no window allocation, so a hostile frame cannot make it grow.
 /// </summary>
 internal static partial class Zstd
 {
@@ -21,6 +23,15 @@ internal static partial class Zstd
 
     [LibraryImport(Library, EntryPoint = "ZSTD_decompressStream")]
     internal static unsafe partial nuint DecompressStream(ZstdDecoderHandle decoder, OutBuffer* output, InBuffer* input);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_compressBound")]
+    internal static partial nuint CompressBound(nuint sourceSize);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_compress")]
+    internal static unsafe partial nuint Compress(byte* destination, nuint destinationCapacity, byte* source, nuint sourceSize, int level);
+
+    [LibraryImport(Library, EntryPoint = "ZSTD_decompress")]
+    internal static unsafe partial nuint Decompress(byte* destination, nuint destinationCapacity, byte* source, nuint sourceSize);
 
     [LibraryImport(Library, EntryPoint = "ZSTD_isError")]
     internal static partial uint IsError(nuint code);

@@ -26,6 +26,12 @@ public sealed record PublishOptions
     /// <summary>The BEST-BEFORE-YYYY-MM-DD marker to write (--best-before); null writes none.</summary>
     public DateOnly? BestBefore { get; init; }
 
+    /// <summary>
+    /// Also publish each payload P as a casync blob index P.caibx (listed in SHA256SUMS) with its chunks
+    /// in <see cref="Publisher.ChunkStoreName"/> of the output directory, for delta updates (--chunk-store).
+    /// </summary>
+    public bool ChunkStore { get; init; }
+
     /// <summary>Replace the version when SHA256SUMS already lists it (--force).</summary>
     public bool Force { get; init; }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using ImageUpdate.Formats.Casync;
+using ImageUpdate.Formats.Compression;
 using ImageUpdate.Formats.Verification;
 using ImageUpdate.Formats.Verification.Signing;
 using ImageUpdate.Formats.Versions;
@@ -25,6 +27,11 @@ namespace ImageUpdate.Update.Publishing;
 /// synced and renamed; files of pruned or replaced versions are deleted last. Between the last two
 /// renames a client may briefly see the new list with the old signature and refuse it; the next
 /// try succeeds.</para>
+/// <para>With <see cref="PublishOptions.ChunkStore"/> each payload P (as served, so compressed when
+/// --compress is given) is also chunked the way `casync make` does it: P.caibx is written beside P
+/// and listed in SHA256SUMS, the chunks go into <see cref="ChunkStoreName"/> before anything is
+/// renamed (they are named by their hash, so a chunk no index lists yet harms nobody), and chunks no
+/// listed index references any longer are deleted after everything else.</para>
 /// <para>Every transfer of the definitions is published, whether or not an optional feature
 /// enables it on the build host: devices decide which features they enable.</para>
 /// </remarks>
@@ -33,6 +40,12 @@ public sealed class Publisher
     /// <summary>The manifest and its signature, as sysupdate fetches them from the source URL.</summary>
     public const string ManifestName = "SHA256SUMS";
     public const string SignatureName = "SHA256SUMS.gpg";
+
+    /// <summary>The chunk store beside the payloads, where casync and desync look by default for a blob index's chunks.</summary>
+    public const string ChunkStoreName = "default.castr";
+
+    /// <summary>The suffix of the casync blob index published beside each payload.</summary>
+    public const string IndexSuffix = ".caibx";
 
     // The digest of an empty file, which a BEST-BEFORE marker lists (sysupdate.md §3).
     private const string EmptyFileSha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -115,6 +128,21 @@ public sealed class Publisher
                 Durability.FsyncFile(temporary);
                 files.Add((new PublishedFile(transfer.Id, name, Sha256Of(temporary), kind), temporary));
                 _logger.LogInformation("Prepared {Name} for transfer {Transfer} ({Compression}).", name, transfer.Id, kind);
+                if (options.ChunkStore)
+                {
+                    var indexName = name + IndexSuffix;
+                    var indexTemporary = Temporary(options.OutputDirectory, indexName);
+                    temporaries.Add(indexTemporary);
+                    var index = await IndexAsync(temporary, indexTemporary, options.OutputDirectory, cancellationToken).ConfigureAwait(false);
+                    files.Add((new PublishedFile(transfer.Id, indexName, Sha256Of(indexTemporary), CompressionKind.None), indexTemporary));
+                    _logger.LogInformation("Prepared {Name}: {Chunks} chunks in {Store}.", indexName, index.Chunks.Count, ChunkStoreName);
+                }
+            }
+
+            if (options.ChunkStore && Directory.Exists(Path.Combine(options.OutputDirectory, ChunkStoreName)))
+            {
+                // Every chunk on disk before the list that references it is renamed into place.
+                Durability.SyncFileSystem(Path.Combine(options.OutputDirectory, ChunkStoreName));
             }
 
             // The new list and its signature, checked the way devices will check them.
@@ -153,6 +181,7 @@ public sealed class Publisher
 
             var current = new HashSet<string>(entries.Select(e => e.FileName), StringComparer.Ordinal) { ManifestName, SignatureName, Path.GetFileName(keyringPath) };
             var deleted = DeleteUnlisted(options.OutputDirectory, previous.Concat(dropped).Select(l => l.Entry.FileName), current);
+            PruneChunkStore(options.OutputDirectory, entries.Select(e => e.FileName));
             foreach (var v in pruned)
             {
                 _logger.LogInformation("Pruned version {Version} (--keep {Keep}).", v, options.Keep);
@@ -289,9 +318,15 @@ public sealed class Publisher
         }
     }
 
-    // The version an already listed file belongs to, by the first transfer whose source patterns match it.
+    // The version an already listed file belongs to, by the first transfer whose source patterns match
+    // it; P.caibx belongs to P's version, so it is replaced and pruned with P.
     private static string? VersionOf(string fileName, List<TransferDefinition> transfers)
     {
+        if (fileName.EndsWith(IndexSuffix, StringComparison.Ordinal) && VersionOf(fileName[..^IndexSuffix.Length], transfers) is { } indexed)
+        {
+            return indexed;
+        }
+
         foreach (var transfer in transfers)
         {
             if (transfer.Source.Patterns.Match(fileName) is { IsMatch: true, Metadata.Version: { } version })
@@ -361,6 +396,68 @@ public sealed class Publisher
         }
 
         return deleted;
+    }
+
+    /// <summary>Chunks the prepared payload into the store and writes its index, durably, to <paramref name="indexPath"/>.</summary>
+    private static async Task<CasyncIndex> IndexAsync(string payloadPath, string indexPath, string outputDirectory, CancellationToken cancellationToken)
+    {
+        var store = new ChunkStore(Path.Combine(outputDirectory, ChunkStoreName));
+        CasyncIndex index;
+        await using (var payload = File.OpenRead(payloadPath))
+        {
+            index = await CasyncBlob.IndexAsync(payload, store, ChunkSizeLimits.Default, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var file = File.Create(indexPath))
+        {
+            index.WriteTo(file);
+        }
+
+        File.SetUnixFileMode(indexPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        Durability.FsyncFile(indexPath);
+        return index;
+    }
+
+    /// <summary>
+    /// Deletes the chunks that no index <paramref name="listed"/> in the new SHA256SUMS references: those
+    /// of pruned or replaced versions, and any a failed publish left. When a listed index cannot be
+    /// read, nothing is deleted (a chunk it needs might go).
+    /// </summary>
+    private void PruneChunkStore(string outputDirectory, IEnumerable<string> listed)
+    {
+        var store = new ChunkStore(Path.Combine(outputDirectory, ChunkStoreName));
+        if (!Directory.Exists(store.Root))
+        {
+            return;
+        }
+
+        var referenced = new HashSet<ChunkId>();
+        foreach (var name in listed.Where(n => n.EndsWith(IndexSuffix, StringComparison.Ordinal)))
+        {
+            var path = Path.Combine(outputDirectory, name);
+            try
+            {
+                using var stream = File.OpenRead(path);
+                referenced.UnionWith(CasyncIndex.Read(stream, path).Chunks.Select(c => c.Id));
+            }
+            catch (Exception e) when (e is CasyncFormatException or IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("Not pruning {Store}: {Index} cannot be read ({Reason}).", store.Root, path, e.Message);
+                return;
+            }
+        }
+
+        var removed = 0;
+        foreach (var id in store.Enumerate().Where(id => !referenced.Contains(id)).ToList())
+        {
+            store.Remove(id);
+            removed++;
+        }
+
+        if (removed > 0)
+        {
+            _logger.LogInformation("Deleted {Count} chunks of {Store} that no listed index references.", removed, ChunkStoreName);
+        }
     }
 
     private static string Temporary(string directory, string name) =>

@@ -214,8 +214,9 @@ public sealed class PartitionTarget : ITargetResource
             var what = $"'{UntrustedText.Escape(slot.DevicePath)}' from '{UntrustedText.Escape(payload.Description)}'";
             var written = await PipelinedCopy.CopyAsync(decompressed, handle, direct, slot.SectorSize, slot.Offset, slot.Size, _sync, PayloadWriter.DigestBesideWrites(raw, kind), what, report, cancellationToken).ConfigureAwait(false);
 
-            // A verifying source checks its hash on the read that finds its end: make sure that read
-            // happens even if a decoder stopped at the end of its data without asking for more.
+            // A verifying source under a decoder checks its hash on the read that finds its end (an
+            // uncompressed one was judged by the copy's digest): make sure that read happens even if
+            // a decoder stopped at the end of its data without asking for more.
             if (await counted.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
             {
                 throw new UpdateException($"Trailing data after the compressed payload of '{UntrustedText.Escape(payload.Description)}', refusing.");

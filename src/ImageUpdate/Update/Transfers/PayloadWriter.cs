@@ -66,9 +66,10 @@ public static class PayloadWriter
     /// <summary>
     /// For a verified source whose bytes are the payload itself (nothing to decompress), the copy's own
     /// digest stage hashes each buffer while it is written instead of the reading thread before it;
-    /// otherwise (compressed, or nothing to verify) null and nothing changes.
+    /// otherwise (compressed, nothing to verify, or a payload so short the format probe already read
+    /// and verified all of it) null and nothing changes.
     /// </summary>
-    public static IBufferDigest? DigestBesideWrites(Stream source, CompressionKind kind) =>
+    internal static IBufferDigest? DigestBesideWrites(Stream source, CompressionKind kind) =>
         kind == CompressionKind.None && source is VerifyingStream verifying ? verifying.DeferHashing() : null;
 
     /// <summary>

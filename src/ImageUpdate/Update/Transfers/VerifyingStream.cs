@@ -12,7 +12,8 @@ namespace ImageUpdate.Update.Transfers;
 /// completes (and never marks pending) a copy that does not match. The hash is computed on the
 /// reading side, so it overlaps with the writes a pipelined copier issues; a copier that hands the
 /// very bytes read to a digest stage of its own takes the hashing over with <see cref="DeferHashing"/>,
-/// and then the verdict comes from that digest's <see cref="IBufferDigest.Complete"/>.
+/// and then the verdict comes from that digest's <see cref="IBufferDigest.Complete"/>, given only
+/// once the end was read and only if the digest saw exactly the bytes read.
 /// </summary>
 public sealed class VerifyingStream : ForwardReadStream
 {
@@ -74,11 +75,18 @@ public sealed class VerifyingStream : ForwardReadStream
     /// format probe's head, replayed), in order, and call <see cref="IBufferDigest.Complete"/> after
     /// the end was read. The verdict then also requires the digest to have seen exactly the bytes read.
     /// </summary>
-    public IBufferDigest DeferHashing()
+    /// <returns>The digest; null when the end was already read and the bytes verified (a payload
+    /// shorter than the probe), so there is nothing left to hash.</returns>
+    internal IBufferDigest? DeferHashing()
     {
-        if (_deferred is not null || _checked)
+        if (_checked && _deferred is null)
         {
-            throw new InvalidOperationException("The hashing of a verifying stream can be deferred once, before its end.");
+            return null;
+        }
+
+        if (_deferred is not null)
+        {
+            throw new InvalidOperationException("The hashing of a verifying stream can be deferred once.");
         }
 
         _hash.GetHashAndReset();
@@ -99,7 +107,11 @@ public sealed class VerifyingStream : ForwardReadStream
             return data.Length;
         }
 
-        if (!_checked && _deferred is null)
+        if (_deferred is not null)
+        {
+            _deferred.EndSeen = true;
+        }
+        else if (!_checked)
         {
             _checked = true;
             Check(BytesRead);
@@ -134,6 +146,9 @@ public sealed class VerifyingStream : ForwardReadStream
     {
         private long _hashed;
 
+        /// <summary>The stream's end was read: until then there is no verdict to give.</summary>
+        public bool EndSeen { get; set; }
+
         public void Append(ReadOnlySpan<byte> data)
         {
             owner._hash.AppendData(data);
@@ -142,9 +157,9 @@ public sealed class VerifyingStream : ForwardReadStream
 
         public void Complete()
         {
-            if (owner._checked)
+            if (owner._checked || !EndSeen)
             {
-                throw new InvalidOperationException("A deferred digest completes once.");
+                throw new InvalidOperationException("A deferred digest completes once, after the stream's end was read.");
             }
 
             owner._checked = true;

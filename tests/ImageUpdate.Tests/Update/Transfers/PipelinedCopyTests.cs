@@ -161,6 +161,20 @@ public sealed class PipelinedCopyTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failing_digest_stops_the_copy_instead_of_starving_it_of_buffers()
+    {
+        // More buffers than the ring holds: a digest that died holding buffers must not leave the reader waiting forever.
+        var payload = RandomNumberGenerator.GetBytes((PipelinedCopy.BufferCount + 3) * PipelinedCopy.BufferSize);
+        var (_, handle) = Target(payload.Length, fill: null);
+        using (handle)
+        {
+            var copy = PipelinedCopy.CopyAsync(new MemoryStream(payload), handle, null, 512, 0, payload.Length, false, new ThrowingDigest(), "test", null, CancellationToken.None);
+            var e = await Assert.ThrowsAsync<IOException>(() => copy.WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Equal("digest broke", e.Message);
+        }
+    }
+
+    [Fact]
     public async Task A_long_synced_copy_fsyncs_while_it_runs_not_only_at_its_end()
     {
         var length = (int)(3 * RollingSync.Interval) + 4096;
@@ -248,5 +262,21 @@ public sealed class PipelinedCopyTests : IDisposable
                 throw verdict;
             }
         }
+    }
+
+    /// <summary>Fails on the second buffer it is given.</summary>
+    private sealed class ThrowingDigest : IBufferDigest
+    {
+        private int _appended;
+
+        public void Append(ReadOnlySpan<byte> data)
+        {
+            if (++_appended == 2)
+            {
+                throw new IOException("digest broke");
+            }
+        }
+
+        public void Complete() => throw new InvalidOperationException("never reached");
     }
 }

@@ -67,7 +67,7 @@ public sealed class VerifyingStreamTests
         // A format probe reads the head before the hand-over; the digest gets it replayed, then the rest.
         var head = new byte[6];
         stream.ReadExactly(head);
-        var digest = stream.DeferHashing();
+        var digest = stream.DeferHashing()!;
         var rest = new MemoryStream();
         await stream.CopyToAsync(rest); // the end is read and nothing is checked by the stream itself
         digest.Append(head);
@@ -91,10 +91,32 @@ public sealed class VerifyingStreamTests
         // The digest saw only the first half, whose hash is the listed one, but the stream read more.
         var half = Data[..150_000];
         await using var stream = new VerifyingStream(new MemoryStream(Data), Convert.ToHexString(SHA256.HashData(half)), "x");
-        var digest = stream.DeferHashing();
+        var digest = stream.DeferHashing()!;
         await stream.CopyToAsync(Stream.Null);
         digest.Append(half);
 
         Assert.Throws<VerificationException>(digest.Complete);
+    }
+
+    [Fact]
+    public void A_deferred_digest_gives_no_verdict_before_the_end_was_read()
+    {
+        using var stream = new VerifyingStream(new MemoryStream(Data), Convert.ToHexString(SHA256.HashData(Data)), "x");
+        var digest = stream.DeferHashing()!;
+        var all = new byte[Data.Length];
+        stream.ReadExactly(all); // every byte, but not the read that finds the end
+        digest.Append(all);
+
+        Assert.Throws<InvalidOperationException>(digest.Complete);
+    }
+
+    [Fact]
+    public void A_payload_the_probe_read_to_its_end_is_verified_already_and_defers_nothing()
+    {
+        var tiny = Data[..5];
+        using var stream = new VerifyingStream(new MemoryStream(tiny), Convert.ToHexString(SHA256.HashData(tiny)), "x");
+        Assert.Equal(5, stream.ReadAtLeast(new byte[6], 6, throwOnEndOfStream: false));
+
+        Assert.Null(stream.DeferHashing());
     }
 }

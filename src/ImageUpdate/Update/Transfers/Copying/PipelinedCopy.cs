@@ -119,7 +119,7 @@ public static class PipelinedCopy
         var reader = Task.Run(() => ReadAsync(source, free, full.Writer, toDigest, region, token), token);
         var digester = digest is null
             ? Task.CompletedTask
-            : Task.Factory.StartNew(() => Digest(toDigest!, digest, free.Writer, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            : Task.Factory.StartNew(() => Digest(toDigest!, digest, free.Writer, linked), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         long total = 0;
         try
@@ -222,7 +222,7 @@ public static class PipelinedCopy
                 toDigest?.Add(filled, cancellationToken);
 
                 // A short read means the end was reached, but the loop reads once more anyway: a
-                // verifying source checks its hash on the read that returns 0.
+                // verifying source checks its hash (or, deferred, notes its end) on the read that returns 0.
             }
         }
         catch (Exception e)
@@ -237,19 +237,42 @@ public static class PipelinedCopy
         }
     }
 
-    /// <summary>Hashes the buffers in the order they were read; stops early when the copy is cancelled.</summary>
-    private static void Digest(BlockingCollection<Filled> toDigest, IBufferDigest digest, ChannelWriter<Memory<byte>> free, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hashes the buffers in the order they were read; stops early when the copy is cancelled, and
+    /// cancels the copy when it fails (the buffers it holds would never come back to the reader).
+    /// </summary>
+    private static void Digest(BlockingCollection<Filled> toDigest, IBufferDigest digest, ChannelWriter<Memory<byte>> free, CancellationTokenSource copy)
     {
-        foreach (var filled in toDigest.GetConsumingEnumerable(cancellationToken))
+        try
         {
-            digest.Append(filled.Data.Span);
-            filled.Release(free);
+            foreach (var filled in toDigest.GetConsumingEnumerable(copy.Token))
+            {
+                digest.Append(filled.Data.Span);
+                filled.Release(free);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            copy.Cancel();
+            throw;
         }
     }
 
     /// <summary>Where the bytes go: the disk or file, its O_DIRECT twin, and the region's bounds.</summary>
-    internal sealed record Region(SafeFileHandle Target, SafeFileHandle? Direct, int BlockSize, long Offset, long Capacity, string What)
+    internal sealed class Region(SafeFileHandle target, SafeFileHandle? direct, int blockSize, long offset, long capacity, string what)
     {
+        public SafeFileHandle Target { get; } = target;
+
+        public SafeFileHandle? Direct { get; } = direct;
+
+        public int BlockSize { get; } = blockSize;
+
+        public long Offset { get; } = offset;
+
+        public long Capacity { get; } = capacity;
+
+        public string What { get; } = what;
+
         /// <summary>Writes <paramref name="data"/> at <paramref name="position"/> bytes into the region.</summary>
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long position, CancellationToken cancellationToken)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using ImageUpdate.Foundation.Native;
 using Microsoft.Win32.SafeHandles;
 
@@ -41,7 +42,7 @@ internal sealed class RollingSync
         // A failed fsync is a failed write: surface it now rather than at the end.
         if (_running.Exception?.InnerException is { } failure)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            ExceptionDispatchInfo.Capture(failure).Throw();
         }
 
         _startedAt = total;
