@@ -33,10 +33,20 @@ FAT_BENIGN = ("There are differences between boot sector and its backup.",
 
 
 def fat_complaints(output):
-    """(complaints, dirty): fsck.fat -n's messages other than the dirty flag, and whether it was set."""
-    complaints, dirty = [], False
+    """(complaints, dirty, hint): fsck.fat -n's messages other than the dirty flag and a stale
+    free-cluster count, whether the flag was set, and the stale count's message. FAT32's FSInfo
+    sector carries that count as a hint (the FAT specification says it may be wrong and must be
+    checked against the FAT); vfat writes it with no ordering against the FAT itself, so a cut
+    between a file's clusters being freed or taken and the next sync leaves it off by that many
+    clusters, and it stays off (the kernel adjusts it, never recounts) until an fsck."""
+    complaints, dirty, hint = [], False, None
     for line in output.split("\n")[1:]:
         text = line.strip()
+        if text.startswith("Free cluster summary wrong ("):
+            hint = text
+            continue
+        if text == "Auto-correcting." and hint:
+            continue
         differences = re.findall(r"(\d+):([0-9a-f]{2})/([0-9a-f]{2})", text)
         if differences and all(int(o) == 65 and int(a, 16) ^ int(b, 16) == 1 for o, a, b in differences):
             dirty = True
@@ -44,7 +54,7 @@ def fat_complaints(output):
             dirty = True
         elif text and text not in FAT_BENIGN and not re.match(r"^\S+: \d+ files, \d+/\d+ clusters$", text):
             complaints.append(text)
-    return complaints, dirty
+    return complaints, dirty, hint
 
 def gpt_torn(verdict):
     """Which GPT copy sgdisk -v finds damaged or different while it reads the other one whole, or
@@ -112,7 +122,7 @@ class Checker:
     def inspect(self, disk):
         """Everything both views say about DISK: {problems, final: {(transfer, version): ok?},
         other: [names that are no final instance], current, listed: {...}}."""
-        state = {"problems": [], "final": {}, "other": [], "current": None, "fat_dirty": False, "gpt_torn": None}
+        state = {"problems": [], "final": {}, "other": [], "current": None, "fat_dirty": False, "fat_hint": None, "gpt_torn": None}
         problems = state["problems"]
 
         verify = run(["sgdisk", "-v", disk])
@@ -154,7 +164,7 @@ class Checker:
     def _inspect_esp(self, disk, part, sector, state):
         image = self._extract(disk, part, sector, "esp.img")
         fsck = run(["fsck.fat", "-n", image])
-        complaints, state["fat_dirty"] = fat_complaints(fsck.stdout)
+        complaints, state["fat_dirty"], state["fat_hint"] = fat_complaints(fsck.stdout)
         if complaints or fsck.returncode not in (0, 1):
             state["problems"].append(f"fsck.fat -n on the ESP ({fsck.returncode}): " + " | ".join(complaints))
         listing = run(["mdir", "-b", "-i", image, "::/EFI/Linux"], env=MTOOLS)
@@ -265,6 +275,7 @@ class Checker:
         """The problems a cut left, and the GPT copy it left torn (None when both are whole)."""
         state, problems = self._common(disk)
         self.last_gpt_torn = state["gpt_torn"]
+        self.last_fat_hint = state["fat_hint"]
         if not (self.complete(state, "1") or self.complete(state, "2")):
             problems.append("neither version 1 nor version 2 is complete: " + describe(state))
         if ("uki", "2") in state["final"]:
@@ -286,6 +297,8 @@ class Checker:
         state, problems = self._common(disk)
         if state["gpt_torn"]:
             problems.append(f"the GPT's {state['gpt_torn']} copy is still damaged after the update completed")
+        if state["fat_hint"] and not after_cut:
+            problems.append("fsck.fat -n on the ESP: " + state["fat_hint"])
         if state["fat_dirty"] and not after_cut:
             problems.append("the ESP's dirty bit is still set after a clean shutdown")
         expected = {version, str(int(version) - 1)}
