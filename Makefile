@@ -3,7 +3,7 @@ DOTNET ?= dotnet
 CONFIGURATION ?= Release
 BIN_DIR := artifacts/bin
 
-.PHONY: all build guest test deps restore demo e2e bench clean format install uninstall
+.PHONY: all build guest test deps restore demo e2e powercut bench clean format install uninstall
 
 all: build
 
@@ -104,3 +104,8 @@ uninstall:
 # staged and URL updates into the image, blessing, a failed version falling back, a rollback.
 e2e: deps build guest
 	tests/e2e/run-cycle
+
+# Power cuts during a real update in a QEMU guest, checked on the host (tests/powercut/README.md):
+# POWERCUT_RUNS cuts (default 100; CI runs 10), seeded by POWERCUT_SEED. Root (loop mounts).
+powercut: deps build guest
+	tests/powercut/run-powercut

@@ -9,8 +9,8 @@ namespace ImageUpdate.Platform.FileSystem;
 public static class AtomicRename
 {
     /// <summary>
-    /// Renames <paramref name="from"/> to <paramref name="to"/>, then fsyncs the directories of both
-    /// names. With <paramref name="replace"/> false an existing <paramref name="to"/> is an IOException
+    /// Renames <paramref name="from"/> to <paramref name="to"/>, then fsyncs what was renamed (a file or
+    /// directory) and the directories of both names. With <paramref name="replace"/> false an existing <paramref name="to"/> is an IOException
     /// (EEXIST) and is left untouched. Neither name is followed if it is a symlink.
     /// </summary>
     public static void Rename(string from, string to, bool replace)
@@ -27,6 +27,9 @@ public static class AtomicRename
             throw Libc.Error(errno, $"Cannot rename '{Foundation.Errors.UntrustedText.Escape(from)}' to", to);
         }
 
+        // The entry first, then the directories: on vfat the new name is only whole once the renamed
+        // file's inode is written (Durability.FsyncRenamed).
+        Durability.FsyncRenamed(to);
         var toParent = Durability.ParentOf(to);
         var fromParent = Durability.ParentOf(from);
         Durability.FsyncDirectory(toParent);

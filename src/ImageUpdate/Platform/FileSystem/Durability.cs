@@ -1,4 +1,5 @@
 using ImageUpdate.Foundation.Native;
+using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Platform.FileSystem;
 
@@ -22,6 +23,41 @@ public static class Durability
     {
         using var handle = Libc.Open(path, Libc.OReadOnly | Libc.ODirectory);
         Libc.Fsync(handle, path);
+        SyncRecorder.Record("fsync", path);
+    }
+
+    /// <summary>
+    /// fsync of a file or directory that was just renamed (not followed; anything else, a symlink
+    /// say, is left alone). On vfat a rename writes the new directory entry without the file's
+    /// first cluster and size: they reach it only when the inode is written back (Linux
+    /// fs/fat/namei_vfat.c, vfat_rename), so an fsync of the directory alone can make the new name
+    /// durable as an empty file (found by `make powercut`, tests/powercut/regressions.txt). An
+    /// fsync of the entry itself writes them. Where it cannot be opened (no read permission), a
+    /// syncfs of its file system does the same.
+    /// </summary>
+    public static void FsyncRenamed(string path)
+    {
+        if (FileMetadata.TryGetStatus(path) is not { Kind: FileKind.Regular or FileKind.Directory })
+        {
+            return;
+        }
+
+        SafeFileHandle handle;
+        try
+        {
+            handle = Libc.Open(path, Libc.OReadOnly | Libc.ONoFollow | Libc.ONoControllingTerminal | Libc.ONonBlocking);
+        }
+        catch (IOException e) when (e.HResult == Libc.EAccess)
+        {
+            SyncFileSystem(ParentOf(path));
+            return;
+        }
+
+        using (handle)
+        {
+            Libc.Fsync(handle, path);
+        }
+
         SyncRecorder.Record("fsync", path);
     }
 

@@ -56,7 +56,7 @@ public sealed class DurabilityTests : IDisposable
 
         AtomicRename.Rename(Path.Combine(from, "a"), Path.Combine(to, "b"), replace: false);
 
-        Assert.Equal([new SyncCall("fsync", to), new SyncCall("fsync", from)], syncs.Calls);
+        Assert.Equal([new SyncCall("fsync", Path.Combine(to, "b")), new SyncCall("fsync", to), new SyncCall("fsync", from)], syncs.Calls);
         Assert.True(File.Exists(Path.Combine(to, "b")));
     }
 
@@ -68,7 +68,41 @@ public sealed class DurabilityTests : IDisposable
 
         AtomicRename.Rename(_directory.Combine("a"), _directory.Combine("b"), replace: true);
 
-        Assert.Equal([new SyncCall("fsync", _directory.Path)], syncs.Calls);
+        Assert.Equal([new SyncCall("fsync", _directory.Combine("b")), new SyncCall("fsync", _directory.Path)], syncs.Calls);
+    }
+
+    // make powercut, seed 11, run 2 (tests/powercut/regressions.txt): on vfat a rename writes the new
+    // directory entry without the file's first cluster and size (they follow with the inode), so
+    // after rename + fsync of the directory a power cut left the UKI's final name on the ESP as an
+    // empty file, its clusters lost. The renamed file is fsynced first, then its directory.
+    [Fact]
+    public void A_rename_fsyncs_the_renamed_file_before_its_directory()
+    {
+        File.WriteAllText(_directory.Combine(".sysupdate.pending.uki.efi"), "x");
+        using var syncs = SyncRecorder.Start();
+
+        AtomicRename.Rename(_directory.Combine(".sysupdate.pending.uki.efi"), _directory.Combine("uki+3-0.efi"), replace: true);
+
+        Assert.Equal([new SyncCall("fsync", _directory.Combine("uki+3-0.efi")), new SyncCall("fsync", _directory.Path)], syncs.Calls);
+    }
+
+    [Fact]
+    public void A_renamed_directory_is_fsynced_and_a_renamed_symlink_is_not_followed()
+    {
+        Directory.CreateDirectory(_directory.Combine("tree"));
+        File.CreateSymbolicLink(_directory.Combine("link"), "/nonexistent");
+        using var syncs = SyncRecorder.Start();
+
+        AtomicRename.Rename(_directory.Combine("tree"), _directory.Combine("tree2"), replace: true);
+        AtomicRename.Rename(_directory.Combine("link"), _directory.Combine("link2"), replace: true);
+
+        Assert.Equal(
+            [
+                new SyncCall("fsync", _directory.Combine("tree2")),
+                new SyncCall("fsync", _directory.Path),
+                new SyncCall("fsync", _directory.Path),
+            ],
+            syncs.Calls);
     }
 
     [Fact]
