@@ -130,6 +130,10 @@ public sealed partial class TerminalProgressTests : IDisposable
             .ToList();
         Assert.All(frames, f => Assert.Matches(FramePattern(), f));
         var parsed = frames.Select(f => FramePattern().Match(f)).ToList();
+
+        // A frame drawn before the first bytes (and the response's length) arrived has no total yet; the others do.
+        Assert.Contains(parsed, m => m.Groups["total"].Success);
+        Assert.All(parsed.SkipWhile(m => !m.Groups["total"].Success), m => Assert.True(m.Groups["total"].Success, m.Value));
         Assert.True(parsed.Select(m => m.Groups["done"].Value).Distinct().Count() >= 3, $"too few updates: {string.Join(" | ", frames)}");
         Assert.Contains(parsed, m => m.Groups["rate"].Value != "--/s" && m.Groups["eta"].Value != "--:--");
         var percents = parsed.Select(m => int.Parse(m.Groups["percent"].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
@@ -148,6 +152,6 @@ public sealed partial class TerminalProgressTests : IDisposable
         return erase >= 0 ? line[(erase + 4)..] : line;
     }
 
-    [GeneratedRegex(@"^os \[1/1\]  (?<done>\d+(\.\d)? (B|KiB|MiB)) / 4\.0 MiB  (?<rate>\d+(\.\d)? (B|KiB|MiB)/s|--/s)  ETA (?<eta>\d+:\d\d|--:--) +(?<percent>\d+)%$")]
+    [GeneratedRegex(@"^os \[1/1\]  (?<done>\d+(\.\d)? (B|KiB|MiB))(?<total> / 4\.0 MiB)?  (?<rate>\d+(\.\d)? (B|KiB|MiB)/s|--/s)  ETA (?<eta>\d+:\d\d|--:--) +(?<percent>\d+)%$")]
     private static partial Regex FramePattern();
 }
