@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using ImageUpdate.Formats.Casync;
 using ImageUpdate.Formats.Compression;
 using ImageUpdate.Formats.Verification;
 using ImageUpdate.Formats.Verification.Signing;
@@ -35,7 +34,7 @@ namespace ImageUpdate.Update.Publishing;
 /// <para>Every transfer of the definitions is published, whether or not an optional feature
 /// enables it on the build host: devices decide which features they enable.</para>
 /// </remarks>
-public sealed class Publisher
+public sealed partial class Publisher
 {
     /// <summary>The manifest and its signature, as sysupdate fetches them from the source URL.</summary>
     public const string ManifestName = "SHA256SUMS";
@@ -396,68 +395,6 @@ public sealed class Publisher
         }
 
         return deleted;
-    }
-
-    /// <summary>Chunks the prepared payload into the store and writes its index, durably, to <paramref name="indexPath"/>.</summary>
-    private static async Task<CasyncIndex> IndexAsync(string payloadPath, string indexPath, string outputDirectory, CancellationToken cancellationToken)
-    {
-        var store = new ChunkStore(Path.Combine(outputDirectory, ChunkStoreName));
-        CasyncIndex index;
-        await using (var payload = File.OpenRead(payloadPath))
-        {
-            index = await CasyncBlob.IndexAsync(payload, store, ChunkSizeLimits.Default, cancellationToken).ConfigureAwait(false);
-        }
-
-        await using (var file = File.Create(indexPath))
-        {
-            index.WriteTo(file);
-        }
-
-        File.SetUnixFileMode(indexPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        Durability.FsyncFile(indexPath);
-        return index;
-    }
-
-    /// <summary>
-    /// Deletes the chunks that no index <paramref name="listed"/> in the new SHA256SUMS references: those
-    /// of pruned or replaced versions, and any a failed publish left. When a listed index cannot be
-    /// read, nothing is deleted (a chunk it needs might go).
-    /// </summary>
-    private void PruneChunkStore(string outputDirectory, IEnumerable<string> listed)
-    {
-        var store = new ChunkStore(Path.Combine(outputDirectory, ChunkStoreName));
-        if (!Directory.Exists(store.Root))
-        {
-            return;
-        }
-
-        var referenced = new HashSet<ChunkId>();
-        foreach (var name in listed.Where(n => n.EndsWith(IndexSuffix, StringComparison.Ordinal)))
-        {
-            var path = Path.Combine(outputDirectory, name);
-            try
-            {
-                using var stream = File.OpenRead(path);
-                referenced.UnionWith(CasyncIndex.Read(stream, path).Chunks.Select(c => c.Id));
-            }
-            catch (Exception e) when (e is CasyncFormatException or IOException or UnauthorizedAccessException)
-            {
-                _logger.LogWarning("Not pruning {Store}: {Index} cannot be read ({Reason}).", store.Root, path, e.Message);
-                return;
-            }
-        }
-
-        var removed = 0;
-        foreach (var id in store.Enumerate().Where(id => !referenced.Contains(id)).ToList())
-        {
-            store.Remove(id);
-            removed++;
-        }
-
-        if (removed > 0)
-        {
-            _logger.LogInformation("Deleted {Count} chunks of {Store} that no listed index references.", removed, ChunkStoreName);
-        }
     }
 
     private static string Temporary(string directory, string name) =>
