@@ -150,7 +150,7 @@ public static class PipelinedCopy
             await Quietly(digester).ConfigureAwait(false);
             if (rolling is not null)
             {
-                await rolling.QuiesceAsync().ConfigureAwait(false);
+                await Quietly(rolling.DrainAsync()).ConfigureAwait(false);
             }
 
             foreach (var stage in new[] { reader, digester })

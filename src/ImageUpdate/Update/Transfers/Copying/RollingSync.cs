@@ -53,17 +53,4 @@ internal sealed class RollingSync
 
     /// <summary>Waits for the fsync still running, if any, and reports its failure.</summary>
     public Task DrainAsync() => _running;
-
-    /// <summary>Waits for the fsync still running, if any, ignoring its failure (the copy already failed).</summary>
-    public async Task QuiesceAsync()
-    {
-        try
-        {
-            await _running.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // The copy's own error is the one reported.
-        }
-    }
 }
