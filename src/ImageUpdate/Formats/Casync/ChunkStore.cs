@@ -105,11 +105,27 @@ public sealed class ChunkStore
             throw CasyncFormatException.Chunk(path, "shrank while it was read", e);
         }
 
-        Decompress(path, compressed, destination);
+        Decode(path, id, compressed, destination);
+    }
+
+    /// <summary>
+    /// Decodes one stored chunk (its .cacnk bytes, from a file, a server or a pack) into
+    /// <paramref name="destination"/>, whose length is the chunk's size from the index; the bytes must
+    /// decompress to exactly that many and hash to <paramref name="id"/>, else the chunk is refused,
+    /// named by <paramref name="origin"/>.
+    /// </summary>
+    public static void Decode(string origin, ChunkId id, ReadOnlySpan<byte> compressed, Span<byte> destination)
+    {
+        if (compressed.Length > MaxCompressedLength(destination.Length))
+        {
+            throw CasyncFormatException.Chunk(origin, $"is {compressed.Length} bytes, more than zstd needs for the {destination.Length} bytes it must hold");
+        }
+
+        Decompress(origin, compressed, destination);
         var actual = ChunkId.Compute(destination);
         if (actual != id)
         {
-            throw CasyncFormatException.Chunk(path, $"holds bytes whose SHA-512/256 is {actual}, not its name");
+            throw CasyncFormatException.Chunk(origin, $"holds bytes whose SHA-512/256 is {actual}, not its name");
         }
     }
 
@@ -148,7 +164,8 @@ public sealed class ChunkStore
         }
     }
 
-    internal static unsafe byte[] Compress(ReadOnlySpan<byte> chunk)
+    /// <summary>A chunk as a store holds it: one zstd frame at casync's level.</summary>
+    public static unsafe byte[] Compress(ReadOnlySpan<byte> chunk)
     {
         var bound = Zstd.CompressBound((nuint)chunk.Length);
         var output = new byte[(int)bound];
@@ -167,7 +184,8 @@ public sealed class ChunkStore
         return output.AsSpan(0, (int)written).ToArray();
     }
 
-    internal static long MaxCompressedLength(int length) => (long)Zstd.CompressBound((nuint)length) + CompressedSlack;
+    /// <summary>The most bytes a stored chunk of <paramref name="length"/> uncompressed bytes may take; a larger one is refused unread.</summary>
+    public static long MaxCompressedLength(int length) => (long)Zstd.CompressBound((nuint)length) + CompressedSlack;
 
     private static unsafe void Decompress(string path, ReadOnlySpan<byte> compressed, Span<byte> destination)
     {
