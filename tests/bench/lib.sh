@@ -115,6 +115,15 @@ timed() {
   t1="$(date +%s%N)"
   record "$name" "$(awk -v ns="$((t1 - t0))" 'BEGIN { printf "%.6f", ns / 1e9 }')"
 }
+# Runs each COMMAND (a function name) once, starting at a different one in each round: what ran just
+# before a contender (its write-back, the caches it left cold or warm) must not favour or slow the
+# same contender in every round.
+in_turn() { # ROUND COMMAND...
+  local round="$1" i
+  shift
+  local commands=("$@")
+  for ((i = 0; i < ${#commands[@]}; i++)); do "${commands[(i + round) % ${#commands[@]}]}"; done
+}
 record() { echo "$2" >>"$times/$1"; }
 last() { tail -n 1 "$times/$1"; }
 min2() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b) ? a : b }'; }

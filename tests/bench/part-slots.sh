@@ -34,11 +34,10 @@ install_round() {
 
 loop_setup() { :; }
 
-loop_round() {
-  floor_round loop reset_device_slot "$loop"
-  install_round loop.install reset_device_slot "$loop" "$bin" --definitions="$work/defs-loop" --verify=no update
-  install_round loop.sysupdate reset_device_slot "$loop" sysupdate "$work/defs-loop"
-}
+loop_floor() { floor_round loop reset_device_slot "$loop"; }
+loop_ours() { install_round loop.install reset_device_slot "$loop" "$bin" --definitions="$work/defs-loop" --verify=no update; }
+loop_theirs() { install_round loop.sysupdate reset_device_slot "$loop" sysupdate "$work/defs-loop"; }
+loop_round() { in_turn "$round" loop_floor loop_ours loop_theirs; }
 
 file_setup() {
   disk_file="$work/file-disk.img"
@@ -47,12 +46,11 @@ file_setup() {
   write_defs "$work/defs-image" url-file "file://$work/source" "" auto
 }
 
-file_round() {
-  floor_round file reset_file_slot "$disk_file"
-  install_round file.install reset_file_slot "$disk_file" "$bin" --image "$disk_file" --definitions="$work/defs-image" --verify=no update
-  install_round file.path_install reset_file_slot "$disk_file" "$bin" --definitions="$work/defs-file" --verify=no update
-  install_round file.sysupdate reset_file_slot "$disk_file" sysupdate "$work/defs-file"
-}
+file_floor() { floor_round file reset_file_slot "$disk_file"; }
+file_ours() { install_round file.install reset_file_slot "$disk_file" "$bin" --image "$disk_file" --definitions="$work/defs-image" --verify=no update; }
+file_ours_path() { install_round file.path_install reset_file_slot "$disk_file" "$bin" --definitions="$work/defs-file" --verify=no update; }
+file_theirs() { install_round file.sysupdate reset_file_slot "$disk_file" sysupdate "$work/defs-file"; }
+file_round() { in_turn "$round" file_floor file_ours file_ours_path file_theirs; }
 
 slots_report() { # PREFIX
   figure "$1.dd_s" "$1.dd"

@@ -79,15 +79,14 @@ public static class Specifiers
     private static bool TryLookup(char letter, SpecifierContext context, out string value, out string error)
     {
         error = string.Empty;
-        var host = context.Host;
         string? found;
         switch (letter)
         {
             case 'a':
-                found = host.Architecture;
+                found = context.Host.Architecture;
                 break;
             case 'b':
-                found = host.BootId;
+                found = context.Host.BootId;
                 if (found is null)
                 {
                     error = "no boot ID for '%b'";
@@ -95,13 +94,13 @@ public static class Specifiers
 
                 break;
             case 'H':
-                found = host.Hostname;
+                found = context.Host.Hostname;
                 break;
             case 'l':
-                found = host.ShortHostname;
+                found = context.Host.ShortHostname;
                 break;
             case 'm':
-                found = host.MachineId;
+                found = context.Host.MachineId;
                 if (found is null)
                 {
                     error = "no valid etc/machine-id for '%m'";
@@ -109,7 +108,7 @@ public static class Specifiers
 
                 break;
             case 'v':
-                found = host.KernelRelease;
+                found = context.Host.KernelRelease;
                 if (found is null)
                 {
                     error = "no kernel release for '%v'";
@@ -117,10 +116,10 @@ public static class Specifiers
 
                 break;
             case 'T':
-                found = context.RootGiven ? "/tmp" : host.TmpDirectory;
+                found = context.RootGiven ? "/tmp" : context.Host.TmpDirectory;
                 break;
             case 'V':
-                found = context.RootGiven ? "/var/tmp" : host.VarTmpDirectory;
+                found = context.RootGiven ? "/var/tmp" : context.Host.VarTmpDirectory;
                 break;
             default:
                 var field = letter switch

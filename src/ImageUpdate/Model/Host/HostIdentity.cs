@@ -169,11 +169,18 @@ public sealed record HostIdentity(
         return fallback;
     }
 
+    /// <summary>
+    /// A /proc/sys value: a line of a few dozen bytes (a host name is at most 64). One open and one
+    /// read into the stack, not a FileStream and a StreamReader for each of four tiny files.
+    /// </summary>
     private static string? ReadProc(string path)
     {
         try
         {
-            return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+            using var handle = File.OpenHandle(path);
+            Span<byte> buffer = stackalloc byte[512];
+            var length = RandomAccess.Read(handle, buffer, 0);
+            return System.Text.Encoding.UTF8.GetString(buffer[..length]).Trim();
         }
         catch (IOException)
         {

@@ -17,7 +17,7 @@ internal static class HostFacts
 
         // %T and %V see $TMPDIR, $TEMP and $TMP as the program read them.
         Specifiers = new SpecifierContext(
-            HostIdentity.Detect(options.Root, options.Environment.TemporaryDirectories),
+            () => HostIdentity.Detect(options.Root, options.Environment.TemporaryDirectories),
             () => OsRelease.Read(options.Root),
             rootGiven: !SpecifierContext.IsHostRoot(options.Root)),
 

@@ -1,4 +1,5 @@
 using ImageUpdate.Model.Definitions;
+using ImageUpdate.Model.Host;
 
 namespace ImageUpdate.Tests.Model.Definitions;
 
@@ -61,6 +62,22 @@ public sealed class SpecifiersTests
         Assert.False(Specifiers.TryExpand("%A", 255, context, out _, out var error));
         Assert.Contains("no os-release file", error, StringComparison.Ordinal);
         Assert.Equal("x86-64", Expand("%a", context));
+    }
+
+    [Theory]
+    [InlineData("plain", false)]
+    [InlineData("a%%b", false)]
+    [InlineData("%A_%w", false)]
+    [InlineData("%a", true)]
+    [InlineData("%H", true)]
+    public void The_host_is_detected_only_when_a_specifier_needs_it(string text, bool needsHost)
+    {
+        // `list` runs at every boot: a definition set without host specifiers reads nothing from /proc.
+        var detections = 0;
+        var context = new SpecifierContext(() => { detections++; return TempTree.Host; }, () => OsRelease.Parse("IMAGE_VERSION=1\nVERSION_ID=2\n"), rootGiven: true);
+        Expand(text, context);
+        Expand(text, context);
+        Assert.Equal(needsHost ? 1 : 0, detections);
     }
 
     [Fact]

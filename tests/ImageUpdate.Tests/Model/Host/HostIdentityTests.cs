@@ -55,4 +55,14 @@ public sealed class HostIdentityTests : IDisposable
         Directory.CreateDirectory(_root);
         Assert.Null(HostIdentity.ReadMachineId(_root));
     }
+
+    [Fact]
+    public void The_running_kernel_is_read_from_proc_as_uname_reports_it()
+    {
+        var host = HostIdentity.Detect(_root);
+        Assert.Equal(File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), host.KernelRelease);
+        Assert.Equal(File.ReadAllText("/proc/sys/kernel/hostname").Trim(), host.Hostname);
+        Assert.Matches("^[0-9a-f]{32}$", host.BootId);
+        Assert.Equal(HostIdentity.ArchitectureName(File.ReadAllText("/proc/sys/kernel/arch").Trim(), RuntimeInformation.OSArchitecture), host.Architecture);
+    }
 }
