@@ -285,6 +285,29 @@ internal static partial class Libc
         };
     }
 
+    /// <summary>Reading around the page cache: O_DIRECT switched on an open file with fcntl(F_SETFL).</summary>
+    internal static partial class DirectIo
+    {
+        private const int GetStatusFlags = 3; // F_GETFL, the same on every Linux architecture
+        private const int SetStatusFlags = 4; // F_SETFL
+
+        /// <summary>Sets or clears O_DIRECT on <paramref name="handle"/>; 0, or the errno (EINVAL where the file system has no direct I/O).</summary>
+        internal static int TrySet(SafeFileHandle handle, bool direct)
+        {
+            var flags = Fcntl(handle, GetStatusFlags, 0);
+            if (flags < 0)
+            {
+                return Marshal.GetLastPInvokeError();
+            }
+
+            var wanted = direct ? flags | Partitions.OpenDirect : flags & ~Partitions.OpenDirect;
+            return wanted == flags || Fcntl(handle, SetStatusFlags, wanted) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+
+        [LibraryImport(Library, EntryPoint = "fcntl", SetLastError = true)]
+        private static partial int Fcntl(SafeFileHandle handle, int command, int argument);
+    }
+
     internal static partial class Btrfs
     {
         internal static int TryChangeMode(SafeFileHandle handle, uint mode) =>

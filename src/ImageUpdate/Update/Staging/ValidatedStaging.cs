@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using ImageUpdate.Platform.FileSystem;
 using Microsoft.Win32.SafeHandles;
 using Fd = ImageUpdate.Foundation.Native.Libc.Staging;
 
@@ -58,11 +59,11 @@ public sealed class ValidatedStaging : IDisposable
     /// Opens a validated file for reading through the kept directory fd, refusing it unless it is still
     /// the inode that was validated (same device, inode, size, change and modification times, one link).
     /// </summary>
-    public FileStream OpenRead(string name)
-    {
-        var handle = OpenChecked(name, out _);
-        return new FileStream(handle, FileAccess.Read, bufferSize: 0);
-    }
+    /// <remarks>
+    /// Read around the page cache (<see cref="DirectReadStream"/>): the snapshot's files are new
+    /// inodes, never cached, each read once.
+    /// </remarks>
+    public Stream OpenRead(string name) => new DirectReadStream(OpenChecked(name, out _));
 
     /// <summary>
     /// Reads a whole small validated file (SHA256SUMS, SHA256SUMS.gpg/.asc) into memory; refuses one

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using ImageUpdate.Formats.Compression;
 using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Foundation.Streams;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Update.Transfers.Copying;
 using Microsoft.Win32.SafeHandles;

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Foundation.Native;
+using ImageUpdate.Foundation.Streams;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Update.Transfers.Copying;

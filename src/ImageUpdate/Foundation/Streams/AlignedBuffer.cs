@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 
-namespace ImageUpdate.Update.Transfers.Copying;
+namespace ImageUpdate.Foundation.Streams;
 
 /// <summary>
 /// A block of native memory aligned for O_DIRECT (the buffer address must be a multiple of the device's
