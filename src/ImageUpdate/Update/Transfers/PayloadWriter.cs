@@ -40,10 +40,10 @@ public static class PayloadWriter
         // of a source whose length is known (a compressed local file). Reading (decompressing, a URL
         // source's hashing) overlaps with writing; the fsync comes later.
         var rawLength = source.CanSeek ? source.Length : (long?)null;
-        // The uncompressed size, as for a partition: @s, else the payload's own length (a download's
-        // Content-Length), else an uncompressed local file's length. A compressed payload without
-        // @s has none until it is written.
-        var expected = size ?? payload.Length ?? (kind == CompressionKind.None ? rawLength : null);
+        // The uncompressed size, as for a partition: @s, else the payload's, else an uncompressed
+        // payload's own length (a local file's, a download's Content-Length). A compressed payload
+        // without @s has none until it is written.
+        var expected = size ?? payload.Length ?? (kind == CompressionKind.None ? ForwardReadStream.ExpectedLengthOf(source) : null);
 
         // A size known beforehand is checked against the room left, so a full target (an ESP) is
         // refused before the first byte rather than filled up to ENOSPC.

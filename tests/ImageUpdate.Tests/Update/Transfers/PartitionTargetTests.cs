@@ -114,6 +114,41 @@ public sealed class PartitionTargetTests
     }
 
     [Fact]
+    public async Task A_download_whose_content_length_exceeds_every_free_slot_is_refused_before_anything_is_written()
+    {
+        // A url-file payload has no file length: its size is the response's Content-Length
+        // (ForwardReadStream.ExpectedLength), which is checked like any other known size.
+        RequireTools();
+
+        using var disk = new SlotDisk(Layout);
+        var before = File.ReadAllBytes(disk.Path);
+        var target = disk.Target();
+        await target.LoadAsync(CancellationToken.None);
+        var metadata = new InstanceMetadata { Version = "v2" };
+        var bytes = RandomNumberGenerator.GetBytes((1 << 20) + 4096);
+        var download = SourcePayload.FromStream(PayloadKind.File, "https://example.com/part1-v2.raw", _ => Task.FromResult<Stream>(new Download(bytes)));
+
+        var e = await Assert.ThrowsAsync<UpdateException>(() => target.AcquireAsync(target.Prepare(metadata), download, metadata, null, CancellationToken.None));
+
+        Assert.Equal(
+            $"No available partition of a suitable size found for 'https://example.com/part1-v2.raw' in '{disk.Path}' (type root-x86-64): the payload is 1052672 bytes, the largest free slot ({disk.Path}1) holds 1048576 bytes.",
+            e.Message);
+        Assert.Equal(before, File.ReadAllBytes(disk.Path));
+    }
+
+    /// <summary>A response body: forward only, its length told beforehand as Content-Length tells it.</summary>
+    private sealed class Download(byte[] bytes) : ImageUpdate.Foundation.Streams.ForwardReadStream
+    {
+        private readonly MemoryStream _body = new(bytes);
+
+        public override long? ExpectedLength => bytes.Length;
+
+        public override int Read(Span<byte> buffer) => _body.Read(buffer);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _body.ReadAsync(buffer, cancellationToken);
+    }
+
+    [Fact]
     public async Task A_compressed_payload_whose_size_the_pattern_gives_is_refused_before_anything_is_written()
     {
         // @s is the uncompressed size: a compressed payload too large for every free slot is
