@@ -3,7 +3,7 @@ DOTNET ?= dotnet
 CONFIGURATION ?= Release
 BIN_DIR := artifacts/bin
 
-.PHONY: all build guest test deps restore demo e2e powercut bench clean format install uninstall
+.PHONY: all build guest test deps restore demo e2e powercut faults bench clean format install uninstall
 
 all: build
 
@@ -109,3 +109,8 @@ e2e: deps build guest
 # POWERCUT_RUNS cuts (default 100; CI runs 10), seeded by POWERCUT_SEED. Root (loop mounts).
 powercut: deps build guest
 	tests/powercut/run-powercut
+
+# Disk faults in the same guest (dm-error/dm-flakey under the slot, the GPT, the ESP, the whole
+# disk turning read-only): one clear error, version 1 whole, a rerun completes (tests/powercut/README.md).
+faults: deps build guest
+	tests/powercut/run-faults

@@ -32,16 +32,35 @@ FAT_BENIGN = ("There are differences between boot sector and its backup.",
               "Automatically removing dirty bit.")
 
 
+# fsck.fat's report of a file whose directory entry's size is shorter than its cluster chain.
+FAT_SHORT_SIZE = re.compile(r"^File size is (\d+) bytes, cluster chain length is > \1 bytes\.$")
+FAT_TRUNCATE = re.compile(r"^Truncating file to \d+ bytes\.$")
+IN_FLIGHT = "/.#sysupdate.partial."
+
+
 def fat_complaints(output):
-    """(complaints, dirty, hint): fsck.fat -n's messages other than the dirty flag and a stale
-    free-cluster count, whether the flag was set, and the stale count's message. FAT32's FSInfo
+    """(complaints, dirty, hint, torn): fsck.fat -n's messages other than the dirty flag, a stale
+    free-cluster count and a torn in-flight copy; whether the flag was set; the stale count's
+    message; the torn in-flight copy's. FAT32's FSInfo
     sector carries that count as a hint (the FAT specification says it may be wrong and must be
     checked against the FAT); vfat writes it with no ordering against the FAT itself, so a cut
     between a file's clusters being freed or taken and the next sync leaves it off by that many
-    clusters, and it stays off (the kernel adjusts it, never recounts) until an fsck."""
-    complaints, dirty, hint = [], False, None
-    for line in output.split("\n")[1:]:
-        text = line.strip()
+    clusters, and it stays off (the kernel adjusts it, never recounts) until an fsck.
+    A file still being written (vfat has no journal) may reach the disk with its directory entry's
+    size from one write-back and a longer cluster chain from a later one; fsck.fat truncates it.
+    That is accepted only for image-update's in-flight name (.#sysupdate.partial.*, which no tool
+    takes for an instance and the next run deletes), never for a pending or final one."""
+    complaints, dirty, hint, torn = [], False, None, None
+    lines = [line.strip() for line in output.split("\n")[1:]]
+    skip = 0
+    for index, text in enumerate(lines):
+        if skip:
+            skip -= 1
+            continue
+        if (IN_FLIGHT in text and index + 2 < len(lines) and FAT_SHORT_SIZE.match(lines[index + 1])
+                and FAT_TRUNCATE.match(lines[index + 2])):
+            torn, skip = f"{text}: {lines[index + 1]}", 2
+            continue
         if text.startswith("Free cluster summary wrong ("):
             hint = text
             continue
@@ -54,7 +73,7 @@ def fat_complaints(output):
             dirty = True
         elif text and text not in FAT_BENIGN and not re.match(r"^\S+: \d+ files, \d+/\d+ clusters$", text):
             complaints.append(text)
-    return complaints, dirty, hint
+    return complaints, dirty, hint, torn
 
 def gpt_torn(verdict):
     """Which GPT copy sgdisk -v finds damaged or different while it reads the other one whole, or
@@ -164,7 +183,7 @@ class Checker:
     def _inspect_esp(self, disk, part, sector, state):
         image = self._extract(disk, part, sector, "esp.img")
         fsck = run(["fsck.fat", "-n", image])
-        complaints, state["fat_dirty"], state["fat_hint"] = fat_complaints(fsck.stdout)
+        complaints, state["fat_dirty"], state["fat_hint"], state["fat_torn"] = fat_complaints(fsck.stdout)
         if complaints or fsck.returncode not in (0, 1):
             state["problems"].append(f"fsck.fat -n on the ESP ({fsck.returncode}): " + " | ".join(complaints))
         listing = run(["mdir", "-b", "-i", image, "::/EFI/Linux"], env=MTOOLS)
@@ -274,8 +293,10 @@ class Checker:
     def after_cut(self, disk):
         """The problems a cut left, and the GPT copy it left torn (None when both are whole)."""
         state, problems = self._common(disk)
+        self.last_state = state
         self.last_gpt_torn = state["gpt_torn"]
         self.last_fat_hint = state["fat_hint"]
+        self.last_fat_torn = state["fat_torn"]
         if not (self.complete(state, "1") or self.complete(state, "2")):
             problems.append("neither version 1 nor version 2 is complete: " + describe(state))
         if ("uki", "2") in state["final"]:
@@ -290,6 +311,20 @@ class Checker:
             problems.append(f"/app/current points to {state['current']}, which is not a complete app tree")
         return problems
 
+    def after_fault(self, disk):
+        """After an update that a disk fault stopped (run-faults): what a cut may leave, and more:
+        version 1 complete with its boot entry, nothing of version 2 final, current -> demo_1."""
+        problems = self.after_cut(disk)
+        state = self.last_state
+        if not self.complete(state, "1"):
+            problems.append("version 1 is not complete: " + describe(state))
+        final2 = sorted(t for (t, v) in state["final"] if v == "2")
+        if final2:
+            problems.append(f"version 2's {', '.join(final2)} under a final name after a failed update: " + describe(state))
+        if state["current"] != "demo_1":
+            problems.append(f"/app/current points to {state['current']}, not demo_1")
+        return problems
+
     def final_state(self, disk, version, after_cut=False):
         """After an update to VERSION ran to its end: VERSION and the one before complete, nothing
         else left, both GPT copies whole. Without a cut before, the ESP must have been unmounted
@@ -297,6 +332,8 @@ class Checker:
         state, problems = self._common(disk)
         if state["gpt_torn"]:
             problems.append(f"the GPT's {state['gpt_torn']} copy is still damaged after the update completed")
+        if state["fat_torn"]:
+            problems.append("fsck.fat -n on the ESP: an in-flight copy is still there, torn: " + state["fat_torn"])
         if state["fat_hint"] and not after_cut:
             problems.append("fsck.fat -n on the ESP: " + state["fat_hint"])
         if state["fat_dirty"] and not after_cut:

@@ -24,7 +24,9 @@ public abstract class ForwardReadStream : Stream
 
     /// <summary>
     /// The number of bytes the stream will yield, when told beforehand (a download's Content-Length),
-    /// or null; only progress reads it, so a wrong value costs nothing but a wrong total.
+    /// or null. Progress reads it, and the size checks before a write (a slot that fits, the room
+    /// on an ESP): a wrong value costs a wrong total or a refusal, never a write past a target's
+    /// end (the copy stops at a slot's end whatever it was told) nor unverified bytes installed.
     /// </summary>
     public virtual long? ExpectedLength => null;
 

@@ -94,6 +94,27 @@ public sealed class FatVolume
         return entries;
     }
 
+    /// <summary>
+    /// The bytes still free in the file system, as `mdir` counts them from the FAT (the footer of a
+    /// listing: "66 058 752 bytes free", mtools' own digit grouping); null when it shows no count.
+    /// </summary>
+    public async Task<long?> FreeBytesAsync(CancellationToken cancellationToken)
+    {
+        var result = await RunAsync("mdir", [Spec("/")], cancellationToken).ConfigureAwait(false);
+        foreach (var line in result!.StandardOutput.Split('\n'))
+        {
+            var trimmed = line.Trim();
+            const string Suffix = " bytes free";
+            if (trimmed.EndsWith(Suffix, StringComparison.Ordinal)
+                && long.TryParse(trimmed[..^Suffix.Length].Replace(" ", string.Empty, StringComparison.Ordinal), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var free))
+            {
+                return free;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Makes <paramref name="directory"/> and its missing parents.</summary>
     public async Task CreateDirectoriesAsync(string directory, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using ImageUpdate.Formats.Versions;
+using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Model.Definitions;
 using ImageUpdate.Model.Resources;
 using ImageUpdate.Platform.Fat;
@@ -67,8 +68,18 @@ public sealed class FatImageTree : IFileTree
         var staging = HostTemporary();
         try
         {
-            await PayloadWriter.WriteFileAsync(payload, staging, progress, cancellationToken).ConfigureAwait(false);
+            await PayloadWriter.WriteFileAsync(payload, staging, progress, cancellationToken, (long?)metadata.Size).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+
+            // The whole payload is known now and nothing is in the image yet: an ESP without room
+            // for it is refused here, naming both sizes, instead of mcopy failing half-way.
+            var needed = new FileInfo(staging).Length;
+            if (await _volume.FreeBytesAsync(cancellationToken).ConfigureAwait(false) is { } free && free < needed)
+            {
+                throw new UpdateException(
+                    $"Not enough free space on {_volume.Description} for '{UntrustedText.Escape(payload.Description)}': {needed} bytes needed, {free} bytes available, refusing.");
+            }
+
             if (metadata.ModificationTimeUsec is { } mtime)
             {
                 Platform.FileSystem.FileMetadata.SetModificationTime(staging, (long)mtime);

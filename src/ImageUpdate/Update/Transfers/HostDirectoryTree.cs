@@ -95,7 +95,7 @@ public sealed class HostDirectoryTree : IFileTree
         cancellationToken.ThrowIfCancellationRequested();
         if (IsFile)
         {
-            await PayloadWriter.WriteFileAsync(payload, path, progress, cancellationToken).ConfigureAwait(false);
+            await PayloadWriter.WriteFileAsync(payload, path, progress, cancellationToken, (long?)metadata.Size).ConfigureAwait(false);
         }
         else
         {

@@ -197,9 +197,10 @@ public sealed class PartitionTarget : ITargetResource
         var (kind, decompressed) = await Decompression.OpenAutoDetectAsync(counted, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var disposeData = decompressed.ConfigureAwait(false);
 
-        // The uncompressed size, when anything tells it: @s, the payload, or an uncompressed file's length.
+        // The uncompressed size, when anything tells it: @s, the payload, or an uncompressed
+        // payload's own length (a file's, a download's Content-Length).
         var rawLength = raw.CanSeek ? raw.Length : (long?)null;
-        var expected = (long?)metadata.Size ?? payload.Length ?? (kind == CompressionKind.None ? rawLength : null);
+        var expected = (long?)metadata.Size ?? payload.Length ?? (kind == CompressionKind.None ? ForwardReadStream.ExpectedLengthOf(raw) : null);
 
         cancellationToken.ThrowIfCancellationRequested();
         var slot = Claim(expected, payload.Description);

@@ -23,7 +23,8 @@ public static class PayloadWriter
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead;
 
     /// <summary>Writes a file payload into the new file <paramref name="path"/>; the caller syncs it.</summary>
-    public static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <param name="size">The uncompressed size when the pattern's @s tells it (null: unknown).</param>
+    public static async Task WriteFileAsync(SourcePayload payload, string path, IProgress<TransferProgress>? progress, CancellationToken cancellationToken, long? size = null)
     {
         if (payload.Kind != PayloadKind.File)
         {
@@ -39,13 +40,16 @@ public static class PayloadWriter
         // of a source whose length is known (a compressed local file). Reading (decompressing, a URL
         // source's hashing) overlaps with writing; the fsync comes later.
         var rawLength = source.CanSeek ? source.Length : (long?)null;
-        var expected = payload.Length ?? (kind == CompressionKind.None ? rawLength : null);
+        // The uncompressed size, as for a partition: @s, else the payload's, else an uncompressed
+        // payload's own length (a local file's, a download's Content-Length). A compressed payload
+        // without @s has none until it is written.
+        var expected = size ?? payload.Length ?? (kind == CompressionKind.None ? ForwardReadStream.ExpectedLengthOf(source) : null);
 
         // A size known beforehand is checked against the room left, so a full target (an ESP) is
         // refused before the first byte rather than filled up to ENOSPC.
-        if (expected is { } size)
+        if (expected is { } needed)
         {
-            FreeSpace.Require(Path.GetDirectoryName(path)!, size, $"'{UntrustedText.Escape(payload.Description)}'");
+            FreeSpace.Require(Path.GetDirectoryName(path)!, needed, $"'{UntrustedText.Escape(payload.Description)}'");
         }
 
         await using var output = new FileStream(path, new FileStreamOptions

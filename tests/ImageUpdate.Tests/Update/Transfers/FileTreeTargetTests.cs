@@ -157,6 +157,55 @@ public sealed class FileTreeTargetTests : IDisposable
     }
 
     [Fact]
+    public async Task A_compressed_UKI_whose_size_the_pattern_gives_is_refused_before_the_first_byte()
+    {
+        // @s is the uncompressed size (as for a partition): without it a compressed payload's size
+        // is unknown until it is written, with it the full ESP is refused up front.
+        using var small = new Support.SmallFileSystem(_dir["small"], 256);
+        var definition = Definition(small.Path, "uki_@v_@s.efi");
+        var target = new FileTreeTarget(definition, new HostDirectoryTree(definition, definition.Path, sync: true, NullLogger.Instance, KernelBtrfs.Instance), NullLogger.Instance);
+        var metadata = new InstanceMetadata { Version = "6", Size = 1 << 20 };
+        var prepared = (PreparedFileTarget)target.Prepare(metadata);
+        var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(new byte[1 << 20]);
+        }
+
+        var large = SourcePayload.FromStream(PayloadKind.File, "/srv/uki_6_1048576.efi.gz", _ => Task.FromResult<Stream>(new MemoryStream(compressed.ToArray())));
+
+        var e = await Assert.ThrowsAsync<UpdateException>(() => target.AcquireAsync(prepared, large, metadata, null, CancellationToken.None));
+
+        Assert.Equal($"Not enough free space in '{small.Path}' for '/srv/uki_6_1048576.efi.gz': 1048576 bytes needed, 262144 bytes available, refusing.", e.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(small.Path));
+    }
+
+    [Fact]
+    public async Task An_ESP_in_an_image_without_room_for_the_UKI_is_refused_before_the_image_changes()
+    {
+        // The FAT inside an image (--image): the payload is staged on the host first, its size then
+        // known exactly; the image's free bytes come from mtools (mdir's count of free clusters).
+        GptTools.Require("mkfs.vfat", "mdir", "mcopy", "mren", "mdel", "mmd", "mrd", "mdeltree");
+        var image = _dir["small-esp.img"];
+        GptTools.Run("mkfs.vfat", ["-C", image, "1024"]);
+        GptTools.Run("mmd", ["-i", image, "::/EFI", "::/EFI/Linux"]);
+        var before = File.ReadAllBytes(image);
+        var free = long.Parse(System.Text.RegularExpressions.Regex.Match(GptTools.Run("mdir", ["-i", image, "::/"]), @"([\d ]+) bytes free").Groups[1].Value.Replace(" ", string.Empty, StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        var definition = Definition("/EFI/Linux", "uki_@v.efi");
+        var tree = new FatImageTree(definition, new FatVolume(image, 0, "the ESP of small-esp.img"), definition.Path);
+        var target = new FileTreeTarget(definition, tree, NullLogger.Instance);
+        var metadata = new InstanceMetadata { Version = "6" };
+        var prepared = (PreparedFileTarget)target.Prepare(metadata);
+        var large = SourcePayload.FromStream(PayloadKind.File, "/srv/uki_6.efi", _ => Task.FromResult<Stream>(new MemoryStream(new byte[2 << 20])));
+
+        var e = await Assert.ThrowsAsync<UpdateException>(() => target.AcquireAsync(prepared, large, metadata, null, CancellationToken.None));
+
+        Assert.Equal($"Not enough free space on the ESP of small-esp.img for '/srv/uki_6.efi': 2097152 bytes needed, {free} bytes available, refusing.", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(image));
+        Assert.Empty(await tree.FindTemporariesAsync(1, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_payload_without_a_mode_of_its_own_is_created_0664_less_the_umask()
     {
         // A url-file payload: systemd-pull creates its output so (0644 under the usual umask 022).

@@ -91,6 +91,86 @@ public sealed class PartitionTargetTests
     }
 
     [Fact]
+    public async Task A_slot_smaller_than_the_payload_is_refused_naming_both_sizes_and_the_disk_is_untouched()
+    {
+        // Issue 18: refused before anything is written, naming both sizes; the slots' bytes and
+        // labels (the whole image: both GPT copies and every slot) are as they were.
+        RequireTools();
+
+        using var disk = new SlotDisk(Layout);
+        var before = File.ReadAllBytes(disk.Path);
+        var target = disk.Target();
+        await target.LoadAsync(CancellationToken.None);
+        var metadata = new InstanceMetadata { Version = "v2" };
+        var source = disk.WriteSource("part1-v2.raw", RandomNumberGenerator.GetBytes((1 << 20) + 512));
+
+        var e = await Assert.ThrowsAsync<UpdateException>(() => target.AcquireAsync(target.Prepare(metadata), Payload(source), metadata, null, CancellationToken.None));
+
+        Assert.Equal(
+            $"No available partition of a suitable size found for '{source}' in '{disk.Path}' (type root-x86-64): the payload is 1049088 bytes, the largest free slot ({disk.Path}1) holds 1048576 bytes.",
+            e.Message);
+        Assert.Equal(before, File.ReadAllBytes(disk.Path));
+        GptAssert.SgdiskFindsNoProblems(disk.Path);
+    }
+
+    [Fact]
+    public async Task A_download_whose_content_length_exceeds_every_free_slot_is_refused_before_anything_is_written()
+    {
+        // A url-file payload has no file length: its size is the response's Content-Length
+        // (ForwardReadStream.ExpectedLength), which is checked like any other known size.
+        RequireTools();
+
+        using var disk = new SlotDisk(Layout);
+        var before = File.ReadAllBytes(disk.Path);
+        var target = disk.Target();
+        await target.LoadAsync(CancellationToken.None);
+        var metadata = new InstanceMetadata { Version = "v2" };
+        var bytes = RandomNumberGenerator.GetBytes((1 << 20) + 4096);
+        var download = SourcePayload.FromStream(PayloadKind.File, "https://example.com/part1-v2.raw", _ => Task.FromResult<Stream>(new Download(bytes)));
+
+        var e = await Assert.ThrowsAsync<UpdateException>(() => target.AcquireAsync(target.Prepare(metadata), download, metadata, null, CancellationToken.None));
+
+        Assert.Equal(
+            $"No available partition of a suitable size found for 'https://example.com/part1-v2.raw' in '{disk.Path}' (type root-x86-64): the payload is 1052672 bytes, the largest free slot ({disk.Path}1) holds 1048576 bytes.",
+            e.Message);
+        Assert.Equal(before, File.ReadAllBytes(disk.Path));
+    }
+
+    /// <summary>A response body: forward only, its length told beforehand as Content-Length tells it.</summary>
+    private sealed class Download(byte[] bytes) : ImageUpdate.Foundation.Streams.ForwardReadStream
+    {
+        private readonly MemoryStream _body = new(bytes);
+
+        public override long? ExpectedLength => bytes.Length;
+
+        public override int Read(Span<byte> buffer) => _body.Read(buffer);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _body.ReadAsync(buffer, cancellationToken);
+    }
+
+    [Fact]
+    public async Task A_compressed_payload_whose_size_the_pattern_gives_is_refused_before_anything_is_written()
+    {
+        // @s is the uncompressed size: a compressed payload too large for every free slot is
+        // refused as one of known length is, before the claim's GPT write.
+        RequireTools();
+
+        using var disk = new SlotDisk(Layout);
+        var before = File.ReadAllBytes(disk.Path);
+        var target = disk.Target();
+        await target.LoadAsync(CancellationToken.None);
+        var metadata = new InstanceMetadata { Version = "v2", Size = 3 << 20 };
+        var source = disk.WriteSource("part1-v2.raw.gz", Gzip(new byte[3 << 20]));
+
+        var e = await Assert.ThrowsAsync<UpdateException>(() => target.AcquireAsync(target.Prepare(metadata), Payload(source), metadata, null, CancellationToken.None));
+
+        Assert.Equal(
+            $"No available partition of a suitable size found for '{source}' in '{disk.Path}' (type root-x86-64): the payload is 3145728 bytes, the largest free slot ({disk.Path}1) holds 1048576 bytes.",
+            e.Message);
+        Assert.Equal(before, File.ReadAllBytes(disk.Path));
+    }
+
+    [Fact]
     public async Task The_size_from_the_pattern_chooses_the_slot_of_a_compressed_payload()
     {
         RequireTools();

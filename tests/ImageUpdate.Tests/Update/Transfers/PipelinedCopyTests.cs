@@ -176,6 +176,18 @@ public sealed class PipelinedCopyTests : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_write_names_the_region_and_the_byte_it_failed_at()
+    {
+        // Regression (tests/powercut/run-faults, case slot: dm-error under the slot): the bare error
+        // was "Input/output error", naming neither the device nor the step. /dev/full fails every write.
+        using var handle = File.OpenHandle("/dev/full", FileMode.Open, FileAccess.Write);
+        var e = await Assert.ThrowsAsync<IOException>(() =>
+            PipelinedCopy.CopyAsync(new MemoryStream(new byte[4096]), handle, null, 512, 0, 4096, false, null, "'/dev/mapper/sys-part2' from 'demo_2.root.raw'", null, CancellationToken.None));
+        Assert.StartsWith("Failed to write '/dev/mapper/sys-part2' from 'demo_2.root.raw' at byte 0: No space left on device", e.Message, StringComparison.Ordinal);
+        Assert.Equal(28, e.HResult & 0xFFFF); // ENOSPC, still there for whoever looks at it
+    }
+
+    [Fact]
     public async Task A_long_synced_copy_fsyncs_while_it_runs_not_only_at_its_end()
     {
         var length = (int)(3 * RollingSync.Interval) + 4096;

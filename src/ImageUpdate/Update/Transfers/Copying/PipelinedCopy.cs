@@ -274,8 +274,24 @@ public static class PipelinedCopy
 
         public string What { get; } = what;
 
-        /// <summary>Writes <paramref name="data"/> at <paramref name="position"/> bytes into the region.</summary>
+        /// <summary>
+        /// Writes <paramref name="data"/> at <paramref name="position"/> bytes into the region. A
+        /// failed write names the region and the byte it failed at: the handles have no path, so the
+        /// bare error would say only "Input/output error" (found by tests/powercut/run-faults, case slot).
+        /// </summary>
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long position, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await WriteUnnamedAsync(data, position, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new IOException($"Failed to write {What} at byte {position}: {e.Message}", e) { HResult = e.HResult };
+            }
+        }
+
+        private async ValueTask WriteUnnamedAsync(ReadOnlyMemory<byte> data, long position, CancellationToken cancellationToken)
         {
             var at = Offset + position;
             var aligned = Direct is null ? 0 : data.Length - (data.Length % BlockSize);
