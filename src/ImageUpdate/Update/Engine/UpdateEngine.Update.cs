@@ -288,7 +288,7 @@ public sealed partial class UpdateEngine
                 _observer.OnStatus(set.Version, $"Verifying the verity partitions of '{set.Version}'.");
             }
 
-            foreach (var (group, result) in await VerityGate.CheckAsync(inputs, () => VerityTrust.Load(_options.Root, _logger), cancellationToken).ConfigureAwait(false))
+            foreach (var (group, result) in await VerityGate.CheckAsync(inputs, () => VerityTrust.Load(_options.Root, _logger, _options.VerityCertificates), cancellationToken).ConfigureAwait(false))
             {
                 if (result is null)
                 {

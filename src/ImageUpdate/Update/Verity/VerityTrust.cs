@@ -32,12 +32,17 @@ public sealed class VerityTrust
     /// <summary>Where they were looked for, for messages.</summary>
     public string Origin { get; }
 
-    /// <summary>Reads the certificates under <paramref name="root"/> ("/" for the host).</summary>
-    public static VerityTrust Load(string root, ILogger logger)
+    /// <summary>Reads the certificates under <paramref name="root"/> ("/" for the host), and the <paramref name="extra"/> PEM files given by path.</summary>
+    public static VerityTrust Load(string root, ILogger logger, IReadOnlyList<string>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var certificates = new List<X509Certificate>();
+        foreach (var file in extra ?? [])
+        {
+            certificates.Add(VeritySigningKey.ReadCertificate(File.ReadAllText(file), file));
+        }
+
         foreach (var directory in Directories)
         {
             var path = root.TrimEnd('/') + directory;

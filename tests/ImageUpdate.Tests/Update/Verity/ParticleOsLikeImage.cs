@@ -25,7 +25,7 @@ internal sealed class ParticleOsLikeImage : IDisposable
     public ParticleOsLikeImage(bool rooted)
     {
         GptTools.Require("sfdisk");
-        foreach (var d in new[] { "defs", "source", "efi/EFI/Linux", "etc/verity.d" })
+        foreach (var d in new[] { "etc/sysupdate.d", "source", "efi/EFI/Linux", "etc/verity.d" })
         {
             Directory.CreateDirectory(_dir[d]);
         }
@@ -109,7 +109,8 @@ internal sealed class ParticleOsLikeImage : IDisposable
 
     public string Work => _dir.Path;
 
-    public string Definitions => _dir["defs"];
+    /// <summary>The image's own definitions (what `--root` reads; --definitions cannot be combined with it).</summary>
+    public string Definitions => _dir["etc/sysupdate.d"];
 
     public string Disk => _dir["disk.raw"];
 

@@ -49,6 +49,20 @@ internal sealed class VerityPayloads
         return new VerityPayloads(data, builder.ToHashDevice(), rootHash, System.Text.Encoding.UTF8.GetBytes(signature.ToJson()), uki);
     }
 
+    /// <summary>The same, with the hash device and root hash made by <c>veritysetup format</c> (cryptsetup) from data written to <paramref name="temp"/>.</summary>
+    public static VerityPayloads CreateWithVeritysetup(TempDirectory temp, VeritySigningKey signer, int dataBlocks = 200)
+    {
+        Veritysetup.Require();
+        var data = RandomNumberGenerator.GetBytes(dataBlocks * 4096);
+        var name = Guid.NewGuid().ToString("N");
+        File.WriteAllBytes(temp[name + ".data"], data);
+        var rootHashHex = Veritysetup.Format(temp[name + ".data"], temp[name + ".hash"], 4096, 4096, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        var rootHash = Convert.FromHexString(rootHashHex);
+        var signature = VeritySignature.Create(rootHash, signer.Certificate, signer.PrivateKey);
+        var uki = TestUki.Create($"console=ttyS0 usrhash={rootHashHex} ro");
+        return new VerityPayloads(data, File.ReadAllBytes(temp[name + ".hash"]), rootHash, System.Text.Encoding.UTF8.GetBytes(signature.ToJson()), uki);
+    }
+
     public static (VeritySigningKey Trusted, VeritySigningKey Untrusted, string TrustedCertificate) Keys(TempDirectory temp)
     {
         var trusted = VerityTestKeys.Create(temp, "trusted");
