@@ -51,6 +51,13 @@ public sealed record EngineOptions
     /// </summary>
     public DateTimeOffset? ImageTimestamp { get; init; }
 
+    /// <summary>
+    /// PEM certificates trusted for verity root hash signatures besides those in the verity.d
+    /// directories (<c>Update.Verity.VerityTrust</c>): what `build-image` hands in, the certificate it
+    /// signs the image's verity partitions with, so its first install passes the same check.
+    /// </summary>
+    public IReadOnlyList<string> VerityCertificates { get; init; } = [];
+
     /// <summary>The environment variables the library honours, read once by the program; none by default.</summary>
     public HostEnvironment Environment { get; init; } = HostEnvironment.Empty;
 

@@ -1,9 +1,11 @@
+using ImageUpdate.Formats.Verity;
 using ImageUpdate.Formats.Versions;
 using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Model.Definitions;
 using ImageUpdate.Model.Planning;
 using ImageUpdate.Update.Transfers;
+using ImageUpdate.Update.Verity;
 using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Update.Engine;
@@ -198,6 +200,11 @@ public sealed partial class UpdateEngine
         SyncIfAsked();
         CrashPoint.Hit("after-vacuum");
 
+        // The copies of a verity group are written but held back from pending until the group passed its check.
+        var verityGroups = VerityGroupPlanner.Plan(Definitions(context));
+        var held = verityGroups.SelectMany(g => g.Transfers).ToHashSet(StringComparer.Ordinal);
+        var written = new Dictionary<string, WrittenCopy>(StringComparer.Ordinal);
+
         _observer.OnStatus(set.Version, $"Updating to '{set.Version}'.");
         for (var index = 0; index < context.Enabled.Count; index++)
         {
@@ -214,7 +221,15 @@ public sealed partial class UpdateEngine
                     var id = transfer.Id;
                     _observer.OnProgress(set.Version, position, context.Enabled.Count, id, new TransferProgress(0, null));
                     var progress = new Progress<TransferProgress>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, id, p));
-                    pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, transfer.Source.Open(acquire.Source), acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                    if (held.Contains(transfer.Id))
+                    {
+                        written[transfer.Id] = await transfer.Target.WriteAsync(target, transfer.Source.Open(acquire.Source), acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, transfer.Source.Open(acquire.Source), acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                    }
+
                     _observer.OnProgress(set.Version, position, context.Enabled.Count, 1.0);
                     _logger.LogInformation("Successfully acquired '{Path}'.", acquire.Source.Path);
                     CrashPoint.Hit("after-acquire-transfer");
@@ -224,8 +239,79 @@ public sealed partial class UpdateEngine
             }
         }
 
+        if (written.Count > 0)
+        {
+            await CheckVerityAsync(context, set, verityGroups, written, pendingCopies, cancellationToken).ConfigureAwait(false);
+            foreach (var transfer in context.Enabled)
+            {
+                if (written.TryGetValue(transfer.Id, out var copy))
+                {
+                    pendingCopies[transfer.Id] = await transfer.Target.MarkPendingAsync(copy, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
         SyncIfAsked();
         return (set, pendingCopies);
+    }
+
+    /// <summary>
+    /// The verity groups this run wrote copies of (<see cref="VerityGate"/>), read from the slots and
+    /// files just written (or the version's pending or installed copies of the group's other
+    /// transfers). A failure rejects every held copy, as a payload that failed its hash: partial,
+    /// never pending.
+    /// </summary>
+    private async Task CheckVerityAsync(LoadedContext context, UpdateSet set, IReadOnlyList<VerityGroup> groups, IReadOnlyDictionary<string, WrittenCopy> written, IReadOnlyDictionary<string, PendingCopy> pending, CancellationToken cancellationToken)
+    {
+        var copies = new Dictionary<string, VerityCopy>(StringComparer.Ordinal);
+        foreach (var transfer in context.Enabled)
+        {
+            if (written.TryGetValue(transfer.Id, out var copy))
+            {
+                copies[transfer.Id] = new VerityCopy(transfer.Target, copy.Location, copy.Metadata.PartitionUuid, WrittenNow: true);
+            }
+            else if (pending.TryGetValue(transfer.Id, out var adopted))
+            {
+                copies[transfer.Id] = new VerityCopy(transfer.Target, adopted.Location, null, WrittenNow: false);
+            }
+            else if (set.For(transfer.Id) is { InTarget: true } installed)
+            {
+                copies[transfer.Id] = new VerityCopy(transfer.Target, installed.Instance.Location, null, WrittenNow: false);
+            }
+        }
+
+        var inputs = VerityGate.Plan(groups, copies);
+        try
+        {
+            if (inputs.Count > 0)
+            {
+                _observer.OnStatus(set.Version, $"Verifying the verity partitions of '{set.Version}'.");
+            }
+
+            foreach (var (group, result) in await VerityGate.CheckAsync(inputs, () => VerityTrust.Load(_options.Root, _logger, _options.VerityCertificates), cancellationToken).ConfigureAwait(false))
+            {
+                if (result is null)
+                {
+                    _logger.LogInformation("Verity data '{Data}' has no signed root hash (no signature partition, no {Key}= in a UKI of '{Version}'), not checked.", copies[group.DataTransfer].Name, group.CommandLineKey, set.Version);
+                }
+                else
+                {
+                    _logger.LogInformation("Verity data '{Data}' matches its hash partition and signed root hash {RootHash}.", copies[group.DataTransfer].Name, result.RootHashHex);
+                }
+            }
+        }
+        catch (ImageUpdateException e) when (e is VerificationException or VerityException)
+        {
+            foreach (var transfer in context.Enabled)
+            {
+                if (written.TryGetValue(transfer.Id, out var copy))
+                {
+                    await transfer.Target.RejectAsync(copy, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            throw;
+        }
     }
 
     private (UpdateSet? Set, IReadOnlyDictionary<string, PendingCopy>? Pending) SelectPending(LoadedContext context, string? version)

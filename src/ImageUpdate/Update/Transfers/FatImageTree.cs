@@ -112,6 +112,26 @@ public sealed class FatImageTree : IFileTree
     /// <summary>Never asked: <see cref="KeepsReadOnly"/> is false and only regular files live here.</summary>
     public Task MakeReadOnlyAsync(string path, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Copied out to a host temporary that goes when the stream is closed.</summary>
+    public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken)
+    {
+        var copy = HostTemporary();
+        try
+        {
+            if (!await _volume.CopyOutAsync(path, copy, cancellationToken).ConfigureAwait(false))
+            {
+                throw new FileNotFoundException($"'{Foundation.Errors.UntrustedText.Escape(path)}' is not on {_volume.Description}.");
+            }
+
+            return new FileStream(copy, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+        }
+        catch
+        {
+            File.Delete(copy);
+            throw;
+        }
+    }
+
     public async Task<string?> ReadTextAsync(string path, CancellationToken cancellationToken)
     {
         var copy = HostTemporary();

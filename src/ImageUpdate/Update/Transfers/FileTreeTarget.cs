@@ -112,6 +112,13 @@ public sealed class FileTreeTarget : ITargetResource
 
     public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
+        var written = await WriteAsync(prepared, payload, metadata, progress, cancellationToken).ConfigureAwait(false);
+        return await MarkPendingAsync(written, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The payload into the in-flight name, sealed (attributes, fsync); it stays a temporary until <see cref="MarkPendingAsync"/>.</summary>
+    public async Task<WrittenCopy> WriteAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
         var names = Names(prepared);
         try
         {
@@ -133,10 +140,30 @@ public sealed class FileTreeTarget : ITargetResource
 
         CrashPoint.Hit("after-partial-write");
         await _tree.SealAsync(names.InFlightPath, metadata, cancellationToken).ConfigureAwait(false);
+        return new WrittenCopy(names, new FileLocation(names.InFlightPath), metadata);
+    }
+
+    public async Task<PendingCopy> MarkPendingAsync(WrittenCopy written, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        var names = Names(written.Target);
         await _tree.RenameAsync(names.InFlightPath, names.PendingPath, cancellationToken).ConfigureAwait(false);
         CrashPoint.Hit("after-pending");
         return new PendingCopy(names, new FileLocation(names.PendingPath));
     }
+
+    /// <summary>Rejected by a check of its version: kept as `.sysupdate.partial.NAME`, as a copy that failed its hash.</summary>
+    public async Task RejectAsync(WrittenCopy written, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        var names = Names(written.Target);
+        await _tree.RenameAsync(names.InFlightPath, names.PartialPath, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Stream> OpenReadAsync(InstanceLocation location, CancellationToken cancellationToken) =>
+        location is FileLocation file && IsFile
+            ? await _tree.OpenReadAsync(file.Path, cancellationToken).ConfigureAwait(false)
+            : throw new InvalidOperationException($"Instance '{location}' is not a file of this target.");
 
     /// <summary>Best effort: the write's own error is the one to report, and the next run removes any `.#` leftover anyway.</summary>
     private async Task RemoveInFlightAsync(string path)

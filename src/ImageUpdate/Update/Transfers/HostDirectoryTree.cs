@@ -185,6 +185,9 @@ public sealed class HostDirectoryTree : IFileTree
         return Task.CompletedTask;
     }
 
+    public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.Asynchronous | FileOptions.SequentialScan));
+
     public async Task<string?> ReadTextAsync(string path, CancellationToken cancellationToken) =>
         File.Exists(path) ? await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false) : null;
 

@@ -57,6 +57,9 @@ public interface IFileTree
     /// <summary>Makes an installed directory or subvolume read-only (ReadOnly=).</summary>
     Task MakeReadOnlyAsync(string path, CancellationToken cancellationToken);
 
+    /// <summary>A regular file's bytes, from the start (a copy's checks read it before it becomes pending).</summary>
+    Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken);
+
     /// <summary>A small file's text; null when there is no such file.</summary>
     Task<string?> ReadTextAsync(string path, CancellationToken cancellationToken);
 

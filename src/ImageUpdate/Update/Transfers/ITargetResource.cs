@@ -25,6 +25,23 @@ public interface ITargetResource
     /// <summary>Writes the payload into the partial copy, applies attributes, syncs, and marks it pending; returns where it lies.</summary>
     Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The first half of <see cref="AcquireAsync"/>: writes and syncs the payload but leaves it no
+    /// instance yet, so the checks of a whole version (its verity partitions, <c>Update.Verity</c>) can
+    /// read it before anything of it becomes pending. A payload rejected while written is partial, as in
+    /// <see cref="AcquireAsync"/>.
+    /// </summary>
+    Task<WrittenCopy> WriteAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>The second half of <see cref="AcquireAsync"/>: applies the attributes and marks the written copy pending.</summary>
+    Task<PendingCopy> MarkPendingAsync(WrittenCopy written, CancellationToken cancellationToken);
+
+    /// <summary>Marks a written copy that failed a check of its version as partial (what `list` shows and vacuum removes); it never becomes pending.</summary>
+    Task RejectAsync(WrittenCopy written, CancellationToken cancellationToken);
+
+    /// <summary>Reads the bytes of a written copy or an instance (a partition: its whole slot; a file: the file), from the start.</summary>
+    Task<Stream> OpenReadAsync(InstanceLocation location, CancellationToken cancellationToken);
+
     /// <summary>For an instance found pending: the copy <see cref="AcquireAsync"/> would have returned for it.</summary>
     PendingCopy AdoptPending(PreparedTarget prepared, Instance pending);
 

@@ -183,6 +183,13 @@ public sealed class PartitionTarget : ITargetResource
 
     public async Task<PendingCopy> AcquireAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
+        var written = await WriteAsync(prepared, payload, metadata, progress, cancellationToken).ConfigureAwait(false);
+        return await MarkPendingAsync(written, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Claim, payload, fsync: the slot stays P(T) + `_empty` (being filled) until <see cref="MarkPendingAsync"/>.</summary>
+    public async Task<WrittenCopy> WriteAsync(PreparedTarget prepared, SourcePayload payload, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(payload);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -242,11 +249,41 @@ public sealed class PartitionTarget : ITargetResource
         }
 
         CrashPoint.Hit("after-partition-write");
+        return new WrittenCopy(prepared, new PartitionLocation(slot), metadata);
+    }
 
-        UpdateSlot(slot, e => PartitionSlots.MarkPending(e, PartitionType, label, metadata), PartitionSlotState.Partial);
+    public Task<PendingCopy> MarkPendingAsync(WrittenCopy written, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        var slot = SlotOf(written.Location, written.Target.FinalName);
+        var label = written.Target.FinalName;
+        UpdateSlot(slot, e => PartitionSlots.MarkPending(e, PartitionType, label, written.Metadata), PartitionSlotState.Partial);
         _logger.LogDebug("Marked partition '{Device}' as pending with label '{Label}'.", slot.DevicePath, label);
         CrashPoint.Hit("after-partition-pending");
-        return new PendingCopy(prepared, new PartitionLocation(slot));
+        return Task.FromResult(new PendingCopy(written.Target, new PartitionLocation(slot)));
+    }
+
+    /// <summary>Written but rejected by a check of its version: systemd's partial (P(T) + final label), as a payload that failed its hash.</summary>
+    public Task RejectAsync(WrittenCopy written, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(written);
+        var slot = SlotOf(written.Location, written.Target.FinalName);
+        UpdateSlot(slot, e => PartitionSlots.MarkPartial(e, PartitionType, written.Target.FinalName), PartitionSlotState.Partial);
+        _logger.LogDebug("Marked partition '{Device}' as partial with label '{Label}'.", slot.DevicePath, written.Target.FinalName);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The slot's bytes, read through a descriptor of our own (no advisory lock: the GPT writes take theirs).</summary>
+    public Task<Stream> OpenReadAsync(InstanceLocation location, CancellationToken cancellationToken)
+    {
+        var slot = SlotOf(location, Disk);
+        var fd = Libc.Gpt.Open(Disk, Libc.Gpt.OpenReadOnly | Libc.Gpt.OpenCloseOnExec);
+        if (fd < 0)
+        {
+            throw new UpdateException($"Failed to open '{UntrustedText.Escape(Disk)}' for reading: {Libc.Error("cannot open", Disk).Message}");
+        }
+
+        return Task.FromResult<Stream>(new SlotReadStream(new SafeFileHandle(fd, ownsHandle: true), slot.Offset, slot.Size));
     }
 
     public Task<string> InstallAsync(PendingCopy pending, CancellationToken cancellationToken)
