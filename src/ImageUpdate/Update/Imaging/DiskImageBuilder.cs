@@ -32,7 +32,13 @@ public sealed class DiskImageBuilder
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
-    public async Task<BuiltDiskImage> BuildAsync(DiskLayout layout, DiskImageOptions options, string output, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Builds the image. <paramref name="fill"/>, when given, writes the partitions' contents into the new
+    /// file before the partition table, and returns the layout the table then records (the verity
+    /// partitions' UUIDs come from the root hash the contents give).
+    /// </summary>
+    public async Task<BuiltDiskImage> BuildAsync(DiskLayout layout, DiskImageOptions options, string output, CancellationToken cancellationToken = default,
+        Func<FileStream, DiskLayout, CancellationToken, Task<DiskLayout>>? fill = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(options);
@@ -69,6 +75,12 @@ public sealed class DiskImageBuilder
             {
                 // SetLength on a new file makes a hole: the image takes no space until written.
                 file.SetLength(checked((long)layout.SizeInBytes));
+                if (fill is not null)
+                {
+                    layout = await fill(file, layout, cancellationToken).ConfigureAwait(false);
+                    image = image with { Layout = layout };
+                }
+
                 using (var disk = GptDisk.FromStream(file, image.Path, layout.SectorSize))
                 {
                     disk.WriteTable(layout.ToPartitionTable());

@@ -120,10 +120,10 @@ public sealed class RepartDefinitionsTests : IDisposable
     [InlineData("ReadOnly=maybe", "ReadOnly: 'maybe' is not a boolean")]
     [InlineData("NoAuto=2", "NoAuto: '2' is not a boolean")]
     [InlineData("GrowFileSystem=sure", "GrowFileSystem: 'sure' is not a boolean")]
-    [InlineData("CopyFiles=/usr", "CopyFiles: '/usr' is not supported by image-update")]
+    [InlineData("CopyFiles=/usr", "CopyFiles: image-update copies files into Format=erofs or Format=squashfs partitions only.")]
     [InlineData("Encrypt=tpm2", "Encrypt: 'tpm2' is not supported")]
-    [InlineData("Verity=data", "Verity: 'data' is not supported")]
-    [InlineData("CopyBlocks=auto", "CopyBlocks: 'auto' is not supported")]
+    [InlineData("Verity=data", "Verity: Verity=data needs VerityMatchKey= to find the other partitions of its triple.")]
+    [InlineData("CopyBlocks=auto", "CopyBlocks: 'auto' would copy from the running system, which an image build must not do")]
     public void An_invalid_value_is_an_error_naming_the_file_and_line(string line, string fragment)
     {
         var e = Assert.Throws<ConfigurationException>(() => Parse($"[Partition]\nType=esp\n{line}\n"));
