@@ -255,7 +255,7 @@ public static class RepartDefinitions
             };
             if (!known.Contains(p.Compression, StringComparer.Ordinal))
             {
-                throw At("Compression", $"'{UntrustedText.Escape(p.Compression)}' is not a {FormatName(p.Format)} compressor ({string.Join(", ", known)}).");
+                throw At("Compression", $"'{UntrustedText.Escape(p.Compression)}' is not a compressor for {FormatName(p.Format)} ({string.Join(", ", known)}).");
             }
         }
 
