@@ -19,9 +19,11 @@ public sealed partial class CommandLineApp
         var split = new Option<string?>("--split") { Description = "Write each filled partition's payload into DIR, named for the transfers' source patterns", HelpName = "DIR" };
         var privateKey = new Option<string?>("--private-key") { Description = "PEM private key that signs Verity=signature partitions", HelpName = "FILE" };
         var certificate = new Option<string?>("--certificate") { Description = "PEM X.509 certificate of --private-key", HelpName = "FILE" };
+        var secureBootKey = new Option<string?>("--secure-boot-key") { Description = "PEM key systemd-boot is signed with for Secure Boot", HelpName = "FILE" };
+        var secureBootCertificate = new Option<string?>("--secure-boot-certificate") { Description = "PEM certificate of --secure-boot-key", HelpName = "FILE" };
         var command = new Command("build-image", "Build a bootable disk image: create the GPT, format the ESP, install systemd-boot, then install VERSION through the normal update path")
         {
-            layout, version, payloads, output, sectorSize, size, seed, copySource, split, privateKey, certificate,
+            layout, version, payloads, output, sectorSize, size, seed, copySource, split, privateKey, certificate, secureBootKey, secureBootCertificate,
         };
         command.SetAction((r, ct) => BuildImageAsync(
             r,
@@ -31,6 +33,8 @@ public sealed partial class CommandLineApp
                 Split = r.GetValue(split),
                 PrivateKey = r.GetValue(privateKey),
                 Certificate = r.GetValue(certificate),
+                SecureBootKey = r.GetValue(secureBootKey),
+                SecureBootCertificate = r.GetValue(secureBootCertificate),
             },
             ct));
         root.Subcommands.Add(command);
@@ -60,6 +64,8 @@ public sealed partial class CommandLineApp
                 SplitDirectory = request.Split is null ? null : Path.GetFullPath(request.Split),
                 PrivateKey = request.PrivateKey is null ? null : Path.GetFullPath(request.PrivateKey),
                 Certificate = request.Certificate is null ? null : Path.GetFullPath(request.Certificate),
+                SecureBootKey = request.SecureBootKey is null ? null : Path.GetFullPath(request.SecureBootKey),
+                SecureBootCertificate = request.SecureBootCertificate is null ? null : Path.GetFullPath(request.SecureBootCertificate),
                 Services = Services(logger),
             },
             logger,
@@ -92,5 +98,9 @@ public sealed partial class CommandLineApp
         public string? PrivateKey { get; init; }
 
         public string? Certificate { get; init; }
+
+        public string? SecureBootKey { get; init; }
+
+        public string? SecureBootCertificate { get; init; }
     }
 }

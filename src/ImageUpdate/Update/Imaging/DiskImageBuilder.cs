@@ -172,8 +172,17 @@ public sealed class DiskImageBuilder
             await fat.CreateDirectoriesAsync(directory, cancellationToken).ConfigureAwait(false);
         }
 
-        await fat.CopyInAsync(options.SystemdBootPath, "/EFI/BOOT/BOOTX64.EFI", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
-        await fat.CopyInAsync(options.SystemdBootPath, "/EFI/systemd/systemd-bootx64.efi", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
+        var loader = options.SystemdBootPath;
+        if (options.SecureBootSigner is { } signer)
+        {
+            // Authenticode over the PE image, as the firmware checks it against db (sbsign, sbsigntool).
+            loader = Path.Combine(scratch, "systemd-bootx64.efi.signed");
+            await _runner.RunAsync(new ProcessRequest("sbsign", ["--key", signer.Key, "--cert", signer.Certificate, "--output", loader, options.SystemdBootPath]), cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("Signed systemd-boot for Secure Boot with {Certificate}.", signer.Certificate);
+        }
+
+        await fat.CopyInAsync(loader, "/EFI/BOOT/BOOTX64.EFI", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
+        await fat.CopyInAsync(loader, "/EFI/systemd/systemd-bootx64.efi", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
 
         var loaderConf = Path.Combine(scratch, "loader.conf");
         await File.WriteAllTextAsync(loaderConf, options.LoaderConf, cancellationToken).ConfigureAwait(false);

@@ -32,6 +32,12 @@ public static class ImageBuild
         var definitions = RepartDefinitions.Load(Path.GetFullPath(options.LayoutDirectory), logger, options.Version);
         var seed = options.Seed ?? SeedFor(options.Version);
         var signingKey = LoadSigningKey(options);
+        if ((options.SecureBootKey is null) != (options.SecureBootCertificate is null))
+        {
+            throw new Foundation.Errors.UsageException("build-image needs --secure-boot-key and --secure-boot-certificate together.");
+        }
+
+        (string, string)? secureBoot = options.SecureBootKey is { } sbKey && options.SecureBootCertificate is { } sbCertificate ? (sbKey, sbCertificate) : null;
 
         // Built and filled under a temporary name: the output path only ever holds a whole image.
         var output = Path.GetFullPath(options.Output);
@@ -60,7 +66,7 @@ public static class ImageBuild
             if (!PartitionContentBuilder.Needed(definitions))
             {
                 var layout = DiskLayoutPlanner.Plan(definitions, seed, options.SectorSize, options.Size, logger);
-                await new DiskImageBuilder(runner).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch }, building, cancellationToken).ConfigureAwait(false);
+                await new DiskImageBuilder(runner).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch, SecureBootSigner = secureBoot }, building, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -72,7 +78,7 @@ public static class ImageBuild
                 var sized = await contents.PrepareAsync(definitions, seed, options.CopySource is null ? null : Path.GetFullPath(options.CopySource),
                     epoch.ToUnixTimeSeconds(), scratch, cancellationToken).ConfigureAwait(false);
                 var layout = DiskLayoutPlanner.Plan(sized, seed, options.SectorSize, options.Size, logger);
-                var built = await new DiskImageBuilder(runner).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch }, building, cancellationToken,
+                var built = await new DiskImageBuilder(runner).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch, SecureBootSigner = secureBoot }, building, cancellationToken,
                     (file, planned, ct) => contents.WriteAsync(file, planned, signingKey, seed, ct)).ConfigureAwait(false);
 
                 var transfers = Model.Definitions.DefinitionLoader.Load(new Model.Definitions.DefinitionLoadOptions

@@ -53,4 +53,10 @@ public sealed record ImageBuildOptions
 
     /// <summary>The PEM X.509 certificate of <see cref="PrivateKey"/> (repart's --certificate).</summary>
     public string? Certificate { get; init; }
+
+    /// <summary>The PEM key systemd-boot is signed with for Secure Boot (with <see cref="SecureBootCertificate"/>); null: unsigned.</summary>
+    public string? SecureBootKey { get; init; }
+
+    /// <summary>The PEM certificate of <see cref="SecureBootKey"/>, the one the firmware's db trusts.</summary>
+    public string? SecureBootCertificate { get; init; }
 }
