@@ -15,13 +15,27 @@ public sealed partial class CommandLineApp
         var sectorSize = new Option<int>("--sector-size") { Description = "Logical sector size: 512 or 4096 (default 512)", HelpName = "BYTES", DefaultValueFactory = _ => 512 };
         var size = new Option<string?>("--size") { Description = "The image size in bytes (K, M, G suffixes), or auto (default: the smallest that fits)", HelpName = "BYTES" };
         var seed = new Option<string?>("--seed") { Description = "The UUID the disk and partition UUIDs are derived from (default: derived from the version)", HelpName = "UUID" };
+        var copySource = new Option<string?>("--copy-source") { Description = "The tree CopyFiles= sources are found in", HelpName = "DIR" };
+        var split = new Option<string?>("--split") { Description = "Write each filled partition's payload into DIR, named for the transfers' source patterns", HelpName = "DIR" };
+        var privateKey = new Option<string?>("--private-key") { Description = "PEM private key that signs Verity=signature partitions", HelpName = "FILE" };
+        var certificate = new Option<string?>("--certificate") { Description = "PEM X.509 certificate of --private-key", HelpName = "FILE" };
+        var secureBootKey = new Option<string?>("--secure-boot-key") { Description = "PEM key systemd-boot is signed with for Secure Boot", HelpName = "FILE" };
+        var secureBootCertificate = new Option<string?>("--secure-boot-certificate") { Description = "PEM certificate of --secure-boot-key", HelpName = "FILE" };
         var command = new Command("build-image", "Build a bootable disk image: create the GPT, format the ESP, install systemd-boot, then install VERSION through the normal update path")
         {
-            layout, version, payloads, output, sectorSize, size, seed,
+            layout, version, payloads, output, sectorSize, size, seed, copySource, split, privateKey, certificate, secureBootKey, secureBootCertificate,
         };
         command.SetAction((r, ct) => BuildImageAsync(
             r,
-            new BuildImageRequest(r.GetValue(layout)!, r.GetValue(version)!, r.GetValue(payloads)!, r.GetValue(output)!, r.GetValue(sectorSize), r.GetValue(size), r.GetValue(seed)),
+            new BuildImageRequest(r.GetValue(layout)!, r.GetValue(version)!, r.GetValue(payloads)!, r.GetValue(output)!, r.GetValue(sectorSize), r.GetValue(size), r.GetValue(seed))
+            {
+                CopySource = r.GetValue(copySource),
+                Split = r.GetValue(split),
+                PrivateKey = r.GetValue(privateKey),
+                Certificate = r.GetValue(certificate),
+                SecureBootKey = r.GetValue(secureBootKey),
+                SecureBootCertificate = r.GetValue(secureBootCertificate),
+            },
             ct));
         root.Subcommands.Add(command);
     }
@@ -46,6 +60,12 @@ public sealed partial class CommandLineApp
                 Size = ParseSize(request.Size),
                 Seed = seed,
                 SourceDateEpoch = _environment.SourceDateEpoch,
+                CopySource = request.CopySource is null ? null : Path.GetFullPath(request.CopySource),
+                SplitDirectory = request.Split is null ? null : Path.GetFullPath(request.Split),
+                PrivateKey = request.PrivateKey is null ? null : Path.GetFullPath(request.PrivateKey),
+                Certificate = request.Certificate is null ? null : Path.GetFullPath(request.Certificate),
+                SecureBootKey = request.SecureBootKey is null ? null : Path.GetFullPath(request.SecureBootKey),
+                SecureBootCertificate = request.SecureBootCertificate is null ? null : Path.GetFullPath(request.SecureBootCertificate),
                 Services = Services(logger),
             },
             logger,
@@ -69,5 +89,18 @@ public sealed partial class CommandLineApp
             : throw new UsageException($"--size must be a number of bytes (with K, M, G or T) or auto, not '{UntrustedText.Escape(text)}'.");
     }
 
-    private sealed record BuildImageRequest(string LayoutDirectory, string Version, string Payloads, string Output, int SectorSize, string? Size, string? Seed);
+    private sealed record BuildImageRequest(string LayoutDirectory, string Version, string Payloads, string Output, int SectorSize, string? Size, string? Seed)
+    {
+        public string? CopySource { get; init; }
+
+        public string? Split { get; init; }
+
+        public string? PrivateKey { get; init; }
+
+        public string? Certificate { get; init; }
+
+        public string? SecureBootKey { get; init; }
+
+        public string? SecureBootCertificate { get; init; }
+    }
 }

@@ -32,7 +32,13 @@ public sealed class DiskImageBuilder
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
-    public async Task<BuiltDiskImage> BuildAsync(DiskLayout layout, DiskImageOptions options, string output, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Builds the image. <paramref name="fill"/>, when given, writes the partitions' contents into the new
+    /// file before the partition table, and returns the layout the table then records (the verity
+    /// partitions' UUIDs come from the root hash the contents give).
+    /// </summary>
+    public async Task<BuiltDiskImage> BuildAsync(DiskLayout layout, DiskImageOptions options, string output, CancellationToken cancellationToken = default,
+        Func<FileStream, DiskLayout, CancellationToken, Task<DiskLayout>>? fill = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(options);
@@ -69,6 +75,12 @@ public sealed class DiskImageBuilder
             {
                 // SetLength on a new file makes a hole: the image takes no space until written.
                 file.SetLength(checked((long)layout.SizeInBytes));
+                if (fill is not null)
+                {
+                    layout = await fill(file, layout, cancellationToken).ConfigureAwait(false);
+                    image = image with { Layout = layout };
+                }
+
                 using (var disk = GptDisk.FromStream(file, image.Path, layout.SectorSize))
                 {
                     disk.WriteTable(layout.ToPartitionTable());
@@ -160,8 +172,17 @@ public sealed class DiskImageBuilder
             await fat.CreateDirectoriesAsync(directory, cancellationToken).ConfigureAwait(false);
         }
 
-        await fat.CopyInAsync(options.SystemdBootPath, "/EFI/BOOT/BOOTX64.EFI", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
-        await fat.CopyInAsync(options.SystemdBootPath, "/EFI/systemd/systemd-bootx64.efi", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
+        var loader = options.SystemdBootPath;
+        if (options.SecureBootSigner is { } signer)
+        {
+            // Authenticode over the PE image, as the firmware checks it against db (sbsign, sbsigntool).
+            loader = Path.Combine(scratch, "systemd-bootx64.efi.signed");
+            await _runner.RunAsync(new ProcessRequest("sbsign", ["--key", signer.Key, "--cert", signer.Certificate, "--output", loader, options.SystemdBootPath]), cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("Signed systemd-boot for Secure Boot with {Certificate}.", signer.Certificate);
+        }
+
+        await fat.CopyInAsync(loader, "/EFI/BOOT/BOOTX64.EFI", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
+        await fat.CopyInAsync(loader, "/EFI/systemd/systemd-bootx64.efi", keepModificationTime: false, cancellationToken).ConfigureAwait(false);
 
         var loaderConf = Path.Combine(scratch, "loader.conf");
         await File.WriteAllTextAsync(loaderConf, options.LoaderConf, cancellationToken).ConfigureAwait(false);

@@ -27,6 +27,12 @@ public sealed record DiskImageOptions
 
     public string SystemdBootPath { get; init; } = DefaultSystemdBootPath;
 
+    /// <summary>
+    /// The PEM key and certificate systemd-boot is signed with for UEFI Secure Boot (Authenticode, by
+    /// sbsign from sbsigntool) before it goes into the ESP; null: installed as it is.
+    /// </summary>
+    public (string Key, string Certificate)? SecureBootSigner { get; init; }
+
     /// <summary>The content of loader/loader.conf.</summary>
     public string LoaderConf { get; init; } = DefaultLoaderConf;
 

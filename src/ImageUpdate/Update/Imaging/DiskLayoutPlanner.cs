@@ -353,7 +353,11 @@ public static class DiskLayoutPlanner
     /// <summary>partition_merge_flags, with the defaults partition_read_definition implies.</summary>
     internal static ulong Attributes(RepartPartition p, ILogger logger)
     {
-        var readOnly = p.ReadOnly ?? (PartitionTypeTraits.IsVerityHash(p.Type) ? true : null);
+        // Verity data, hash and signature partitions are read-only unless ReadOnly= says otherwise, as
+        // systemd-repart 262 implies it (checked against it in RepartVerityImageTests). A Format=erofs
+        // partition outside a triple gets growfs there, not read-only, and so it does here.
+        var impliedReadOnly = PartitionTypeTraits.IsVerityHash(p.Type) || p.Verity != RepartVerityRole.Off;
+        var readOnly = p.ReadOnly ?? (impliedReadOnly ? true : null);
         var growFileSystem = p.GrowFileSystem;
         if (PartitionTypeTraits.KnowsGrowFileSystem(p.Type) && readOnly != true)
         {

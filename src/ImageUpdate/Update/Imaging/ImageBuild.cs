@@ -29,8 +29,15 @@ public static class ImageBuild
             throw new Foundation.Errors.UsageException("build-image writes its own image (--output); --image and --root do not apply.");
         }
 
-        var definitions = RepartDefinitions.Load(Path.GetFullPath(options.LayoutDirectory), logger);
-        var layout = DiskLayoutPlanner.Plan(definitions, options.Seed ?? SeedFor(options.Version), options.SectorSize, options.Size, logger);
+        var definitions = RepartDefinitions.Load(Path.GetFullPath(options.LayoutDirectory), logger, options.Version);
+        var seed = options.Seed ?? SeedFor(options.Version);
+        var signingKey = LoadSigningKey(options);
+        if ((options.SecureBootKey is null) != (options.SecureBootCertificate is null))
+        {
+            throw new Foundation.Errors.UsageException("build-image needs --secure-boot-key and --secure-boot-certificate together.");
+        }
+
+        (string, string)? secureBoot = options.SecureBootKey is { } sbKey && options.SecureBootCertificate is { } sbCertificate ? (sbKey, sbCertificate) : null;
 
         // Built and filled under a temporary name: the output path only ever holds a whole image.
         var output = Path.GetFullPath(options.Output);
@@ -44,14 +51,49 @@ public static class ImageBuild
             File.Delete(leftover);
         }
 
+        var scratch = building + ".d";
+        if (Directory.Exists(scratch))
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+
         try
         {
             // Every time stamp the image gets is SOURCE_DATE_EPOCH, or FAT's epoch without one.
             var epoch = DiskImageOptions.ParseSourceDateEpoch(options.SourceDateEpoch) ?? DiskImageOptions.FatEpoch;
-            await new DiskImageBuilder(new ProcessRunner()).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch }, building, cancellationToken).ConfigureAwait(false);
+            var runner = new ProcessRunner();
+            var payloads = Path.GetFullPath(options.PayloadsDirectory);
+            if (!PartitionContentBuilder.Needed(definitions))
+            {
+                var layout = DiskLayoutPlanner.Plan(definitions, seed, options.SectorSize, options.Size, logger);
+                await new DiskImageBuilder(runner).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch, SecureBootSigner = secureBoot }, building, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                // The partitions with content are made first (their sizes decide the layout), written while
+                // the verity trees are computed, and split out for the transfers: the first install then
+                // finds them installed, and `publish` finds them named as it expects.
+                Directory.CreateDirectory(scratch);
+                var contents = new PartitionContentBuilder(runner, logger);
+                var sized = await contents.PrepareAsync(definitions, seed, options.CopySource is null ? null : Path.GetFullPath(options.CopySource),
+                    epoch.ToUnixTimeSeconds(), scratch, cancellationToken).ConfigureAwait(false);
+                var layout = DiskLayoutPlanner.Plan(sized, seed, options.SectorSize, options.Size, logger);
+                var built = await new DiskImageBuilder(runner).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch, SecureBootSigner = secureBoot }, building, cancellationToken,
+                    (file, planned, ct) => contents.WriteAsync(file, planned, signingKey, seed, ct)).ConfigureAwait(false);
+
+                var transfers = Model.Definitions.DefinitionLoader.Load(new Model.Definitions.DefinitionLoadOptions
+                {
+                    DefinitionsDirectory = options.Engine.DefinitionsDirectory,
+                    Logger = logger,
+                }).Transfers;
+                var split = options.SplitDirectory is null ? Path.Combine(scratch, "split") : Path.GetFullPath(options.SplitDirectory);
+                var written = await SplitPayloads.WriteAsync(building, built.Layout, contents.Contents, transfers, options.Version, Path.GetFileName(output), split, logger, cancellationToken).ConfigureAwait(false);
+                payloads = MergePayloads(payloads, split, written, Path.Combine(scratch, "payloads"));
+            }
+
             await PayloadInstall.RunAsync(
                 options.Engine with { Image = building, ImageTimestamp = epoch },
-                Path.GetFullPath(options.PayloadsDirectory),
+                payloads,
                 options.Version,
                 logger,
                 observer,
@@ -62,9 +104,75 @@ public static class ImageBuild
         finally
         {
             File.Delete(building);
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
         }
 
         return output;
+    }
+
+    /// <summary>
+    /// The directory the first install reads: the given payloads when the split payloads are already among
+    /// them, else both linked (copied across file systems) into <paramref name="merged"/>, the split ones
+    /// winning a name both have.
+    /// </summary>
+    private static string MergePayloads(string payloads, string split, IReadOnlyList<string> written, string merged)
+    {
+        if (written.Count == 0 || string.Equals(Path.TrimEndingDirectorySeparator(payloads), Path.TrimEndingDirectorySeparator(split), StringComparison.Ordinal))
+        {
+            return payloads;
+        }
+
+        if (!Directory.Exists(payloads))
+        {
+            return split;
+        }
+
+        Directory.CreateDirectory(merged);
+        var names = written.Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(payloads).Where(f => !names.Contains(Path.GetFileName(f))).Concat(written))
+        {
+            var target = Path.Combine(merged, Path.GetFileName(file));
+            try
+            {
+                Foundation.Native.Libc.Link(file, target);
+            }
+            catch (IOException)
+            {
+                File.Copy(file, target);
+            }
+        }
+
+        return merged;
+    }
+
+    private static Formats.Verity.VeritySigningKey? LoadSigningKey(ImageBuildOptions options)
+    {
+        if ((options.PrivateKey is null) != (options.Certificate is null))
+        {
+            throw new Foundation.Errors.UsageException("build-image needs --private-key and --certificate together.");
+        }
+
+        if (options.PrivateKey is null || options.Certificate is null)
+        {
+            return null;
+        }
+
+        string Read(string path, string what)
+        {
+            try
+            {
+                return File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new Foundation.Errors.UsageException($"Cannot read the {what} '{Foundation.Errors.UntrustedText.Escape(path)}': {e.Message}");
+            }
+        }
+
+        return Formats.Verity.VeritySigningKey.FromPem(Read(options.PrivateKey, "private key"), options.PrivateKey, Read(options.Certificate, "certificate"), options.Certificate);
     }
 
     /// <summary>The temporary name an image of <paramref name="output"/> is built under, beside it.</summary>

@@ -38,4 +38,25 @@ public sealed record ImageBuildOptions
 
     /// <summary>SOURCE_DATE_EPOCH as the caller read it from its environment (null or empty: unset).</summary>
     public string? SourceDateEpoch { get; init; }
+
+    /// <summary>The tree CopyFiles= sources are found in (repart's --copy-source); null: CopyFiles= is refused.</summary>
+    public string? CopySource { get; init; }
+
+    /// <summary>
+    /// Where the filled partitions' payloads go, named for the transfers' source patterns
+    /// (<see cref="SplitPayloads"/>); null: a temporary beside the output, removed after the build.
+    /// </summary>
+    public string? SplitDirectory { get; init; }
+
+    /// <summary>The PEM private key that signs Verity=signature partitions (repart's --private-key).</summary>
+    public string? PrivateKey { get; init; }
+
+    /// <summary>The PEM X.509 certificate of <see cref="PrivateKey"/> (repart's --certificate).</summary>
+    public string? Certificate { get; init; }
+
+    /// <summary>The PEM key systemd-boot is signed with for Secure Boot (with <see cref="SecureBootCertificate"/>); null: unsigned.</summary>
+    public string? SecureBootKey { get; init; }
+
+    /// <summary>The PEM certificate of <see cref="SecureBootKey"/>, the one the firmware's db trusts.</summary>
+    public string? SecureBootCertificate { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using ImageUpdate.Formats.Gpt;
 
 namespace ImageUpdate.Update.Imaging;
@@ -51,6 +52,40 @@ public sealed record RepartPartition
     public bool? NoAuto { get; init; }
 
     public bool? GrowFileSystem { get; init; }
+
+    /// <summary>CopyFiles=, in order; empty when the partition gets no files.</summary>
+    public ImmutableArray<RepartCopyFiles> CopyFiles { get; init; } = [];
+
+    /// <summary>CopyBlocks=: an absolute path whose bytes become the start of the partition; null for none.</summary>
+    public string? CopyBlocks { get; init; }
+
+    public RepartMinimize Minimize { get; init; }
+
+    public RepartVerityRole Verity { get; init; }
+
+    /// <summary>The line of Verity=, for messages about the triple it belongs to.</summary>
+    public int VerityLine { get; init; }
+
+    /// <summary>VerityMatchKey=: what ties a data, hash and signature partition together; null when unset.</summary>
+    public string? VerityMatchKey { get; init; }
+
+    /// <summary>VerityDataBlockSizeBytes= (on the Verity=hash partition); null: 4096.</summary>
+    public int? VerityDataBlockSize { get; init; }
+
+    /// <summary>VerityHashBlockSizeBytes= (on the Verity=hash partition); null: 4096.</summary>
+    public int? VerityHashBlockSize { get; init; }
+
+    /// <summary>SplitName= as written (null: repart's default "%t"; "-": never split out).</summary>
+    public string? SplitName { get; init; }
+
+    /// <summary>Compression= for erofs and squashfs; null: the tool's default.</summary>
+    public string? Compression { get; init; }
+
+    /// <summary>CompressionLevel=; null: the compressor's default.</summary>
+    public int? CompressionLevel { get; init; }
+
+    /// <summary>Whether build-image writes content into the partition (files, blocks or verity data), rather than leaving it zeroed.</summary>
+    public bool HasContent => !CopyFiles.IsEmpty || CopyBlocks is not null || Verity != RepartVerityRole.Off || Format is RepartFormat.Erofs or RepartFormat.Squashfs;
 
     /// <summary>The type's canonical name, or its UUID, for messages.</summary>
     public string TypeName => PartitionType.NameOf(Type) ?? PartitionType.Format(Type);

@@ -86,6 +86,34 @@ public sealed class ImageBuildTests : IDisposable
     }
 
     [Fact]
+    public async Task With_a_secure_boot_key_systemd_boot_is_signed_and_sbverify_accepts_it()
+    {
+        RequireTools();
+        Support.TestEnvironment.RequireTools("apt-get install sbsigntool", "sbsign", "sbverify");
+        const string ProtectedKey = "/usr/share/ovmf/PkKek-1-snakeoil.key";
+        const string Certificate = "/usr/share/ovmf/PkKek-1-snakeoil.pem";
+        Support.TestEnvironment.RequireFile(ProtectedKey, "apt-get install ovmf");
+
+        // Debian's snakeoil key is protected by the passphrase "snakeoil" (ovmf's README.Debian); sbsign cannot be given one.
+        var key = _dir["db.key"];
+        Support.TestProcess.RunChecked("openssl", ["pkey", "-in", ProtectedKey, "-passin", "pass:snakeoil", "-out", key]);
+        var options = Product("disk.raw") with { SecureBootKey = key, SecureBootCertificate = Certificate };
+
+        var built = await ImageBuild.RunAsync(options, _log, observer: null, CancellationToken.None);
+
+        var esp = GptDisk(built).Entries.First(e => e.IsUsed);
+        foreach (var (path, name) in new[] { ("::/EFI/BOOT/BOOTX64.EFI", "bootx64.efi"), ("::/EFI/systemd/systemd-bootx64.efi", "systemd-bootx64.efi") })
+        {
+            ImageTools.Mtools("mcopy", "-i", ImageTools.Drive(built, esp.StartingLba * 512), path, _dir[name]);
+            var verify = Support.TestProcess.Run("sbverify", ["--cert", Certificate, _dir[name]]);
+            Assert.True(verify.ExitCode == 0, verify.ToString());
+        }
+
+        var unsigned = Support.TestProcess.Run("sbverify", ["--cert", Certificate, SystemdBoot]);
+        Assert.NotEqual(0, unsigned.ExitCode);
+    }
+
+    [Fact]
     public void Without_a_seed_the_same_version_gets_the_same_uuid_v4()
     {
         var seed = ImageBuild.SeedFor("1");

@@ -120,10 +120,28 @@ public sealed class RepartDefinitionsTests : IDisposable
     [InlineData("ReadOnly=maybe", "ReadOnly: 'maybe' is not a boolean")]
     [InlineData("NoAuto=2", "NoAuto: '2' is not a boolean")]
     [InlineData("GrowFileSystem=sure", "GrowFileSystem: 'sure' is not a boolean")]
-    [InlineData("CopyFiles=/usr", "CopyFiles: '/usr' is not supported by image-update")]
+    [InlineData("CopyFiles=/usr", "CopyFiles: image-update copies files into Format=erofs or Format=squashfs partitions only.")]
     [InlineData("Encrypt=tpm2", "Encrypt: 'tpm2' is not supported")]
-    [InlineData("Verity=data", "Verity: 'data' is not supported")]
-    [InlineData("CopyBlocks=auto", "CopyBlocks: 'auto' is not supported")]
+    [InlineData("Verity=data", "Verity: Verity=data needs VerityMatchKey= to find the other partitions of its triple.")]
+    [InlineData("CopyBlocks=auto", "CopyBlocks: 'auto' would copy from the running system, which an image build must not do")]
+    [InlineData("Format=erofs", "Format: a read-only erofs file system needs CopyFiles= to have something in it.")]
+    [InlineData("CopyFiles=usr", "CopyFiles: 'usr' is not SOURCE[:TARGET] with two absolute paths without '.' or '..' components")]
+    [InlineData("CopyFiles=/usr/../etc:/", "is not SOURCE[:TARGET] with two absolute paths")]
+    [InlineData("CopyFiles=/a:/b:ro", "CopyFiles: '/a:/b:ro' is not SOURCE[:TARGET] (image-update takes no copy options)")]
+    [InlineData("CopyBlocks=data.img", "CopyBlocks: 'data.img' is not an absolute path")]
+    [InlineData("Minimize=maybe", "Minimize: 'maybe' is not off, best, guess or a boolean")]
+    [InlineData("Minimize=best", "Minimize: applies to Format=erofs/squashfs, CopyBlocks= and Verity=hash partitions here")]
+    [InlineData("Verity=sig", "Verity: 'sig' is not off, data, hash or signature")]
+    [InlineData("VerityMatchKey=a/b", "VerityMatchKey: 'a/b' is not a word of printable ASCII without '/'")]
+    [InlineData("VerityDataBlockSizeBytes=3000", "VerityDataBlockSizeBytes: '3000' is not a verity block size (a power of two from 512 to 4096)")]
+    [InlineData("VerityHashBlockSizeBytes=8K", "VerityHashBlockSizeBytes: '8K' is not a verity block size")]
+    [InlineData("VerityDataBlockSizeBytes=4096", "VerityDataBlockSizeBytes: applies to the Verity=hash partition only.")]
+    [InlineData("SplitName=a/b", "SplitName: 'a/b' is not '-' nor a file name part of printable ASCII without '/'")]
+    [InlineData("SplitName=%m", "SplitName: '%m' uses a '%' specifier other than %t, %T and %%")]
+    [InlineData("Compression=zstd", "Compression: applies to Format=erofs and Format=squashfs only.")]
+    [InlineData("Compression=z-std", "Compression: 'z-std' is not a compressor name")]
+    [InlineData("CompressionLevel=101", "CompressionLevel: '101' is not a compression level from 0 to 100")]
+    [InlineData("CompressionLevel=5", "CompressionLevel: needs Compression= to say which compressor it is for.")]
     public void An_invalid_value_is_an_error_naming_the_file_and_line(string line, string fragment)
     {
         var e = Assert.Throws<ConfigurationException>(() => Parse($"[Partition]\nType=esp\n{line}\n"));
@@ -146,6 +164,58 @@ public sealed class RepartDefinitionsTests : IDisposable
 
         Assert.StartsWith("50-part.conf", e.Message, StringComparison.Ordinal);
         Assert.Contains(fragment, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Type=usr\nFormat=erofs\nCopyFiles=/usr:/\nCompression=gzip\n", 5, "Compression: 'gzip' is not a compressor for erofs (lz4, lz4hc, lzma, deflate, libdeflate, zstd).")]
+    [InlineData("Type=usr\nFormat=squashfs\nCopyFiles=/usr:/\nCompression=lz4hc\n", 5, "Compression: 'lz4hc' is not a compressor for squashfs (gzip, lzo, lz4, xz, zstd, lzma).")]
+    [InlineData("Type=usr-verity\nVerity=hash\nVerityMatchKey=usr\nFormat=vfat\n", 3, "Verity: a Verity=hash partition is written by image-update itself and takes no Format=, CopyFiles= or CopyBlocks=.")]
+    [InlineData("Type=esp\nFormat=vfat\nCopyFiles=/boot:/\n", 4, "CopyFiles: image-update copies files into Format=erofs or Format=squashfs partitions only.")]
+    [InlineData("Type=usr\nCopyBlocks=/data.img\nFormat=erofs\nCopyFiles=/usr:/\n", 3, "CopyBlocks: cannot be combined with Format= or CopyFiles=: the blocks are the partition's content.")]
+    public void A_content_key_that_cannot_be_honoured_names_its_file_and_line(string body, int line, string message)
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse("[Partition]\n" + body));
+
+        Assert.Equal($"50-part.conf:{line}: {message}", e.Message);
+    }
+
+    [Fact]
+    public void Verity_content_keys_are_read_as_repart_262_reads_them()
+    {
+        var data = Parse("[Partition]\nType=usr\nLabel=demo_%A\nFormat=erofs\nCopyFiles=/usr:/\nCopyFiles=/etc/os-release:/lib/os-release\nCompression=zstd\nCompressionLevel=19\nVerity=data\nVerityMatchKey=usr\nMinimize=yes\nSplitName=usr-%t\n", "7.1");
+        var hash = Parse("[Partition]\nType=usr-verity\nVerity=hash\nVerityMatchKey=usr\nVerityDataBlockSizeBytes=1K\nVerityHashBlockSizeBytes=512\nMinimize=guess\nSplitName=-\n");
+
+        Assert.Equal(("demo_7.1", RepartFormat.Erofs, "zstd", 19, RepartVerityRole.Data, "usr", RepartMinimize.Best, "usr-%t"),
+            (data.Label, data.Format, data.Compression, data.CompressionLevel, data.Verity, data.VerityMatchKey, data.Minimize, data.SplitName));
+        Assert.Equal([new RepartCopyFiles("/usr", "/"), new RepartCopyFiles("/etc/os-release", "/lib/os-release")], data.CopyFiles);
+        Assert.Equal((RepartVerityRole.Hash, 1024, 512, RepartMinimize.Guess, "-"), (hash.Verity, hash.VerityDataBlockSize, hash.VerityHashBlockSize, hash.Minimize, hash.SplitName));
+        Assert.True(data.HasContent);
+        Assert.Empty(Parse("[Partition]\nType=usr\nFormat=erofs\nCopyFiles=/usr\nCopyFiles=\nCopyFiles=/x:/\n").CopyFiles.Where(c => c.Source == "/usr"));
+    }
+
+    [Theory]
+    [InlineData("[Partition]\nType=usr-verity\nVerity=hash\nVerityMatchKey=usr\n", null, "b.conf", 3, "Verity: no Verity=data partition has VerityMatchKey=usr, so there is nothing to hash.")]
+    [InlineData("[Partition]\nType=usr-verity-sig\nVerity=signature\nVerityMatchKey=usr\n", "[Partition]\nType=usr\nVerity=data\nVerityMatchKey=usr\n", "b.conf", 3, "Verity: no Verity=hash partition has VerityMatchKey=usr, so there is no root hash to sign.")]
+    [InlineData("[Partition]\nType=usr\nVerity=data\nVerityMatchKey=usr\n", "[Partition]\nType=usr\n\nVerity=data\nVerityMatchKey=usr\n", "c.conf", 4, "Verity: a second Verity=data partition for VerityMatchKey=usr (the first is ")]
+    public void A_verity_triple_that_does_not_fit_together_names_the_file_and_line(string b, string? c, string file, int line, string message)
+    {
+        File.WriteAllText(Path.Combine(_temp.Path, "b.conf"), b);
+        if (c is not null)
+        {
+            File.WriteAllText(Path.Combine(_temp.Path, "c.conf"), c);
+        }
+
+        var e = Assert.Throws<ConfigurationException>(() => RepartDefinitions.Load(_temp.Path));
+
+        Assert.StartsWith($"{Path.Combine(_temp.Path, file)}:{line}: {message}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_label_with_the_version_specifier_needs_the_version()
+    {
+        var e = Assert.Throws<ConfigurationException>(() => Parse("[Partition]\nType=usr\nLabel=demo_%A\n"));
+
+        Assert.Equal("50-part.conf:3: Label: 'demo_%A' uses a '%' specifier, which image-update does not expand (write '%%' for '%').", e.Message);
     }
 
     [Fact]
@@ -202,5 +272,5 @@ public sealed class RepartDefinitionsTests : IDisposable
         Assert.Equal(4, e.Line);
     }
 
-    private static RepartPartition Parse(string content) => RepartDefinitions.Parse("50-part.conf", Encoding.UTF8.GetBytes(content));
+    private static RepartPartition Parse(string content, string? version = null) => RepartDefinitions.Parse("50-part.conf", Encoding.UTF8.GetBytes(content), imageVersion: version);
 }
