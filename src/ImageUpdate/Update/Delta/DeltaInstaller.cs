@@ -159,22 +159,22 @@ public sealed class DeltaInstaller
         }
     }
 
-    private async Task<List<SeedFile>> OpenSeedsAsync(IReadOnlyList<string> paths, ChunkSizeLimits sizes, CancellationToken cancellationToken)
+    private async Task<List<SeedFile>> OpenSeedsAsync(IReadOnlyList<Seed> wanted, ChunkSizeLimits sizes, CancellationToken cancellationToken)
     {
         var seeds = new List<SeedFile>();
         try
         {
-            foreach (var path in paths.Distinct(StringComparer.Ordinal))
+            foreach (var seed in wanted.Distinct())
             {
                 try
                 {
-                    var seed = await SeedFile.OpenAsync(path, sizes, cancellationToken).ConfigureAwait(false);
-                    seeds.Add(seed);
-                    _logger.LogDebug("Seed {Path}: {Chunks} distinct chunks in {Bytes} bytes.", path, seed.ChunkCount, seed.Length);
+                    var file = await SeedFile.OpenAsync(seed, sizes, cancellationToken).ConfigureAwait(false);
+                    seeds.Add(file);
+                    _logger.LogDebug("Seed {Seed}: {Chunks} distinct chunks in {Bytes} bytes.", seed, file.ChunkCount, file.Length);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    _logger.LogDebug("Seed {Path} cannot be read, skipping it: {Error}", path, UntrustedText.Escape(e.Message));
+                    _logger.LogDebug("Seed {Seed} cannot be read, skipping it: {Error}", seed, UntrustedText.Escape(e.Message));
                 }
             }
         }

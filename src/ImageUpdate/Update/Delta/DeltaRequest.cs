@@ -14,5 +14,5 @@ public sealed record DeltaRequest(
     string FileName,
     ManifestEntry? Index,
     Func<string, CancellationToken, Task<Stream>> Open,
-    IReadOnlyList<string> Seeds,
+    IReadOnlyList<Seed> Seeds,
     DeltaCounters Counters);

@@ -16,15 +16,15 @@ public sealed class SeedFile : IChunkSource, IDisposable
     private readonly SafeFileHandle _handle;
     private readonly Dictionary<ChunkId, long> _offsets;
 
-    private SeedFile(string path, SafeFileHandle handle, Dictionary<ChunkId, long> offsets, long length)
+    private SeedFile(Seed seed, SafeFileHandle handle, Dictionary<ChunkId, long> offsets, long length)
     {
-        Path = path;
+        Seed = seed;
         _handle = handle;
         _offsets = offsets;
         Length = length;
     }
 
-    public string Path { get; }
+    public Seed Seed { get; }
 
     /// <summary>The bytes that were chunked (the file's or the device's size).</summary>
     public long Length { get; }
@@ -33,11 +33,12 @@ public sealed class SeedFile : IChunkSource, IDisposable
     public int ChunkCount => _offsets.Count;
 
     /// <summary>
-    /// Chunks <paramref name="path"/> (read to its end once, one read buffer and one chunk in memory)
+    /// Chunks <paramref name="seed"/> (read once to its end, one read buffer and one chunk in memory)
     /// with <paramref name="sizes"/>. Throws IOException or UnauthorizedAccessException when it cannot be read.
     /// </summary>
-    public static async Task<SeedFile> OpenAsync(string path, ChunkSizeLimits sizes, CancellationToken cancellationToken)
+    public static async Task<SeedFile> OpenAsync(Seed seed, ChunkSizeLimits sizes, CancellationToken cancellationToken)
     {
+        var path = seed.Path;
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
         try
         {
@@ -52,7 +53,13 @@ public sealed class SeedFile : IChunkSource, IDisposable
             });
             await using (input.ConfigureAwait(false))
             {
-                index = await CasyncBlob.IndexAsync(input, store: null, sizes, cancellationToken).ConfigureAwait(false);
+                if (seed.Offset > 0)
+                {
+                    input.Seek(seed.Offset, SeekOrigin.Begin);
+                }
+
+                var extent = new ExtentStream(input, seed.Length ?? long.MaxValue);
+                index = await CasyncBlob.IndexAsync(extent, store: null, sizes, cancellationToken).ConfigureAwait(false);
             }
 
             var offsets = new Dictionary<ChunkId, long>(index.Chunks.Count);
@@ -61,7 +68,7 @@ public sealed class SeedFile : IChunkSource, IDisposable
                 offsets.TryAdd(chunk.Id, chunk.Offset);
             }
 
-            return new SeedFile(path, handle, offsets, index.BlobSize);
+            return new SeedFile(seed, handle, offsets, index.BlobSize);
         }
         catch
         {
@@ -88,7 +95,7 @@ public sealed class SeedFile : IChunkSource, IDisposable
             var done = 0;
             while (done < destination.Length)
             {
-                var read = await RandomAccess.ReadAsync(_handle, destination[done..], offset + done, cancellationToken).ConfigureAwait(false);
+                var read = await RandomAccess.ReadAsync(_handle, destination[done..], Seed.Offset + offset + done, cancellationToken).ConfigureAwait(false);
                 if (read == 0)
                 {
                     return false;
@@ -106,4 +113,24 @@ public sealed class SeedFile : IChunkSource, IDisposable
     }
 
     public void Dispose() => _handle.Dispose();
+
+    /// <summary>At most <c>length</c> bytes of a stream, from where it is.</summary>
+    private sealed class ExtentStream(Stream inner, long length) : ImageUpdate.Foundation.Streams.ForwardReadStream
+    {
+        private long _left = length;
+
+        public override int Read(Span<byte> buffer) => throw new NotSupportedException();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_left <= 0 || buffer.IsEmpty)
+            {
+                return 0;
+            }
+
+            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _left)], cancellationToken).ConfigureAwait(false);
+            _left -= read;
+            return read;
+        }
+    }
 }

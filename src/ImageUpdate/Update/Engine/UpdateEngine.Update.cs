@@ -3,6 +3,7 @@ using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Model.Definitions;
 using ImageUpdate.Model.Planning;
+using ImageUpdate.Model.Resources;
 using ImageUpdate.Update.Delta;
 using ImageUpdate.Update.Transfers;
 using Microsoft.Extensions.Logging;
@@ -256,12 +257,14 @@ public sealed partial class UpdateEngine
     /// then the --seed paths. Only regular files and block devices; every chunk read from one is
     /// hashed before it is used, so a seed that changes meanwhile costs a download, nothing more.
     /// </summary>
-    private IReadOnlyList<string> SeedsFor(TransferRuntime transfer) =>
+    private IReadOnlyList<Seed> SeedsFor(TransferRuntime transfer) =>
         transfer.TargetInventory.Instances
-            .Select(i => i.Path)
-            .Where(File.Exists)
-            .Concat(_options.Seeds)
-            .Distinct(StringComparer.Ordinal)
+            .Select(instance => instance.Location is PartitionLocation { Slot: var slot } && transfer.Target is PartitionTarget { Disk: var disk }
+                ? new Seed(disk, slot.Offset, slot.Size)
+                : File.Exists(instance.Path) ? new Seed(instance.Path) : null)
+            .OfType<Seed>()
+            .Concat(_options.Seeds.Select(path => new Seed(path)))
+            .Distinct()
             .ToList();
 
     private static TransferProgress WithDelta(TransferProgress progress, DeltaCounters? rebuild) =>

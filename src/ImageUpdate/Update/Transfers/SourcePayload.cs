@@ -16,9 +16,9 @@ public enum PayloadKind
 /// </summary>
 public sealed class SourcePayload
 {
-    private readonly Func<IReadOnlyList<string>, CancellationToken, Task<Stream>>? _open;
+    private readonly Func<IReadOnlyList<Seed>, CancellationToken, Task<Stream>>? _open;
 
-    private SourcePayload(PayloadKind kind, string description, Func<IReadOnlyList<string>, CancellationToken, Task<Stream>>? open, string? directory)
+    private SourcePayload(PayloadKind kind, string description, Func<IReadOnlyList<Seed>, CancellationToken, Task<Stream>>? open, string? directory)
     {
         Kind = kind;
         Description = description;
@@ -42,7 +42,7 @@ public sealed class SourcePayload
     /// instances, an interrupted copy, --seed): a source that rebuilds from a chunk index reuses what
     /// it finds in them; any other ignores them.
     /// </summary>
-    public IReadOnlyList<string> Seeds { get; private init; } = [];
+    public IReadOnlyList<Seed> Seeds { get; private init; } = [];
 
     /// <summary>For a payload rebuilt from a chunk index: bytes reused and downloaded so far, for progress; null otherwise.</summary>
     public DeltaCounters? Rebuild { get; private init; }
@@ -51,11 +51,11 @@ public sealed class SourcePayload
         new(kind, description, (_, cancellationToken) => open(cancellationToken), null);
 
     /// <summary>A stream that the <see cref="Seeds"/> given by <see cref="WithSeeds"/> may help make.</summary>
-    public static SourcePayload FromSeededStream(PayloadKind kind, string description, Func<IReadOnlyList<string>, CancellationToken, Task<Stream>> open, DeltaCounters? rebuild) =>
+    public static SourcePayload FromSeededStream(PayloadKind kind, string description, Func<IReadOnlyList<Seed>, CancellationToken, Task<Stream>> open, DeltaCounters? rebuild) =>
         new(kind, description, open, null) { Rebuild = rebuild };
 
     /// <summary>The same payload, opened with <paramref name="seeds"/>.</summary>
-    public SourcePayload WithSeeds(IReadOnlyList<string> seeds) =>
+    public SourcePayload WithSeeds(IReadOnlyList<Seed> seeds) =>
         new(Kind, Description, _open, DirectoryPath) { Length = Length, Rebuild = Rebuild, Seeds = seeds };
 
     public static SourcePayload FromDirectory(string path) => new(PayloadKind.Directory, path, null, path);
