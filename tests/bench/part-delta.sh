@@ -5,7 +5,8 @@
 # 127.0.0.1 with an access log of $body_bytes_sent. Each round puts v1 into the first slot of a
 # disk image (untimed, the whole file), then times `update 2`, which rebuilds v2 into the second
 # slot from the v1 slot and the chunks it lacks, and checks the slot byte for byte. In the same
-# round `casync extract --seed=<v1 slot> --store=http://... os-2.raw.caibx` fetches from the same
+# round `casync extract --seed=<v1 slot> --store=http://... http://.../os-2.raw.caibx` (the index
+# over http too, as image-update fetches it) fetches from the same
 # store, counted from the same log. Figures:
 #   delta_bytes_ratio             bytes nginx sent for `update 2` / size of v2 (goal <= 0.07)
 #   delta_vs_casync_ratio         those bytes / the bytes casync's extract made nginx send (goal <= 1.0)
@@ -110,7 +111,7 @@ delta_round() {
   loop_v1="$REPLY"
   rm -f "$dir/casync-out.raw"
   before="$(delta_lines)"
-  timed delta.casync casync extract --seed="$loop_v1" --store="$delta_url/default.castr" "$dir/server/os-2.raw.caibx" "$dir/casync-out.raw"
+  timed delta.casync casync extract --seed="$loop_v1" --store="$delta_url/default.castr" "$delta_url/os-2.raw.caibx" "$dir/casync-out.raw"
   theirs="$(delta_sent_since "$before")"
   cmp --silent "$dir/casync-out.raw" "$v2_payload" || die "casync extract did not rebuild v2"
   rm -f "$dir/casync-out.raw"
