@@ -33,6 +33,22 @@ public sealed class ProgressLineTests
         Assert.Equal(expected, ProgressLine.FormatEta(seconds < 0 ? null : TimeSpan.FromSeconds(seconds)));
 
     [Fact]
+    public void A_rebuild_from_a_chunk_index_shows_the_bytes_reused_and_downloaded()
+    {
+        var clock = new ManualClock();
+        var line = new ProgressLine(clock);
+        line.Report("7", 0, 1, "50-root", new TransferProgress(50 * MiB, 100 * MiB) { Reused = 48 * MiB, Downloaded = 2 * MiB });
+
+        Assert.Equal("50-root [1/1]  50.0 MiB / 100.0 MiB  --/s  ETA --:--   50%  (reused 48.0 MiB, downloaded 2.0 MiB)", line.Render());
+        Assert.Equal(48 * MiB, line.Reused);
+        Assert.Equal(2 * MiB, line.Downloaded);
+
+        // A late report without the counters keeps what was shown.
+        line.Report("7", 0, 1, "50-root", new TransferProgress(60 * MiB, 100 * MiB));
+        Assert.Equal(48 * MiB, line.Reused);
+    }
+
+    [Fact]
     public void Rate_and_eta_follow_the_bytes_over_the_clock()
     {
         var clock = new ManualClock();

@@ -1,0 +1,137 @@
+using System.Runtime.InteropServices;
+using ImageUpdate.Formats.Casync;
+using ImageUpdate.Foundation.Native;
+using ImageUpdate.Foundation.Streams;
+using Microsoft.Win32.SafeHandles;
+
+namespace ImageUpdate.Update.Delta;
+
+/// <summary>
+/// A local file or block device whose chunks a rebuild may reuse: an installed instance of the same
+/// transfer, an interrupted copy, or a --seed. It is chunked here with the index's own chunk sizes
+/// (content-defined cuts fall in the same places in unchanged regions whatever precedes them), so
+/// the map from chunk ID to offset is only as good as the bytes were when they were read: the
+/// rebuild hashes every chunk it takes from a seed again, and a seed that changed since is merely
+/// of no use. Nothing is cached next to the seed, so there is no cache to go stale.
+/// </summary>
+public sealed class SeedFile : IChunkSource, IDisposable
+{
+    private readonly SafeFileHandle _handle;
+    private readonly Dictionary<ChunkId, long> _offsets;
+
+    private SeedFile(Seed seed, SafeFileHandle handle, Dictionary<ChunkId, long> offsets, long length)
+    {
+        Seed = seed;
+        _handle = handle;
+        _offsets = offsets;
+        Length = length;
+    }
+
+    public Seed Seed { get; }
+
+    /// <summary>The bytes that were chunked (the file's or the device's size).</summary>
+    public long Length { get; }
+
+    /// <summary>Distinct chunk IDs found.</summary>
+    public int ChunkCount => _offsets.Count;
+
+    /// <summary>
+    /// Chunks <paramref name="seed"/> (read once to its end, one read buffer and one chunk in memory)
+    /// with <paramref name="sizes"/>. Throws IOException or UnauthorizedAccessException when it cannot be read.
+    /// </summary>
+    public static async Task<SeedFile> OpenAsync(Seed seed, ChunkSizeLimits sizes, CancellationToken cancellationToken)
+    {
+        var handle = OpenWithoutLock(seed.Path);
+        try
+        {
+            var extent = new ExtentStream(handle, seed.Offset, seed.Length ?? long.MaxValue);
+            var index = await CasyncBlob.IndexAsync(extent, store: null, sizes, cancellationToken).ConfigureAwait(false);
+            var offsets = new Dictionary<ChunkId, long>(index.Chunks.Count);
+            foreach (var chunk in index.Chunks)
+            {
+                offsets.TryAdd(chunk.Id, chunk.Offset);
+            }
+
+            return new SeedFile(seed, handle, offsets, index.BlobSize);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    public bool Contains(ChunkId id) => _offsets.ContainsKey(id);
+
+    /// <summary>
+    /// Reads the bytes that hashed to the chunk's ID when the seed was chunked; the caller checks the
+    /// hash again. A read error or a seed that shrank is "not here".
+    /// </summary>
+    public async ValueTask<bool> TryReadAsync(IndexedChunk chunk, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (!_offsets.TryGetValue(chunk.Id, out var offset))
+        {
+            return false;
+        }
+
+        try
+        {
+            var done = 0;
+            while (done < destination.Length)
+            {
+                var read = await RandomAccess.ReadAsync(_handle, destination[done..], Seed.Offset + offset + done, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                done += read;
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _handle.Dispose();
+
+    /// <summary>
+    /// open(2) directly: .NET's own file opening takes an advisory flock, and a shared one on a disk
+    /// would block the partition target's exclusive lock on the same disk for as long as the seed is open.
+    /// </summary>
+    private static SafeFileHandle OpenWithoutLock(string path)
+    {
+        var fd = Libc.Gpt.Open(path, Libc.Gpt.OpenReadOnly | Libc.Gpt.OpenCloseOnExec);
+        if (fd < 0)
+        {
+            throw new IOException($"open() failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>At most <c>length</c> bytes of a handle from <c>offset</c>, read with pread(2).</summary>
+    private sealed class ExtentStream(SafeFileHandle handle, long offset, long length) : ForwardReadStream
+    {
+        private long _position = offset;
+        private long _left = length;
+
+        public override int Read(Span<byte> buffer) => throw new NotSupportedException();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_left <= 0 || buffer.IsEmpty)
+            {
+                return 0;
+            }
+
+            var read = await RandomAccess.ReadAsync(handle, buffer[..(int)Math.Min(buffer.Length, _left)], _position, cancellationToken).ConfigureAwait(false);
+            _position += read;
+            _left -= read;
+            return read;
+        }
+    }
+}
