@@ -169,22 +169,39 @@ public sealed class ChunkPack
     /// </summary>
     public bool TryRead(Stream stream, IndexedChunk chunk, Span<byte> destination)
     {
-        if (Find(chunk.Id) is not { } place)
+        if (ReadStored(stream, chunk.Id, destination.Length) is not { } stored)
         {
             return false;
         }
 
-        var origin = $"{Source}:{chunk.Id}";
-        if (place.Length > ChunkStore.MaxCompressedLength(destination.Length))
+        ChunkStore.Decode(Origin(chunk.Id), chunk.Id, stored, destination);
+        return true;
+    }
+
+    /// <summary>
+    /// The stored (still compressed, unchecked) bytes of chunk <paramref name="id"/>, whose uncompressed
+    /// size is <paramref name="length"/>, read from <paramref name="stream"/>; null when the pack does
+    /// not hold it. One larger than zstd needs for that size is refused unread.
+    /// </summary>
+    public byte[]? ReadStored(Stream stream, ChunkId id, int length)
+    {
+        if (Find(id) is not { } place)
         {
-            throw CasyncFormatException.Chunk(origin, $"is {place.Length} bytes, more than zstd needs for the {destination.Length} bytes it must hold");
+            return null;
+        }
+
+        if (place.Length > ChunkStore.MaxCompressedLength(length))
+        {
+            throw CasyncFormatException.Chunk(Origin(id), $"is {place.Length} bytes, more than zstd needs for the {length} bytes it must hold");
         }
 
         var stored = new byte[place.Length];
         ReadAt(stream, place.Offset, stored, Source);
-        ChunkStore.Decode(origin, chunk.Id, stored, destination);
-        return true;
+        return stored;
     }
+
+    /// <summary>How a chunk of this pack is named in errors: the pack, a colon, the chunk's ID.</summary>
+    public string Origin(ChunkId id) => $"{Source}:{id}";
 
     internal static CasyncFormatException Refuse(string source, string problem) =>
         new($"The chunk pack '{UntrustedText.Escape(source)}' {problem}.");

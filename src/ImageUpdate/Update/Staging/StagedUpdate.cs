@@ -45,7 +45,11 @@ public sealed class StagedUpdate
     private readonly EngineServices _services;
     private readonly StagingLimits _limits;
 
-    /// <summary>--fetch-with: a program run with the staging path after it is ready (it starts the downloader and waits for it).</summary>
+    /// <summary>
+    /// --fetch-with: a program run with the staging path after it is ready (it starts the downloader and
+    /// waits for it); when a complete version is installed, followed by <c>--have VERSION</c> (not
+    /// secret), which it may pass on to `image-update fetch` to stage only the chunks that version lacks.
+    /// </summary>
     public string? FetchWith { get; init; }
 
     /// <summary>How long <see cref="FetchWith"/> may take.</summary>
@@ -73,7 +77,8 @@ public sealed class StagedUpdate
             // The whole Spectrum flow in one invocation: let the (untrusted) downloader fill the
             // subvolume, then freeze and check what it left, exactly as if it had run before.
             _logger.LogInformation("Running '{Program}' to fill '{Staging}'…", program, staging);
-            await new Platform.Processes.ProcessRunner().RunAsync(new Platform.Processes.ProcessRequest(program, [staging]) { Timeout = FetchTimeout }, cancellationToken).ConfigureAwait(false);
+            string[] arguments = await InstalledVersionAsync(cancellationToken).ConfigureAwait(false) is { } have ? [staging, "--have", have] : [staging];
+            await new Platform.Processes.ProcessRunner().RunAsync(new Platform.Processes.ProcessRequest(program, arguments) { Timeout = FetchTimeout }, cancellationToken).ConfigureAwait(false);
         }
         else if (fresh)
         {
@@ -112,6 +117,30 @@ public sealed class StagedUpdate
         {
             _btrfs.DeleteSubvolume(snapshot);
         }
+    }
+
+    /// <summary>The newest version installed in every transfer's target (complete, not partial), which the downloader may build a delta against.</summary>
+    private async Task<string?> InstalledVersionAsync(CancellationToken cancellationToken)
+    {
+        var nothing = Sha256Manifest.Parse([], "(installed versions only)");
+        using var engine = new UpdateEngine(_options, _logger, null, transfer => new ManifestSource(
+            transfer.Source,
+            _ => Task.FromResult(nothing),
+            (_, _) => throw new InvalidOperationException("Only the installed versions are listed here."),
+            name => name), _services);
+        ListResult listed;
+        try
+        {
+            listed = await engine.ListAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageUpdateException e)
+        {
+            // Only a hint for the downloader: whatever stops the listing stops the update itself later, in its own words.
+            _logger.LogDebug("No installed version to pass to the downloader: {Problem}", e.Message);
+            return null;
+        }
+
+        return listed.Plan.Sets.FirstOrDefault(s => s.Has(Model.Planning.UpdateSetFlags.Installed) && !s.Has(Model.Planning.UpdateSetFlags.Incomplete) && !s.Has(Model.Planning.UpdateSetFlags.Partial))?.Version;
     }
 
     /// <summary>True when the directory had to be (re)made: nothing can be staged in it yet.</summary>
