@@ -28,11 +28,11 @@ public sealed partial class CommandLineApp
         checkNew.SetAction(CheckNewAsync);
         root.Subcommands.Add(checkNew);
 
-        var update = new Command("update", "Install a new version now (with --offline: install an acquired one)") { version };
+        var update = new Command("update", "Install a new version now (with --offline: install an acquired one)") { version, _global.Seed };
         update.SetAction((r, ct) => UpdateAsync(r, r.GetValue(version), r.GetValue(_global.Offline) ? UpdateActions.Install : UpdateActions.All, ct));
         root.Subcommands.Add(update);
 
-        var acquire = new Command("acquire", "Download a new version now, to be installed by update --offline") { version };
+        var acquire = new Command("acquire", "Download a new version now, to be installed by update --offline") { version, _global.Seed };
         acquire.SetAction((r, ct) => UpdateAsync(r, r.GetValue(version), UpdateActions.Acquire, ct));
         root.Subcommands.Add(acquire);
 

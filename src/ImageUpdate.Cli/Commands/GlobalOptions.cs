@@ -48,6 +48,9 @@ public sealed class GlobalOptions(HostEnvironment environment)
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log debug messages and show stack traces", Recursive = true };
 
+    /// <summary>update and acquire only (not in <see cref="All"/>): more seeds for payloads rebuilt from a chunk index.</summary>
+    public Option<string[]> Seed { get; } = new("--seed") { Description = "Reuse matching chunks of this file or block device when rebuilding from a chunk index (repeatable)", HelpName = "PATH" };
+
     public IEnumerable<Option> All =>
         [Definitions, Root, Image, Component, ComponentAll, ComponentSuggested, FeatureAll, FeatureSuggested, TransferSource, InstancesMax, Sync, Verify, Keyring, Cleanup, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
 
@@ -134,6 +137,7 @@ public sealed class GlobalOptions(HostEnvironment environment)
             Cleanup = ParseBoolean(result.GetValue(Cleanup), "--cleanup"),
             Offline = result.GetValue(Offline),
             Reboot = result.GetValue(Reboot),
+            Seeds = result.GetResult(Seed) is null ? [] : [.. (result.GetValue(Seed) ?? []).Select(Path.GetFullPath)],
             Environment = environment,
         };
     }

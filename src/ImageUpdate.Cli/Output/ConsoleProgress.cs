@@ -187,6 +187,12 @@ public sealed class ConsoleProgress : IUpdateObserver, IDisposable
                 w.WriteNull("rate");
             }
 
+            if (_line.Reused is { } reused)
+            {
+                w.WriteNumber("reused", reused);
+                w.WriteNumber("downloaded", _line.Downloaded ?? 0);
+            }
+
             w.WriteEndObject();
         });
     }

@@ -21,6 +21,8 @@ public sealed class ProgressLine(TimeProvider clock)
     private int _count = 1;
     private long _bytes;
     private long? _total;
+    private long? _reused;
+    private long? _downloaded;
     private double? _fraction;
     private int _finished = -1;
     private int _percent;
@@ -48,6 +50,8 @@ public sealed class ProgressLine(TimeProvider clock)
             _samples.Clear();
             _bytes = 0;
             _total = null;
+            _reused = null;
+            _downloaded = null;
             _fraction = null;
         }
 
@@ -56,6 +60,8 @@ public sealed class ProgressLine(TimeProvider clock)
         _transfer = transfer;
         _bytes = progress.Bytes;
         _total = progress.Total ?? _total;
+        _reused = Max(_reused, progress.Reused);
+        _downloaded = Max(_downloaded, progress.Downloaded);
         if (progress.Fraction is { } fraction)
         {
             _fraction = Math.Max(fraction, _fraction ?? 0);
@@ -119,6 +125,12 @@ public sealed class ProgressLine(TimeProvider clock)
 
     public long? Total => _total;
 
+    /// <summary>For a payload rebuilt from a chunk index: bytes taken from seeds so far; null otherwise.</summary>
+    public long? Reused => _reused;
+
+    /// <summary>For a payload rebuilt from a chunk index: bytes the server sent so far; null otherwise.</summary>
+    public long? Downloaded => _downloaded;
+
     /// <summary>The overall percentage, as sysupdate computes X_SYSUPDATE_PROGRESS: (100*i + pct) / n; never falls.</summary>
     public int Percent => _percent;
 
@@ -150,7 +162,8 @@ public sealed class ProgressLine(TimeProvider clock)
     {
         var size = _total is { } total ? $"{FormatSize(_bytes)} / {FormatSize(total)}" : FormatSize(_bytes);
         var rate = Rate is { } r ? FormatSize((long)r) + "/s" : "--/s";
-        return $"{_transfer} [{_index + 1}/{_count}]  {size}  {rate}  ETA {FormatEta(Eta)}  {Percent,3}%";
+        var delta = _reused is { } reused ? $"  (reused {FormatSize(reused)}, downloaded {FormatSize(_downloaded ?? 0)})" : "";
+        return $"{_transfer} [{_index + 1}/{_count}]  {size}  {rate}  ETA {FormatEta(Eta)}  {Percent,3}%{delta}";
     }
 
     /// <summary>A byte count for people: bytes under 1 KiB, then KiB, MiB, GiB or TiB with one decimal.</summary>
@@ -186,6 +199,8 @@ public sealed class ProgressLine(TimeProvider clock)
             ? string.Create(CultureInfo.InvariantCulture, $"{seconds / 3600}:{seconds / 60 % 60:00}:{seconds % 60:00}")
             : string.Create(CultureInfo.InvariantCulture, $"{seconds / 60}:{seconds % 60:00}");
     }
+
+    private static long? Max(long? seen, long? reported) => reported is { } value ? Math.Max(value, seen ?? 0) : seen;
 
     private int OverallPercent() =>
         _index < 0 ? 0 : (int)(((100.0 * _index) + (100.0 * (_fraction ?? 0))) / _count);

@@ -40,6 +40,12 @@ public sealed record EngineOptions
     public bool Offline { get; init; }
 
     /// <summary>
+    /// --seed: files or block devices besides the target's own instances whose chunks a payload
+    /// rebuilt from a chunk index (P.caibx) may reuse.
+    /// </summary>
+    public IReadOnlyList<string> Seeds { get; init; } = [];
+
+    /// <summary>
     /// --image: a disk image file to operate on instead of the host: Path=auto partition targets are
     /// its GPT, and ESP/XBOOTLDR/boot file targets its FAT partitions (changed through mtools).
     /// </summary>

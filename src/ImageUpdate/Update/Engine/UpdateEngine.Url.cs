@@ -1,6 +1,7 @@
 using ImageUpdate.Formats.Verification;
 using ImageUpdate.Model.Definitions;
 using ImageUpdate.Platform.Transport;
+using ImageUpdate.Update.Delta;
 using ImageUpdate.Update.Transfers;
 
 namespace ImageUpdate.Update.Engine;
@@ -9,6 +10,9 @@ public sealed partial class UpdateEngine : IDisposable
 {
     /// <summary>No single download may exceed this (an endless response stops here; a partition slot bounds it further).</summary>
     public const long MaxDownloadBytes = 256L * 1024 * 1024 * 1024;
+
+    /// <summary>Where `publish --chunk-store` puts the chunks, beside the payloads and their indexes.</summary>
+    public const string ChunkStoreDirectory = "default.castr";
 
     private UrlFetcher? _fetcher;
     private RemoteManifests? _manifests;
@@ -43,10 +47,12 @@ public sealed partial class UpdateEngine : IDisposable
             _services.Clock);
         var fetcher = _fetcher;
         var manifests = _manifests;
+        var store = RemoteManifests.Entry(baseUrl, ChunkStoreDirectory);
         return new ManifestSource(
             transfer.Source,
             cancellationToken => manifests.GetAsync(baseUrl, verify, cancellationToken),
             (name, cancellationToken) => fetcher.OpenResumableAsync(RemoteManifests.Entry(baseUrl, name), MaxDownloadBytes, cancellationToken),
-            name => RemoteManifests.Entry(baseUrl, name).ToString());
+            name => RemoteManifests.Entry(baseUrl, name).ToString(),
+            new DeltaInstaller(_ => new RemoteChunkStore(fetcher, store), _logger));
     }
 }

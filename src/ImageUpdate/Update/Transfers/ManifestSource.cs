@@ -3,6 +3,7 @@ using ImageUpdate.Formats.Versions;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Model.Definitions;
 using ImageUpdate.Model.Resources;
+using ImageUpdate.Update.Delta;
 
 namespace ImageUpdate.Update.Transfers;
 
@@ -18,16 +19,24 @@ public sealed class ManifestSource : ISourceResource
     private readonly Func<CancellationToken, Task<Sha256Manifest>> _manifest;
     private readonly Func<string, CancellationToken, Task<Stream>> _open;
     private readonly Func<string, string> _describe;
+    private readonly DeltaInstaller? _delta;
 
     /// <param name="manifest">The manifest, already verified; called when the instances are first needed.</param>
     /// <param name="open">Opens the bytes of a listed file name.</param>
     /// <param name="describe">The path or URL an instance shows for a listed file name.</param>
-    public ManifestSource(SourceDefinition definition, Func<CancellationToken, Task<Sha256Manifest>> manifest, Func<string, CancellationToken, Task<Stream>> open, Func<string, string> describe)
+    /// <param name="delta">
+    /// When given, a url-file payload P whose manifest also lists P.caibx is rebuilt from that index,
+    /// from the payload's seeds and the chunk source the installer gives for P (a server's
+    /// default.castr, a staged pack), instead of being read whole; the result is checked against P's
+    /// SHA-256 exactly like a whole file. Null: every payload is read whole, as before.
+    /// </param>
+    public ManifestSource(SourceDefinition definition, Func<CancellationToken, Task<Sha256Manifest>> manifest, Func<string, CancellationToken, Task<Stream>> open, Func<string, string> describe, DeltaInstaller? delta = null)
     {
         _definition = definition;
         _manifest = manifest;
         _open = open;
         _describe = describe;
+        _delta = delta;
     }
 
     public async Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken)
@@ -60,10 +69,23 @@ public sealed class ManifestSource : ISourceResource
             ? listed.Entry
             : throw new InvalidOperationException("A manifest source opens only the instances it listed.");
         var kind = _definition.Type is ResourceType.UrlTar or ResourceType.Tar ? PayloadKind.Tar : PayloadKind.File;
-        return SourcePayload.FromStream(kind, instance.Path, async cancellationToken =>
+        if (_delta is not { } delta || kind != PayloadKind.File)
         {
-            var stream = await _open(entry.FileName, cancellationToken).ConfigureAwait(false);
+            return SourcePayload.FromStream(kind, instance.Path, async cancellationToken =>
+            {
+                var stream = await _open(entry.FileName, cancellationToken).ConfigureAwait(false);
+                return new VerifyingStream(stream, entry.Sha256, instance.Path);
+            });
+        }
+
+        var counters = new DeltaCounters();
+        return SourcePayload.FromSeededStream(kind, instance.Path, async (seeds, cancellationToken) =>
+        {
+            var manifest = await _manifest(cancellationToken).ConfigureAwait(false);
+            var indexName = entry.FileName + DeltaInstaller.IndexSuffix;
+            var index = manifest.Entries.FirstOrDefault(e => string.Equals(e.FileName, indexName, StringComparison.Ordinal));
+            var stream = await delta.OpenAsync(new DeltaRequest(entry.FileName, index, _open, seeds, counters), cancellationToken).ConfigureAwait(false);
             return new VerifyingStream(stream, entry.Sha256, instance.Path);
-        });
+        }, counters);
     }
 }

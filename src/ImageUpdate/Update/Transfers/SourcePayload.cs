@@ -1,3 +1,5 @@
+using ImageUpdate.Update.Delta;
+
 namespace ImageUpdate.Update.Transfers;
 
 /// <summary>What a source instance delivers: a byte stream (possibly compressed), a tar archive, or a directory tree.</summary>
@@ -14,9 +16,9 @@ public enum PayloadKind
 /// </summary>
 public sealed class SourcePayload
 {
-    private readonly Func<CancellationToken, Task<Stream>>? _open;
+    private readonly Func<IReadOnlyList<Seed>, CancellationToken, Task<Stream>>? _open;
 
-    private SourcePayload(PayloadKind kind, string description, Func<CancellationToken, Task<Stream>>? open, string? directory)
+    private SourcePayload(PayloadKind kind, string description, Func<IReadOnlyList<Seed>, CancellationToken, Task<Stream>>? open, string? directory)
     {
         Kind = kind;
         Description = description;
@@ -35,11 +37,29 @@ public sealed class SourcePayload
     /// <summary>The expected uncompressed size when known (used for progress).</summary>
     public long? Length { get; init; }
 
+    /// <summary>
+    /// Local files and block devices that may hold parts of the payload (the target's installed
+    /// instances, an interrupted copy, --seed): a source that rebuilds from a chunk index reuses what
+    /// it finds in them; any other ignores them.
+    /// </summary>
+    public IReadOnlyList<Seed> Seeds { get; private init; } = [];
+
+    /// <summary>For a payload rebuilt from a chunk index: bytes reused and downloaded so far, for progress; null otherwise.</summary>
+    public DeltaCounters? Rebuild { get; private init; }
+
     public static SourcePayload FromStream(PayloadKind kind, string description, Func<CancellationToken, Task<Stream>> open) =>
-        new(kind, description, open, null);
+        new(kind, description, (_, cancellationToken) => open(cancellationToken), null);
+
+    /// <summary>A stream that the <see cref="Seeds"/> given by <see cref="WithSeeds"/> may help make.</summary>
+    public static SourcePayload FromSeededStream(PayloadKind kind, string description, Func<IReadOnlyList<Seed>, CancellationToken, Task<Stream>> open, DeltaCounters? rebuild) =>
+        new(kind, description, open, null) { Rebuild = rebuild };
+
+    /// <summary>The same payload, opened with <paramref name="seeds"/>.</summary>
+    public SourcePayload WithSeeds(IReadOnlyList<Seed> seeds) =>
+        new(Kind, Description, _open, DirectoryPath) { Length = Length, Rebuild = Rebuild, Seeds = seeds };
 
     public static SourcePayload FromDirectory(string path) => new(PayloadKind.Directory, path, null, path);
 
     public Task<Stream> OpenAsync(CancellationToken cancellationToken) =>
-        _open is null ? throw new InvalidOperationException("A directory payload has no stream.") : _open(cancellationToken);
+        _open is null ? throw new InvalidOperationException("A directory payload has no stream.") : _open(Seeds, cancellationToken);
 }

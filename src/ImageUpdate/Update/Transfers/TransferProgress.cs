@@ -8,6 +8,12 @@ namespace ImageUpdate.Update.Transfers;
 /// </summary>
 public sealed record TransferProgress(long Bytes, long? Total)
 {
+    /// <summary>For a payload rebuilt from a chunk index: bytes of it taken from seeds so far.</summary>
+    public long? Reused { get; init; }
+
+    /// <summary>For a payload rebuilt from a chunk index: bytes the server sent so far (index and compressed chunks).</summary>
+    public long? Downloaded { get; init; }
+
     /// <summary>The share done, 0 to 1, or null when the total is not known.</summary>
     public double? Fraction => Total is > 0 and var total ? Math.Min(1.0, (double)Bytes / total) : null;
 

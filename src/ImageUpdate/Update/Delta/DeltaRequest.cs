@@ -1,0 +1,18 @@
+using ImageUpdate.Formats.Verification;
+
+namespace ImageUpdate.Update.Delta;
+
+/// <summary>
+/// One payload a <see cref="DeltaInstaller"/> may rebuild instead of downloading.
+/// </summary>
+/// <param name="FileName">The payload's name in the manifest (P).</param>
+/// <param name="Index">The manifest's entry for P.caibx, or null when it lists none.</param>
+/// <param name="Open">Opens the bytes of a listed file name (P, P.caibx), as the source does for a whole file.</param>
+/// <param name="Seeds">Local files and block devices that may hold chunks of P (installed instances, an interrupted copy, --seed).</param>
+/// <param name="Counters">Where the rebuild reports reused and downloaded bytes.</param>
+public sealed record DeltaRequest(
+    string FileName,
+    ManifestEntry? Index,
+    Func<string, CancellationToken, Task<Stream>> Open,
+    IReadOnlyList<Seed> Seeds,
+    DeltaCounters Counters);
