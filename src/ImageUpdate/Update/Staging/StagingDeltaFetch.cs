@@ -5,6 +5,8 @@ using ImageUpdate.Formats.Verification;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Platform.FileSystem;
 using ImageUpdate.Platform.Transport;
+using ImageUpdate.Update.Delta;
+using ImageUpdate.Update.Engine;
 using ImageUpdate.Update.Transfers;
 using Microsoft.Extensions.Logging;
 
@@ -23,10 +25,8 @@ namespace ImageUpdate.Update.Staging;
 /// </summary>
 internal sealed class StagingDeltaFetch(UrlFetcher fetcher, string baseUrl, Sha256Manifest manifest, string staging, ILogger logger)
 {
-    public const string IndexSuffix = ".caibx";
-    public const string StoreDirectory = "default.castr";
+    private const string IndexSuffix = DeltaInstaller.IndexSuffix;
     private const int Parallelism = 4;
-    private static readonly long MaxIndexBytes = CasyncIndex.HeadLength + ((CasyncIndex.DefaultMaxChunks + 1L) * CasyncIndex.ItemLength);
 
     /// <summary>What was staged as a delta: the files (by manifest name) whose index and chunks stand in for them.</summary>
     public sealed record Result(IReadOnlySet<string> Files, IReadOnlyList<string> StagedNames, int Chunks, long StoredBytes);
@@ -102,7 +102,7 @@ internal sealed class StagingDeltaFetch(UrlFetcher fetcher, string baseUrl, Sha2
     private async Task<byte[]?> FetchIndexAsync(ManifestEntry entry, CancellationToken cancellationToken)
     {
         var url = RemoteManifests.Entry(baseUrl, entry.FileName);
-        var bytes = await fetcher.GetSmallAsync(url, MaxIndexBytes, cancellationToken).ConfigureAwait(false);
+        var bytes = await fetcher.GetSmallAsync(url, DeltaInstaller.MaxIndexBytes, cancellationToken).ConfigureAwait(false);
         if (bytes is not null && !entry.Matches(SHA256.HashData(bytes)))
         {
             throw new VerificationException($"'{UntrustedText.Escape(entry.FileName)}' from {DownloadException.Describe(url)} does not match its SHA256SUMS line.");
@@ -211,7 +211,7 @@ internal sealed class StagingDeltaFetch(UrlFetcher fetcher, string baseUrl, Sha2
             }
 
             var hex = chunk.Id.ToString();
-            var url = RemoteManifests.Entry(baseUrl, $"{StoreDirectory}/{hex[..4]}/{hex}{ChunkStore.ChunkSuffix}");
+            var url = RemoteManifests.Entry(baseUrl, $"{UpdateEngine.ChunkStoreDirectory}/{hex[..4]}/{hex}{ChunkStore.ChunkSuffix}");
             var fetched = await fetcher.GetSmallAsync(url, ChunkStore.MaxCompressedLength(chunk.Length), cancellationToken).ConfigureAwait(false)
                 ?? throw new MissingChunkException(chunk.Id);
             ChunkStore.Decode(DownloadException.Describe(url), chunk.Id, fetched, scratch.AsSpan(0, chunk.Length));
