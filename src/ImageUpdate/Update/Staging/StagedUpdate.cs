@@ -107,7 +107,8 @@ public sealed class StagedUpdate
             }
 
             var manifest = VerifiedManifest(validated, staging);
-            using var engine = new UpdateEngine(_options, _logger, _observer, transfer => SourceFor(transfer, manifest, validated), _services);
+            using var chunks = new StagedChunks(validated, _logger);
+            using var engine = new UpdateEngine(_options, _logger, _observer, transfer => SourceFor(transfer, manifest, validated, chunks), _services);
             var result = await engine.UpdateAsync(version: null, UpdateActions.All, cancellationToken).ConfigureAwait(false);
             return result.Outcome == UpdateOutcome.Installed
                 ? new StagedResult(StagedOutcome.Installed, result.Version)
@@ -218,8 +219,12 @@ public sealed class StagedUpdate
         return manifest;
     }
 
-    /// <summary>Every transfer reads from the snapshot: files for file sources, tarballs for tar sources.</summary>
-    private static ManifestSource SourceFor(TransferDefinition transfer, Sha256Manifest manifest, ValidatedStaging validated)
+    /// <summary>
+    /// Every transfer reads from the snapshot: files for file sources, tarballs for tar sources; a file
+    /// staged as its index and a pack of chunks (`fetch --have`) is rebuilt from the pack and the
+    /// host's installed instances (<see cref="StagedChunks"/>).
+    /// </summary>
+    private static ManifestSource SourceFor(TransferDefinition transfer, Sha256Manifest manifest, ValidatedStaging validated, StagedChunks chunks)
     {
         if (transfer.Source.Type is ResourceType.Directory or ResourceType.Subvolume)
         {
@@ -232,6 +237,7 @@ public sealed class StagedUpdate
             (name, _) => validated.Contains(name)
                 ? Task.FromResult<Stream>(validated.OpenRead(name))
                 : throw new VerificationException($"'{UntrustedText.Escape(name)}' is listed in the signed SHA256SUMS but was not staged."),
-            name => Path.Combine(validated.Path, name));
+            name => Path.Combine(validated.Path, name),
+            chunks.Installer(transfer));
     }
 }
