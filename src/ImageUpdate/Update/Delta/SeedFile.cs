@@ -1,4 +1,7 @@
+using System.Runtime.InteropServices;
 using ImageUpdate.Formats.Casync;
+using ImageUpdate.Foundation.Native;
+using ImageUpdate.Foundation.Streams;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Update.Delta;
@@ -38,30 +41,11 @@ public sealed class SeedFile : IChunkSource, IDisposable
     /// </summary>
     public static async Task<SeedFile> OpenAsync(Seed seed, ChunkSizeLimits sizes, CancellationToken cancellationToken)
     {
-        var path = seed.Path;
-        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+        var handle = OpenWithoutLock(seed.Path);
         try
         {
-            CasyncIndex index;
-            var input = new FileStream(path, new FileStreamOptions
-            {
-                Mode = FileMode.Open,
-                Access = FileAccess.Read,
-                Share = FileShare.ReadWrite | FileShare.Delete,
-                Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
-                BufferSize = 0,
-            });
-            await using (input.ConfigureAwait(false))
-            {
-                if (seed.Offset > 0)
-                {
-                    input.Seek(seed.Offset, SeekOrigin.Begin);
-                }
-
-                var extent = new ExtentStream(input, seed.Length ?? long.MaxValue);
-                index = await CasyncBlob.IndexAsync(extent, store: null, sizes, cancellationToken).ConfigureAwait(false);
-            }
-
+            var extent = new ExtentStream(handle, seed.Offset, seed.Length ?? long.MaxValue);
+            var index = await CasyncBlob.IndexAsync(extent, store: null, sizes, cancellationToken).ConfigureAwait(false);
             var offsets = new Dictionary<ChunkId, long>(index.Chunks.Count);
             foreach (var chunk in index.Chunks)
             {
@@ -114,9 +98,25 @@ public sealed class SeedFile : IChunkSource, IDisposable
 
     public void Dispose() => _handle.Dispose();
 
-    /// <summary>At most <c>length</c> bytes of a stream, from where it is.</summary>
-    private sealed class ExtentStream(Stream inner, long length) : ImageUpdate.Foundation.Streams.ForwardReadStream
+    /// <summary>
+    /// open(2) directly: .NET's own file opening takes an advisory flock, and a shared one on a disk
+    /// would block the partition target's exclusive lock on the same disk for as long as the seed is open.
+    /// </summary>
+    private static SafeFileHandle OpenWithoutLock(string path)
     {
+        var fd = Libc.Gpt.Open(path, Libc.Gpt.OpenReadOnly | Libc.Gpt.OpenCloseOnExec);
+        if (fd < 0)
+        {
+            throw new IOException($"open() failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>At most <c>length</c> bytes of a handle from <c>offset</c>, read with pread(2).</summary>
+    private sealed class ExtentStream(SafeFileHandle handle, long offset, long length) : ForwardReadStream
+    {
+        private long _position = offset;
         private long _left = length;
 
         public override int Read(Span<byte> buffer) => throw new NotSupportedException();
@@ -128,7 +128,8 @@ public sealed class SeedFile : IChunkSource, IDisposable
                 return 0;
             }
 
-            var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, _left)], cancellationToken).ConfigureAwait(false);
+            var read = await RandomAccess.ReadAsync(handle, buffer[..(int)Math.Min(buffer.Length, _left)], _position, cancellationToken).ConfigureAwait(false);
+            _position += read;
             _left -= read;
             return read;
         }
