@@ -51,6 +51,42 @@ public sealed class StagedDeltaTests(BtrfsLoopMount mount) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task With_v1_in_a_partition_slot_the_host_rebuilds_v2_into_the_other_slot()
+    {
+        mount.Require();
+        var (v1, v2, staging) = await SetupAsync();
+        File.Delete(_dir["system/os_1.raw"]);
+        var disk = Formats.Gpt.GptTools.NewImage(_dir.Path, "disk.raw", 10L << 20);
+        Formats.Gpt.GptTools.Sfdisk(disk, """
+            label: gpt
+            size=8192, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=os_1
+            size=8192, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=_empty
+            """);
+        WriteSlot(disk, "os_1", v1);
+        File.WriteAllText(_dir["defs/os.transfer"], $"""
+            [Source]
+            Type=url-file
+            Path=https://updates.example.org/os
+            MatchPattern=os_@v.raw
+
+            [Target]
+            Type=partition
+            Path={disk}
+            MatchPattern=os_@v
+            MatchPartitionType=root-x86-64
+            """);
+
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+        var install = await Run(staging);
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Equal(v2, ReadSlot(disk, "os_2", v2.Length));
+        Assert.Equal(v1, ReadSlot(disk, "os_1", v1.Length));
+        Assert.True(_server.BytesSent < Size / 4, $"the server sent {_server.BytesSent} bytes for a {Size}-byte file");
+    }
+
+    [Fact]
     public async Task A_chunk_neither_staged_nor_installed_stops_the_update_before_anything_is_written()
     {
         mount.Require();
@@ -150,6 +186,24 @@ public sealed class StagedDeltaTests(BtrfsLoopMount mount) : IAsyncDisposable
             }
         });
         Assert.Equal($"it holds more than {StagingLimits.DefaultMaxEntries} entries", Assert.Throws<StagingValidationException>(() => StagingValidator.Validate(crowded)).Problem);
+    }
+
+    private static void WriteSlot(string disk, string name, byte[] bytes)
+    {
+        var slot = Formats.Gpt.GptTools.SfdiskJson(disk).Partitions.Single(p => p.Name == name);
+        using var image = File.OpenWrite(disk);
+        image.Seek((long)slot.Start * 512, SeekOrigin.Begin);
+        image.Write(bytes);
+    }
+
+    private static byte[] ReadSlot(string disk, string name, int length)
+    {
+        var slot = Formats.Gpt.GptTools.SfdiskJson(disk).Partitions.Single(p => p.Name == name);
+        using var image = File.OpenRead(disk);
+        var bytes = new byte[length];
+        image.Seek((long)slot.Start * 512, SeekOrigin.Begin);
+        image.ReadExactly(bytes);
+        return bytes;
     }
 
     private static byte[] ChunkPackTestBytes()
