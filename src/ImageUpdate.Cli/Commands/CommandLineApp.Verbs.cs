@@ -79,8 +79,9 @@ public sealed partial class CommandLineApp
 
         var from = new Option<string>("--from") { Description = "The update server's URL (http, https or file)", HelpName = "URL", Required = true };
         var fetchInto = new Argument<string>("STAGING_DIR") { Description = "Where to stage the download" };
-        var fetch = new Command("fetch", "Download the newest version into a staging directory (the untrusted side of a staged update)") { from, fetchInto };
-        fetch.SetAction((r, ct) => FetchAsync(r, r.GetValue(from)!, r.GetValue(fetchInto)!, ct));
+        var have = new Option<string?>("--have") { Description = "The version the host has installed: stage only the chunks its casync index lacks, where the server publishes indexes", HelpName = "VERSION" };
+        var fetch = new Command("fetch", "Download the newest version into a staging directory (the untrusted side of a staged update)") { from, have, fetchInto };
+        fetch.SetAction((r, ct) => FetchAsync(r, r.GetValue(from)!, r.GetValue(have), r.GetValue(fetchInto)!, ct));
         root.Subcommands.Add(fetch);
 
         var keys = new Command("keys", "Show the trusted signing keys");
@@ -348,10 +349,11 @@ public sealed partial class CommandLineApp
         return 0;
     }
 
-    private async Task<int> FetchAsync(ParseResult r, string url, string directory, CancellationToken cancellationToken)
+    private async Task<int> FetchAsync(ParseResult r, string url, string? have, string directory, CancellationToken cancellationToken)
     {
         var logger = CreateLogger(r);
-        var version = await new Update.Staging.StagingFetch(_global.ToEngineOptions(r), logger, Services(logger), NewConsoleProgress(_global.JsonMode(r))).RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
+        var fetch = new Update.Staging.StagingFetch(_global.ToEngineOptions(r), logger, Services(logger), NewConsoleProgress(_global.JsonMode(r))) { Have = have };
+        var version = await fetch.RunAsync(url, directory, cancellationToken).ConfigureAwait(false);
         _out.WriteLine(version is null ? "Nothing to fetch." : $"Staged {version}.");
         return 0;
     }

@@ -42,6 +42,13 @@ public sealed class DeltaInstaller
     /// </summary>
     public bool FallBackToWholeFile { get; init; } = true;
 
+    /// <summary>
+    /// For a chunk source that knows all it holds (a staged pack, with <see cref="FallBackToWholeFile"/>
+    /// false): called with P's name and the chunks no seed has before the rebuild starts, so before
+    /// anything is written; returns the error to stop with when the source lacks one of them, else null.
+    /// </summary>
+    public Func<string, IReadOnlyList<IndexedChunk>, Exception?>? CheckCoverage { get; init; }
+
     /// <summary>Chunks fetched ahead of the reader at most.</summary>
     public int Parallelism { get; init; } = 8;
 
@@ -71,16 +78,26 @@ public sealed class DeltaInstaller
         try
         {
             long reusable = 0;
+            var unseeded = new List<IndexedChunk>();
             foreach (var chunk in index.Chunks)
             {
                 if (seeds.Any(s => s.Contains(chunk.Id)))
                 {
                     reusable += chunk.Length;
                 }
+                else
+                {
+                    unseeded.Add(chunk);
+                }
+            }
+
+            if (CheckCoverage?.Invoke(request.FileName, unseeded) is { } uncovered)
+            {
+                throw uncovered;
             }
 
             var estimate = index.BlobSize - reusable + indexBytes;
-            if (estimate > index.BlobSize)
+            if (FallBackToWholeFile && estimate > index.BlobSize)
             {
                 Dispose(seeds);
                 return await WholeAsync(request, $"the estimated download ({estimate} bytes: the index and {index.BlobSize - reusable} bytes of chunks no seed has) is larger than the file ({index.BlobSize} bytes)", cancellationToken).ConfigureAwait(false);

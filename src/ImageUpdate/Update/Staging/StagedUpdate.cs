@@ -45,7 +45,11 @@ public sealed class StagedUpdate
     private readonly EngineServices _services;
     private readonly StagingLimits _limits;
 
-    /// <summary>--fetch-with: a program run with the staging path after it is ready (it starts the downloader and waits for it).</summary>
+    /// <summary>
+    /// --fetch-with: a program run with the staging path after it is ready (it starts the downloader and
+    /// waits for it); when a complete version is installed, followed by <c>--have VERSION</c> (not
+    /// secret), which it may pass on to `image-update fetch` to stage only the chunks that version lacks.
+    /// </summary>
     public string? FetchWith { get; init; }
 
     /// <summary>How long <see cref="FetchWith"/> may take.</summary>
@@ -73,7 +77,8 @@ public sealed class StagedUpdate
             // The whole Spectrum flow in one invocation: let the (untrusted) downloader fill the
             // subvolume, then freeze and check what it left, exactly as if it had run before.
             _logger.LogInformation("Running '{Program}' to fill '{Staging}'…", program, staging);
-            await new Platform.Processes.ProcessRunner().RunAsync(new Platform.Processes.ProcessRequest(program, [staging]) { Timeout = FetchTimeout }, cancellationToken).ConfigureAwait(false);
+            string[] arguments = await InstalledVersionAsync(cancellationToken).ConfigureAwait(false) is { } have ? [staging, "--have", have] : [staging];
+            await new Platform.Processes.ProcessRunner().RunAsync(new Platform.Processes.ProcessRequest(program, arguments) { Timeout = FetchTimeout }, cancellationToken).ConfigureAwait(false);
         }
         else if (fresh)
         {
@@ -102,7 +107,8 @@ public sealed class StagedUpdate
             }
 
             var manifest = VerifiedManifest(validated, staging);
-            using var engine = new UpdateEngine(_options, _logger, _observer, transfer => SourceFor(transfer, manifest, validated), _services);
+            using var chunks = new StagedChunks(validated, _logger);
+            using var engine = new UpdateEngine(_options, _logger, _observer, transfer => SourceFor(transfer, manifest, validated, chunks), _services);
             var result = await engine.UpdateAsync(version: null, UpdateActions.All, cancellationToken).ConfigureAwait(false);
             return result.Outcome == UpdateOutcome.Installed
                 ? new StagedResult(StagedOutcome.Installed, result.Version)
@@ -112,6 +118,30 @@ public sealed class StagedUpdate
         {
             _btrfs.DeleteSubvolume(snapshot);
         }
+    }
+
+    /// <summary>The newest version installed in every transfer's target (complete, not partial), which the downloader may build a delta against.</summary>
+    private async Task<string?> InstalledVersionAsync(CancellationToken cancellationToken)
+    {
+        var nothing = Sha256Manifest.Parse([], "(installed versions only)");
+        using var engine = new UpdateEngine(_options, _logger, null, transfer => new ManifestSource(
+            transfer.Source,
+            _ => Task.FromResult(nothing),
+            (_, _) => throw new InvalidOperationException("Only the installed versions are listed here."),
+            name => name), _services);
+        ListResult listed;
+        try
+        {
+            listed = await engine.ListAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageUpdateException e)
+        {
+            // Only a hint for the downloader: whatever stops the listing stops the update itself later, in its own words.
+            _logger.LogDebug("No installed version to pass to the downloader: {Problem}", e.Message);
+            return null;
+        }
+
+        return listed.Plan.Sets.FirstOrDefault(s => s.Has(Model.Planning.UpdateSetFlags.Installed) && !s.Has(Model.Planning.UpdateSetFlags.Incomplete) && !s.Has(Model.Planning.UpdateSetFlags.Partial))?.Version;
     }
 
     /// <summary>True when the directory had to be (re)made: nothing can be staged in it yet.</summary>
@@ -189,8 +219,12 @@ public sealed class StagedUpdate
         return manifest;
     }
 
-    /// <summary>Every transfer reads from the snapshot: files for file sources, tarballs for tar sources.</summary>
-    private static ManifestSource SourceFor(TransferDefinition transfer, Sha256Manifest manifest, ValidatedStaging validated)
+    /// <summary>
+    /// Every transfer reads from the snapshot: files for file sources, tarballs for tar sources; a file
+    /// staged as its index and a pack of chunks (`fetch --have`) is rebuilt from the pack and the
+    /// host's installed instances (<see cref="StagedChunks"/>).
+    /// </summary>
+    private static ManifestSource SourceFor(TransferDefinition transfer, Sha256Manifest manifest, ValidatedStaging validated, StagedChunks chunks)
     {
         if (transfer.Source.Type is ResourceType.Directory or ResourceType.Subvolume)
         {
@@ -203,6 +237,7 @@ public sealed class StagedUpdate
             (name, _) => validated.Contains(name)
                 ? Task.FromResult<Stream>(validated.OpenRead(name))
                 : throw new VerificationException($"'{UntrustedText.Escape(name)}' is listed in the signed SHA256SUMS but was not staged."),
-            name => Path.Combine(validated.Path, name));
+            name => Path.Combine(validated.Path, name),
+            chunks.Installer(transfer));
     }
 }

@@ -18,7 +18,9 @@ namespace ImageUpdate.Update.Staging;
 /// skipping a file already there with the listed hash), renames it into place, removes files of
 /// other versions, and writes SHA256SUMS and its signature **last**: their arrival marks a
 /// complete download. Stale SHA256SUMS* go first, so an interrupted fetch never looks complete.
-/// Nothing here is trusted by the host, which verifies everything again.
+/// Nothing here is trusted by the host, which verifies everything again. With <see cref="Have"/>, a
+/// file the server also publishes as a casync index is staged as its index plus the chunks that the
+/// index of the host's version lacks, in one pack (<see cref="StagingDeltaFetch"/>).
 /// </summary>
 public sealed class StagingFetch
 {
@@ -36,6 +38,12 @@ public sealed class StagingFetch
         _logger = logger;
         _observer = observer ?? IUpdateObserver.None;
     }
+
+    /// <summary>The staged name of the pack of chunks a delta fetch stages (it passes <see cref="StagingName"/>; the manifest never lists it).</summary>
+    public const string ChunkPackName = "chunks.capack";
+
+    /// <summary>--have: the version the host has installed (the host's --fetch-with passes it), whose chunks need not be staged.</summary>
+    public string? Have { get; init; }
 
     /// <summary>Returns the version now staged, or null when the server offers no complete version.</summary>
     public async Task<string?> RunAsync(string baseUrl, string stagingDirectory, CancellationToken cancellationToken)
@@ -89,15 +97,26 @@ public sealed class StagingFetch
             throw new ConfigurationException(
                 $"SHA256SUMS line {nested.Line}: '{UntrustedText.Escape(nested.FileName)}' is in a subdirectory, but a staging directory is flat; stage a version whose files the manifest lists without '/'.");
         }
+
+        var delta = Have is { } have
+            ? await new StagingDeltaFetch(fetcher, baseUrl, manifest, staging, _logger).RunAsync(
+                [.. wanted.Select((e, i) => (e, inventories[i].Find(have)?.Location is ManifestLocation old ? old.Entry : null))], have, cancellationToken).ConfigureAwait(false)
+            : null;
         for (var i = 0; i < wanted.Count; i++)
         {
+            if (delta?.Files.Contains(wanted[i].FileName) == true)
+            {
+                _observer.OnProgress(set.Version, i, wanted.Count, 1.0);
+                continue;
+            }
+
             var index = i;
             var progress = new Progress<DownloadProgress>(p => _observer.OnProgress(set.Version, index, wanted.Count, transfers[index].Id, new TransferProgress(p.Bytes, p.Total)));
             await FetchOneAsync(fetcher, baseUrl, wanted[i], staging, progress, cancellationToken).ConfigureAwait(false);
             _observer.OnProgress(set.Version, i, wanted.Count, 1.0);
         }
 
-        var keep = wanted.Select(e => e.FileName).ToHashSet(StringComparer.Ordinal);
+        var keep = wanted.Select(e => e.FileName).Where(n => delta?.Files.Contains(n) != true).Concat(delta?.StagedNames ?? []).ToHashSet(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(staging))
         {
             var name = Path.GetFileName(file);
@@ -111,10 +130,10 @@ public sealed class StagingFetch
         // The very bytes the files were chosen and checked by: signature first, manifest last.
         if (fetched.SignatureName is { } signatureName)
         {
-            WriteDurably(staging, signatureName, fetched.Signature!);
+            StagingDeltaFetch.WriteDurably(staging, signatureName, fetched.Signature!);
         }
 
-        WriteDurably(staging, "SHA256SUMS", fetched.Raw);
+        StagingDeltaFetch.WriteDurably(staging, "SHA256SUMS", fetched.Raw);
         _logger.LogInformation("Staged version '{Version}' in '{Staging}'.", set.Version, staging);
         return set.Version;
     }
@@ -140,14 +159,6 @@ public sealed class StagingFetch
 
         Durability.FsyncFile(partial);
         AtomicRename.Rename(partial, final, replace: true);
-    }
-
-    private static void WriteDurably(string directory, string name, byte[] bytes)
-    {
-        var temporary = Path.Combine(directory, "." + name + ".tmp");
-        File.WriteAllBytes(temporary, bytes);
-        Durability.FsyncFile(temporary);
-        AtomicRename.Rename(temporary, Path.Combine(directory, name), replace: true);
     }
 
     private static async Task<byte[]> HashAsync(string path, CancellationToken cancellationToken)

@@ -14,6 +14,8 @@ public sealed class StagingNameTests
     [InlineData("uki_2.efi")]
     [InlineData("0")]
     [InlineData("Spectrum_1.2~rc1^git3+b,c-d.root")]
+    [InlineData("rootfs_2.raw.caibx")]
+    [InlineData(StagingFetch.ChunkPackName)]
     public void Names_a_staged_update_uses_are_accepted(string name)
     {
         Assert.Null(StagingName.Check(Encoding.Latin1.GetBytes(name)));

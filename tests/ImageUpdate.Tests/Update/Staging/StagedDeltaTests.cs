@@ -1,0 +1,245 @@
+using ImageUpdate.Formats.Casync;
+using ImageUpdate.Tests.Platform.Btrfs;
+using ImageUpdate.Tests.Support;
+using ImageUpdate.Update.Staging;
+
+namespace ImageUpdate.Tests.Update.Staging;
+
+/// <summary>
+/// The staged delta flow end to end with the real program: v1 installed, `fetch --have 1` stages the
+/// new index and one pack of the chunks v1 lacks, `image-update STAGING_DIR` rebuilds v2 from the
+/// pack and the installed v1 through the read-only snapshot, byte for byte; a chunk neither staged
+/// nor installed stops it before anything is written, with one line naming the version to fetch again.
+/// </summary>
+[Collection(BtrfsCollection.Name)]
+public sealed class StagedDeltaTests(BtrfsLoopMount mount) : IAsyncDisposable
+{
+    private const int Size = 4 << 20;
+
+    private readonly TempDirectory _dir = new();
+    private readonly SigningKey _key = new();
+    private ChunkedOsServer? _server;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        _dir.Dispose();
+        _key.Dispose();
+    }
+
+    [Fact]
+    public async Task Fetch_have_then_the_host_installs_v2_from_the_pack_and_the_installed_v1()
+    {
+        mount.Require();
+        var (v1, v2, staging) = await SetupAsync();
+
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+        Assert.Equal(["SHA256SUMS", "SHA256SUMS.gpg", StagingFetch.ChunkPackName, "os_2.raw.caibx"], Directory.GetFiles(staging).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.True(_server.BytesSent < Size / 4, $"the server sent {_server.BytesSent} bytes for a {Size}-byte file");
+
+        var install = await Run(staging);
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Contains("Installed 2", install.Stdout, StringComparison.Ordinal);
+        Assert.Equal(v2, File.ReadAllBytes(_dir["system/os_2.raw"]));
+        Assert.Equal(v1, File.ReadAllBytes(_dir["system/os_1.raw"]));
+    }
+
+    [Fact]
+    public async Task With_v1_in_a_partition_slot_the_host_rebuilds_v2_into_the_other_slot()
+    {
+        mount.Require();
+        var (v1, v2, staging) = await SetupAsync();
+        File.Delete(_dir["system/os_1.raw"]);
+        var disk = Formats.Gpt.GptTools.NewImage(_dir.Path, "disk.raw", 10L << 20);
+        Formats.Gpt.GptTools.Sfdisk(disk, """
+            label: gpt
+            size=8192, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=os_1
+            size=8192, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=_empty
+            """);
+        WriteSlot(disk, "os_1", v1);
+        File.WriteAllText(_dir["defs/os.transfer"], $"""
+            [Source]
+            Type=url-file
+            Path=https://updates.example.org/os
+            MatchPattern=os_@v.raw
+
+            [Target]
+            Type=partition
+            Path={disk}
+            MatchPattern=os_@v
+            MatchPartitionType=root-x86-64
+            """);
+
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+        var install = await Run(staging);
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Equal(v2, ReadSlot(disk, "os_2", v2.Length));
+        Assert.Equal(v1, ReadSlot(disk, "os_1", v1.Length));
+        Assert.True(_server.BytesSent < Size / 4, $"the server sent {_server.BytesSent} bytes for a {Size}-byte file");
+    }
+
+    [Fact]
+    public async Task A_chunk_neither_staged_nor_installed_stops_the_update_before_anything_is_written()
+    {
+        mount.Require();
+        var (_, _, staging) = await SetupAsync();
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+
+        // The downloader leaves one chunk out of the pack.
+        var packPath = Path.Combine(staging, StagingFetch.ChunkPackName);
+        byte[] smaller;
+        IndexedChunk dropped;
+        using (var stream = File.OpenRead(packPath))
+        {
+            var pack = ChunkPack.Read(stream, packPath);
+            dropped = _server.Index("2").Chunks.First(c => c.Id == pack.Ids[0]);
+            var output = new MemoryStream();
+            var writer = new ChunkPackWriter(output);
+            foreach (var id in pack.Ids.Skip(1))
+            {
+                var length = _server.Index("2").Chunks.First(c => c.Id == id).Length;
+                writer.Add(id, pack.ReadStored(stream, id, length)!);
+            }
+
+            writer.Complete();
+            smaller = output.ToArray();
+        }
+
+        File.WriteAllBytes(packPath, smaller);
+
+        var install = await Run(staging);
+
+        Assert.Equal(1, install.ExitCode);
+        Assert.Equal(
+            $"image-update: error: Cannot rebuild 'os_2.raw' from the staged update: 1 of its chunks ({dropped.Length} bytes) are neither in the staged {StagingFetch.ChunkPackName} nor in an installed copy; fetch version '2' again without --have.",
+            install.Stderr.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(["os_1.raw"], Directory.GetFileSystemEntries(_dir["system"]).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Fetch_with_passes_the_installed_version_so_one_invocation_stages_a_delta()
+    {
+        mount.Require();
+        var (_, v2, staging) = await SetupAsync();
+        var downloader = _dir["downloader.sh"];
+        File.WriteAllText(downloader, $"""
+            #!/bin/sh
+            set -e
+            echo "$@" > '{_dir["arguments"]}'
+            exec '{ImageUpdateProcess.ProgramPath}' --definitions '{_dir["defs"]}' --keyring '{_dir["keyring.gpg"]}' fetch --from '{_server!.Url}' "$@"
+
+            """);
+        File.SetUnixFileMode(downloader, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = await Run("--fetch-with", downloader, staging);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal($"{staging} --have 1\n", File.ReadAllText(_dir["arguments"]));
+        Assert.Equal(v2, File.ReadAllBytes(_dir["system/os_2.raw"]));
+        Assert.True(_server.BytesSent < Size / 4, $"the server sent {_server.BytesSent} bytes for a {Size}-byte file");
+    }
+
+    [Fact]
+    public void The_validator_accepts_a_staged_delta_and_still_refuses_a_hostile_one()
+    {
+        mount.Require();
+        var pack = ChunkPackTestBytes();
+
+        using (var staged = StagingValidator.Validate(Snapshot(dir =>
+        {
+            File.WriteAllText(Path.Combine(dir, "SHA256SUMS"), "manifest\n");
+            File.WriteAllText(Path.Combine(dir, "SHA256SUMS.gpg"), "sig");
+            File.WriteAllBytes(Path.Combine(dir, "os_2.raw.caibx"), [1, 2, 3]);
+            File.WriteAllBytes(Path.Combine(dir, StagingFetch.ChunkPackName), pack);
+        })))
+        {
+            Assert.Equal(["SHA256SUMS", "SHA256SUMS.gpg", StagingFetch.ChunkPackName, "os_2.raw.caibx"], staged.Files.Select(f => f.Name));
+            using var read = staged.OpenRead(StagingFetch.ChunkPackName);
+            Assert.Equal(2, ChunkPack.Read(read, "pack").Count);
+        }
+
+        var linked = Snapshot(dir =>
+        {
+            File.WriteAllBytes(Path.Combine(dir, StagingFetch.ChunkPackName), pack);
+            ImageUpdate.Foundation.Native.Libc.Link(Path.Combine(dir, StagingFetch.ChunkPackName), Path.Combine(dir, ".pack.link"));
+        });
+        Assert.Equal("is a hard link (2 names share its inode)", Assert.Throws<StagingValidationException>(() => StagingValidator.Validate(linked)).Problem);
+
+        var symlinked = Snapshot(dir => File.CreateSymbolicLink(Path.Combine(dir, StagingFetch.ChunkPackName), "/etc/shadow"));
+        Assert.Equal("is a symbolic link", Assert.Throws<StagingValidationException>(() => StagingValidator.Validate(symlinked)).Problem);
+
+        var crowded = Snapshot(dir =>
+        {
+            File.WriteAllBytes(Path.Combine(dir, StagingFetch.ChunkPackName), pack);
+            for (var i = 0; i < StagingLimits.DefaultMaxEntries; i++)
+            {
+                File.WriteAllText(Path.Combine(dir, $"c{i}.cacnk"), "");
+            }
+        });
+        Assert.Equal($"it holds more than {StagingLimits.DefaultMaxEntries} entries", Assert.Throws<StagingValidationException>(() => StagingValidator.Validate(crowded)).Problem);
+    }
+
+    private static void WriteSlot(string disk, string name, byte[] bytes)
+    {
+        var slot = Formats.Gpt.GptTools.SfdiskJson(disk).Partitions.Single(p => p.Name == name);
+        using var image = File.OpenWrite(disk);
+        image.Seek((long)slot.Start * 512, SeekOrigin.Begin);
+        image.Write(bytes);
+    }
+
+    private static byte[] ReadSlot(string disk, string name, int length)
+    {
+        var slot = Formats.Gpt.GptTools.SfdiskJson(disk).Partitions.Single(p => p.Name == name);
+        using var image = File.OpenRead(disk);
+        var bytes = new byte[length];
+        image.Seek((long)slot.Start * 512, SeekOrigin.Begin);
+        image.ReadExactly(bytes);
+        return bytes;
+    }
+
+    private static byte[] ChunkPackTestBytes()
+    {
+        var output = new MemoryStream();
+        var writer = new ChunkPackWriter(output);
+        writer.Add(ChunkId.Compute("a"u8), ChunkStore.Compress("a"u8));
+        writer.Add(ChunkId.Compute("b"u8), ChunkStore.Compress("b"u8));
+        writer.Complete();
+        return output.ToArray();
+    }
+
+    private string Snapshot(Action<string> fill)
+    {
+        var source = mount.NewPath("stage");
+        ImageUpdate.Platform.Btrfs.KernelBtrfs.Instance.CreateSubvolume(source);
+        fill(source);
+        var snapshot = mount.NewPath("snapshot");
+        ImageUpdate.Platform.Btrfs.KernelBtrfs.Instance.SnapshotReadOnly(source, snapshot);
+        return snapshot;
+    }
+
+    private async Task<(byte[] V1, byte[] V2, string Staging)> SetupAsync()
+    {
+        var (v1, v2) = ChunkedOsServer.Versions(Size, 3);
+        _server = new ChunkedOsServer(_dir);
+        await _server.PublishAsync(_key, new Dictionary<string, byte[]> { ["1"] = v1, ["2"] = v2 });
+        _server.Define(_key);
+        await _server.StartAsync();
+        File.WriteAllBytes(_dir["system/os_1.raw"], v1);
+        var staging = mount.NewPath("delta");
+        var first = await Run(staging);
+        Assert.Contains("Nothing staged yet", first.Stdout, StringComparison.Ordinal);
+        return (v1, v2, staging);
+    }
+
+    private Task<RunResult> Run(params string[] arguments) =>
+        ImageUpdateProcess.RunAsync(null, ["--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], .. arguments]);
+}
