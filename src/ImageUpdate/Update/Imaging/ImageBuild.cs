@@ -91,8 +91,9 @@ public static class ImageBuild
                 payloads = MergePayloads(payloads, split, written, Path.Combine(scratch, "payloads"));
             }
 
+            // The image's own verity signatures are checked like any update's, against the certificate they were made with.
             await PayloadInstall.RunAsync(
-                options.Engine with { Image = building, ImageTimestamp = epoch },
+                options.Engine with { Image = building, ImageTimestamp = epoch, VerityCertificates = [.. options.Engine.VerityCertificates, .. Certificates(options)] },
                 payloads,
                 options.Version,
                 logger,
@@ -112,6 +113,10 @@ public static class ImageBuild
 
         return output;
     }
+
+    /// <summary>The certificate the image's verity partitions are signed with, which its first install trusts.</summary>
+    private static IEnumerable<string> Certificates(ImageBuildOptions options) =>
+        options.Certificate is { } certificate ? [Path.GetFullPath(certificate)] : [];
 
     /// <summary>
     /// The directory the first install reads: the given payloads when the split payloads are already among

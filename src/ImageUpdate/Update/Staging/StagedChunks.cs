@@ -40,7 +40,7 @@ internal sealed class StagedChunks(ValidatedStaging validated, ILogger logger) :
 
         if (_pack is null)
         {
-            var stream = validated.OpenRead(StagingFetch.ChunkPackName);
+            var stream = validated.OpenSeekable(StagingFetch.ChunkPackName);
             try
             {
                 _pack = new PackChunkSource(stream, Path.Combine(validated.Path, StagingFetch.ChunkPackName));

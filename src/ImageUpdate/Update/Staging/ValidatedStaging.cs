@@ -66,6 +66,12 @@ public sealed class ValidatedStaging : IDisposable
     public Stream OpenRead(string name) => new DirectReadStream(OpenChecked(name, out _));
 
     /// <summary>
+    /// <see cref="OpenRead"/> for a file read at offsets (a chunk pack: its table, then the chunks a
+    /// rebuild asks for), through the page cache.
+    /// </summary>
+    public FileStream OpenSeekable(string name) => new(OpenChecked(name, out _), FileAccess.Read, bufferSize: 0);
+
+    /// <summary>
     /// Reads a whole small validated file (SHA256SUMS, SHA256SUMS.gpg/.asc) into memory; refuses one
     /// over <paramref name="maxBytes"/> before opening it, and one whose length changed under the read.
     /// </summary>

@@ -163,7 +163,7 @@ public sealed class StagedDeltaTests(BtrfsLoopMount mount) : IAsyncDisposable
         })))
         {
             Assert.Equal(["SHA256SUMS", "SHA256SUMS.gpg", StagingFetch.ChunkPackName, "os_2.raw.caibx"], staged.Files.Select(f => f.Name));
-            using var read = staged.OpenRead(StagingFetch.ChunkPackName);
+            using var read = staged.OpenSeekable(StagingFetch.ChunkPackName);
             Assert.Equal(2, ChunkPack.Read(read, "pack").Count);
         }
 
