@@ -115,6 +115,52 @@ timed() {
   t1="$(date +%s%N)"
   record "$name" "$(awk -v ns="$((t1 - t0))" 'BEGIN { printf "%.6f", ns / 1e9 }')"
 }
+# nginx on 127.0.0.1, one process, serving ROOT with sendfile, on the first free port from FIRST_PORT
+# (REPLY: the port); stopped on exit. With LOG, an access log of "status body_bytes_sent uri" lines,
+# from which a part counts the bytes a contender was sent.
+start_nginx() { # DIR ROOT FIRST_PORT [LOG]
+  local dir="$1" root="$2" port pid _ access="access_log off;"
+  mkdir -p "$dir/tmp"
+  for port in $(seq "$3" "$(($3 + 99))"); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  done
+  [ -z "${4:-}" ] || access="log_format bytes '\$status \$body_bytes_sent \$request_uri'; access_log $4 bytes;"
+  cat >"$dir/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 64; }
+http {
+  $access
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  default_type application/octet-stream;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    root $root;
+  }
+}
+CONF
+  nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/nginx.out" 2>&1 &
+  pid=$!
+  on_exit stop_process "$pid"
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || die "nginx exited at start: $(tail -n 3 "$dir/error.log" "$dir/nginx.out" 2>/dev/null | tr '\n' ' ')"
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || die "nginx does not answer on 127.0.0.1:$port"
+  REPLY=$port
+}
+
 # Runs each COMMAND (a function name) once, starting at a different one in each round: what ran just
 # before a contender (its write-back, the caches it left cold or warm) must not favour or slow the
 # same contender in every round.

@@ -13,7 +13,7 @@
 #   delta_install_vs_floor_ratio  time of `update 2` / max(dd of v2 into the slot, sha256sum of v2) (goal <= 1.5)
 
 delta_setup() {
-  local dir="$work/delta" port pid _
+  local dir="$work/delta" port
   mkdir -p "$dir/payloads" "$dir/server" "$dir/tmp" "$dir/defs"
   v2_payload="$dir/payloads/os-2.raw"
   cp "$payload" "$dir/payloads/os-1.raw"
@@ -38,42 +38,8 @@ PY
     || die "gpg could not make a key"
   GNUPGHOME="$dir/gnupg" gpg -q --batch --export-secret-keys >"$dir/secret.gpg"
 
-  # nginx on a port nobody listens on, one process, an access log of the body bytes it sent.
-  for port in $(seq 18180 18279); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-  done
-  cat >"$dir/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log;
-events { worker_connections 64; }
-http {
-  log_format bytes '\$status \$body_bytes_sent \$request_uri';
-  access_log $dir/access.log bytes;
-  sendfile on;
-  keepalive_requests 100000;
-  default_type application/octet-stream;
-  client_body_temp_path $dir/tmp/body;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
-  server {
-    listen 127.0.0.1:$port;
-    root $dir/server;
-  }
-}
-CONF
-  nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$logs/delta.nginx.log" 2>&1 &
-  pid=$!
-  on_exit stop_process "$pid"
-  for _ in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || die "nginx exited at start: $(tail -n 3 "$dir/error.log" "$logs/delta.nginx.log" 2>/dev/null | tr '\n' ' ')"
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
-  done
+  start_nginx "$dir" "$dir/server" 18180 "$dir/access.log"
+  port=$REPLY
   delta_url="http://127.0.0.1:$port"
   delta_disk="$dir/disk.img"
   write_defs "$dir/defs" url-file "$delta_url" "" "$delta_disk"
