@@ -245,11 +245,13 @@ public sealed partial class UpdateEngine
         if (written.Count > 0)
         {
             await CheckVerityAsync(context, set, verityGroups, written, pendingCopies, cancellationToken).ConfigureAwait(false);
+
+            // The group passed: all of it becomes pending, never a part (a SIGINT waits for these renames).
             foreach (var transfer in context.Enabled)
             {
                 if (written.TryGetValue(transfer.Id, out var copy))
                 {
-                    pendingCopies[transfer.Id] = await transfer.Target.MarkPendingAsync(copy, cancellationToken).ConfigureAwait(false);
+                    pendingCopies[transfer.Id] = await transfer.Target.MarkPendingAsync(copy, CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }
