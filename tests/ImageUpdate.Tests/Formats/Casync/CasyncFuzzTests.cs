@@ -24,7 +24,20 @@ public sealed partial class CasyncFuzzTests(ITestOutputHelper output) : IDisposa
         var data = CasyncTestData.Random(3 << 20, 11);
         var real = CasyncIndexTests.Write(await CasyncBlob.IndexAsync(new MemoryStream(data), null, ChunkSizeLimits.Default, TestContext.Current.CancellationToken));
         byte[][] seeds = [real, CasyncIndexTests.ThreeChunks(), CasyncIndexTests.Write(new CasyncIndex(CasyncIndex.BlobFeatureFlags, ChunkSizeLimits.Default, []))];
-        var random = new Random(0xCA1B);
+        Fuzz(seeds, new Random(0xCA1B), bytes =>
+        {
+            var index = CasyncIndex.Read(new MemoryStream(bytes), "fuzz.caibx");
+            Assert.Equal(bytes, CasyncIndexTests.Write(index));
+        });
+    }
+
+    /// <summary>
+    /// Reads <see cref="Iterations"/> mutations of <paramref name="seeds"/> with <paramref name="read"/>: each
+    /// must read or raise <see cref="CasyncFormatException"/>, within the allocation budget; enough
+    /// still read, and the failures are varied (messages with their numbers blanked, tallied).
+    /// </summary>
+    private void Fuzz(byte[][] seeds, Random random, Action<byte[]> read)
+    {
         var outcomes = new Dictionary<string, int>();
         var budget = new AllocationBudget(1L << 20);
         for (var i = 0; i < Iterations; i++)
@@ -33,11 +46,7 @@ public sealed partial class CasyncFuzzTests(ITestOutputHelper output) : IDisposa
             var outcome = "read";
             try
             {
-                budget.Measure(() =>
-                {
-                    var index = CasyncIndex.Read(new MemoryStream(bytes), "fuzz.caibx");
-                    Assert.Equal(bytes, CasyncIndexTests.Write(index));
-                });
+                budget.Measure(() => read(bytes));
             }
             catch (CasyncFormatException e)
             {
