@@ -138,9 +138,11 @@ class Checker:
 
     # --- the raw view --------------------------------------------------------------------------
 
-    def inspect(self, disk):
+    def inspect(self, disk, app=True):
         """Everything both views say about DISK: {problems, final: {(transfer, version): ok?},
-        other: [names that are no final instance], current, listed: {...}}."""
+        other: [names that are no final instance], current, listed: {...}}. Without APP: a disk
+        image of the image-file cases (an ESP and root slots, no app partition)."""
+        has_app = app
         state = {"problems": [], "final": {}, "other": [], "current": None, "fat_dirty": False, "fat_hint": None, "gpt_torn": None}
         problems = state["problems"]
 
@@ -165,11 +167,12 @@ class Checker:
 
         esp = next((p for p in parts if p["type"].upper() == layout.ESP_TYPE), None)
         app = next((p for p in parts if p.get("name") == "app"), None)
-        if esp is None or app is None:
+        if esp is None or (app is None and has_app):
             problems.append("the GPT has no ESP or no app partition")
             return state
         self._inspect_esp(disk, esp, sector, state)
-        self._inspect_app(disk, app, sector, state)
+        if has_app:
+            self._inspect_app(disk, app, sector, state)
         return state
 
     def _extract(self, disk, part, sector, name):
@@ -231,7 +234,7 @@ class Checker:
                     state["current"] = os.readlink(path) if os.path.islink(path) else f"(not a symlink: {name})"
                 elif match and os.path.isdir(path) and not os.path.islink(path):
                     state["final"][("app", match.group(1))] = same_tree(path, layout.app_tree(match.group(1)))
-                elif name != "lost+found":
+                elif name not in ("lost+found", layout.IMAGE_NAME):  # the image-file cases' disk image
                     state["other"].append(f"/app/{name}")
             state["listed_app"] = self._list(["--definitions", self.app_defs])
         finally:
@@ -258,8 +261,8 @@ class Checker:
 
     # --- verdicts ------------------------------------------------------------------------------
 
-    def _common(self, disk):
-        state = self.inspect(disk)
+    def _common(self, disk, app=True):
+        state = self.inspect(disk, app)
         problems = list(state["problems"])
         listed = self._list(["--image", disk, "--definitions", self.image_defs])
         if isinstance(listed, str):
@@ -287,8 +290,62 @@ class Checker:
                     problems.append(f"list calls {content.get('path')} ({transfer} {version}) installed, but it is not its payload")
         return state, problems
 
-    def complete(self, state, version):
-        return all(state["final"].get((t, version)) is True for t in layout.TRANSFERS)
+    def complete(self, state, version, transfers=None):
+        return all(state["final"].get((t, version)) is True for t in transfers or layout.TRANSFERS)
+
+    # --- the image-file cases ------------------------------------------------------------------
+
+    def extract_image(self, disk):
+        """The disk image /app/disk.img as the cut left it, taken out of a copy of the app
+        partition after its journal replay (as the next mount would see it) with debugfs: its
+        path, and the problems met on the way (ext4 not clean, no such file)."""
+        problems = []
+        table = json.loads(run(["sfdisk", "--json", disk]).stdout or "{}").get("partitiontable", {})
+        app = next((p for p in table.get("partitions", []) if p.get("name") == "app"), None)
+        if app is None:
+            return None, ["the GPT has no app partition"]
+        image = self._extract(disk, app, table.get("sectorsize", 512), "app.img")
+        replay = run(["e2fsck", "-E", "journal_only", "-y", image])
+        if replay.returncode not in (0, 1):
+            problems.append(f"e2fsck journal replay failed ({replay.returncode})")
+        fsck = run(["e2fsck", "-f", "-n", image])
+        if fsck.returncode != 0:
+            problems.append("e2fsck -fn on the app partition (after its journal replay): " + " | ".join(
+                line for line in fsck.stdout.split("\n") if line and not line.startswith("Pass ")))
+        out = os.path.join(self.work, "image.raw")
+        if os.path.exists(out):
+            os.unlink(out)
+        dump = run(["debugfs", "-R", f"dump /{layout.IMAGE_NAME} {out}", image])
+        if not os.path.exists(out) or os.path.getsize(out) != (1 + layout.IMAGE_ESP_MIB + 2 * layout.ROOT_MIB + 1) << 20:
+            problems.append(f"/app/{layout.IMAGE_NAME} cannot be read whole: " + dump.stdout.strip())
+            return None, problems
+        return out, problems
+
+    def after_cut_image(self, disk):
+        """after_cut for the image-file cases: the disk image in the app partition holds version 1
+        or version 2 complete (root slot and UKI), the UKI of 2 only with its root slot."""
+        image, problems = self.extract_image(disk)
+        self.last_gpt_torn = self.last_fat_hint = self.last_fat_torn = None
+        if image is None:
+            return problems
+        state, more = self._common(image, app=False)
+        problems += more
+        self.last_state = state
+        self.last_gpt_torn, self.last_fat_hint, self.last_fat_torn = state["gpt_torn"], state["fat_hint"], state["fat_torn"]
+        if state["fat_dirty"]:
+            problems.append("the image's ESP has its dirty bit set: mtools never sets it")
+        if not (self.complete(state, "1", layout.IMAGE_TRANSFERS) or self.complete(state, "2", layout.IMAGE_TRANSFERS)):
+            problems.append("neither version 1 nor version 2 is complete in the image: " + describe(state))
+        if ("uki", "2") in state["final"] and not self.complete(state, "2", layout.IMAGE_TRANSFERS):
+            problems.append("version 2's boot entry exists in the image, but version 2 is not complete: " + describe(state))
+        return problems
+
+    def final_state_image(self, disk, version, after_cut=False):
+        """final_state for the image-file cases, of the disk image in the app partition."""
+        image, problems = self.extract_image(disk)
+        if image is None:
+            return problems
+        return problems + self.final_state(image, version, after_cut, app=False)
 
     def after_cut(self, disk):
         """The problems a cut left, and the GPT copy it left torn (None when both are whole)."""
@@ -325,11 +382,12 @@ class Checker:
             problems.append(f"/app/current points to {state['current']}, not demo_1")
         return problems
 
-    def final_state(self, disk, version, after_cut=False):
+    def final_state(self, disk, version, after_cut=False, app=True):
         """After an update to VERSION ran to its end: VERSION and the one before complete, nothing
         else left, both GPT copies whole. Without a cut before, the ESP must have been unmounted
-        cleanly too."""
-        state, problems = self._common(disk)
+        cleanly too. Without APP: a disk image of the image-file cases."""
+        state, problems = self._common(disk, app)
+        transfers = layout.TRANSFERS if app else layout.IMAGE_TRANSFERS
         if state["gpt_torn"]:
             problems.append(f"the GPT's {state['gpt_torn']} copy is still damaged after the update completed")
         if state["fat_torn"]:
@@ -340,14 +398,14 @@ class Checker:
             problems.append("the ESP's dirty bit is still set after a clean shutdown")
         expected = {version, str(int(version) - 1)}
         for v in sorted(expected):
-            if not self.complete(state, v):
+            if not self.complete(state, v, transfers):
                 problems.append(f"version {v} is not complete: " + describe(state))
         extra = sorted({v for (_, v) in state["final"]} - expected)
         if extra:
             problems.append(f"versions {', '.join(extra)} are still installed: " + describe(state))
         if state["other"]:
             problems.append("leftovers: " + ", ".join(state["other"]))
-        if state["current"] != f"demo_{version}":
+        if app and state["current"] != f"demo_{version}":
             problems.append(f"/app/current points to {state['current']}, not demo_{version}")
         uki = state.get("uki_names", {}).get(version)
         if uki != f"demo_{version}+3-0.efi":

@@ -1,7 +1,9 @@
 """The power-cut test's disks and payloads: what the guest's transfer.d expects, built on the host.
 
 The system disk (GPT): 1 ESP (vfat, 64 MiB, label ESP), 2 and 3 root slots (type root-x86-64,
-16 MiB, `_empty` until the guest installs into them), 4 app (ext4, 48 MiB, label app).
+16 MiB, `_empty` until the guest installs into them), 4 app (ext4, 112 MiB, label app).
+The image-file cases' disk image (`image_file`), stored as /app/disk.img: 1 ESP (FAT16, 24 MiB),
+2 and 3 root slots (16 MiB), which image-update changes with --image (our GPT and FAT writers).
 Payloads of versions 0, 1 and 2 (deterministic bytes, so a replay writes the same data):
 demo_V.root.raw (12 MiB), demo_V.efi (6 MiB) and demo_V.app.tar (a tree of about 2 MiB in 60
 files, with subdirectories and a symlink), and SHA256SUMS, in payloads/ of an ext4 file system
@@ -20,7 +22,10 @@ TRANSFERS = ["root", "app", "uki"]
 ROOT_BYTES = 12 << 20
 UKI_BYTES = 6 << 20
 MIB = 1 << 20
-ESP_MIB, ROOT_MIB, APP_MIB = 64, 16, 48
+ESP_MIB, ROOT_MIB, APP_MIB = 64, 16, 112
+IMAGE_ESP_MIB = 24
+IMAGE_NAME = "disk.img"
+IMAGE_TRANSFERS = ["root", "uki"]
 ROOT_TYPE = "4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709"
 ESP_TYPE = "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 EPOCH = 1704067200
@@ -123,3 +128,24 @@ def blank_disk(path, work):
     for image, offset in ((esp, 1), (app, 1 + ESP_MIB + 2 * ROOT_MIB)):
         subprocess.run(["dd", f"if={image}", f"of={path}", "bs=1M", f"seek={offset}", "conv=notrunc,sparse", "status=none"], check=True)
         os.unlink(image)
+
+
+def image_file(path, work):
+    """The image-file cases' disk image: a GPT with an ESP (FAT16, made by mkfs.fat) and two free
+    root slots, as `image-update --image` finds them (Path=auto, PathRelativeTo=boot)."""
+    total = 1 + IMAGE_ESP_MIB + 2 * ROOT_MIB + 1
+    if os.path.exists(path):
+        os.unlink(path)
+    subprocess.run(["truncate", "-s", f"{total}M", path], check=True)
+    subprocess.run(["sgdisk", "-o",
+                    "-n", f"1:1M:+{IMAGE_ESP_MIB}M", "-t", "1:EF00", "-c", "1:ESP",
+                    "-n", f"2:0:+{ROOT_MIB}M", "-t", "2:8304", "-c", "2:_empty",
+                    "-n", f"3:0:+{ROOT_MIB}M", "-t", "3:8304", "-c", "3:_empty", path],
+                   check=True, stdout=subprocess.DEVNULL)
+    esp = os.path.join(work, "image-esp.img")
+    if os.path.exists(esp):
+        os.unlink(esp)
+    subprocess.run(["mkfs.fat", "-n", "ESP", "-C", esp, str(IMAGE_ESP_MIB * 1024)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["mmd", "-i", esp, "::/EFI", "::/EFI/Linux"], check=True, env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+    subprocess.run(["dd", f"if={esp}", f"of={path}", "bs=1M", "seek=1", "conv=notrunc", "status=none"], check=True)
+    os.unlink(esp)

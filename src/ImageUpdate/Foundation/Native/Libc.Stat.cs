@@ -155,6 +155,25 @@ internal static partial class Libc
             var available = *(ulong*)(buffer + 32);
             return available > (ulong)(long.MaxValue / Math.Max(blockSize, 1)) ? long.MaxValue : (long)available * blockSize;
         }
+
+        /// <summary>
+        /// statfs(2) as <see cref="Available"/>, with the block size and f_fsid (offset 56: after f_files
+        /// and f_ffree), which tells two directories on one file system apart from two on different ones;
+        /// null when statfs fails.
+        /// </summary>
+        public static unsafe (long Available, long BlockSize, ulong FileSystemId)? Describe(string path)
+        {
+            var buffer = stackalloc byte[256];
+            if (StatFsRaw(path, buffer) != 0)
+            {
+                return null;
+            }
+
+            var blockSize = Math.Max(*(long*)(buffer + 8), 1);
+            var available = *(ulong*)(buffer + 32);
+            var bytes = available > (ulong)(long.MaxValue / blockSize) ? long.MaxValue : (long)available * blockSize;
+            return (bytes, blockSize, *(ulong*)(buffer + 56) ^ ((ulong)*(long*)buffer << 32));
+        }
     }
 
     internal static partial class Btrfs

@@ -115,6 +115,29 @@ public sealed class FatVolume
         return null;
     }
 
+    /// <summary>
+    /// The bytes of the file at <paramref name="path"/>, or of every file under the directory there, as
+    /// `mdir` totals them (the last "N files  B bytes" line of the listing); null when there is no such
+    /// entry or no total.
+    /// </summary>
+    public async Task<long?> SizeOfAsync(string path, bool isDirectory, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync("mdir", [.. isDirectory ? new[] { "-/" } : [], Spec(Absolute(path))], cancellationToken, allowMissing: true).ConfigureAwait(false);
+        long? total = null;
+        foreach (var line in result?.StandardOutput.Split('\n') ?? [])
+        {
+            var words = line.Trim().Split(' ', 3);
+            const string Suffix = " bytes";
+            if (words.Length == 3 && words[1] is "file" or "files" && words[2].TrimStart() is var rest && rest.EndsWith(Suffix, StringComparison.Ordinal)
+                && long.TryParse(rest[..^Suffix.Length].Replace(" ", string.Empty, StringComparison.Ordinal), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes))
+            {
+                total = bytes;
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>Makes <paramref name="directory"/> and its missing parents.</summary>
     public async Task CreateDirectoriesAsync(string directory, CancellationToken cancellationToken)
     {

@@ -195,6 +195,9 @@ public sealed partial class UpdateEngine
             return (set, pendingCopies);
         }
 
+        // Every payload of known size against its target's room, before making room or any write.
+        await PreflightAsync(context, steps, set.Version, prepared, cancellationToken).ConfigureAwait(false);
+
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
         _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
         var vacuum = await VacuumAllAsync(context, space: 1, extraProtected: set.Version, cancellationToken).ConfigureAwait(false);

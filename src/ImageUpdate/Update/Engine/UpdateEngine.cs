@@ -228,15 +228,7 @@ public sealed partial class UpdateEngine
     private async Task<int> VacuumTransferAsync(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected)
     {
         await transfer.Target.RemoveTemporariesAsync(CancellationToken.None).ConfigureAwait(false);
-        var instancesMax = _options.InstancesMax ?? transfer.Definition.Target.InstancesMax;
-        var removals = VacuumPlanner.Plan(
-            transfer.TargetInventory,
-            instancesMax,
-            space,
-            version => context.ProtectedVersions.Contains(version) || version == extraProtected,
-            transfer.Definition.Target.Type == ResourceType.Partition ? new SlotTable(PartitionTypeDescription(transfer.Definition.Target)) : null,
-            version => context.Plan.Find(version)?.Has(UpdateSetFlags.Bad) == true);
-
+        var removals = PlanRemovals(context, transfer, space, extraProtected);
         foreach (var removal in removals)
         {
             var what = removal.Reason switch
@@ -259,6 +251,16 @@ public sealed partial class UpdateEngine
 
         return removals.Count;
     }
+
+    /// <summary>What making room removes from one transfer's target (pure: the plan <see cref="VacuumTransferAsync"/> and the size check before it share).</summary>
+    private IReadOnlyList<Removal> PlanRemovals(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected) =>
+        VacuumPlanner.Plan(
+            transfer.TargetInventory,
+            _options.InstancesMax ?? transfer.Definition.Target.InstancesMax,
+            space,
+            version => context.ProtectedVersions.Contains(version) || version == extraProtected,
+            transfer.Definition.Target.Type == ResourceType.Partition ? new SlotTable(PartitionTypeDescription(transfer.Definition.Target)) : null,
+            version => context.Plan.Find(version)?.Has(UpdateSetFlags.Bad) == true);
 
     private static string PartitionTypeDescription(TargetDefinition target)
     {

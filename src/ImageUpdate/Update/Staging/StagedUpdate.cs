@@ -238,6 +238,7 @@ public sealed class StagedUpdate
                 ? Task.FromResult<Stream>(validated.OpenRead(name))
                 : throw new VerificationException($"'{UntrustedText.Escape(name)}' is listed in the signed SHA256SUMS but was not staged."),
             name => Path.Combine(validated.Path, name),
-            chunks.Installer(transfer));
+            chunks.Installer(transfer),
+            name => validated.Contains(name) ? LocalPayloadSize.Of(Path.Combine(validated.Path, name)) : null);
     }
 }

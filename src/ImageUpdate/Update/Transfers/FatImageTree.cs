@@ -94,6 +94,24 @@ public sealed class FatImageTree : IFileTree
         }
     }
 
+    /// <summary>The FAT's free clusters (`mdir`) and the bytes of the files to be removed; every directory of the volume shares them.</summary>
+    public async Task<SpaceRoom?> RoomAsync(string directory, IReadOnlyList<FileTreeEntry> removed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(removed);
+        if (await _volume.FreeBytesAsync(cancellationToken).ConfigureAwait(false) is not { } free)
+        {
+            return null;
+        }
+
+        var freed = 0L;
+        foreach (var entry in removed)
+        {
+            freed += await _volume.SizeOfAsync(entry.Path, entry.IsDirectory, cancellationToken).ConfigureAwait(false) ?? 0;
+        }
+
+        return new SpaceRoom($"fat:{_volume.ImagePath}@{_volume.Offset}", $"on {_volume.Description}", free, freed);
+    }
+
     /// <summary>Nothing left to do: the time came with the copy, and the image was synced after it.</summary>
     public Task SealAsync(string path, InstanceMetadata metadata, CancellationToken cancellationToken) => Task.CompletedTask;
 

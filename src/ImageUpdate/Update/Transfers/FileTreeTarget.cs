@@ -81,6 +81,20 @@ public sealed class FileTreeTarget : ITargetResource
         await _tree.PruneEmptyParentsAsync(instance.Path, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The file system the new copy goes to, with what removing <paramref name="removed"/> and this target's leftovers frees.</summary>
+    public async Task<TargetRoom?> RoomAsync(PreparedTarget prepared, IReadOnlyList<Instance> removed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(removed);
+        var entries = removed.Select(i => new FileTreeEntry(i.Path, !IsFile)).ToList();
+        if (_definition.RemoveTemporary)
+        {
+            var depth = _definition.Patterns.Patterns.Max(p => p.SlashCount);
+            entries.AddRange((await _tree.FindTemporariesAsync(depth, cancellationToken).ConfigureAwait(false)).Where(t => entries.All(e => e.Path != t.Path)));
+        }
+
+        return await _tree.RoomAsync(Path.GetDirectoryName(Names(prepared).FinalPath)!, entries, cancellationToken).ConfigureAwait(false);
+    }
+
     public PreparedTarget Prepare(InstanceMetadata metadata)
     {
         var name = _definition.Patterns.First.Format(metadata);

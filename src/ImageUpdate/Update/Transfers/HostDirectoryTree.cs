@@ -82,6 +82,62 @@ public sealed class HostDirectoryTree : IFileTree
         }
     }
 
+    /// <summary>
+    /// statfs(2) of the directory (or its nearest existing parent), and the blocks the removed files
+    /// and trees take (each file's size rounded up to the block size; hard links counted once each).
+    /// </summary>
+    public Task<SpaceRoom?> RoomAsync(string directory, IReadOnlyList<FileTreeEntry> removed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(removed);
+        if (FreeSpace.Describe(directory) is not { } room)
+        {
+            return Task.FromResult<SpaceRoom?>(null);
+        }
+
+        var freed = 0L;
+        foreach (var entry in removed)
+        {
+            // Counted only when it lies on the same file system as the new copy (its parent is asked:
+            // a removed btrfs subvolume reports an fsid of its own).
+            if (FreeSpace.Describe(Path.GetDirectoryName(entry.Path)!) is { FileSystemId: var id } && id == room.FileSystemId)
+            {
+                freed += BlocksOf(entry.Path, room.BlockSize);
+            }
+        }
+
+        return Task.FromResult<SpaceRoom?>(new SpaceRoom(room.FileSystemId.ToString("x", System.Globalization.CultureInfo.InvariantCulture), $"in '{Foundation.Errors.UntrustedText.Escape(directory)}'", room.Available, freed));
+    }
+
+    private static long BlocksOf(string path, long blockSize)
+    {
+        static long Round(long size, long block) => (size + block - 1) / block * block;
+        switch (FileMetadata.TryGetStatus(path))
+        {
+            case { Kind: FileKind.Regular, Size: var size }:
+                return Round(size, blockSize);
+            case { Kind: FileKind.Directory }:
+                var total = 0L;
+                try
+                {
+                    foreach (var file in new DirectoryInfo(path).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+                    {
+                        if (file.LinkTarget is null)
+                        {
+                            total += Round(file.Length, blockSize);
+                        }
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // What could be counted is counted: less room than there will be, never more.
+                }
+
+                return total;
+            default:
+                return 0;
+        }
+    }
+
     public async Task WriteAsync(SourcePayload payload, string path, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -39,6 +39,12 @@ public interface IFileTree
     /// <summary>Entries whose name marks a leftover (`.#…`, `.sysupdate.partial.…`), down to <paramref name="depth"/> levels below the root.</summary>
     Task<IReadOnlyList<FileTreeEntry>> FindTemporariesAsync(int depth, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The room of the file system <paramref name="directory"/> lies on: its free bytes now and what
+    /// deleting <paramref name="removed"/> would free there; null when the tree cannot tell.
+    /// </summary>
+    Task<SpaceRoom?> RoomAsync(string directory, IReadOnlyList<FileTreeEntry> removed, CancellationToken cancellationToken) => Task.FromResult<SpaceRoom?>(null);
+
     /// <summary>Writes a new file or directory at <paramref name="path"/> from the payload, replacing a leftover there and creating missing parents.</summary>
     Task WriteAsync(SourcePayload payload, string path, InstanceMetadata metadata, IProgress<TransferProgress>? progress, CancellationToken cancellationToken);
 

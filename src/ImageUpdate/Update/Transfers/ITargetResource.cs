@@ -19,6 +19,13 @@ public interface ITargetResource
     /// <summary>Removes one instance (files: delete and prune emptied parents; partitions: back to `_empty`).</summary>
     Task RemoveAsync(Instance instance, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Where a new instance would go once making room removed <paramref name="removed"/> (and this
+    /// target's leftovers), read before anything is written, for the engine's whole-update size check;
+    /// null when the target cannot tell (then only the check when its write starts applies).
+    /// </summary>
+    Task<TargetRoom?> RoomAsync(PreparedTarget prepared, IReadOnlyList<Instance> removed, CancellationToken cancellationToken) => Task.FromResult<TargetRoom?>(null);
+
     /// <summary>Computes and validates the names for a new instance; throws before anything is touched.</summary>
     PreparedTarget Prepare(InstanceMetadata metadata);
 

@@ -36,6 +36,10 @@ public sealed class LocalSource : ISourceResource
         _ => SourcePayload.FromStream(PayloadKind.File, instance.Path, _ => Task.FromResult(OpenRead(instance.Path))),
     };
 
+    /// <summary>A regular-file source's length when it is not compressed.</summary>
+    public Task<long?> SizeAsync(Instance instance, CancellationToken cancellationToken) =>
+        Task.FromResult(_definition.Type == ResourceType.RegularFile ? LocalPayloadSize.Of(instance.Path) : null);
+
     private static Stream OpenRead(string path) =>
         new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.SequentialScan });
 }

@@ -20,6 +20,7 @@ public sealed class ManifestSource : ISourceResource
     private readonly Func<string, CancellationToken, Task<Stream>> _open;
     private readonly Func<string, string> _describe;
     private readonly DeltaInstaller? _delta;
+    private readonly Func<string, long?>? _size;
 
     /// <param name="manifest">The manifest, already verified; called when the instances are first needed.</param>
     /// <param name="open">Opens the bytes of a listed file name.</param>
@@ -30,8 +31,13 @@ public sealed class ManifestSource : ISourceResource
     /// default.castr, a staged pack), instead of being read whole; the result is checked against P's
     /// SHA-256 exactly like a whole file. Null: every payload is read whole, as before.
     /// </param>
-    public ManifestSource(SourceDefinition definition, Func<CancellationToken, Task<Sha256Manifest>> manifest, Func<string, CancellationToken, Task<Stream>> open, Func<string, string> describe, DeltaInstaller? delta = null)
+    /// <param name="size">
+    /// The bytes a listed file name writes when known without reading it (a staged file's length,
+    /// <see cref="LocalPayloadSize"/>); null: never known before the write.
+    /// </param>
+    public ManifestSource(SourceDefinition definition, Func<CancellationToken, Task<Sha256Manifest>> manifest, Func<string, CancellationToken, Task<Stream>> open, Func<string, string> describe, DeltaInstaller? delta = null, Func<string, long?>? size = null)
     {
+        _size = size;
         _definition = definition;
         _manifest = manifest;
         _open = open;
@@ -62,6 +68,12 @@ public sealed class ManifestSource : ISourceResource
 
         return new ResourceInventory(instances);
     }
+
+    /// <summary>A url-file payload's size when <c>size</c> was given and knows it; a tarball's is its tree's, never known.</summary>
+    public Task<long?> SizeAsync(Instance instance, CancellationToken cancellationToken) =>
+        Task.FromResult(_size is not null && instance.Location is ManifestLocation listed && _definition.Type is not (ResourceType.UrlTar or ResourceType.Tar)
+            ? _size(listed.Entry.FileName)
+            : null);
 
     public SourcePayload Open(Instance instance)
     {

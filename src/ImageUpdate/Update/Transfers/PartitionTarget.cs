@@ -157,6 +157,22 @@ public sealed class PartitionTarget : ITargetResource
         return Task.CompletedTask;
     }
 
+    /// <summary>The free slots (`_empty`, including slots an interrupted run left being filled) and the slots of <paramref name="removed"/>.</summary>
+    public Task<TargetRoom?> RoomAsync(PreparedTarget prepared, IReadOnlyList<Instance> removed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(removed);
+        var candidates = PartitionSlots.FreeSlots(ReadTable(), PartitionType, Disk).ToList();
+        foreach (var instance in removed)
+        {
+            if (instance.Location is PartitionLocation { Slot: var slot } && candidates.All(c => c.Index != slot.Index))
+            {
+                candidates.Add(slot);
+            }
+        }
+
+        return Task.FromResult<TargetRoom?>(new SlotRoom(Disk, PartitionType, $"in '{UntrustedText.Escape(Disk)}' (type {TypeName})", candidates));
+    }
+
     public PreparedTarget Prepare(InstanceMetadata metadata)
     {
         var label = _definition.Patterns.First.Format(metadata);
