@@ -115,9 +115,7 @@ public sealed class VerityFailureTests : IDisposable
         // the root hash does not derive, so systemd would not find the pair at boot.
         var payloads = VerityPayloads.Create(_trusted);
         _image.Publish("2", payloads);
-        var definition = Path.Combine(_image.Definitions, "12-usr.transfer");
-        File.WriteAllText(definition, File.ReadAllText(definition).Replace("usr-x86-64.@u.raw", "usr-x86-64.raw", StringComparison.Ordinal));
-        File.Move(_image[$"source/ParticleOS_2_x86-64.usr-x86-64.{payloads.DataUuid}.raw"], _image["source/ParticleOS_2_x86-64.usr-x86-64.raw"]);
+        _image.WithoutDataUuid("2", payloads);
         var uuids = Partitions().Where(p => p.Type == new Guid(ParticleOsLikeImage.UsrType)).Select(p => p.UniqueId).ToList();
 
         var error = await Assert.ThrowsAsync<VerificationException>(() => Engine().UpdateAsync(null, UpdateActions.All, TestContext.Current.CancellationToken));
