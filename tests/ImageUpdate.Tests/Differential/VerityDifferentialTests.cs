@@ -84,6 +84,45 @@ public sealed class VerityDifferentialTests(ITestOutputHelper output)
         Assert.Equal(theirCheck.Stdout, ourCheck.Stdout);
     }
 
+    [Fact]
+    public async Task A_data_partition_nothing_gives_a_UUID_keeps_its_slot_s_own_in_262_and_ours_refuses_it()
+    {
+        var oracle = SysupdateOracle.ForTest(output, 262);
+        if (oracle is null)
+        {
+            return;
+        }
+
+        using var keys = new TempDirectory();
+        var (trusted, _, certificate) = VerityPayloads.Keys(keys);
+        using var theirs = new ParticleOsLikeImage(rooted: true);
+        using var ours = new ParticleOsLikeImage(rooted: true);
+        ours.Trust(certificate);
+        var payloads = VerityPayloads.Create(trusted);
+        foreach (var image in new[] { theirs, ours })
+        {
+            image.Publish("2", payloads);
+            image.WithoutDataUuid("2", payloads);
+        }
+
+        var slots = GptTools.SfdiskJson(theirs.Disk).Partitions.Where(p => p.Type == new Guid(ParticleOsLikeImage.UsrType)).Select(p => p.Uuid).ToList();
+        var theirUpdate = await oracle.RunAsync(theirs.Work, Environment, "--root=" + theirs.Work, "update");
+        var ourUpdate = await ImageUpdateProcess.RunAsync(Environment.ToDictionary(kv => kv.Key, kv => (string?)kv.Value), ["--root", ours.Work, "update"]);
+        output.WriteLine($"262: {theirUpdate}\nours: {ourUpdate}");
+
+        // 262 sets no UUID: the data partition keeps its slot's, which the root hash does not derive,
+        // so systemd would not find the pair at boot. Ours compares that UUID and refuses the version.
+        Assert.Equal(0, theirUpdate.ExitCode);
+        var data = Assert.Single(GptTools.SfdiskJson(theirs.Disk).Partitions, p => p.Name == "ParticleOS_2");
+        Assert.Contains(data.Uuid, slots);
+        Assert.NotEqual(payloads.DataUuid, data.Uuid);
+        Assert.NotEqual(0, ourUpdate.ExitCode);
+        Assert.Contains($"of verity data '{ours.Disk}", ourUpdate.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"' is not {payloads.DataUuid}, the one root hash {payloads.RootHashHex} gives it.", ourUpdate.Stderr, StringComparison.Ordinal);
+        Assert.Contains(Table(ours), p => p.StartsWith("ParticleOS_2 ", StringComparison.Ordinal));
+        Assert.DoesNotContain(Table(ours), p => p.StartsWith("ParticleOS_2 " + ParticleOsLikeImage.UsrType, StringComparison.Ordinal));
+    }
+
     private const ulong ReadOnlyBit = 1UL << 60;
 
     /// <summary>Every partition as "label type uuid attributes" (the `_empty` ones without their random UUID), <paramref name="ignored"/> bits masked.</summary>

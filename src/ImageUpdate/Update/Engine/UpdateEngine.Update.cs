@@ -1,4 +1,3 @@
-using ImageUpdate.Formats.Verity;
 using ImageUpdate.Formats.Versions;
 using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Foundation.Errors;
@@ -195,6 +194,17 @@ public sealed partial class UpdateEngine
             return (set, pendingCopies);
         }
 
+        // The copies of a verity group are written but held back from pending until the group passed its
+        // check; what can be refused without reading them (a disabled half, an unreadable trust) is
+        // refused before anything is touched.
+        var verityGroups = VerityGroupPlanner.Plan(Definitions(context));
+        var verityTrust = VerityGate.Prepare(
+            verityGroups,
+            VerityGroupPlanner.Unpaired(Definitions(context), context.Disabled.Select(t => t.Definition)),
+            prepared.Keys.ToHashSet(StringComparer.Ordinal),
+            set.Version,
+            () => VerityTrust.Load(_options.Root, _logger, _options.VerityCertificates));
+
         // Every payload of known size against its target's room, before making room or any write.
         await PreflightAsync(context, steps, set.Version, prepared, cancellationToken).ConfigureAwait(false);
 
@@ -205,58 +215,68 @@ public sealed partial class UpdateEngine
         SyncIfAsked();
         CrashPoint.Hit("after-vacuum");
 
-        // The copies of a verity group are written but held back from pending until the group passed its check.
-        var verityGroups = VerityGroupPlanner.Plan(Definitions(context));
         var held = verityGroups.SelectMany(g => g.Transfers).ToHashSet(StringComparer.Ordinal);
         var written = new Dictionary<string, WrittenCopy>(StringComparer.Ordinal);
-
-        _observer.OnStatus(set.Version, $"Updating to '{set.Version}'.");
-        for (var index = 0; index < context.Enabled.Count; index++)
+        try
         {
-            var transfer = context.Enabled[index];
-            switch (steps.For(transfer.Id))
+            _observer.OnStatus(set.Version, $"Updating to '{set.Version}'.");
+            for (var index = 0; index < context.Enabled.Count; index++)
             {
-                case KeepInstalled { Installed.Path: var path } when set.For(transfer.Id) is { InTarget: false }:
-                    _logger.LogInformation("No need to acquire '{Path}', already installed.", path);
-                    break;
-                case AcquireFromSource acquire:
-                    var target = prepared[transfer.Id];
-                    _logger.LogInformation("Acquiring {Source} → {Target}...", acquire.Source.Path, target.Destination);
-                    var position = index;
-                    var id = transfer.Id;
-                    _observer.OnProgress(set.Version, position, context.Enabled.Count, id, new TransferProgress(0, null));
-                    var payload = transfer.Source.Open(acquire.Source).WithSeeds(SeedsFor(transfer));
-                    var progress = new Progress<TransferProgress>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, id, WithDelta(p, payload.Rebuild)));
-                    if (held.Contains(transfer.Id))
-                    {
-                        written[transfer.Id] = await transfer.Target.WriteAsync(target, payload, acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, payload, acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    _observer.OnProgress(set.Version, position, context.Enabled.Count, 1.0);
-                    _logger.LogInformation("Successfully acquired '{Path}'.", acquire.Source.Path);
-                    CrashPoint.Hit("after-acquire-transfer");
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        if (written.Count > 0)
-        {
-            await CheckVerityAsync(context, set, verityGroups, written, pendingCopies, cancellationToken).ConfigureAwait(false);
-
-            // The group passed: all of it becomes pending, never a part (a SIGINT waits for these renames).
-            foreach (var transfer in context.Enabled)
-            {
-                if (written.TryGetValue(transfer.Id, out var copy))
+                var transfer = context.Enabled[index];
+                switch (steps.For(transfer.Id))
                 {
-                    pendingCopies[transfer.Id] = await transfer.Target.MarkPendingAsync(copy, CancellationToken.None).ConfigureAwait(false);
+                    case KeepInstalled { Installed.Path: var path } when set.For(transfer.Id) is { InTarget: false }:
+                        _logger.LogInformation("No need to acquire '{Path}', already installed.", path);
+                        break;
+                    case AcquireFromSource acquire:
+                        var target = prepared[transfer.Id];
+                        _logger.LogInformation("Acquiring {Source} → {Target}...", acquire.Source.Path, target.Destination);
+                        var position = index;
+                        var id = transfer.Id;
+                        _observer.OnProgress(set.Version, position, context.Enabled.Count, id, new TransferProgress(0, null));
+                        var payload = transfer.Source.Open(acquire.Source).WithSeeds(SeedsFor(transfer));
+                        var progress = new Progress<TransferProgress>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, id, WithDelta(p, payload.Rebuild)));
+                        if (held.Contains(transfer.Id))
+                        {
+                            written[transfer.Id] = await transfer.Target.WriteAsync(target, payload, acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, payload, acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        _observer.OnProgress(set.Version, position, context.Enabled.Count, 1.0);
+                        _logger.LogInformation("Successfully acquired '{Path}'.", acquire.Source.Path);
+                        CrashPoint.Hit("after-acquire-transfer");
+                        break;
+                    default:
+                        break;
                 }
             }
+
+            if (written.Count > 0)
+            {
+                await CheckVerityAsync(context, set, steps, verityGroups, verityTrust, written, pendingCopies, cancellationToken).ConfigureAwait(false);
+
+                // The group passed: all of it becomes pending, never a part (a SIGINT waits for these renames).
+                foreach (var transfer in context.Enabled)
+                {
+                    if (written.TryGetValue(transfer.Id, out var copy))
+                    {
+                        pendingCopies[transfer.Id] = await transfer.Target.MarkPendingAsync(copy, CancellationToken.None).ConfigureAwait(false);
+                        written.Remove(transfer.Id);
+                    }
+                }
+            }
+        }
+        catch (Exception) when (written.Count > 0)
+        {
+            // Whatever ended the acquire after a held copy was written (a failed check, a cancel or an
+            // I/O error during it, a later transfer's download): no held copy stays in flight. Each is
+            // partial, as a payload that failed its hash, and the rejects run to the end whatever a
+            // cancellation asks, as the renames to pending do.
+            await RejectHeldAsync(context, written).ConfigureAwait(false);
+            throw;
         }
 
         SyncIfAsked();
@@ -266,10 +286,10 @@ public sealed partial class UpdateEngine
     /// <summary>
     /// The verity groups this run wrote copies of (<see cref="VerityGate"/>), read from the slots and
     /// files just written (or the version's pending or installed copies of the group's other
-    /// transfers). A failure rejects every held copy, as a payload that failed its hash: partial,
-    /// never pending.
+    /// transfers), each with the partition UUID it carries or will carry. A failure throws; the caller
+    /// rejects every held copy.
     /// </summary>
-    private async Task CheckVerityAsync(LoadedContext context, UpdateSet set, IReadOnlyList<VerityGroup> groups, IReadOnlyDictionary<string, WrittenCopy> written, IReadOnlyDictionary<string, PendingCopy> pending, CancellationToken cancellationToken)
+    private async Task CheckVerityAsync(LoadedContext context, UpdateSet set, UpdateSteps steps, IReadOnlyList<VerityGroup> groups, VerityTrust trust, IReadOnlyDictionary<string, WrittenCopy> written, IReadOnlyDictionary<string, PendingCopy> pending, CancellationToken cancellationToken)
     {
         var copies = new Dictionary<string, VerityCopy>(StringComparer.Ordinal);
         foreach (var transfer in context.Enabled)
@@ -278,47 +298,54 @@ public sealed partial class UpdateEngine
             {
                 copies[transfer.Id] = new VerityCopy(transfer.Target, copy.Location, copy.Metadata.PartitionUuid, WrittenNow: true);
             }
-            else if (pending.TryGetValue(transfer.Id, out var adopted))
+            else if (pending.TryGetValue(transfer.Id, out var adopted) && steps.For(transfer.Id) is InstallPending { Pending: var instance })
             {
-                copies[transfer.Id] = new VerityCopy(transfer.Target, adopted.Location, null, WrittenNow: false);
+                copies[transfer.Id] = new VerityCopy(transfer.Target, adopted.Location, instance.Metadata.PartitionUuid, WrittenNow: false);
             }
-            else if (set.For(transfer.Id) is { InTarget: true } installed)
+            else if (steps.For(transfer.Id) is KeepInstalled { Installed: var installed })
             {
-                copies[transfer.Id] = new VerityCopy(transfer.Target, installed.Instance.Location, null, WrittenNow: false);
+                // Installed already, found in the set or (not in it) in the target by version.
+                copies[transfer.Id] = new VerityCopy(transfer.Target, installed.Location, installed.Metadata.PartitionUuid, WrittenNow: false);
             }
         }
 
         var inputs = VerityGate.Plan(groups, copies);
-        try
+        if (inputs.Count > 0)
         {
-            if (inputs.Count > 0)
-            {
-                _observer.OnStatus(set.Version, $"Verifying the verity partitions of '{set.Version}'.");
-            }
+            _observer.OnStatus(set.Version, $"Verifying the verity partitions of '{set.Version}'.");
+        }
 
-            foreach (var (group, result) in await VerityGate.CheckAsync(inputs, () => VerityTrust.Load(_options.Root, _logger, _options.VerityCertificates), cancellationToken).ConfigureAwait(false))
+        foreach (var (group, result) in await VerityGate.CheckAsync(inputs, trust, cancellationToken).ConfigureAwait(false))
+        {
+            if (result is null)
             {
-                if (result is null)
-                {
-                    _logger.LogInformation("Verity data '{Data}' has no signed root hash (no signature partition, no {Key}= in a UKI of '{Version}'), not checked.", copies[group.DataTransfer].Name, group.CommandLineKey, set.Version);
-                }
-                else
-                {
-                    _logger.LogInformation("Verity data '{Data}' matches its hash partition and signed root hash {RootHash}.", copies[group.DataTransfer].Name, result.RootHashHex);
-                }
+                _logger.LogWarning("Version '{Version}' goes unchecked: the root hash of verity data '{Data}' is not signed anywhere (no signature partition, no {Key}= in its UKIs).", set.Version, copies[group.DataTransfer].Name, group.CommandLineKey);
+            }
+            else
+            {
+                _logger.LogInformation("Verity data '{Data}' matches its hash partition and signed root hash {RootHash}.", copies[group.DataTransfer].Name, result.RootHashHex);
             }
         }
-        catch (ImageUpdateException e) when (e is VerificationException or VerityException)
+    }
+
+    /// <summary>Marks every held copy partial (best effort for each: the failure that got here is the one to report).</summary>
+    private async Task RejectHeldAsync(LoadedContext context, IReadOnlyDictionary<string, WrittenCopy> written)
+    {
+        foreach (var transfer in context.Enabled)
         {
-            foreach (var transfer in context.Enabled)
+            if (!written.TryGetValue(transfer.Id, out var copy))
             {
-                if (written.TryGetValue(transfer.Id, out var copy))
-                {
-                    await transfer.Target.RejectAsync(copy, CancellationToken.None).ConfigureAwait(false);
-                }
+                continue;
             }
 
-            throw;
+            try
+            {
+                await transfer.Target.RejectAsync(copy, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ImageUpdateException or IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("Failed to mark '{Name}' partial after the failed update, the next run removes it: {Error}", UntrustedText.Escape(copy.Target.FinalName), e.Message);
+            }
         }
     }
 

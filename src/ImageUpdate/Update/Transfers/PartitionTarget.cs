@@ -226,7 +226,7 @@ public sealed class PartitionTarget : ITargetResource
         var expected = (long?)metadata.Size ?? payload.Length ?? (kind == CompressionKind.None ? ForwardReadStream.ExpectedLengthOf(raw) : null);
 
         cancellationToken.ThrowIfCancellationRequested();
-        var slot = Claim(expected, payload.Description);
+        var (slot, uuid) = Claim(expected, payload.Description);
         _logger.LogDebug("Claimed partition '{Device}' ({Size} bytes at offset {Offset}) for '{Label}'.", slot.DevicePath, slot.Size, slot.Offset, label);
         CrashPoint.Hit("after-partition-claim");
 
@@ -265,7 +265,10 @@ public sealed class PartitionTarget : ITargetResource
         }
 
         CrashPoint.Hit("after-partition-write");
-        return new WrittenCopy(prepared, new PartitionLocation(slot), metadata);
+
+        // Without PartitionUUID= or @u the slot keeps its UUID when it becomes pending (as 262): say which
+        // one, so a check of the version (its verity UUIDs) compares the UUID the partition will carry.
+        return new WrittenCopy(prepared, new PartitionLocation(slot), metadata with { PartitionUuid = metadata.PartitionUuid ?? uuid });
     }
 
     public Task<PendingCopy> MarkPendingAsync(WrittenCopy written, CancellationToken cancellationToken)
@@ -316,16 +319,18 @@ public sealed class PartitionTarget : ITargetResource
         entry.Name == PartitionSlots.EmptyLabel && PartitionSlots.StateOf(entry.Type, PartitionType) == PartitionSlotState.Partial;
 
     /// <summary>Chooses and claims a free slot in one locked read-change-write, so no other writer can take it in between.</summary>
-    private PartitionSlot Claim(long? size, string source)
+    private (PartitionSlot Slot, Guid Uuid) Claim(long? size, string source)
     {
         PartitionSlot? chosen = null;
+        var uuid = Guid.Empty;
         UpdateTable(t =>
         {
             var free = PartitionSlots.FreeSlots(t, PartitionType, Disk);
             chosen = PartitionSlots.Choose(free, size, $"'{UntrustedText.Escape(source)}' in '{UntrustedText.Escape(Disk)}' (type {TypeName})");
+            uuid = t.Entries[chosen.Index].UniqueId;
             return t.WithEntry(chosen.Index, PartitionSlots.Claim(t.Entries[chosen.Index], PartitionType));
         });
-        return chosen!;
+        return (chosen!, uuid);
     }
 
     private void TryRelease(PartitionSlot slot)

@@ -13,9 +13,9 @@ namespace ImageUpdate.Update.Verity;
 /// and every <c>roothash=</c>/<c>usrhash=</c> on the command line of the version's UKIs. They must
 /// agree. Without any (no signature partition, no such key in a UKI) nothing at boot ties dm-verity
 /// to a trusted root hash, and the result is null: not checked.</item>
-/// <item>The partition UUIDs the data and hash partitions get (the source's @u or PartitionUUID=)
-/// must be the ones that root hash derives (its first and last 16 bytes): systemd finds the pair by
-/// them.</item>
+/// <item>The partition UUIDs the data and hash partitions carry when pending (the source's @u or
+/// PartitionUUID=, or else the slot's own, which 262 leaves as it is) must be the ones that root hash
+/// derives (its first and last 16 bytes): systemd finds the pair by them.</item>
 /// <item>The hash partition's superblock gives salt, block sizes and the data size; the data
 /// partition is read once, sequentially, through <see cref="VerityHashTreeBuilder"/>; the tree must
 /// equal the hash partition's and the root hash the signed one.</item>

@@ -5,8 +5,8 @@ namespace ImageUpdate.Update.Verity;
 
 /// <summary>
 /// A version's copy of one transfer as the check sees it: where it lies in its target, the partition
-/// UUID it will carry (null when nothing sets one, or when it is already pending or installed and
-/// was checked then), and whether this run wrote it (only groups with such a copy are checked).
+/// UUID it carries or will carry when pending (a written slot keeps its own when nothing sets one;
+/// null for a file), and whether this run wrote it (only groups with such a copy are checked).
 /// </summary>
 public sealed record VerityCopy(ITargetResource Target, InstanceLocation Location, Guid? PartitionUuid, bool WrittenNow)
 {

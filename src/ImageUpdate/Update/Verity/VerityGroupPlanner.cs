@@ -23,6 +23,59 @@ public static class VerityGroupPlanner
     public static IReadOnlyList<VerityGroup> Plan(IEnumerable<TransferDefinition> transfers)
     {
         ArgumentNullException.ThrowIfNull(transfers);
+        var (data, hash, signature, bootEntries) = Sort(transfers);
+        var groups = new List<VerityGroup>();
+        foreach (var (key, dataTransfers) in data.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            if (!hash.TryGetValue(key, out var hashTransfers))
+            {
+                continue;
+            }
+
+            var signatureTransfers = signature.GetValueOrDefault(key) ?? [];
+            if (signatureTransfers.Count == 0 && bootEntries.Count == 0)
+            {
+                continue; // nothing of the version can carry a signed root hash (systemd's TEST-72 v252 set)
+            }
+
+            var commandLineKey = key.StartsWith("usr", StringComparison.Ordinal) ? "usrhash" : "roothash";
+            groups.Add(new VerityGroup(key, commandLineKey, Single(dataTransfers, key), Single(hashTransfers, key + HashSuffix),
+                signatureTransfers.Count == 0 ? null : Single(signatureTransfers, key + SignatureSuffix), bootEntries.ToImmutable()));
+        }
+
+        return groups;
+    }
+
+    /// <summary>
+    /// The halves of verity pairs among the <paramref name="enabled"/> transfers whose other half is
+    /// among the <paramref name="disabled"/> ones (and not enabled too), where the enabled transfers
+    /// could carry a signed root hash (a signature partition of the type, or a boot entry). Such a
+    /// version cannot be checked, and at boot its root hash (if signed) names a partition it lacks.
+    /// </summary>
+    public static IReadOnlyList<UnpairedVerityPartition> Unpaired(IEnumerable<TransferDefinition> enabled, IEnumerable<TransferDefinition> disabled)
+    {
+        ArgumentNullException.ThrowIfNull(enabled);
+        ArgumentNullException.ThrowIfNull(disabled);
+        var (data, hash, signature, bootEntries) = Sort(enabled);
+        var (offData, offHash, _, _) = Sort(disabled);
+        var unpaired = new List<UnpairedVerityPartition>();
+        foreach (var (present, absent, off, role) in new[] { (data, hash, offHash, "hash"), (hash, data, offData, "data") })
+        {
+            foreach (var (key, transfers) in present.OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                if (!absent.ContainsKey(key) && off.TryGetValue(key, out var missing) && (signature.ContainsKey(key) || bootEntries.Count > 0))
+                {
+                    unpaired.Add(new UnpairedVerityPartition(key, transfers[0].Id, missing[0].Id, role));
+                }
+            }
+        }
+
+        return unpaired;
+    }
+
+    /// <summary>The partition transfers by verity role and data type name, and the boot entries.</summary>
+    private static (Dictionary<string, List<TransferDefinition>> Data, Dictionary<string, List<TransferDefinition>> Hash, Dictionary<string, List<TransferDefinition>> Signature, ImmutableArray<string>.Builder BootEntries) Sort(IEnumerable<TransferDefinition> transfers)
+    {
         var data = new Dictionary<string, List<TransferDefinition>>(StringComparer.Ordinal);
         var hash = new Dictionary<string, List<TransferDefinition>>(StringComparer.Ordinal);
         var signature = new Dictionary<string, List<TransferDefinition>>(StringComparer.Ordinal);
@@ -63,26 +116,7 @@ public static class VerityGroupPlanner
             list.Add(transfer);
         }
 
-        var groups = new List<VerityGroup>();
-        foreach (var (key, dataTransfers) in data.OrderBy(d => d.Key, StringComparer.Ordinal))
-        {
-            if (!hash.TryGetValue(key, out var hashTransfers))
-            {
-                continue;
-            }
-
-            var signatureTransfers = signature.GetValueOrDefault(key) ?? [];
-            if (signatureTransfers.Count == 0 && bootEntries.Count == 0)
-            {
-                continue; // nothing of the version can carry a signed root hash (systemd's TEST-72 v252 set)
-            }
-
-            var commandLineKey = key.StartsWith("usr", StringComparison.Ordinal) ? "usrhash" : "roothash";
-            groups.Add(new VerityGroup(key, commandLineKey, Single(dataTransfers, key), Single(hashTransfers, key + HashSuffix),
-                signatureTransfers.Count == 0 ? null : Single(signatureTransfers, key + SignatureSuffix), bootEntries.ToImmutable()));
-        }
-
-        return groups;
+        return (data, hash, signature, bootEntries);
     }
 
     private static string Single(List<TransferDefinition> transfers, string type) =>

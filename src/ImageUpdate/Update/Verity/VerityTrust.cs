@@ -13,7 +13,9 @@ namespace ImageUpdate.Update.Verity;
 /// <c>/usr/local/lib/verity.d</c>, <c>/usr/lib/verity.d</c>, under --root when there is one. As with
 /// every systemd configuration directory, a file name found in an earlier directory hides the same
 /// name in later ones, and an empty file or a link to /dev/null masks it. A file that holds no
-/// certificate is skipped with a warning: it can only make fewer signatures acceptable.
+/// certificate is skipped with a warning: it can only make fewer signatures acceptable. A link that
+/// leads nowhere, and an extra certificate that cannot be read, are refused (one line naming the
+/// file): the engine loads the trust before it writes anything, so neither costs a written copy.
 /// </summary>
 public sealed class VerityTrust
 {
@@ -40,7 +42,7 @@ public sealed class VerityTrust
         var certificates = new List<X509Certificate>();
         foreach (var file in extra ?? [])
         {
-            certificates.Add(VeritySigningKey.ReadCertificate(File.ReadAllText(file), file));
+            certificates.Add(VeritySigningKey.ReadCertificate(ReadExtra(file), file));
         }
 
         foreach (var directory in Directories)
@@ -59,7 +61,17 @@ public sealed class VerityTrust
                 }
 
                 var info = new FileInfo(file);
-                if (info.LinkTarget == "/dev/null" || info.Length == 0)
+                if (info.LinkTarget == "/dev/null")
+                {
+                    continue; // masked
+                }
+
+                if (info.LinkTarget is { } link && !LeadsToAFile(info))
+                {
+                    throw new ConfigurationException($"Verity certificate '{UntrustedText.Escape(file)}' is a symbolic link to '{UntrustedText.Escape(link)}', which is no file: remove it, or mask it with a link to /dev/null, refusing.");
+                }
+
+                if (info.Length == 0)
                 {
                     continue; // masked
                 }
@@ -76,6 +88,34 @@ public sealed class VerityTrust
         }
 
         return new VerityTrust(certificates, string.Join(", ", Directories.Select(d => root.TrimEnd('/') + d)));
+    }
+
+    /// <summary>A trust that holds no certificate: for versions whose verity groups have no signature partition.</summary>
+    public static VerityTrust None { get; } = new([], "");
+
+    private static string ReadExtra(string file)
+    {
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SigningKeyException(file, $"Verity certificate '{UntrustedText.Escape(file)}' cannot be read: {UntrustedText.Escape(e.Message)}", e);
+        }
+    }
+
+    /// <summary>Whether a link's chain ends in an existing file (a loop or a missing target does not).</summary>
+    private static bool LeadsToAFile(FileInfo link)
+    {
+        try
+        {
+            return link.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true };
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

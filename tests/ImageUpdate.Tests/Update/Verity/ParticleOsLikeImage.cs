@@ -128,6 +128,18 @@ internal sealed class ParticleOsLikeImage : IDisposable
         File.WriteAllBytes(_dir[$"{stem}.efi"], payloads.Uki);
     }
 
+    /// <summary>
+    /// Drops @u from the usr transfer's source pattern and renames <paramref name="version"/>'s data
+    /// file to match: nothing then sets the data partition's UUID (no PartitionUUID= either).
+    /// </summary>
+    public void WithoutDataUuid(string version, VerityPayloads payloads)
+    {
+        var definition = Path.Combine(Definitions, "12-usr.transfer");
+        File.WriteAllText(definition, File.ReadAllText(definition).Replace("usr-x86-64.@u.raw", "usr-x86-64.raw", StringComparison.Ordinal));
+        var stem = $"source/ParticleOS_{version}_x86-64";
+        File.Move(_dir[$"{stem}.usr-x86-64.{payloads.DataUuid}.raw"], _dir[$"{stem}.usr-x86-64.raw"]);
+    }
+
     /// <summary>Makes <paramref name="certificate"/> one the host trusts for verity signatures.</summary>
     public void Trust(string certificate) => File.Copy(certificate, _dir["etc/verity.d/image.crt"], overwrite: true);
 

@@ -41,4 +41,28 @@ public sealed class VerityGroupPlannerTests
 
         Assert.Equal("Transfers '11-usr-verity' and '13-more-verity' both write partitions of type usr-x86-64-verity: which verity partitions belong together is ambiguous.", error.Message);
     }
+
+    [Theory]
+    [InlineData("11-usr-verity", "12-usr", "hash")]
+    [InlineData("12-usr", "11-usr-verity", "data")]
+    public void A_half_of_a_pair_whose_other_half_is_disabled_is_unpaired(string disabled, string enabled, string role)
+    {
+        using var image = new ParticleOsLikeImage(rooted: true);
+        var transfers = Load(image.Definitions, image.Work);
+
+        var unpaired = VerityGroupPlanner.Unpaired(transfers.Where(t => t.Id != disabled), transfers.Where(t => t.Id == disabled));
+
+        Assert.Equal([new UnpairedVerityPartition("usr-x86-64", enabled, disabled, role)], unpaired);
+    }
+
+    [Fact]
+    public void A_pair_nothing_could_sign_is_not_unpaired_by_a_disabled_half()
+    {
+        using var image = new ParticleOsLikeImage(rooted: true);
+        var transfers = Load(image.Definitions, image.Work);
+        var off = new[] { "10-usr-verity-sig", "11-usr-verity", "20-uki" };
+
+        Assert.Empty(VerityGroupPlanner.Unpaired(transfers.Where(t => !off.Contains(t.Id)), transfers.Where(t => off.Contains(t.Id))));
+        Assert.Empty(VerityGroupPlanner.Unpaired(transfers, []));
+    }
 }
