@@ -1,8 +1,8 @@
 # shellcheck shell=bash disable=SC2154 # the variables come from run-bench
 # run-bench part `delta_tree`: issue 16's delta of a file-system image. A directory tree of
 # $BENCH_TREE_FILES files (default 3000) in 60 directories, sizes log-uniform from 128 B to 512 KiB
-# (about 180 MiB), half of them random bytes and half text (words drawn from a 4096-word list, which
-# lz4 halves and zstd shrinks to about a third), from a fixed seed; v2's tree is v1's with 5% of the files (fixed seed) given new content of a size within
+# (about 180 MiB), half of them random bytes and half text (words drawn from a 4096-word list with
+# Zipf's frequencies, as in natural text), from a fixed seed; v2's tree is v1's with 5% of the files (fixed seed) given new content of a size within
 # +-25% of the old. Each tree becomes an erofs image with mkfs.erofs (erofs-utils), reproducibly:
 # a fixed UUID (-U), every timestamp fixed (-T0), owner root (--all-root), the files' mtimes set too.
 # For each layout below, v1 and v2 are published with `publish --chunk-store` into a directory nginx
@@ -11,15 +11,19 @@
 # slot is compared byte for byte with v2. Bytes are the same in every round, so this is measured in
 # the first round only. Figures:
 #   delta_tree.LAYOUT_bytes_ratio   bytes nginx sent for `update 2` / bytes of the changed files (v2's)
-#   delta_tree_bytes_ratio          the same for the layout a product should use (goal <= 2.0): plain
+#   delta_tree_bytes_ratio          the same for the layout a product should use (goal <= 2.0):
+#                                   plain_noinline (README: "Installing with deltas")
+# BENCH_TREE_LAYOUTS (space-separated) picks layouts; the chosen one is always measured. lz4hc's
+# mkfs takes minutes on a 2-core machine.
 # The layouts (mkfs.erofs 1.5, Debian bookworm's; no option there sorts or aligns file data, so a file
 # that grows moves the data after it, which content-defined chunking absorbs):
 #   plain          no compression, file tails inlined beside their inodes (the default)
 #   plain_noinline no compression, -Enoinline_data: tails in their own blocks, inodes alone
 #   lz4, lz4hc     -zlz4 / -zlz4hc: compressed in 4 KiB physical clusters
 
-tree_layouts=(plain plain_noinline lz4 lz4hc)
-tree_chosen=plain
+read -r -a tree_layouts <<<"${BENCH_TREE_LAYOUTS:-plain plain_noinline lz4 lz4hc}"
+tree_chosen=plain_noinline
+[[ " ${tree_layouts[*]} " == *" $tree_chosen "* ]] || tree_layouts+=("$tree_chosen")
 
 tree_mkfs() { # LAYOUT IMAGE DIR
   local options=()
@@ -41,11 +45,12 @@ delta_tree_setup() {
 import math, os, random, shutil, sys
 root, count = sys.argv[1], int(sys.argv[2])
 rng = random.Random(1616)
+zipf = [1 / (rank + 1) for rank in range(4096)]
 words = [bytes(rng.choices(b"abcdefghijklmnopqrstuvwxyz_./", k=rng.randint(2, 12))) for _ in range(4096)]
 def content(size):
     if rng.random() < 0.5:
         return rng.randbytes(size)
-    return b" ".join(rng.choices(words, k=size // 4 + 1))[:size]
+    return b" ".join(rng.choices(words, weights=zipf, k=size // 4 + 1))[:size]
 def size():
     return int(math.exp(rng.uniform(math.log(128), math.log(512 << 10))))
 v1 = os.path.join(root, "v1")
