@@ -201,3 +201,44 @@ ratio_figure() { # NAME NUM DEN...
     { d = 0; for (i = 2; i <= NF; i++) if ($i > d) d = $i; r = $1 / d; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
     END { printf "%s %s # min %.2f max %.2f\n", n, v, lo, hi }'
 }
+
+# `NAME median # min X max Y` of a series of ratios (bytes over bytes: no unit, three decimals).
+ratio_value() { # NAME SERIES
+  local median
+  median="$(median_of "$2")"
+  sort -g "$times/$2" | awk -v n="$1" -v m="$median" '{ a[NR] = $1 } END { printf "%s %.3f # min %.3f max %.3f\n", n, m, a[1], a[NR] }'
+}
+
+# --- Delta images ---------------------------------------------------------------------------------
+# issue 16's v2: a copy of V1 with 5% of its bytes rewritten in 1 MiB runs at random offsets, from a
+# fixed seed (16), so every delta part (delta, staged_delta) measures the same v2 of the same v1.
+make_delta_v2() { # V1 V2
+  cp "$1" "$2" || die "could not copy $1 to $2"
+  python3 - "$2" <<'PY' || die "could not write v2 ($2)"
+import os, random, sys
+path = sys.argv[1]
+size = os.path.getsize(path)
+run = 1 << 20
+rng = random.Random(16)
+with open(path, "r+b") as f:
+    for _ in range(max(1, round(size * 0.05 / run))):
+        offset = rng.randrange(0, size - run)
+        f.seek(offset)
+        f.write(rng.randbytes(run))
+PY
+}
+
+# A publisher's gpg key (ed25519, no passphrase) in DIR/gnupg, its secret key exported to
+# DIR/secret.gpg for `publish --signing-key`; its agent dies on exit.
+new_publisher_key() { # DIR
+  mkdir -m 700 "$1/gnupg"
+  on_exit env GNUPGHOME="$1/gnupg" gpgconf --kill all
+  GNUPGHOME="$1/gnupg" gpg -q --batch --pinentry-mode loopback --passphrase '' --quick-gen-key 'Bench Releases <bench@example.org>' ed25519 sign never 2>/dev/null \
+    || die "gpg could not make a key"
+  GNUPGHOME="$1/gnupg" gpg -q --batch --export-secret-keys >"$1/secret.gpg"
+}
+
+# Body bytes nginx logged in ACCESS-LOG after its line AFTER (start_nginx's "status bytes uri" format).
+nginx_sent_since() { # ACCESS-LOG AFTER
+  tail -n "+$(($2 + 1))" "$1" | awk '{ s += $2 } END { print s + 0 }'
+}

@@ -63,7 +63,10 @@ internal sealed class StagingDeltaFetch(UrlFetcher fetcher, string baseUrl, Sha2
 
             var parsed = CasyncIndex.Read(new MemoryStream(index), DownloadException.Describe(RemoteManifests.Entry(baseUrl, indexEntry.FileName)));
             var oldParsed = CasyncIndex.Read(new MemoryStream(oldIndex), DownloadException.Describe(RemoteManifests.Entry(baseUrl, oldIndexEntry.FileName)));
-            var known = oldParsed.Chunks.Select(c => c.Id).ToHashSet();
+            // VERSION's last chunk is not counted as the host's: it was cut where the file ended, and an
+            // installed partition slot, larger than the file, goes on past it, so the host's seed chunked
+            // to the slot's end does not have it (a file target does; the cost is one chunk).
+            var known = oldParsed.Chunks.Take(oldParsed.Chunks.Count - 1).Select(c => c.Id).ToHashSet();
             var missing = parsed.Chunks.Where(c => !known.Contains(c.Id)).DistinctBy(c => c.Id).ToList();
             if (parsed.Chunks.Count > 0 && missing.Count == parsed.Chunks.DistinctBy(c => c.Id).Count())
             {

@@ -101,10 +101,11 @@ public sealed class StagedDeltaTests(BtrfsLoopMount mount) : IAsyncDisposable
         using (var stream = File.OpenRead(packPath))
         {
             var pack = ChunkPack.Read(stream, packPath);
-            dropped = _server.Index("2").Chunks.First(c => c.Id == pack.Ids[0]);
+            var installed = _server.Index("1").Chunks.Select(c => c.Id).ToHashSet();
+            dropped = _server.Index("2").Chunks.First(c => c.Id == pack.Ids.First(id => !installed.Contains(id)));
             var output = new MemoryStream();
             var writer = new ChunkPackWriter(output);
-            foreach (var id in pack.Ids.Skip(1))
+            foreach (var id in pack.Ids.Where(id => id != dropped.Id))
             {
                 var length = _server.Index("2").Chunks.First(c => c.Id == id).Length;
                 writer.Add(id, pack.ReadStored(stream, id, length)!);
