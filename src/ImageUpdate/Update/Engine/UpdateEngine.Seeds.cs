@@ -3,6 +3,7 @@ using ImageUpdate.Model.Resources;
 using ImageUpdate.Update.Delta;
 using ImageUpdate.Update.Transfers;
 using ImageUpdate.Update.Transfers.Partitions;
+using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Update.Engine;
 
@@ -43,9 +44,17 @@ public sealed partial class UpdateEngine
 
         if (transfer.Target is PartitionTarget partitions)
         {
-            using var gpt = GptDisk.Open(partitions.Disk);
-            seeds.AddRange(PartitionSlots.FreeSlots(gpt.ReadTable(), partitions.PartitionType, partitions.Disk)
-                .Select(free => new Seed(partitions.Disk, free.Offset, free.Size) { InPlace = true }));
+            try
+            {
+                using var gpt = GptDisk.Open(partitions.Disk);
+                seeds.AddRange(PartitionSlots.FreeSlots(gpt.ReadTable(), partitions.PartitionType, partitions.Disk)
+                    .Select(free => new Seed(partitions.Disk, free.Offset, free.Size) { InPlace = true }));
+            }
+            catch (IOException e)
+            {
+                // Only a chance to reuse bytes is lost; the write reads the table again and reports its own error.
+                _logger.LogDebug("Cannot read the free slots of '{Disk}' as seeds: {Error}", partitions.Disk, e.Message);
+            }
         }
 
         seeds.AddRange(_options.Seeds.Select(path => new Seed(path)));

@@ -221,7 +221,8 @@ public sealed partial class UpdateEngine
                     var position = index;
                     var id = transfer.Id;
                     _observer.OnProgress(set.Version, position, context.Enabled.Count, id, new TransferProgress(0, null));
-                    var payload = transfer.Source.Open(acquire.Source).WithSeeds(await SeedsForAsync(transfer, cancellationToken).ConfigureAwait(false));
+                    var payload = transfer.Source.Open(acquire.Source);
+                    payload = payload.Rebuild is null ? payload : payload.WithSeeds(await SeedsForAsync(transfer, cancellationToken).ConfigureAwait(false));
                     var progress = new Progress<TransferProgress>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, id, WithDelta(p, payload.Rebuild)));
                     if (held.Contains(transfer.Id))
                     {
