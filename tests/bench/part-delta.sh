@@ -11,6 +11,8 @@
 #   delta_bytes_ratio             bytes nginx sent for `update 2` / size of v2 (goal <= 0.07)
 #   delta_vs_casync_ratio         those bytes / the bytes casync's extract made nginx send (goal <= 1.0)
 #   delta_install_vs_floor_ratio  time of `update 2` / max(dd of v2 into the slot, sha256sum of v2) (goal <= 1.5)
+#   delta_install_s, delta_install_cpu_s, delta_install_peak_rss_mib  the same run's wall time, user+sys
+#                                 CPU time and peak RSS (GNU time; RSS goal <= 64 MiB)
 
 delta_setup() {
   local dir="$work/delta" port
