@@ -11,6 +11,8 @@
 #   delta_bytes_ratio             bytes nginx sent for `update 2` / size of v2 (goal <= 0.07)
 #   delta_vs_casync_ratio         those bytes / the bytes casync's extract made nginx send (goal <= 1.0)
 #   delta_install_vs_floor_ratio  time of `update 2` / max(dd of v2 into the slot, sha256sum of v2) (goal <= 1.5)
+#   delta_install_s, delta_install_cpu_s, delta_install_peak_rss_mib  the same run's wall time, user+sys
+#                                 CPU time and peak RSS (GNU time; RSS goal <= 64 MiB)
 
 delta_setup() {
   local dir="$work/delta" port
@@ -57,7 +59,7 @@ delta_sent_since() {
 delta_lines() { wc -l <"$work/delta/access.log"; }
 
 delta_round() {
-  local dir="$work/delta" before ours theirs slot2 loop_v1
+  local dir="$work/delta" before ours theirs slot2 loop_v1 rss user sys
   # v1 in the first slot, as a device that ran v1 would have it (whole download, untimed).
   new_disk_file "$delta_disk"
   "$bin" --definitions="$dir/defs" --keyring="$dir/server/keyring.gpg" update 1 >"$logs/delta.v1.log" 2>&1 \
@@ -65,7 +67,10 @@ delta_round() {
   check_slot delta.v1 "$delta_disk" "$slot_offset" "$dir/payloads/os-1.raw"
 
   before="$(delta_lines)"
-  timed delta.install "$bin" --definitions="$dir/defs" --keyring="$dir/server/keyring.gpg" update 2
+  timed delta.install /usr/bin/time -f '%M %U %S' -o "$dir/install.time" "$bin" --definitions="$dir/defs" --keyring="$dir/server/keyring.gpg" update 2
+  read -r rss user sys <"$dir/install.time"
+  record delta.install_peak_rss_mib "$((rss / 1024))"
+  record delta.install_cpu "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
   ours="$(delta_sent_since "$before")"
   slot2=$((slot_offset + (slot_mib << 20)))
   check_slot delta.install "$delta_disk" "$slot2" "$v2_payload"
@@ -98,6 +103,9 @@ delta_report() {
   ratio_value delta_bytes_ratio delta.bytes_ratio
   ratio_value delta_vs_casync_ratio delta.vs_casync_ratio
   ratio_figure delta_install_vs_floor_ratio delta.install delta.dd delta.sha256
+  figure delta_install_s delta.install
+  figure delta_install_cpu_s delta.install_cpu
+  figure delta_install_peak_rss_mib delta.install_peak_rss_mib
 }
 
 # `NAME median # min X max Y` of a series of ratios.

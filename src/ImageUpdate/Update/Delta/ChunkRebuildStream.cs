@@ -111,7 +111,10 @@ public sealed class ChunkRebuildStream : ForwardReadStream
                 _scheduled++;
             }
 
-            var resolution = await _ahead.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Taken off the queue only once it is here: a read cancelled while waiting leaves the chunk
+            // at the head, for the next read to deliver, instead of skipping it.
+            var resolution = await _ahead.Peek().WaitAsync(cancellationToken).ConfigureAwait(false);
+            _ = _ahead.Dequeue();
             if (resolution.Missing is { } why)
             {
                 return await FallBackAsync(why, buffer, cancellationToken).ConfigureAwait(false);

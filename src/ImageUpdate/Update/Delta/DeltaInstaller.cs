@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using ImageUpdate.Formats.Casync;
+using ImageUpdate.Formats.Verification;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Platform.Transport;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,8 @@ namespace ImageUpdate.Update.Delta;
 /// <summary>
 /// Installs a payload P from its chunk index when the manifest lists <c>P.caibx</c>: the index is
 /// downloaded and checked against the manifest's SHA-256 before a byte of it is parsed, the seeds
-/// are chunked locally, and P's bytes come out of a <see cref="ChunkRebuildStream"/> (seeds first,
+/// are mapped (by the published index of the version a seed holds, checked the same way, else by
+/// chunking the seed here), and P's bytes come out of a <see cref="ChunkRebuildStream"/> (seeds first,
 /// then the chunk store). The caller checks the result against P's SHA-256 exactly as it checks a
 /// download. The whole file is downloaded instead (one log line says why) when the manifest lists
 /// no index, the index cannot be fetched or parsed, the estimated download (the index and every chunk
@@ -67,14 +69,15 @@ public sealed class DeltaInstaller
             return await request.Open(request.FileName, cancellationToken).ConfigureAwait(false);
         }
 
-        var (index, indexBytes, problem) = await ReadIndexAsync(request, cancellationToken).ConfigureAwait(false);
+        var (index, indexBytes, problem) = await ReadIndexAsync(request, request.FileName + IndexSuffix, request.Index, cancellationToken).ConfigureAwait(false);
         if (index is null)
         {
             return await WholeAsync(request, problem!, cancellationToken).ConfigureAwait(false);
         }
 
         request.Counters.AddDownloaded(indexBytes);
-        var seeds = await OpenSeedsAsync(request.Seeds, index.Sizes, cancellationToken).ConfigureAwait(false);
+        var (seeds, inPlace) = await OpenSeedsAsync(request, index.Sizes, cancellationToken).ConfigureAwait(false);
+        var owned = seeds.Cast<IDisposable>().Concat(inPlace).ToList();
         try
         {
             long reusable = 0;
@@ -91,6 +94,22 @@ public sealed class DeltaInstaller
                 }
             }
 
+            // A slot that may be the one written holds what an interrupted attempt left there: looked
+            // at only when the chunks still missing would stop the rebuild or make it a whole download.
+            if (inPlace.Count > 0 && unseeded.Count > 0
+                && (CheckCoverage?.Invoke(request.FileName, unseeded) is not null || (FallBackToWholeFile && index.BlobSize - reusable + indexBytes > index.BlobSize)))
+            {
+                var largest = unseeded.Max(c => c.Length);
+                foreach (var slot in inPlace)
+                {
+                    var found = await slot.ProbeAsync(unseeded, largest, cancellationToken).ConfigureAwait(false);
+                    var offsets = found.Select(c => c.Offset).ToHashSet();
+                    unseeded.RemoveAll(c => offsets.Contains(c.Offset));
+                    reusable += found.Sum(c => (long)c.Length);
+                    _logger.LogDebug("Seed {Seed} (a slot this rebuild may write into): {Chunks} chunks in place.", slot.Seed, found.Count);
+                }
+            }
+
             if (CheckCoverage?.Invoke(request.FileName, unseeded) is { } uncovered)
             {
                 throw uncovered;
@@ -99,7 +118,7 @@ public sealed class DeltaInstaller
             var estimate = index.BlobSize - reusable + indexBytes;
             if (FallBackToWholeFile && estimate > index.BlobSize)
             {
-                Dispose(seeds);
+                Dispose(owned);
                 return await WholeAsync(request, $"the estimated download ({estimate} bytes: the index and {index.BlobSize - reusable} bytes of chunks no seed has) is larger than the file ({index.BlobSize} bytes)", cancellationToken).ConfigureAwait(false);
             }
 
@@ -111,25 +130,25 @@ public sealed class DeltaInstaller
             request.Counters.Store = remote as RemoteChunkStore;
             return new ChunkRebuildStream(
                 index,
-                seeds,
+                [.. seeds, .. inPlace],
                 remote,
                 remoteName,
                 request.Counters,
                 FallBackToWholeFile ? (skip, token) => WholeFromAsync(request, skip, token) : null,
                 _logger,
-                seeds,
+                owned,
                 Parallelism);
         }
         catch
         {
-            Dispose(seeds);
+            Dispose(owned);
             throw;
         }
     }
 
-    private async Task<(CasyncIndex? Index, long Bytes, string? Problem)> ReadIndexAsync(DeltaRequest request, CancellationToken cancellationToken)
+    /// <summary>The index <paramref name="name"/>, checked against its manifest <paramref name="entry"/> before it is parsed.</summary>
+    private async Task<(CasyncIndex? Index, long Bytes, string? Problem)> ReadIndexAsync(DeltaRequest request, string name, ManifestEntry entry, CancellationToken cancellationToken)
     {
-        var name = request.FileName + IndexSuffix;
         byte[] bytes;
         try
         {
@@ -159,10 +178,10 @@ public sealed class DeltaInstaller
 
         // The manifest is signed; the index is trusted only once it is the file the manifest lists.
         var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (!string.Equals(actual, request.Index!.Sha256, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(actual, entry.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             throw new VerificationException(
-                $"SHA-256 of '{UntrustedText.Escape(name)}' ({bytes.Length} bytes) is {actual}, but the manifest lists {request.Index.Sha256.ToLowerInvariant()}.");
+                $"SHA-256 of '{UntrustedText.Escape(name)}' ({bytes.Length} bytes) is {actual}, but the manifest lists {entry.Sha256.ToLowerInvariant()}.");
         }
 
         try
@@ -176,18 +195,37 @@ public sealed class DeltaInstaller
         }
     }
 
-    private async Task<List<SeedFile>> OpenSeedsAsync(IReadOnlyList<Seed> wanted, ChunkSizeLimits sizes, CancellationToken cancellationToken)
+    /// <summary>
+    /// The seeds: each one whose version's index the manifest lists is mapped by that index (checked
+    /// against the manifest like P's; nothing of the seed is read), any other is chunked here; a slot
+    /// the rebuild may write into is only opened (<see cref="InPlaceSeed"/>). A seed that cannot be
+    /// read is skipped. Only with a server to fall back to: a staged update's manifest lists indexes
+    /// that were not staged, and its coverage check must know what a seed holds, not what it should.
+    /// </summary>
+    private async Task<(List<SeedFile> Seeds, List<InPlaceSeed> InPlace)> OpenSeedsAsync(DeltaRequest request, ChunkSizeLimits sizes, CancellationToken cancellationToken)
     {
         var seeds = new List<SeedFile>();
+        var inPlace = new List<InPlaceSeed>();
         try
         {
-            foreach (var seed in wanted.Distinct())
+            foreach (var seed in request.Seeds.Distinct())
             {
                 try
                 {
-                    var file = await SeedFile.OpenAsync(seed, sizes, cancellationToken).ConfigureAwait(false);
+                    if (seed.InPlace)
+                    {
+                        inPlace.Add(InPlaceSeed.Open(seed));
+                        continue;
+                    }
+
+                    var published = await PublishedIndexAsync(request, seed, sizes, cancellationToken).ConfigureAwait(false);
+                    var file = published is null
+                        ? await SeedFile.OpenAsync(seed, sizes, cancellationToken).ConfigureAwait(false)
+                        : SeedFile.FromIndex(seed, published);
                     seeds.Add(file);
-                    _logger.LogDebug("Seed {Seed}: {Chunks} distinct chunks in {Bytes} bytes.", seed, file.ChunkCount, file.Length);
+                    _logger.LogDebug(
+                        "Seed {Seed}: {Chunks} distinct chunks in {Bytes} bytes ({How}).",
+                        seed, file.ChunkCount, file.Length, published is null ? "chunked here" : $"by the published index of version {UntrustedText.Escape(seed.Version!)}");
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -197,11 +235,34 @@ public sealed class DeltaInstaller
         }
         catch
         {
-            Dispose(seeds);
+            Dispose([.. seeds, .. inPlace]);
             throw;
         }
 
-        return seeds;
+        return (seeds, inPlace);
+    }
+
+    /// <summary>
+    /// The published index of the version <paramref name="seed"/> holds, when the manifest lists one
+    /// and it has P's chunk sizes; null otherwise (the seed is then chunked here). Its bytes count as
+    /// downloaded; one whose SHA-256 is not the listed one is refused, as P's index is.
+    /// </summary>
+    private async Task<CasyncIndex?> PublishedIndexAsync(DeltaRequest request, Seed seed, ChunkSizeLimits sizes, CancellationToken cancellationToken)
+    {
+        if (!FallBackToWholeFile || seed.Version is not { } version || request.IndexOfVersion?.Invoke(version) is not { } entry)
+        {
+            return null;
+        }
+
+        var (index, bytes, problem) = await ReadIndexAsync(request, entry.FileName, entry, cancellationToken).ConfigureAwait(false);
+        request.Counters.AddDownloaded(bytes);
+        if (index is null || index.Sizes != sizes)
+        {
+            _logger.LogDebug("Seed {Seed}: chunking it here ({Reason}).", seed, problem ?? $"{UntrustedText.Escape(entry.FileName)} has other chunk sizes");
+            return null;
+        }
+
+        return index;
     }
 
     private async Task<Stream> WholeAsync(DeltaRequest request, string why, CancellationToken cancellationToken)
@@ -243,7 +304,7 @@ public sealed class DeltaInstaller
         }
     }
 
-    private static void Dispose(List<SeedFile> seeds)
+    private static void Dispose(IEnumerable<IDisposable> seeds)
     {
         foreach (var seed in seeds)
         {

@@ -15,4 +15,11 @@ public sealed record DeltaRequest(
     ManifestEntry? Index,
     Func<string, CancellationToken, Task<Stream>> Open,
     IReadOnlyList<Seed> Seeds,
-    DeltaCounters Counters);
+    DeltaCounters Counters)
+{
+    /// <summary>
+    /// The manifest's entry for the index of the same transfer's file of a version (a seed's
+    /// <see cref="Seed.Version"/>), or null when the manifest lists none; null: never looked up.
+    /// </summary>
+    public Func<string, ManifestEntry?>? IndexOfVersion { get; init; }
+}

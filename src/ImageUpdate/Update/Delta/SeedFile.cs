@@ -8,23 +8,26 @@ namespace ImageUpdate.Update.Delta;
 
 /// <summary>
 /// A local file or block device whose chunks a rebuild may reuse: an installed instance of the same
-/// transfer, an interrupted copy, or a --seed. It is chunked here with the index's own chunk sizes
-/// (content-defined cuts fall in the same places in unchanged regions whatever precedes them), so
-/// the map from chunk ID to offset is only as good as the bytes were when they were read: the
-/// rebuild hashes every chunk it takes from a seed again, and a seed that changed since is merely
-/// of no use. Nothing is cached next to the seed, so there is no cache to go stale.
+/// transfer, an interrupted copy, or a --seed. Where its chunks are comes from one of two places:
+/// the index the server publishes for the version the seed holds (<see cref="FromIndex"/>: nothing is
+/// read until a chunk is used), or, when there is none, the seed itself, chunked here with the
+/// index's own chunk sizes (<see cref="OpenAsync"/>; content-defined cuts fall in the same places in
+/// unchanged regions whatever precedes them). Either way the map from chunk ID to offset is a claim:
+/// the rebuild hashes every chunk it takes from a seed, and a seed that does not hold what was
+/// claimed is merely of no use. Nothing is cached next to the seed, so there is no cache to go stale.
 /// </summary>
 public sealed class SeedFile : IChunkSource, IDisposable
 {
     private readonly SafeFileHandle _handle;
     private readonly Dictionary<ChunkId, long> _offsets;
 
-    private SeedFile(Seed seed, SafeFileHandle handle, Dictionary<ChunkId, long> offsets, long length)
+    private SeedFile(Seed seed, SafeFileHandle handle, Dictionary<ChunkId, long> offsets, long length, bool fromIndex)
     {
         Seed = seed;
         _handle = handle;
         _offsets = offsets;
         Length = length;
+        FromPublishedIndex = fromIndex;
     }
 
     public Seed Seed { get; }
@@ -34,6 +37,9 @@ public sealed class SeedFile : IChunkSource, IDisposable
 
     /// <summary>Distinct chunk IDs found.</summary>
     public int ChunkCount => _offsets.Count;
+
+    /// <summary>Whether the chunks' places come from the published index of the seed's version (true) or from chunking the seed.</summary>
+    public bool FromPublishedIndex { get; }
 
     /// <summary>
     /// Chunks <paramref name="seed"/> (read once to its end, one read buffer and one chunk in memory)
@@ -52,7 +58,39 @@ public sealed class SeedFile : IChunkSource, IDisposable
                 offsets.TryAdd(chunk.Id, chunk.Offset);
             }
 
-            return new SeedFile(seed, handle, offsets, index.BlobSize);
+            return new SeedFile(seed, handle, offsets, index.BlobSize, fromIndex: false);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="seed"/>, taken to hold the blob <paramref name="index"/> describes (the
+    /// published index of the version it holds, checked against the signed manifest): its chunks are
+    /// where the index puts them, and nothing is read now. Chunks past the seed's end (a slot
+    /// smaller than the blob) are left out. Throws IOException when it cannot be opened.
+    /// </summary>
+    public static SeedFile FromIndex(Seed seed, CasyncIndex index)
+    {
+        var handle = OpenWithoutLock(seed.Path);
+        try
+        {
+            // A block device's size is not in st_size (0): a slot's extent says it, else take the index's word.
+            var available = seed.Length ?? RandomAccess.GetLength(handle) - seed.Offset;
+            var end = available > 0 ? Math.Min(available, index.BlobSize) : index.BlobSize;
+            var offsets = new Dictionary<ChunkId, long>(index.Chunks.Count);
+            foreach (var chunk in index.Chunks)
+            {
+                if (chunk.End <= end)
+                {
+                    offsets.TryAdd(chunk.Id, chunk.Offset);
+                }
+            }
+
+            return new SeedFile(seed, handle, offsets, end, fromIndex: true);
         }
         catch
         {
@@ -64,8 +102,8 @@ public sealed class SeedFile : IChunkSource, IDisposable
     public bool Contains(ChunkId id) => _offsets.ContainsKey(id);
 
     /// <summary>
-    /// Reads the bytes that hashed to the chunk's ID when the seed was chunked; the caller checks the
-    /// hash again. A read error or a seed that shrank is "not here".
+    /// Reads the bytes that hashed (or, by the published index, should hash) to the chunk's ID; the
+    /// caller checks the hash. A read error or a seed that shrank is "not here".
     /// </summary>
     public async ValueTask<bool> TryReadAsync(IndexedChunk chunk, Memory<byte> destination, CancellationToken cancellationToken)
     {
@@ -102,7 +140,7 @@ public sealed class SeedFile : IChunkSource, IDisposable
     /// open(2) directly: .NET's own file opening takes an advisory flock, and a shared one on a disk
     /// would block the partition target's exclusive lock on the same disk for as long as the seed is open.
     /// </summary>
-    private static SafeFileHandle OpenWithoutLock(string path)
+    internal static SafeFileHandle OpenWithoutLock(string path)
     {
         var fd = Libc.Gpt.Open(path, Libc.Gpt.OpenReadOnly | Libc.Gpt.OpenCloseOnExec);
         if (fd < 0)

@@ -3,7 +3,6 @@ using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Model.Definitions;
 using ImageUpdate.Model.Planning;
-using ImageUpdate.Model.Resources;
 using ImageUpdate.Update.Delta;
 using ImageUpdate.Update.Transfers;
 using ImageUpdate.Update.Verity;
@@ -234,7 +233,8 @@ public sealed partial class UpdateEngine
                         var position = index;
                         var id = transfer.Id;
                         _observer.OnProgress(set.Version, position, context.Enabled.Count, id, new TransferProgress(0, null));
-                        var payload = transfer.Source.Open(acquire.Source).WithSeeds(SeedsFor(transfer));
+                        var payload = transfer.Source.Open(acquire.Source);
+                        payload = payload.Rebuild is null ? payload : payload.WithSeeds(await SeedsForAsync(transfer, cancellationToken).ConfigureAwait(false));
                         var progress = new Progress<TransferProgress>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, id, WithDelta(p, payload.Rebuild)));
                         if (held.Contains(transfer.Id))
                         {
@@ -368,22 +368,6 @@ public sealed partial class UpdateEngine
 
         return (steps.Set, pendingCopies);
     }
-
-    /// <summary>
-    /// What a payload rebuilt from a chunk index may reuse: every instance of the transfer the target
-    /// holds (the other partition slots, installed files, a partial copy an interrupted attempt left),
-    /// then the --seed paths. Only regular files and block devices; every chunk read from one is
-    /// hashed before it is used, so a seed that changes meanwhile costs a download, nothing more.
-    /// </summary>
-    private IReadOnlyList<Seed> SeedsFor(TransferRuntime transfer) =>
-        transfer.TargetInventory.Instances
-            .Select(instance => instance.Location is PartitionLocation { Slot: var slot } && transfer.Target is PartitionTarget { Disk: var disk }
-                ? new Seed(disk, slot.Offset, slot.Size)
-                : File.Exists(instance.Path) ? new Seed(instance.Path) : null)
-            .OfType<Seed>()
-            .Concat(_options.Seeds.Select(path => new Seed(path)))
-            .Distinct()
-            .ToList();
 
     private static TransferProgress WithDelta(TransferProgress progress, DeltaCounters? rebuild) =>
         rebuild is { Active: true } ? progress with { Reused = rebuild.Reused, Downloaded = rebuild.Downloaded } : progress;

@@ -167,6 +167,44 @@ public sealed class ChunkRebuildStreamTests : IDisposable
         Assert.Contains(index.Chunks[3].Id.ToString(), e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Review finding: a read cancelled while it waited for a chunk took that chunk off the queue, and the next read went on with the one after it.</summary>
+    [Fact]
+    public async Task A_read_cancelled_while_it_waits_for_a_chunk_leaves_that_chunk_for_the_next_read()
+    {
+        var blob = DeltaTestData.Random(1 << 20, 14);
+        var store = new ChunkStore(_dir["store"]);
+        var index = await DeltaTestData.IndexAsync(blob, store);
+        Assert.True(index.Chunks.Count >= 3);
+        var held = index.Chunks[1];
+        using var release = new ManualResetEventSlim();
+        var source = new CountingStoreSource(store)
+        {
+            Override = (chunk, destination) =>
+            {
+                if (chunk == held)
+                {
+                    release.Wait(TestContext.Current.CancellationToken);
+                }
+
+                store.Read(chunk.Id, destination.Span);
+                return true;
+            },
+        };
+
+        await using var stream = new ChunkRebuildStream(index, [], source, "the store", new DeltaCounters(), null, NullLogger.Instance);
+        var first = new byte[index.Chunks[0].Length];
+        await stream.ReadExactlyAsync(first);
+        using (var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await stream.ReadAtLeastAsync(new byte[4096], 1, cancellationToken: cancel.Token));
+        }
+
+        release.Set();
+        var rest = await DeltaTestData.ReadAllAsync(stream);
+
+        Assert.Equal(blob, first.Concat(rest).ToArray());
+    }
+
     [Fact]
     public async Task Memory_is_the_window_of_chunk_buffers_whatever_the_size_of_the_blob()
     {

@@ -140,6 +140,27 @@ internal sealed class DeltaScenario : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    /// <summary>Publishes <paramref name="payload"/> as os_<paramref name="version"/>.raw beside what the server has.</summary>
+    public void Publish(string version, byte[] payload)
+    {
+        foreach (var old in Directory.GetFiles(Payloads))
+        {
+            File.Delete(old);
+        }
+
+        File.WriteAllBytes(Path.Combine(Payloads, $"os_{version}.raw"), payload);
+        Publish(version);
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> at the start of partition <paramref name="number"/> (1-based), whatever its label.</summary>
+    public void WriteIntoSlot(int number, byte[] bytes)
+    {
+        var slot = GptTools.SfdiskJson(Disk).Partitions[number - 1];
+        using var file = new FileStream(Disk, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        file.Position = (long)slot.Start * 512;
+        file.Write(bytes);
+    }
+
     private void Publish(string version) =>
         new Publisher(new ProcessRunner()).PublishAsync(
             new PublishOptions

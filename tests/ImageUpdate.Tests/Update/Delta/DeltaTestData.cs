@@ -92,16 +92,18 @@ internal sealed class CountingStoreSource(ChunkStore store) : IChunkSource
     }
 }
 
-/// <summary>Keeps formatted messages of information and worse, from any thread.</summary>
+/// <summary>Keeps formatted messages of information and worse (or of <see cref="Minimum"/> and worse), from any thread.</summary>
 internal sealed class CollectingLogger : ILogger
 {
     private readonly ConcurrentQueue<string> _messages = new();
 
     public IReadOnlyList<string> Messages => [.. _messages];
 
+    public LogLevel Minimum { get; init; } = LogLevel.Information;
+
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= Minimum;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {

@@ -4,6 +4,7 @@ using ImageUpdate.Tests.Formats.Verification.Signing;
 using ImageUpdate.Tests.Platform.Transport;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Update.Engine;
+using Microsoft.Extensions.Logging;
 
 namespace ImageUpdate.Tests.Update.Delta;
 
@@ -165,6 +166,149 @@ public sealed class DeltaUpdateTests(SigningKeys keys) : IClassFixture<SigningKe
         Assert.Equal(scenario.V2, scenario.Installed("2", 16 << 20));
         Assert.DoesNotContain(logger.Messages, m => m.Contains("whole file", StringComparison.Ordinal));
         Assert.True(scenario.Served < scenario.V2.Length / 2, $"{scenario.Served} bytes served");
+    }
+
+    [Fact]
+    public async Task The_v1_slot_is_mapped_by_the_published_index_of_version_1_and_not_chunked()
+    {
+        using var scenario = new DeltaScenario(keys.Ed25519, 16 << 20);
+        await using var server = await TestHttpServer.StartAsync(scenario.ServeAsync);
+        scenario.Define(server.BaseAddress.ToString());
+        await InstallV1Async(scenario);
+        var logger = new CollectingLogger { Minimum = LogLevel.Debug };
+
+        using (var engine = scenario.Engine(logger))
+        {
+            await engine.UpdateAsync("2", UpdateActions.All, CancellationToken.None);
+        }
+
+        Assert.Equal(scenario.V2, scenario.Installed("2", 16 << 20));
+        Assert.Contains(logger.Messages, m => m.StartsWith("Seed ", StringComparison.Ordinal) && m.EndsWith("(by the published index of version 1).", StringComparison.Ordinal));
+        Assert.DoesNotContain(logger.Messages, m => m.EndsWith("(chunked here).", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_seed_whose_published_index_is_gone_from_the_server_is_chunked_here()
+    {
+        using var scenario = new DeltaScenario(keys.Ed25519, 16 << 20);
+        await using var server = await TestHttpServer.StartAsync(scenario.ServeAsync);
+        scenario.Define(server.BaseAddress.ToString());
+        await InstallV1Async(scenario);
+        File.Delete(Path.Combine(scenario.Server, "os_1.raw.caibx"));
+        scenario.ResetServed();
+        var logger = new CollectingLogger { Minimum = LogLevel.Debug };
+
+        using (var engine = scenario.Engine(logger))
+        {
+            await engine.UpdateAsync("2", UpdateActions.All, CancellationToken.None);
+        }
+
+        Assert.Equal(scenario.V2, scenario.Installed("2", 16 << 20));
+        Assert.Contains(logger.Messages, m => m.EndsWith("(chunked here).", StringComparison.Ordinal));
+        Assert.True(scenario.Served <= scenario.V2.Length * 0.15, $"{scenario.Served} bytes served");
+    }
+
+    [Fact]
+    public async Task A_published_index_of_the_seed_that_is_not_the_one_the_manifest_lists_is_refused()
+    {
+        using var scenario = new DeltaScenario(keys.Ed25519, 8 << 20);
+        await using var server = await TestHttpServer.StartAsync(scenario.ServeAsync);
+        scenario.Define(server.BaseAddress.ToString());
+        await InstallV1Async(scenario);
+        File.Copy(Path.Combine(scenario.Server, "os_2.raw.caibx"), Path.Combine(scenario.Server, "os_1.raw.caibx"), overwrite: true);
+
+        using (var engine = scenario.Engine(new CollectingLogger()))
+        {
+            var e = await Assert.ThrowsAsync<VerificationException>(() => engine.UpdateAsync("2", UpdateActions.All, CancellationToken.None));
+            Assert.StartsWith("SHA-256 of 'os_1.raw.caibx'", e.Message, StringComparison.Ordinal);
+        }
+
+        Assert.False(scenario.AnyPending());
+        Assert.Equal(scenario.V1, scenario.Installed("1", 8 << 20));
+    }
+
+    [Fact]
+    public async Task A_slot_that_does_not_hold_what_its_label_says_costs_downloads_not_correctness()
+    {
+        using var scenario = new DeltaScenario(keys.Ed25519, 16 << 20);
+        await using var server = await TestHttpServer.StartAsync(scenario.ServeAsync);
+        scenario.Define(server.BaseAddress.ToString());
+        await InstallV1Async(scenario);
+        scenario.WriteIntoSlot(1, new byte[2 << 20]);
+
+        using (var engine = scenario.Engine(new CollectingLogger()))
+        {
+            await engine.UpdateAsync("2", UpdateActions.All, CancellationToken.None);
+        }
+
+        Assert.Equal(scenario.V2, scenario.Installed("2", 16 << 20));
+    }
+
+    /// <summary>
+    /// Review finding: the slot a vacuum frees for the new version was still listed as a seed, so its
+    /// chunks were counted (a staged rebuild's coverage check passed on them) though the write
+    /// overwrites them before they are read. v4 is v1 turned around its middle and v3 shares nothing
+    /// with it: once v1's slot is freed for v4, no seed has v4's chunks where they are safe to read.
+    /// </summary>
+    [Fact]
+    public async Task The_slot_freed_for_the_new_version_is_not_counted_as_a_seed()
+    {
+        const int size = 8 << 20;
+        using var scenario = new DeltaScenario(keys.Ed25519, size);
+        scenario.Publish("3", DeltaTestData.Random(size, 31));
+        byte[] v4 = [.. scenario.V1.AsSpan(size / 2), .. scenario.V1.AsSpan(0, size / 2)];
+        scenario.Publish("4", v4);
+        await using var server = await TestHttpServer.StartAsync(scenario.ServeAsync);
+        scenario.Define(server.BaseAddress.ToString());
+        await InstallV1Async(scenario);
+        using (var engine = scenario.Engine(new CollectingLogger()))
+        {
+            await engine.UpdateAsync("3", UpdateActions.All, CancellationToken.None);
+        }
+
+        var logger = new CollectingLogger();
+        using (var engine = scenario.Engine(logger))
+        {
+            await engine.UpdateAsync("4", UpdateActions.All, CancellationToken.None);
+        }
+
+        Assert.Equal(v4, scenario.Installed("4", size));
+        Assert.Contains(logger.Messages, m => m.StartsWith("Downloading the whole file os_4.raw: the estimated download", StringComparison.Ordinal));
+        Assert.DoesNotContain(logger.Messages, m => m.StartsWith("Rebuilding", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Issue 16: the target's own partial copy of an interrupted attempt is a seed. An attempt at v2
+    /// that stopped at 60% leaves its bytes in the slot, which the next run frees and claims again;
+    /// the chunks only v2 has that the attempt already wrote are gone from the store, so the rerun
+    /// succeeds without the whole file only if it takes them from the slot it is writing, in place.
+    /// </summary>
+    [Fact]
+    public async Task An_interrupted_attempt_left_in_the_free_slot_seeds_the_rerun_in_place()
+    {
+        const int size = 16 << 20;
+        using var scenario = new DeltaScenario(keys.Ed25519, size);
+        await using var server = await TestHttpServer.StartAsync(scenario.ServeAsync);
+        scenario.Define(server.BaseAddress.ToString());
+        await InstallV1Async(scenario);
+        var written = size * 6 / 10;
+        scenario.WriteIntoSlot(2, scenario.V2[..written]);
+        var store = new ChunkStore(scenario.Store);
+        var gone = (await ChunksOnlyV2HasAsync(scenario)).Where(c => c.End <= written).ToList();
+        Assert.NotEmpty(gone);
+        foreach (var chunk in gone)
+        {
+            store.Remove(chunk.Id);
+        }
+
+        var logger = new CollectingLogger();
+        using (var engine = scenario.Engine(logger))
+        {
+            await engine.UpdateAsync("2", UpdateActions.All, CancellationToken.None);
+        }
+
+        Assert.Equal(scenario.V2, scenario.Installed("2", size));
+        Assert.DoesNotContain(logger.Messages, m => m.Contains("whole file", StringComparison.Ordinal));
     }
 
     private static async Task InstallV1Async(DeltaScenario scenario)
