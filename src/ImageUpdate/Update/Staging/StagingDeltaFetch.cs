@@ -16,7 +16,7 @@ namespace ImageUpdate.Update.Staging;
 /// The delta part of `fetch --have VERSION`: for each file to stage whose server lists a casync index
 /// for it (<c>P.caibx</c>) and for the same transfer's file of VERSION, both indexes are downloaded and
 /// checked against the (signed) manifest before they are parsed, and only the chunks the new index has
-/// and VERSION's lacks are fetched from <c>URL/default.castr/</c>, each decoded and checked against its
+/// and VERSION's lacks (its last, cut by the end of the file, counts as lacking) are fetched from <c>URL/default.castr/</c>, each decoded and checked against its
 /// ID (<see cref="ChunkStore.Decode"/>) before it goes into the one pack
 /// (<see cref="StagingFetch.ChunkPackName"/>). The new index is staged instead of the file. A file
 /// without an index, a VERSION without one, a file that shares no chunk with VERSION, or a store
@@ -63,7 +63,10 @@ internal sealed class StagingDeltaFetch(UrlFetcher fetcher, string baseUrl, Sha2
 
             var parsed = CasyncIndex.Read(new MemoryStream(index), DownloadException.Describe(RemoteManifests.Entry(baseUrl, indexEntry.FileName)));
             var oldParsed = CasyncIndex.Read(new MemoryStream(oldIndex), DownloadException.Describe(RemoteManifests.Entry(baseUrl, oldIndexEntry.FileName)));
-            var known = oldParsed.Chunks.Select(c => c.Id).ToHashSet();
+            // What the host can take from its installed copy: every chunk of VERSION's index but the
+            // last, which the end of the file cut, not its content. A partition slot holding VERSION goes
+            // on past that end, so the host's chunker cuts it differently there and never finds it.
+            var known = oldParsed.Chunks.Take(oldParsed.Chunks.Count - 1).Select(c => c.Id).ToHashSet();
             var missing = parsed.Chunks.Where(c => !known.Contains(c.Id)).DistinctBy(c => c.Id).ToList();
             if (parsed.Chunks.Count > 0 && missing.Count == parsed.Chunks.DistinctBy(c => c.Id).Count())
             {
