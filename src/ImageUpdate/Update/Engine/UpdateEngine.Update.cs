@@ -234,15 +234,33 @@ public sealed partial class UpdateEngine
                         var id = transfer.Id;
                         _observer.OnProgress(set.Version, position, context.Enabled.Count, id, new TransferProgress(0, null));
                         var payload = transfer.Source.Open(acquire.Source);
-                        payload = payload.Rebuild is null ? payload : payload.WithSeeds(await SeedsForAsync(transfer, cancellationToken).ConfigureAwait(false));
-                        var progress = new Progress<TransferProgress>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, id, WithDelta(p, payload.Rebuild)));
-                        if (held.Contains(transfer.Id))
+                        // Files installed on an image's ESP seed a rebuild through host copies, gone after the write.
+                        var hostCopies = payload.Rebuild is not null && transfer.Target is FileTreeTarget fileTree
+                            ? await fileTree.HostCopiesAsync(transfer.TargetInventory.Instances.Select(i => i.Path), cancellationToken).ConfigureAwait(false)
+                            : [];
+                        try
                         {
-                            written[transfer.Id] = await transfer.Target.WriteAsync(target, payload, acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                            if (payload.Rebuild is not null)
+                            {
+                                payload = payload.WithSeeds([.. await SeedsForAsync(transfer, cancellationToken).ConfigureAwait(false), .. hostCopies.Select(c => new Seed(c.Name))]);
+                            }
+
+                            var progress = new Progress<TransferProgress>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, id, WithDelta(p, payload.Rebuild)));
+                            if (held.Contains(transfer.Id))
+                            {
+                                written[transfer.Id] = await transfer.Target.WriteAsync(target, payload, acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                            }
+                            else
+                            {
+                                pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, payload, acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                            }
                         }
-                        else
+                        finally
                         {
-                            pendingCopies[transfer.Id] = await transfer.Target.AcquireAsync(target, payload, acquire.Metadata, progress, cancellationToken).ConfigureAwait(false);
+                            foreach (var copy in hostCopies)
+                            {
+                                await copy.DisposeAsync().ConfigureAwait(false);
+                            }
                         }
 
                         _observer.OnProgress(set.Version, position, context.Enabled.Count, 1.0);

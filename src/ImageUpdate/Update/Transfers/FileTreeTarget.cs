@@ -37,6 +37,36 @@ public sealed class FileTreeTarget : ITargetResource
     /// <summary>The target directory, as the tree spells it.</summary>
     public string Directory => _tree.Root;
 
+    /// <summary>
+    /// The installed files copied out to host temporaries, open (each goes when its stream is closed),
+    /// when the tree is not host files (an image's FAT partition): what a delta rebuild seeds from.
+    /// </summary>
+    public async Task<IReadOnlyList<FileStream>> HostCopiesAsync(IEnumerable<string> paths, CancellationToken cancellationToken)
+    {
+        if (_tree is not FatImageTree)
+        {
+            return [];
+        }
+
+        var copies = new List<FileStream>();
+        foreach (var path in paths)
+        {
+            try
+            {
+                if (await _tree.OpenReadAsync(path, cancellationToken).ConfigureAwait(false) is FileStream copy)
+                {
+                    copies.Add(copy);
+                }
+            }
+            catch (IOException e)
+            {
+                _logger.LogDebug("Not seeding from '{Path}': {Error}", Foundation.Errors.UntrustedText.Escape(path), e.Message);
+            }
+        }
+
+        return copies;
+    }
+
     private bool IsFile => _definition.Type == ResourceType.RegularFile;
 
     public Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken) =>

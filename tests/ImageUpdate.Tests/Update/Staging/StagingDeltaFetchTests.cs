@@ -41,6 +41,7 @@ public sealed class StagingDeltaFetchTests : IAsyncDisposable
         Assert.Equal("2", await FetchAsync("1"));
 
         Assert.Equal(["SHA256SUMS", "SHA256SUMS.gpg", StagingFetch.ChunkPackName, "os_2.raw.caibx"], Staged());
+        // v1's last chunk was cut by the end of its file, which a slot holding v1 does not have: it counts as lacking.
         var expected = _server.Index("2").Chunks.Select(c => c.Id).Except(_server.Index("1").Chunks.SkipLast(1).Select(c => c.Id)).Order().ToList();
         await using var pack = File.OpenRead(_dir["staging/" + StagingFetch.ChunkPackName]);
         Assert.Equal(expected, ChunkPack.Read(pack, "pack").Ids);
