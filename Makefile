@@ -57,9 +57,11 @@ format:
 clean:
 	rm -rf artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj
 
-# The engine on generated versions; then, as root (loop mounts), the whole staged flow.
+# The engine on generated versions; a verity image with Secure Boot from build to update (no root);
+# then, as root (loop mounts), the whole staged flow.
 demo: deps build
 	images/demo/run-engine-demo
+	images/demo/run-verity-demo
 	@if [ "$$(id -u)" -eq 0 ]; then images/demo/run-staged-demo; else echo "(the staged-update demo needs root for its BTRFS loop mount)"; fi
 
 # Speed and memory figures (see README): startup of `list`, then the write path when present.

@@ -21,9 +21,16 @@ public sealed partial class CommandLineApp
         var certificate = new Option<string?>("--certificate") { Description = "PEM X.509 certificate of --private-key", HelpName = "FILE" };
         var secureBootKey = new Option<string?>("--secure-boot-key") { Description = "PEM key systemd-boot is signed with for Secure Boot", HelpName = "FILE" };
         var secureBootCertificate = new Option<string?>("--secure-boot-certificate") { Description = "PEM certificate of --secure-boot-key", HelpName = "FILE" };
+        var ukiStub = new Option<string?>("--uki-stub") { Description = $"systemd-stub the UKI is made from (default {UkiBuildOptions.DefaultStubPath})", HelpName = "FILE" };
+        var ukiLinux = new Option<string?>("--uki-linux") { Description = "Make the version's UKI from this kernel, with the image's root hash on its command line", HelpName = "FILE" };
+        var ukiInitrd = new Option<string[]>("--uki-initrd") { Description = "An initrd of the UKI (repeatable, joined in order)", HelpName = "FILE", AllowMultipleArgumentsPerToken = false };
+        var ukiOsRelease = new Option<string?>("--uki-os-release") { Description = "The os-release file of the UKI's .osrel section", HelpName = "FILE" };
+        var ukiCmdline = new Option<string?>("--uki-cmdline") { Description = "The UKI's kernel command line; roothash=/usrhash= is added", HelpName = "TEXT" };
+        var ukiUname = new Option<string?>("--uki-uname") { Description = "The kernel release for the UKI's .uname section", HelpName = "TEXT" };
         var command = new Command("build-image", "Build a bootable disk image: create the GPT, format the ESP, install systemd-boot, then install VERSION through the normal update path")
         {
             layout, version, payloads, output, sectorSize, size, seed, copySource, split, privateKey, certificate, secureBootKey, secureBootCertificate,
+            ukiStub, ukiLinux, ukiInitrd, ukiOsRelease, ukiCmdline, ukiUname,
         };
         command.SetAction((r, ct) => BuildImageAsync(
             r,
@@ -35,6 +42,7 @@ public sealed partial class CommandLineApp
                 Certificate = r.GetValue(certificate),
                 SecureBootKey = r.GetValue(secureBootKey),
                 SecureBootCertificate = r.GetValue(secureBootCertificate),
+                Uki = UkiRequest(r.GetValue(ukiStub), r.GetValue(ukiLinux), r.GetValue(ukiInitrd) ?? [], r.GetValue(ukiOsRelease), r.GetValue(ukiCmdline), r.GetValue(ukiUname)),
             },
             ct));
         root.Subcommands.Add(command);
@@ -66,6 +74,7 @@ public sealed partial class CommandLineApp
                 Certificate = request.Certificate is null ? null : Path.GetFullPath(request.Certificate),
                 SecureBootKey = request.SecureBootKey is null ? null : Path.GetFullPath(request.SecureBootKey),
                 SecureBootCertificate = request.SecureBootCertificate is null ? null : Path.GetFullPath(request.SecureBootCertificate),
+                Uki = request.Uki,
                 Services = Services(logger),
             },
             logger,
@@ -73,6 +82,27 @@ public sealed partial class CommandLineApp
             cancellationToken).ConfigureAwait(false);
         _out.WriteLine($"Built {output} with version {request.Version}.");
         return 0;
+    }
+
+    /// <summary>The UKI build-image makes, with paths made absolute; null without --uki-linux (then no other --uki-* may be given).</summary>
+    private static UkiBuildOptions? UkiRequest(string? stub, string? linux, string[] initrds, string? osRelease, string? commandLine, string? uname)
+    {
+        if (linux is null)
+        {
+            return stub is null && initrds.Length == 0 && osRelease is null && commandLine is null && uname is null
+                ? null
+                : throw new UsageException("build-image's --uki-* options need --uki-linux: the kernel the UKI is made from.");
+        }
+
+        return new UkiBuildOptions
+        {
+            Stub = Path.GetFullPath(stub ?? UkiBuildOptions.DefaultStubPath),
+            Linux = Path.GetFullPath(linux),
+            Initrds = [.. initrds.Select(Path.GetFullPath)],
+            OsRelease = osRelease is null ? null : Path.GetFullPath(osRelease),
+            CommandLine = commandLine,
+            Uname = uname,
+        };
     }
 
     private static ulong? ParseSize(string? text)
@@ -102,5 +132,7 @@ public sealed partial class CommandLineApp
         public string? SecureBootKey { get; init; }
 
         public string? SecureBootCertificate { get; init; }
+
+        public UkiBuildOptions? Uki { get; init; }
     }
 }

@@ -34,6 +34,8 @@ public sealed class GlobalOptions(HostEnvironment environment)
 
     public Option<string?> Keyring { get; } = new("--keyring") { Description = "The trusted OpenPGP keys (default: /etc/systemd/import-pubring.pgp, ...)", HelpName = "FILE", Recursive = true };
 
+    public Option<string[]> VerityCertificate { get; } = new("--verity-cert") { Description = "Also trust this PEM certificate for verity root hash signatures (beside verity.d)", HelpName = "FILE", Recursive = true, AllowMultipleArgumentsPerToken = false };
+
     public Option<string?> Cleanup { get; } = new("--cleanup") { Description = "After update or acquire, remove files no current transfer owns (default no)", HelpName = "BOOL", Recursive = true };
 
     public Option<bool> Offline { get; } = new("--offline") { Description = "Do not look at the update sources", Recursive = true };
@@ -52,7 +54,7 @@ public sealed class GlobalOptions(HostEnvironment environment)
     public Option<string[]> Seed { get; } = new("--seed") { Description = "Reuse matching chunks of this file or block device when rebuilding from a chunk index (repeatable)", HelpName = "PATH" };
 
     public IEnumerable<Option> All =>
-        [Definitions, Root, Image, Component, ComponentAll, ComponentSuggested, FeatureAll, FeatureSuggested, TransferSource, InstancesMax, Sync, Verify, Keyring, Cleanup, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
+        [Definitions, Root, Image, Component, ComponentAll, ComponentSuggested, FeatureAll, FeatureSuggested, TransferSource, InstancesMax, Sync, Verify, Keyring, VerityCertificate, Cleanup, Offline, Reboot, Json, NoPager, NoLegend, Verbose];
 
     /// <summary>
     /// -A/-S as 262 allows them: -A on the verbs that take several components (<paramref name="allowAll"/>),
@@ -134,6 +136,7 @@ public sealed class GlobalOptions(HostEnvironment environment)
             Sync = ParseBoolean(result.GetValue(Sync), "--sync") ?? true,
             Verify = ParseBoolean(result.GetValue(Verify), "--verify"),
             Keyring = result.GetValue(Keyring) is { } keyring ? Path.GetFullPath(keyring) : null,
+            VerityCertificates = [.. (result.GetValue(VerityCertificate) ?? []).Select(Path.GetFullPath)],
             Cleanup = ParseBoolean(result.GetValue(Cleanup), "--cleanup"),
             Offline = result.GetValue(Offline),
             Reboot = result.GetValue(Reboot),

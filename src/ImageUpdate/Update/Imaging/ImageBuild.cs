@@ -63,6 +63,14 @@ public static class ImageBuild
             var epoch = DiskImageOptions.ParseSourceDateEpoch(options.SourceDateEpoch) ?? DiskImageOptions.FatEpoch;
             var runner = new ProcessRunner();
             var payloads = Path.GetFullPath(options.PayloadsDirectory);
+            var transfers = Model.Definitions.DefinitionLoader.Load(new Model.Definitions.DefinitionLoadOptions
+            {
+                DefinitionsDirectory = options.Engine.DefinitionsDirectory,
+                Logger = logger,
+            }).Transfers;
+            var split = options.SplitDirectory is null ? Path.Combine(scratch, "split") : Path.GetFullPath(options.SplitDirectory);
+            var written = new List<string>();
+            var rootHashes = new List<(string Key, ReadOnlyMemory<byte> RootHash)>();
             if (!PartitionContentBuilder.Needed(definitions))
             {
                 var layout = DiskLayoutPlanner.Plan(definitions, seed, options.SectorSize, options.Size, logger);
@@ -80,16 +88,20 @@ public static class ImageBuild
                 var layout = DiskLayoutPlanner.Plan(sized, seed, options.SectorSize, options.Size, logger);
                 var built = await new DiskImageBuilder(runner).BuildAsync(layout, new DiskImageOptions { SourceDateEpoch = epoch, SecureBootSigner = secureBoot }, building, cancellationToken,
                     (file, planned, ct) => contents.WriteAsync(file, planned, signingKey, seed, ct)).ConfigureAwait(false);
-
-                var transfers = Model.Definitions.DefinitionLoader.Load(new Model.Definitions.DefinitionLoadOptions
-                {
-                    DefinitionsDirectory = options.Engine.DefinitionsDirectory,
-                    Logger = logger,
-                }).Transfers;
-                var split = options.SplitDirectory is null ? Path.Combine(scratch, "split") : Path.GetFullPath(options.SplitDirectory);
-                var written = await SplitPayloads.WriteAsync(building, built.Layout, contents.Contents, transfers, options.Version, Path.GetFileName(output), split, logger, cancellationToken).ConfigureAwait(false);
-                payloads = MergePayloads(payloads, split, written, Path.Combine(scratch, "payloads"));
+                written.AddRange(await SplitPayloads.WriteAsync(building, built.Layout, contents.Contents, transfers, options.Version, Path.GetFileName(output), split, logger, cancellationToken).ConfigureAwait(false));
+                rootHashes.AddRange(RootHashes(built.Layout, contents.Contents));
             }
+
+            if (options.Uki is { } uki)
+            {
+                // The UKI carries the root hash the image was just given, under the name its transfer's source expects.
+                Directory.CreateDirectory(split);
+                var name = Path.Combine(split, UkiPayloadName(transfers, options.Version));
+                await UkiBuild.WriteAsync(uki, rootHashes, name, secureBoot, runner, logger, cancellationToken).ConfigureAwait(false);
+                written.Add(name);
+            }
+
+            payloads = MergePayloads(payloads, split, written, Path.Combine(scratch, "payloads"));
 
             // The image's own verity signatures are checked like any update's, against the certificate they were made with.
             await PayloadInstall.RunAsync(
@@ -112,6 +124,66 @@ public static class ImageBuild
         }
 
         return output;
+    }
+
+    /// <summary>
+    /// The command-line key and root hash of each verity data partition the image was given: roothash= for a
+    /// root partition, usrhash= for /usr; two of one kind cannot both be named on one command line.
+    /// </summary>
+    private static IEnumerable<(string Key, ReadOnlyMemory<byte> RootHash)> RootHashes(DiskLayout layout, IReadOnlyList<PartitionContent> contents)
+    {
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var content in contents)
+        {
+            if (content.Definition.Verity != RepartVerityRole.Data || content.RootHash is not { } rootHash)
+            {
+                continue;
+            }
+
+            var planned = layout.Partitions.First(p => ReferenceEquals(p.Definition, content.Definition));
+            var key = Formats.Gpt.PartitionTypeTraits.Kind(planned.Type) switch
+            {
+                "root" => "roothash",
+                "usr" => "usrhash",
+                _ => null,
+            };
+            if (key is null)
+            {
+                continue;
+            }
+
+            if (!keys.TryAdd(key, content.Definition.File))
+            {
+                throw new DiskImageException($"{Foundation.Errors.UntrustedText.Escape(content.Definition.File)} and {Foundation.Errors.UntrustedText.Escape(keys[key])} are both verity data partitions of one kind: a UKI's command line names one {key}=.");
+            }
+
+            yield return (key, rootHash);
+        }
+    }
+
+    /// <summary>
+    /// The name of the UKI's payload: the source pattern, formatted with the version, of the one transfer that
+    /// installs an .efi file into the boot partitions (PathRelativeTo=esp, xbootldr or boot).
+    /// </summary>
+    private static string UkiPayloadName(IReadOnlyList<Model.Definitions.TransferDefinition> transfers, string version)
+    {
+        var entries = transfers.Where(t => t.Target.Type == Model.Definitions.ResourceType.RegularFile
+            && t.Target.PathRelativeTo is Model.Definitions.PathRelativeTo.Esp or Model.Definitions.PathRelativeTo.Xbootldr or Model.Definitions.PathRelativeTo.Boot
+            && t.Target.Patterns.First.Text.EndsWith(".efi", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (entries.Count != 1)
+        {
+            throw new Foundation.Errors.UsageException(entries.Count == 0
+                ? "build-image --uki-linux: no transfer installs a UKI (an .efi file with PathRelativeTo=esp, xbootldr or boot), so the UKI has no name."
+                : $"build-image --uki-linux: transfers '{Foundation.Errors.UntrustedText.Escape(entries[0].Id)}' and '{Foundation.Errors.UntrustedText.Escape(entries[1].Id)}' both install a UKI; which one to build is ambiguous.");
+        }
+
+        var pattern = entries[0].Source.Patterns.First;
+        if (pattern.Wildcards.Any(w => w != 'v') || pattern.HasSlash || pattern.AnyDepth)
+        {
+            throw new DiskImageException($"Transfer {Foundation.Errors.UntrustedText.Escape(entries[0].Id)}: source pattern '{Foundation.Errors.UntrustedText.Escape(pattern.Text)}' has more than @v in one file name, which a built UKI has no value for.");
+        }
+
+        return pattern.Format(new Formats.Versions.InstanceMetadata { Version = version });
     }
 
     /// <summary>The certificate the image's verity partitions are signed with, which its first install trusts.</summary>

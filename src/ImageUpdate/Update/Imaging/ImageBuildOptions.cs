@@ -59,4 +59,11 @@ public sealed record ImageBuildOptions
 
     /// <summary>The PEM certificate of <see cref="SecureBootKey"/>, the one the firmware's db trusts.</summary>
     public string? SecureBootCertificate { get; init; }
+
+    /// <summary>
+    /// The UKI's inputs (build-image's `--uki-*`): the UKI is assembled with the image's verity root hashes
+    /// on its command line, signed with <see cref="SecureBootKey"/> when given, and installed as the
+    /// version's boot entry payload; null: the boot entry comes from <see cref="PayloadsDirectory"/>.
+    /// </summary>
+    public UkiBuildOptions? Uki { get; init; }
 }
