@@ -23,8 +23,27 @@ public sealed partial class UpdateEngine
     /// </summary>
     private async Task PreflightAsync(LoadedContext context, UpdateSteps steps, string version, IReadOnlyDictionary<string, PreparedTarget> prepared, CancellationToken cancellationToken)
     {
-        var slots = new Dictionary<string, List<PartitionSlot>>(StringComparer.Ordinal);
+        var slots = new Dictionary<string, SlotPool>(StringComparer.Ordinal);
         var spaces = new Dictionary<string, SpacePool>(StringComparer.Ordinal);
+
+        // Making room wipes every disabled transfer's instances (and leftovers) as well: what that frees
+        // is room for the enabled ones.
+        foreach (var transfer in context.Disabled)
+        {
+            var removed = PlanRemovals(context, transfer, VacuumPlanner.WipeAll, null).Select(r => r.Instance).ToList();
+            switch (await transfer.Target.RoomAsync(null, removed, cancellationToken).ConfigureAwait(false))
+            {
+                case SlotRoom room:
+                    SlotsOf(slots, room).Offer(room.Candidates);
+                    break;
+                case SpaceRoom room:
+                    SpaceOf(spaces, room).Add(room.Freed);
+                    break;
+                default:
+                    break;
+            }
+        }
+
         foreach (var transfer in context.Enabled)
         {
             if (steps.For(transfer.Id) is not AcquireFromSource acquire)
@@ -34,39 +53,34 @@ public sealed partial class UpdateEngine
 
             var size = (long?)acquire.Metadata.Size ?? await transfer.Source.SizeAsync(acquire.Source, cancellationToken).ConfigureAwait(false);
 
-            // As making room will: nothing is removed from a target that already holds the version.
+            // As making room will: nothing is removed from a target that already holds the version, not
+            // even its leftovers.
             var removed = transfer.TargetInventory.Find(version) is not null
-                ? []
+                ? null
                 : PlanRemovals(context, transfer, space: 1, extraProtected: version).Select(r => r.Instance).ToList();
             switch (await transfer.Target.RoomAsync(prepared[transfer.Id], removed, cancellationToken).ConfigureAwait(false))
             {
                 case SlotRoom room:
-                    if (!slots.TryGetValue(room.Pool, out var candidates))
-                    {
-                        slots[room.Pool] = candidates = [];
-                    }
-
-                    candidates.AddRange(room.Candidates.Where(c => candidates.All(k => k.Index != c.Index)));
+                    var pool = SlotsOf(slots, room);
+                    pool.Offer(room.Candidates);
 
                     // The claim takes the smallest free slot that holds the payload (any, when its size is
-                    // unknown): each transfer of the same disk and type takes one of these in turn.
-                    if (size is not null || candidates.Count > 0)
+                    // unknown): each transfer of the same disk and type takes one of these in turn, and a
+                    // slot taken stays taken however often a later transfer sees it free.
+                    if (size is not null || pool.Candidates.Count > 0)
                     {
-                        var chosen = PartitionSlots.Choose(candidates, size, $"'{UntrustedText.Escape(acquire.Source.Path)}' {room.Where}");
-                        candidates.Remove(chosen);
+                        var chosen = PartitionSlots.Choose(pool.Candidates, size, $"'{UntrustedText.Escape(acquire.Source.Path)}' {room.Where}");
+                        pool.Take(chosen);
                     }
 
                     break;
                 case SpaceRoom room:
-                    if (!spaces.TryGetValue(room.Pool, out var pool))
-                    {
-                        spaces[room.Pool] = pool = new SpacePool(room.Where, room.Available);
-                    }
-
-                    pool.Freed += room.Freed;
+                    var space = SpaceOf(spaces, room);
+                    space.Where ??= room.Where;
+                    space.Add(room.Freed);
                     if (size is { } needed)
                     {
-                        pool.Payloads.Add((transfer.Id, acquire.Source.Path, needed));
+                        space.Payloads.Add((transfer.Id, acquire.Source.Path, needed));
                     }
 
                     break;
@@ -75,11 +89,12 @@ public sealed partial class UpdateEngine
             }
         }
 
-        foreach (var pool in spaces.Values)
+        foreach (var pool in spaces.Values.Where(p => p.Payloads.Count > 0))
         {
             var needed = pool.Payloads.Sum(p => p.Size);
-            var available = pool.Available > long.MaxValue - pool.Freed ? long.MaxValue : pool.Available + pool.Freed;
-            _logger.LogDebug("Room {Where}: {Needed} bytes needed, {Free} bytes free and {Freed} bytes freed by making room.", pool.Where, needed, pool.Available, pool.Freed);
+            var freed = pool.Freed.Values.Aggregate(0L, (sum, bytes) => sum > long.MaxValue - bytes ? long.MaxValue : sum + bytes);
+            var available = pool.Available > long.MaxValue - freed ? long.MaxValue : pool.Available + freed;
+            _logger.LogDebug("Room {Where}: {Needed} bytes needed, {Free} bytes free and {Freed} bytes freed by making room.", pool.Where, needed, pool.Available, freed);
             if (needed <= available)
             {
                 continue;
@@ -92,14 +107,62 @@ public sealed partial class UpdateEngine
         }
     }
 
-    /// <summary>One file system's room as the size check adds it up.</summary>
-    private sealed class SpacePool(string where, long available)
+    private static SlotPool SlotsOf(Dictionary<string, SlotPool> slots, SlotRoom room)
     {
-        public string Where { get; } = where;
+        if (!slots.TryGetValue(room.Pool, out var pool))
+        {
+            slots[room.Pool] = pool = new SlotPool();
+        }
+
+        return pool;
+    }
+
+    private static SpacePool SpaceOf(Dictionary<string, SpacePool> spaces, SpaceRoom room)
+    {
+        if (!spaces.TryGetValue(room.Pool, out var pool))
+        {
+            spaces[room.Pool] = pool = new SpacePool(room.Available);
+        }
+
+        return pool;
+    }
+
+    /// <summary>One disk and partition type's slots as the size check hands them out: those still free, and those taken.</summary>
+    private sealed class SlotPool
+    {
+        private readonly HashSet<int> _taken = [];
+
+        public List<PartitionSlot> Candidates { get; } = [];
+
+        /// <summary>Adds the slots neither offered before nor taken by an earlier transfer.</summary>
+        public void Offer(IEnumerable<PartitionSlot> slots) =>
+            Candidates.AddRange(slots.Where(c => !_taken.Contains(c.Index) && Candidates.All(k => k.Index != c.Index)));
+
+        public void Take(PartitionSlot slot)
+        {
+            Candidates.Remove(slot);
+            _taken.Add(slot.Index);
+        }
+    }
+
+    /// <summary>One file system's room as the size check adds it up.</summary>
+    private sealed class SpacePool(long available)
+    {
+        /// <summary>How the first enabled transfer writing here names the place.</summary>
+        public string? Where { get; set; }
 
         public long Available { get; } = available;
 
-        public long Freed { get; set; }
+        /// <summary>Bytes by removed path: a path several targets name is freed once.</summary>
+        public Dictionary<string, long> Freed { get; } = new(StringComparer.Ordinal);
+
+        public void Add(IReadOnlyDictionary<string, long> freed)
+        {
+            foreach (var (path, bytes) in freed)
+            {
+                Freed.TryAdd(path, bytes);
+            }
+        }
 
         public List<(string Transfer, string Source, long Size)> Payloads { get; } = [];
     }

@@ -103,10 +103,13 @@ public sealed class FatImageTree : IFileTree
             return null;
         }
 
-        var freed = 0L;
+        var freed = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var entry in removed)
         {
-            freed += await _volume.SizeOfAsync(entry.Path, entry.IsDirectory, cancellationToken).ConfigureAwait(false) ?? 0;
+            if (!freed.ContainsKey(entry.Path))
+            {
+                freed[entry.Path] = await _volume.SizeOfAsync(entry.Path, entry.IsDirectory, cancellationToken).ConfigureAwait(false) ?? 0;
+            }
         }
 
         return new SpaceRoom($"fat:{_volume.ImagePath}@{_volume.Offset}", $"on {_volume.Description}", free, freed);

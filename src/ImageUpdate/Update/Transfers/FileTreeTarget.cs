@@ -111,18 +111,22 @@ public sealed class FileTreeTarget : ITargetResource
         await _tree.PruneEmptyParentsAsync(instance.Path, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The file system the new copy goes to, with what removing <paramref name="removed"/> and this target's leftovers frees.</summary>
-    public async Task<TargetRoom?> RoomAsync(PreparedTarget prepared, IReadOnlyList<Instance> removed, CancellationToken cancellationToken)
+    /// <summary>
+    /// The file system the new copy goes to (the tree's root when none is written), with what removing
+    /// <paramref name="removed"/> and this target's leftovers frees, by path (the engine counts a path
+    /// two targets sharing a directory name once); nothing when making room skips this target.
+    /// </summary>
+    public async Task<TargetRoom?> RoomAsync(PreparedTarget? prepared, IReadOnlyList<Instance>? removed, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(removed);
-        var entries = removed.Select(i => new FileTreeEntry(i.Path, !IsFile)).ToList();
-        if (_definition.RemoveTemporary)
+        var entries = (removed ?? []).Select(i => new FileTreeEntry(i.Path, !IsFile)).ToList();
+        if (removed is not null && _definition.RemoveTemporary)
         {
             var depth = _definition.Patterns.Patterns.Max(p => p.SlashCount);
             entries.AddRange((await _tree.FindTemporariesAsync(depth, cancellationToken).ConfigureAwait(false)).Where(t => entries.All(e => e.Path != t.Path)));
         }
 
-        return await _tree.RoomAsync(Path.GetDirectoryName(Names(prepared).FinalPath)!, entries, cancellationToken).ConfigureAwait(false);
+        var directory = prepared is null ? _tree.Root : Path.GetDirectoryName(Names(prepared).FinalPath)!;
+        return await _tree.RoomAsync(directory, entries, cancellationToken).ConfigureAwait(false);
     }
 
     public PreparedTarget Prepare(InstanceMetadata metadata)

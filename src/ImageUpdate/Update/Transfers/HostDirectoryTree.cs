@@ -94,14 +94,14 @@ public sealed class HostDirectoryTree : IFileTree
             return Task.FromResult<SpaceRoom?>(null);
         }
 
-        var freed = 0L;
+        var freed = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var entry in removed)
         {
             // Counted only when it lies on the same file system as the new copy (its parent is asked:
             // a removed btrfs subvolume reports an fsid of its own).
-            if (FreeSpace.Describe(Path.GetDirectoryName(entry.Path)!) is { FileSystemId: var id } && id == room.FileSystemId)
+            if (!freed.ContainsKey(entry.Path) && FreeSpace.Describe(Path.GetDirectoryName(entry.Path)!) is { FileSystemId: var id } && id == room.FileSystemId)
             {
-                freed += BlocksOf(entry.Path, room.BlockSize);
+                freed[entry.Path] = BlocksOf(entry.Path, room.BlockSize);
             }
         }
 

@@ -23,8 +23,11 @@ public interface ITargetResource
     /// Where a new instance would go once making room removed <paramref name="removed"/> (and this
     /// target's leftovers), read before anything is written, for the engine's whole-update size check;
     /// null when the target cannot tell (then only the check when its write starts applies).
+    /// <paramref name="prepared"/> is null when nothing is written here (a disabled transfer making room
+    /// wipes: only what it frees counts); <paramref name="removed"/> is null when making room skips this
+    /// target (it already holds the version): nothing is freed, not even its leftovers.
     /// </summary>
-    Task<TargetRoom?> RoomAsync(PreparedTarget prepared, IReadOnlyList<Instance> removed, CancellationToken cancellationToken) => Task.FromResult<TargetRoom?>(null);
+    Task<TargetRoom?> RoomAsync(PreparedTarget? prepared, IReadOnlyList<Instance>? removed, CancellationToken cancellationToken) => Task.FromResult<TargetRoom?>(null);
 
     /// <summary>Computes and validates the names for a new instance; throws before anything is touched.</summary>
     PreparedTarget Prepare(InstanceMetadata metadata);

@@ -158,11 +158,10 @@ public sealed class PartitionTarget : ITargetResource
     }
 
     /// <summary>The free slots (`_empty`, including slots an interrupted run left being filled) and the slots of <paramref name="removed"/>.</summary>
-    public Task<TargetRoom?> RoomAsync(PreparedTarget prepared, IReadOnlyList<Instance> removed, CancellationToken cancellationToken)
+    public Task<TargetRoom?> RoomAsync(PreparedTarget? prepared, IReadOnlyList<Instance>? removed, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(removed);
         var candidates = PartitionSlots.FreeSlots(ReadTable(), PartitionType, Disk).ToList();
-        foreach (var instance in removed)
+        foreach (var instance in removed ?? [])
         {
             if (instance.Location is PartitionLocation { Slot: var slot } && candidates.All(c => c.Index != slot.Index))
             {

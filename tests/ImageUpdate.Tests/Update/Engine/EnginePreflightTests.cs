@@ -131,6 +131,107 @@ public sealed class EnginePreflightTests : IDisposable
         Assert.DoesNotContain(_statuses, t => t.StartsWith("Making room", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_slot_taken_by_an_earlier_transfer_is_not_offered_to_the_next_one()
+    {
+        GptTools.Require("sfdisk", "sgdisk", "mkfs.vfat", "mdir", "mcopy", "mren", "mdel", "mmd");
+        using var s = new DiskImageScenario();
+        s.NewVersion("1");
+        Assert.Equal(UpdateOutcome.Installed, (await Engine(s).UpdateAsync(null, UpdateActions.All, CancellationToken.None)).Outcome);
+
+        // A second root transfer holding version 1 in a small slot of its own: one free slot is left
+        // for two root transfers of version 2 (each sees two slots, its own and the free one).
+        GptTools.Run("sgdisk", ["-n", "0:0:+4M", "-t", "0:4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709", "-c", "0:second_1", s.Disk]);
+        File.WriteAllText(Path.Combine(s.Definitions, "20-second.transfer"), $"""
+            [Source]
+            Type=regular-file
+            Path={s.Payloads}
+            MatchPattern=second_@v.root
+
+            [Target]
+            Type=partition
+            Path=auto
+            MatchPattern=second_@v
+            MatchPartitionType=root-x86-64
+            """);
+        s.NewVersion("2");
+        Sized(Path.Combine(s.Payloads, "second_2.root"), 1 << 20);
+        var before = Digest(s.Disk);
+        _statuses.Clear();
+
+        var e = await Assert.ThrowsAsync<UpdateException>(() => Engine(s).UpdateAsync(null, UpdateActions.All, CancellationToken.None));
+
+        Assert.Equal($"No available partition of a suitable size found for '{Path.Combine(s.Payloads, "second_2.root")}' in '{s.Disk}' (type root-x86-64): no free ('_empty') slot.", e.Message);
+        Assert.Equal(before, Digest(s.Disk));
+        Assert.DoesNotContain(_statuses, t => t.StartsWith("Making room", StringComparison.Ordinal) || t.StartsWith("Updating", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task What_making_room_wipes_of_a_disabled_transfer_counts_as_room()
+    {
+        var root = AppTree.Make(_dir["root"], "1", [], []);
+        using var small = new SmallFileSystem(Path.Combine(root, "srv/target"), 256);
+        File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/optional.feature"), """
+            [Feature]
+            Description=Optional Feature
+            """);
+        File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/20-optional.transfer"), """
+            [Transfer]
+            Features=optional
+
+            [Source]
+            Type=regular-file
+            Path=/srv/source
+            MatchPattern=optional_@v.bin
+
+            [Target]
+            Type=regular-file
+            Path=/srv/target
+            MatchPattern=optional_@v.bin
+            """);
+
+        // The disabled transfer's file fills most of the file system: only wiping it makes the room.
+        File.WriteAllBytes(Path.Combine(small.Path, "optional_1.bin"), new byte[200 << 10]);
+        File.WriteAllBytes(Path.Combine(root, "srv/source/app_2.bin"), new byte[150 << 10]);
+
+        Assert.Equal(UpdateOutcome.Installed, (await HostEngine(root).UpdateAsync(null, UpdateActions.All, CancellationToken.None)).Outcome);
+
+        Assert.Equal(["app_2.bin"], Directory.EnumerateFileSystemEntries(small.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Leftovers_in_a_directory_two_targets_share_are_counted_once()
+    {
+        var root = AppTree.Make(_dir["root"], "1", [], []);
+        using var small = new SmallFileSystem(Path.Combine(root, "srv/target"), 256);
+        File.WriteAllText(Path.Combine(root, "usr/lib/sysupdate.d/20-extra.transfer"), """
+            [Source]
+            Type=regular-file
+            Path=/srv/extra-source
+            MatchPattern=extra_@v.bin
+
+            [Target]
+            Type=regular-file
+            Path=/srv/target
+            MatchPattern=extra_@v.bin
+            """);
+        Directory.CreateDirectory(Path.Combine(root, "srv/extra-source"));
+
+        // 100 KiB of leftovers both targets find: 256 KiB at most once they are gone, not 356 KiB.
+        File.WriteAllBytes(Path.Combine(small.Path, ".sysupdate.partial.app_1.bin"), new byte[100 << 10]);
+        File.WriteAllBytes(Path.Combine(root, "srv/source/app_2.bin"), new byte[150 << 10]);
+        File.WriteAllBytes(Path.Combine(root, "srv/extra-source/extra_2.bin"), new byte[150 << 10]);
+        _statuses.Clear();
+
+        var e = await Assert.ThrowsAsync<UpdateException>(() => HostEngine(root).UpdateAsync(null, UpdateActions.All, CancellationToken.None));
+
+        Assert.Equal(
+            $"Not enough free space in '{small.Path}' for the transfers 10-app ('{root}/srv/source/app_2.bin', 153600 bytes), 20-extra ('{root}/srv/extra-source/extra_2.bin', 153600 bytes): 307200 bytes needed together, 262144 bytes available, refusing.",
+            e.Message);
+        Assert.Equal([".sysupdate.partial.app_1.bin"], Directory.EnumerateFileSystemEntries(small.Path).Select(Path.GetFileName));
+        Assert.DoesNotContain(_statuses, t => t.StartsWith("Making room", StringComparison.Ordinal));
+    }
+
     private UpdateEngine Engine(DiskImageScenario s) =>
         new(new EngineOptions { Image = s.Disk, DefinitionsDirectory = s.Definitions }, NullLogger.Instance, new Statuses(_statuses));
 
