@@ -198,7 +198,8 @@ public sealed class DeltaInstaller
     /// <summary>
     /// The seeds: each one whose version's index the manifest lists is mapped by that index (checked
     /// against the manifest like P's; nothing of the seed is read), any other is chunked here; a slot
-    /// the rebuild may write into is only opened (<see cref="InPlaceSeed"/>). A seed that cannot be
+    /// the rebuild may write into is only opened (<see cref="InPlaceSeed"/>); for a compressed P
+    /// (<see cref="DeltaRequest.Compressed"/>) neither holds, so every seed is chunked. A seed that cannot be
     /// read is skipped. Only with a server to fall back to: a staged update's manifest lists indexes
     /// that were not staged, and its coverage check must know what a seed holds, not what it should.
     /// </summary>
@@ -214,11 +215,16 @@ public sealed class DeltaInstaller
                 {
                     if (seed.InPlace)
                     {
-                        inPlace.Add(InPlaceSeed.Open(seed));
+                        // A compressed P's offsets are not the slot's: the write would overtake the reads.
+                        if (!request.Compressed)
+                        {
+                            inPlace.Add(InPlaceSeed.Open(seed));
+                        }
+
                         continue;
                     }
 
-                    var published = await PublishedIndexAsync(request, seed, sizes, cancellationToken).ConfigureAwait(false);
+                    var published = request.Compressed ? null : await PublishedIndexAsync(request, seed, sizes, cancellationToken).ConfigureAwait(false);
                     var file = published is null
                         ? await SeedFile.OpenAsync(seed, sizes, cancellationToken).ConfigureAwait(false)
                         : SeedFile.FromIndex(seed, published);

@@ -22,4 +22,14 @@ public sealed record DeltaRequest(
     /// <see cref="Seed.Version"/>), or null when the manifest lists none; null: never looked up.
     /// </summary>
     public Func<string, ManifestEntry?>? IndexOfVersion { get; init; }
+
+    /// <summary>
+    /// Whether P is a compressed file (its name ends in .gz, .xz, .zst or .bz2): then the target holds
+    /// P decompressed, so an installed instance is not the published file of its version byte for
+    /// byte (no mapping by the published index) and an offset in P is no offset in a slot (no
+    /// in-place seeds); seeds are only chunked here.
+    /// </summary>
+    public bool Compressed => CompressedSuffixes.Any(suffix => FileName.EndsWith(suffix, StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] CompressedSuffixes = [".gz", ".xz", ".zst", ".zstd", ".bz2"];
 }

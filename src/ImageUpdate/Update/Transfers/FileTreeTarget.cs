@@ -41,27 +41,51 @@ public sealed class FileTreeTarget : ITargetResource
     /// The installed files copied out to host temporaries, open (each goes when its stream is closed),
     /// when the tree is not host files (an image's FAT partition): what a delta rebuild seeds from.
     /// </summary>
-    public async Task<IReadOnlyList<FileStream>> HostCopiesAsync(IEnumerable<string> paths, CancellationToken cancellationToken)
-    {
-        if (_tree is not FatImageTree)
-        {
-            return [];
-        }
+    public Task<IReadOnlyList<FileStream>> HostCopiesAsync(IEnumerable<string> paths, CancellationToken cancellationToken) =>
+        _tree is FatImageTree
+            ? HostCopiesAsync(_tree.OpenReadAsync, paths, _logger, cancellationToken)
+            : Task.FromResult<IReadOnlyList<FileStream>>([]);
 
+    /// <summary>
+    /// Each path opened through <paramref name="open"/>; a seed is only an optimisation, so one that
+    /// cannot be copied out (an I/O or mtools failure) is logged and skipped. On a throw or cancel the
+    /// copies already opened are closed, which deletes them.
+    /// </summary>
+    internal static async Task<IReadOnlyList<FileStream>> HostCopiesAsync(
+        Func<string, CancellationToken, Task<Stream>> open, IEnumerable<string> paths, ILogger logger, CancellationToken cancellationToken)
+    {
         var copies = new List<FileStream>();
-        foreach (var path in paths)
+        try
         {
-            try
+            foreach (var path in paths)
             {
-                if (await _tree.OpenReadAsync(path, cancellationToken).ConfigureAwait(false) is FileStream copy)
+                cancellationToken.ThrowIfCancellationRequested();
+                try
                 {
-                    copies.Add(copy);
+                    var stream = await open(path, cancellationToken).ConfigureAwait(false);
+                    if (stream is FileStream copy)
+                    {
+                        copies.Add(copy);
+                    }
+                    else
+                    {
+                        await stream.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is IOException or ImageUpdateException && !cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogDebug("Not seeding from '{Path}': {Error}", UntrustedText.Escape(path), e.Message);
                 }
             }
-            catch (IOException e)
+        }
+        catch
+        {
+            foreach (var copy in copies)
             {
-                _logger.LogDebug("Not seeding from '{Path}': {Error}", Foundation.Errors.UntrustedText.Escape(path), e.Message);
+                await copy.DisposeAsync().ConfigureAwait(false);
             }
+
+            throw;
         }
 
         return copies;

@@ -1,6 +1,7 @@
 using ImageUpdate.Formats.Verification.Signing;
 using ImageUpdate.Formats.Verity;
 using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Platform.FileSystem;
 using Microsoft.Extensions.Logging;
 using Org.BouncyCastle.X509;
 
@@ -47,38 +48,47 @@ public sealed class VerityTrust
 
         foreach (var directory in Directories)
         {
-            var path = root.TrimEnd('/') + directory;
-            if (!Directory.Exists(path))
+            // Links (of the directory and of each file) resolve inside the root, as they would on the
+            // booted image: an absolute link must not reach the host's files.
+            var path = Inside(root, directory);
+            if (path is null || !Directory.Exists(path))
             {
                 continue;
             }
 
-            foreach (var file in Directory.EnumerateFiles(path, "*.crt").Order(StringComparer.Ordinal))
+            foreach (var found in Directory.EnumerateFiles(path, "*.crt").Order(StringComparer.Ordinal))
             {
-                if (!seen.Add(Path.GetFileName(file)))
+                var name = Path.GetFileName(found);
+                if (!seen.Add(name))
                 {
                     continue;
                 }
 
-                var info = new FileInfo(file);
-                if (info.LinkTarget == "/dev/null")
+                var file = root.TrimEnd('/') + directory + "/" + name;
+                var info = new FileInfo(found);
+                var content = found;
+                if (info.LinkTarget is { } link)
                 {
-                    continue; // masked
+                    if (link == "/dev/null")
+                    {
+                        continue; // masked
+                    }
+
+                    content = Inside(root, directory + "/" + name);
+                    if (content is null || !IsFile(content))
+                    {
+                        throw new ConfigurationException($"Verity certificate '{UntrustedText.Escape(file)}' is a symbolic link to '{UntrustedText.Escape(link)}', which is no file: remove it, or mask it with a link to /dev/null, refusing.");
+                    }
                 }
 
-                if (info.LinkTarget is { } link && !LeadsToAFile(info))
-                {
-                    throw new ConfigurationException($"Verity certificate '{UntrustedText.Escape(file)}' is a symbolic link to '{UntrustedText.Escape(link)}', which is no file: remove it, or mask it with a link to /dev/null, refusing.");
-                }
-
-                if (info.Length == 0)
+                if (new FileInfo(content).Length == 0)
                 {
                     continue; // masked
                 }
 
                 try
                 {
-                    certificates.Add(VeritySigningKey.ReadCertificate(File.ReadAllText(file), file));
+                    certificates.Add(VeritySigningKey.ReadCertificate(File.ReadAllText(content), file));
                 }
                 catch (Exception e) when (e is SigningKeyException or IOException or UnauthorizedAccessException)
                 {
@@ -105,14 +115,30 @@ public sealed class VerityTrust
         }
     }
 
-    /// <summary>Whether a link's chain ends in an existing file (a loop or a missing target does not).</summary>
-    private static bool LeadsToAFile(FileInfo link)
+    /// <summary>
+    /// <paramref name="path"/> with every link on the way followed inside <paramref name="root"/>, as a
+    /// host path; null when that fails (a loop, a link too many, no access).
+    /// </summary>
+    private static string? Inside(string root, string path)
     {
         try
         {
-            return link.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true };
+            return RootedPath.Resolve(root, path);
         }
-        catch (IOException)
+        catch (Exception e) when (e is UpdateException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether a resolved path is an existing regular file (a missing target, a directory or no access are not).</summary>
+    private static bool IsFile(string path)
+    {
+        try
+        {
+            return FileMetadata.TryGetStatus(path) is { Kind: FileKind.Regular };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }

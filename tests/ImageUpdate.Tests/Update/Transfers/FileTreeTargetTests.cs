@@ -300,4 +300,66 @@ public sealed class FileTreeTargetTests : IDisposable
             return read > 0 ? read : throw new VerificationException("hash mismatch");
         }
     }
+
+    /// <summary>A host temporary as FatImageTree hands it out: deleted when closed.</summary>
+    private Stream HostCopy(string name)
+    {
+        var path = _dir[name];
+        File.WriteAllText(path, name);
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.DeleteOnClose);
+    }
+
+    [Fact]
+    public async Task HostCopies_skip_a_seed_whose_copy_out_fails_with_an_mtools_error()
+    {
+        Task<Stream> Open(string path, CancellationToken cancellationToken) => path switch
+        {
+            "io" => throw new IOException("read error"),
+            "mtools" => throw new UpdateException("mcopy failed: No space left on device"),
+            _ => Task.FromResult(HostCopy(path)),
+        };
+
+        var copies = await FileTreeTarget.HostCopiesAsync(Open, ["a", "io", "mtools", "b"], NullLogger.Instance, TestContext.Current.CancellationToken);
+
+        Assert.Equal([_dir["a"], _dir["b"]], copies.Select(c => c.Name));
+        foreach (var copy in copies)
+        {
+            await copy.DisposeAsync();
+        }
+
+        Assert.False(File.Exists(_dir["a"]));
+    }
+
+    [Fact]
+    public async Task HostCopies_close_the_copies_already_made_when_cancelled_midway()
+    {
+        using var cancel = new CancellationTokenSource();
+        Task<Stream> Open(string path, CancellationToken cancellationToken)
+        {
+            if (path == "c")
+            {
+                cancel.Cancel();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            return Task.FromResult(HostCopy(path));
+        }
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => FileTreeTarget.HostCopiesAsync(Open, ["a", "b", "c", "d"], NullLogger.Instance, cancel.Token));
+
+        Assert.False(File.Exists(_dir["a"]));
+        Assert.False(File.Exists(_dir["b"]));
+    }
+
+    [Fact]
+    public async Task HostCopies_close_the_copies_already_made_when_an_unexpected_error_escapes()
+    {
+        Task<Stream> Open(string path, CancellationToken cancellationToken) =>
+            path == "c" ? throw new InvalidOperationException("bug") : Task.FromResult(HostCopy(path));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => FileTreeTarget.HostCopiesAsync(Open, ["a", "b", "c"], NullLogger.Instance, TestContext.Current.CancellationToken));
+
+        Assert.False(File.Exists(_dir["a"]));
+        Assert.False(File.Exists(_dir["b"]));
+    }
 }

@@ -51,7 +51,44 @@ public sealed class VerityTrustTests : IDisposable
     public void A_link_to_a_certificate_is_trusted()
     {
         File.Copy(_certificate, _root["cert.pem"]);
+        File.CreateSymbolicLink(_root["etc/verity.d/a.crt"], "../../cert.pem");
+
+        Assert.Single(VerityTrust.Load(_root.Path, new ListLogger()).Certificates);
+    }
+
+    [Fact]
+    public void An_absolute_link_resolves_under_the_root_not_on_the_host()
+    {
+        // <root>/etc/verity.d/a.crt -> /usr/lib/verity.d/a.crt: the image's file, which the host lacks.
+        File.Copy(_certificate, _root["usr/lib/verity.d/a.crt"]);
+        File.CreateSymbolicLink(_root["etc/verity.d/a.crt"], "/usr/lib/verity.d/a.crt");
+        File.WriteAllText(_root["usr/lib/verity.d/b.crt"], "");
+        File.CreateSymbolicLink(_root["etc/verity.d/b.crt"], "/usr/lib/verity.d/b.crt");
+
+        var trust = VerityTrust.Load(_root.Path, new ListLogger());
+
+        Assert.Single(trust.Certificates);
+    }
+
+    [Fact]
+    public void An_absolute_link_to_a_host_file_missing_under_the_root_is_refused()
+    {
+        // The host has the target (this certificate), the root does not: the host's file is not trusted.
+        File.Copy(_certificate, _root["cert.pem"]);
         File.CreateSymbolicLink(_root["etc/verity.d/a.crt"], _root["cert.pem"]);
+
+        var error = Assert.Throws<ConfigurationException>(() => VerityTrust.Load(_root.Path, new ListLogger()));
+
+        Assert.Equal($"Verity certificate '{_root["etc/verity.d/a.crt"]}' is a symbolic link to '{_root["cert.pem"]}', which is no file: remove it, or mask it with a link to /dev/null, refusing.", error.Message);
+    }
+
+    [Fact]
+    public void A_linked_directory_resolves_under_the_root()
+    {
+        Directory.Delete(_root["etc/verity.d"]);
+        Directory.CreateDirectory(_root["srv/verity"]);
+        File.Copy(_certificate, _root["srv/verity/a.crt"]);
+        Directory.CreateSymbolicLink(_root["etc/verity.d"], "/srv/verity");
 
         Assert.Single(VerityTrust.Load(_root.Path, new ListLogger()).Certificates);
     }
