@@ -26,6 +26,7 @@ public static class UkiAssembler
 
     private const string SbatSection = ".sbat";
     private const int MaximumNameLength = 8; // systemd-stub reads 8-byte names only
+    private const uint PageSize = 4096; // x86-64's and (its smallest) arm64's
 
     /// <summary>Assembles the UKI of <paramref name="contents"/>.</summary>
     public static byte[] Build(UkiContents contents)
@@ -85,17 +86,30 @@ public static class UkiAssembler
         var length = (long)image.Length;
         var symbols = SymbolTableAtEnd(image, pe);
         var stripSymbols = symbols is not null;
-        if (symbols is { } start)
-        {
-            // An old stub's COFF symbol table at the very end goes (ukify strips it too): an image file should have none.
-            length = start;
-        }
-
         var fileAlignment = pe.FileAlignment;
         var headers = RoundUp(pe.SizeOfHeaders, fileAlignment);
         if (pe.Sections.Length == 0)
         {
             throw new PeFormatException(source, "it has no sections, so it is no systemd-stub");
+        }
+
+        if (symbols is { } start)
+        {
+            // An old stub's COFF symbol table at the very end goes (ukify strips it too): an image file should have none.
+            // Only a table after every section's data and the headers is one: cutting anything else off would cut data.
+            var dataEnd = Math.Max(headers, pe.Sections.Where(s => s.SizeOfRawData > 0).Max(s => (long?)s.PointerToRawData + s.SizeOfRawData) ?? 0);
+            if (start < dataEnd)
+            {
+                throw new PeFormatException(source, $"its COFF symbol table starts at offset {start}, before the end of its headers and section data ({dataEnd})");
+            }
+
+            length = start;
+        }
+
+        if (pe.SectionAlignment < PageSize && pe.SectionAlignment != fileAlignment)
+        {
+            // The PE format: a SectionAlignment below the page size needs the FileAlignment to match it.
+            throw new PeFormatException(source, $"its SectionAlignment {pe.SectionAlignment} is below the page size ({PageSize}) but not its FileAlignment {fileAlignment}");
         }
 
         if (headers > length)
@@ -157,7 +171,7 @@ public static class UkiAssembler
             var virtualAddress = RoundUp((long)last.VirtualAddress + last.VirtualSize, pe.SectionAlignment);
             var pointer = RoundUp(end, fileAlignment);
             var rawSize = RoundUp(section.Data.Length, fileAlignment);
-            if (virtualAddress + section.Data.Length > uint.MaxValue || pointer + rawSize > Array.MaxLength)
+            if (RoundUp(virtualAddress + section.Data.Length, pe.SectionAlignment) > uint.MaxValue || pointer + rawSize > Array.MaxLength)
             {
                 throw new PeFormatException(source, $"section '{section.Name}' ({section.Data.Length} bytes) would end past what a PE image can address");
             }
@@ -166,6 +180,13 @@ public static class UkiAssembler
             table.Add(new PeSection(section.Name, (uint)section.Data.Length, (uint)virtualAddress, (uint)rawSize, (uint)pointer, characteristics));
             layout.Add((table.Count - 1, section));
             end = pointer + rawSize;
+        }
+
+        var lastSection = table[^1];
+        var sizeOfImage = RoundUp((long)lastSection.VirtualAddress + lastSection.VirtualSize, pe.SectionAlignment);
+        if (sizeOfImage > uint.MaxValue || headers > uint.MaxValue)
+        {
+            throw new PeFormatException(source, $"its section '{lastSection.Name}' would end past what a PE image can address");
         }
 
         var output = new byte[end];
@@ -197,11 +218,10 @@ public static class UkiAssembler
         }
 
         var optional = output.AsSpan(pe.OptionalHeaderOffset);
-        var lastSection = table[^1];
         BinaryPrimitives.WriteUInt32LittleEndian(optional[PeImage.Optional.SizeOfInitializedData..], initialized);
         BinaryPrimitives.WriteUInt32LittleEndian(optional[PeImage.Optional.SizeOfHeaders..], (uint)headers);
         BinaryPrimitives.WriteUInt32LittleEndian(optional[PeImage.Optional.CheckSum..], 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(optional[PeImage.Optional.SizeOfImage..], (uint)RoundUp((long)lastSection.VirtualAddress + lastSection.VirtualSize, pe.SectionAlignment));
+        BinaryPrimitives.WriteUInt32LittleEndian(optional[PeImage.Optional.SizeOfImage..], (uint)sizeOfImage);
         BinaryPrimitives.WriteUInt16LittleEndian(optional[PeImage.Optional.DllCharacteristics..], (ushort)(pe.DllCharacteristics & ~clearDllCharacteristics));
         return output;
     }

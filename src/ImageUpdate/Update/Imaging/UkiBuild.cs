@@ -70,14 +70,19 @@ public static class UkiBuild
         };
         var uki = UkiAssembler.Build(contents);
 
-        var unsigned = Path.Combine(Path.GetDirectoryName(output)!, $".#{Path.GetFileName(output)}.unsigned");
+        var directory = Path.GetDirectoryName(output)!;
+        var unsigned = Path.Combine(directory, $".#{Path.GetFileName(output)}.unsigned");
+        var signed = Path.Combine(directory, $".#{Path.GetFileName(output)}.signed");
         try
         {
             await File.WriteAllBytesAsync(unsigned, uki, cancellationToken).ConfigureAwait(false);
             if (signer is { } s)
             {
                 // Authenticode over the whole PE image, .cmdline included, as the firmware checks it against db.
-                await runner.RunAsync(new ProcessRequest("sbsign", ["--key", s.Key, "--cert", s.Certificate, "--output", output, unsigned]), cancellationToken).ConfigureAwait(false);
+                // sbsign writes into a temporary beside the output, renamed only once it succeeded: a failing or
+                // cancelled sbsign leaves no partial UKI under the output's name.
+                await runner.RunAsync(new ProcessRequest("sbsign", ["--key", s.Key, "--cert", s.Certificate, "--output", signed, unsigned]), cancellationToken).ConfigureAwait(false);
+                AtomicRename.Rename(signed, output, replace: true);
                 logger.LogInformation("Signed the UKI {Output} for Secure Boot with {Certificate}.", output, s.Certificate);
             }
             else
@@ -88,6 +93,7 @@ public static class UkiBuild
         finally
         {
             File.Delete(unsigned);
+            File.Delete(signed);
         }
 
         logger.LogInformation("Built the UKI {Output} ({Size} bytes) with the command line '{CommandLine}'.", output, uki.Length, commandLine);

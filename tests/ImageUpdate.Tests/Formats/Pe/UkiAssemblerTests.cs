@@ -128,8 +128,33 @@ public sealed class UkiAssemblerTests(ITestOutputHelper output)
             { "unaligned section", TestPe.With(stub, table + PeImage.Section.PointerToRawData, 0x401), "section 1 ('.text') has 3072 bytes at offset 1025, not aligned to its FileAlignment 512" },
             { "no room for a header", TestPe.Stub(sizeOfHeaders: 0x200), "its headers (SizeOfHeaders 512, 512 aligned) have no room for a section header for '.osrel' after its 3 sections" },
             { "no sections", TestPe.With(stub, sectionCount, 0, 2), "it has no sections, so it is no systemd-stub" },
+            { "symbol table inside .reloc", TestPe.With(TestPe.With(stub, TestPe.PeOffset + PeImage.Coff.PointerToSymbolTable, (uint)(length - 512)), length - 512, 512), $"its COFF symbol table starts at offset {length - 512}, before the end of its headers and section data ({length})" },
+            { "symbol table inside .sbat", TestPe.With(TestPe.With(stub, TestPe.PeOffset + PeImage.Coff.PointerToSymbolTable, 0x1000), 0x1000, (uint)(length - 0x1000)), $"its COFF symbol table starts at offset 4096, before the end of its headers and section data ({length})" },
+            { "symbol table inside the headers", TestPe.With(TestPe.With(stub, TestPe.PeOffset + PeImage.Coff.PointerToSymbolTable, 0x300), 0x300, (uint)(length - 0x300)), $"its COFF symbol table starts at offset 768, before the end of its headers and section data ({length})" },
+            { "section alignment below a page", TestPe.With(stub, optional + PeImage.Optional.SectionAlignment, 1024), "its SectionAlignment 1024 is below the page size (4096) but not its FileAlignment 512" },
+            { "2 GiB section alignment", TestPe.With(stub, optional + PeImage.Optional.SectionAlignment, 0x8000_0000), "section '.osrel' (24 bytes) would end past what a PE image can address" },
             { "headers past the end", TestPe.Create([(".text", [])], sizeOfHeaders: 0x1000)[..0x800], "its SizeOfHeaders 4096 ends past the end of the file (2048 bytes)" },
         };
+    }
+
+    [Fact]
+    public void A_section_alignment_that_rounds_the_image_size_past_4_GiB_is_refused()
+    {
+        var stub = TestPe.With(TestPe.Stub(), TestPe.OptionalOffset + PeImage.Optional.SectionAlignment, 0x8000_0000);
+
+        var e = Assert.Throws<PeFormatException>(() => UkiAssembler.AddSections(stub, "stub.efi", [new UkiSection(".linux", TestPe.Kernel())]));
+
+        Assert.Equal($"PE image 'stub.efi': section '.linux' ({TestPe.Kernel().Length} bytes) would end past what a PE image can address.", e.Message);
+    }
+
+    [Fact]
+    public void A_replaced_section_that_would_round_the_image_size_past_4_GiB_is_refused()
+    {
+        var stub = TestPe.With(TestPe.Stub(), TestPe.TableOffset + (2 * 40) + PeImage.Section.VirtualAddress, 0xFFFF_F000);
+
+        var e = Assert.Throws<PeFormatException>(() => UkiAssembler.AddSections(stub, "stub.efi", [new UkiSection(".reloc", new byte[0x200])]));
+
+        Assert.Equal("PE image 'stub.efi': its section '.reloc' would end past what a PE image can address.", e.Message);
     }
 
     [Theory]

@@ -95,4 +95,54 @@ public sealed class UkiBuildTests : IDisposable
         Assert.NotEqual(0, TestProcess.Run("sbverify", ["--cert", _dir["db.crt"], _dir["unsigned.efi"]]).ExitCode);
         Assert.Empty(Directory.GetFiles(_dir.Path, ".#*"));
     }
+
+    [Fact]
+    public async Task A_signer_that_fails_after_writing_leaves_the_old_UKI_and_no_temporary()
+    {
+        var options = Inputs();
+        File.WriteAllBytes(_dir["uki.efi"], "the old UKI"u8.ToArray());
+        var runner = new PartlyWritingSigner();
+
+        await Assert.ThrowsAsync<ExternalToolException>(() => UkiBuild.WriteAsync(options, [("roothash", Hash)], _dir["uki.efi"], (_dir["db.key"], _dir["db.crt"]), runner, NullLogger.Instance, TestContext.Current.CancellationToken));
+
+        Assert.NotNull(runner.Output);
+        Assert.NotEqual(_dir["uki.efi"], runner.Output);
+        Assert.Equal(_dir.Path, Path.GetDirectoryName(runner.Output));
+        Assert.Equal("the old UKI"u8.ToArray(), File.ReadAllBytes(_dir["uki.efi"]));
+        Assert.Empty(Directory.GetFiles(_dir.Path, ".#*"));
+    }
+
+    [Fact]
+    public async Task Sbsign_with_a_bad_key_file_leaves_no_UKI_and_no_temporary()
+    {
+        TestEnvironment.RequireTools("apt-get install sbsigntool openssl", "sbsign", "openssl");
+        var options = Inputs();
+        TestProcess.RunChecked("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=db", "-keyout", _dir["db.key"], "-out", _dir["db.crt"]]);
+        File.WriteAllText(_dir["bad.key"], "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n");
+
+        await Assert.ThrowsAsync<ExternalToolException>(() => UkiBuild.WriteAsync(options, [("roothash", Hash)], _dir["uki.efi"], (_dir["bad.key"], _dir["db.crt"]), new ProcessRunner(), NullLogger.Instance, TestContext.Current.CancellationToken));
+
+        Assert.False(File.Exists(_dir["uki.efi"]));
+        Assert.Empty(Directory.GetFiles(_dir.Path, ".#*"));
+    }
+
+    private UkiBuildOptions Inputs()
+    {
+        File.WriteAllBytes(_dir["stub.efi"], TestPe.Stub());
+        File.WriteAllBytes(_dir["vmlinuz"], TestPe.Kernel());
+        return new UkiBuildOptions { Stub = _dir["stub.efi"], Linux = _dir["vmlinuz"], CommandLine = "ro" };
+    }
+
+    /// <summary>An sbsign that writes half its output, then fails.</summary>
+    private sealed class PartlyWritingSigner : IProcessRunner
+    {
+        public string? Output { get; private set; }
+
+        public async Task<ProcessResult> RunAsync(ProcessRequest request, CancellationToken cancellationToken)
+        {
+            Output = request.Arguments[request.Arguments.ToList().IndexOf("--output") + 1];
+            await File.WriteAllBytesAsync(Output, "MZ partial"u8.ToArray(), cancellationToken);
+            throw new ExternalToolException([request.FileName, .. request.Arguments], 1, "sbsign: write error", "sign the UKI");
+        }
+    }
 }
