@@ -19,26 +19,8 @@ delta_setup() {
   mkdir -p "$dir/payloads" "$dir/server" "$dir/tmp" "$dir/defs"
   v2_payload="$dir/payloads/os-2.raw"
   cp "$payload" "$dir/payloads/os-1.raw"
-  cp "$payload" "$v2_payload"
-  python3 - "$v2_payload" <<'PY' || die "could not write v2"
-import os, random, sys
-path = sys.argv[1]
-size = os.path.getsize(path)
-run = 1 << 20
-rng = random.Random(16)
-with open(path, "r+b") as f:
-    for _ in range(max(1, round(size * 0.05 / run))):
-        offset = rng.randrange(0, size - run)
-        f.seek(offset)
-        f.write(rng.randbytes(run))
-PY
-
-  # The publisher's key (ed25519, no passphrase) in a GNUPGHOME of our own; its agent dies on exit.
-  mkdir -m 700 "$dir/gnupg"
-  on_exit env GNUPGHOME="$dir/gnupg" gpgconf --kill all
-  GNUPGHOME="$dir/gnupg" gpg -q --batch --pinentry-mode loopback --passphrase '' --quick-gen-key 'Bench Releases <bench@example.org>' ed25519 sign never 2>/dev/null \
-    || die "gpg could not make a key"
-  GNUPGHOME="$dir/gnupg" gpg -q --batch --export-secret-keys >"$dir/secret.gpg"
+  make_delta_v2 "$payload" "$v2_payload"
+  new_publisher_key "$dir"
 
   start_nginx "$dir" "$dir/server" 18180 "$dir/access.log"
   port=$REPLY
@@ -53,9 +35,7 @@ PY
 }
 
 # Body bytes nginx logged after line $1 of its access log.
-delta_sent_since() {
-  tail -n "+$(($1 + 1))" "$work/delta/access.log" | awk '{ s += $2 } END { print s + 0 }'
-}
+delta_sent_since() { nginx_sent_since "$work/delta/access.log" "$1"; }
 delta_lines() { wc -l <"$work/delta/access.log"; }
 
 delta_round() {
@@ -109,8 +89,3 @@ delta_report() {
 }
 
 # `NAME median # min X max Y` of a series of ratios.
-ratio_value() { # NAME SERIES
-  local median
-  median="$(median_of "$2")"
-  sort -g "$times/$2" | awk -v n="$1" -v m="$median" '{ a[NR] = $1 } END { printf "%s %.3f # min %.3f max %.3f\n", n, m, a[1], a[NR] }'
-}
