@@ -84,7 +84,7 @@ def gpt_torn(verdict):
     valid copy, and the next GPT write rewrites both. The caller still checks that our reader
     reads the table and that it shows the same slots as sfdisk's."""
     text = " ".join(verdict.split())
-    if "No problems found" in text:
+    if "No problems found" in text and "ERROR" not in text:
         return None
     def state(name):
         match = re.search(name + r": (OK|ERROR)", text)
@@ -102,7 +102,10 @@ def gpt_torn(verdict):
         torn = "stale backup or primary"
     else:
         return None
-    return torn if any(a in text for a in allowed) and "Identified 1 problems" in text else None
+    # A header sgdisk cannot use at all is rebuilt from the other before it verifies: it then finds
+    # "No problems" in the rebuilt table and still names the bad header ERROR.
+    verified = "Identified 1 problems" in text or "No problems found" in text
+    return torn if any(a in text for a in allowed) and verified else None
 
 
 def run(argv, **kwargs):
@@ -113,6 +116,18 @@ def unmount_all(work):
     mount = os.path.join(work, "appmnt")
     if os.path.ismount(mount):
         run(["umount", mount])
+
+
+def sfdisk_table(disk):
+    """sfdisk's view of DISK's partition table ({} when it reads none) and its warnings. Its
+    warnings go to stderr ("The backup GPT table is corrupt, but the primary appears OK, so that
+    will be used." after a cut between the two copies) and must not be parsed as JSON."""
+    out = subprocess.run(["sfdisk", "--json", disk], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+    try:
+        table = json.loads(out.stdout or "{}").get("partitiontable", {})
+    except json.JSONDecodeError:
+        table = {}
+    return table, " ".join(out.stderr.split())
 
 
 class Checker:
@@ -150,7 +165,9 @@ class Checker:
         state["gpt_torn"] = gpt_torn(verify.stdout)
         if "No problems found" not in verify.stdout and state["gpt_torn"] is None:
             problems.append("sgdisk -v: " + " ".join(verify.stdout.split()))
-        table = json.loads(run(["sfdisk", "--json", disk]).stdout or "{}").get("partitiontable", {})
+        table, warning = sfdisk_table(disk)
+        if not table:
+            problems.append(f"sfdisk reads no partition table: {warning}")
         sector = table.get("sectorsize", 512)
         parts = table.get("partitions", [])
 
@@ -244,17 +261,26 @@ class Checker:
 
     def _list(self, where):
         """{version: [(type, path)] of what `list VERSION` calls installed (not pending, not partial)}
-        or a string: the error."""
-        overview = run([self.binary, *where, "--offline", "--json", "short", "list"])
-        if overview.returncode != 0:
-            return "image-update list: " + overview.stdout.strip()
+        or a string: the error. stdout is the JSON; warnings on stderr stay out of it."""
+        def query(*args):
+            out = subprocess.run([self.binary, *where, "--offline", "--json", "short", "list", *args],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+            label = " ".join(["image-update list", *args])
+            if out.returncode != 0:
+                return None, f"{label}: " + " ".join((out.stderr + out.stdout).split())
+            try:
+                return json.loads(out.stdout), None
+            except json.JSONDecodeError:
+                return None, f"{label}: not JSON: " + " ".join(out.stdout.split())[:200]
+        overview, error = query()
+        if error:
+            return error
         listed = {}
-        for entry in json.loads(overview.stdout).get("all", []):
+        for entry in overview.get("all", []):
             version = entry if isinstance(entry, str) else entry.get("version")
-            details = run([self.binary, *where, "--offline", "--json", "short", "list", version])
-            if details.returncode != 0:
-                return f"image-update list {version}: " + details.stdout.strip()
-            info = json.loads(details.stdout)
+            info, error = query(version)
+            if error:
+                return error
             if info.get("installed"):
                 listed[version] = info
         return listed
@@ -300,10 +326,10 @@ class Checker:
         partition after its journal replay (as the next mount would see it) with debugfs: its
         path, and the problems met on the way (ext4 not clean, no such file)."""
         problems = []
-        table = json.loads(run(["sfdisk", "--json", disk]).stdout or "{}").get("partitiontable", {})
+        table, warning = sfdisk_table(disk)
         app = next((p for p in table.get("partitions", []) if p.get("name") == "app"), None)
         if app is None:
-            return None, ["the GPT has no app partition"]
+            return None, [f"the GPT has no app partition (sfdisk: {warning or 'no warning'})"]
         image = self._extract(disk, app, table.get("sectorsize", 512), "app.img")
         replay = run(["e2fsck", "-E", "journal_only", "-y", image])
         if replay.returncode not in (0, 1):
