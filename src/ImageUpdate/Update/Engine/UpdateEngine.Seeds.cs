@@ -1,5 +1,6 @@
 using ImageUpdate.Formats.Gpt;
 using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Model.Definitions;
 using ImageUpdate.Model.Resources;
 using ImageUpdate.Update.Delta;
 using ImageUpdate.Update.Transfers;
@@ -77,7 +78,9 @@ public sealed partial class UpdateEngine
         {
             foreach (var transfer in context.Enabled)
             {
-                if (transfer.Target is not FileTreeTarget files || !acquires(transfer.Id))
+                // Only a url-file payload (from a server or staged) can be rebuilt from chunks; holding a
+                // leftover for any other would only keep its blocks from being freed until the end.
+                if (transfer.Target is not FileTreeTarget files || transfer.Definition.Source.Type != ResourceType.UrlFile || !acquires(transfer.Id))
                 {
                     continue;
                 }

@@ -25,8 +25,11 @@ public sealed partial class UpdateEngine
             return null;
         }
 
+        // One cache per component (as the installation database has), so that pruning to one
+        // component's installed versions never empties another's.
         var state = _options.Environment.StateDirectory ?? RootedPath.Resolve(_options.Root, StateDirectory);
-        return new IndexCache(Path.Join(state, IndexCache.DirectoryName), _logger);
+        var name = _options.Component is { } component ? $"{IndexCache.DirectoryName}.{component}" : IndexCache.DirectoryName;
+        return new IndexCache(Path.Join(state, name), _logger);
     }
 
     /// <summary>
