@@ -3,8 +3,14 @@
 # $BENCH_TREE_FILES files (default 3000) in 60 directories, sizes log-uniform from 128 B to 512 KiB
 # (about 180 MiB), half of them random bytes and half text (words drawn from a 4096-word list with
 # Zipf's frequencies, as in natural text), from a fixed seed; v2's tree is v1's with 5% of the files (fixed seed) given new content of a size within
-# +-25% of the old. Each tree becomes an erofs image with mkfs.erofs (erofs-utils), reproducibly:
-# a fixed UUID (-U), every timestamp fixed (-T0), owner root (--all-root), the files' mtimes set too.
+# +-25% of the old. Each tree becomes an erofs image the way a product builds it: `image-update
+# build-image` of a repart.d layout (an ESP and one Format=erofs, CopyFiles=/:/, Minimize=best root),
+# split out with --split, the layout's mkfs.erofs options given as systemd-repart takes them
+# (SYSTEMD_REPART_MKFS_OPTIONS_EROFS); reproducibly: a fixed --seed (so one file system UUID for both
+# versions), SOURCE_DATE_EPOCH for every time stamp, owner root (--all-root), the files' mtimes set to
+# it too. (mkfs.erofs 1.5 reads SOURCE_DATE_EPOCH from the environment build-image passes on, as
+# repart's does, and writes some inodes extended then: 1.83 against 1.71 for -Enoinline_data when
+# mkfs.erofs -T0 was called directly, 3000 files, one round.)
 # For each layout below, v1 and v2 are published with `publish --chunk-store` into a directory nginx
 # serves on 127.0.0.1 with an access log, v1 is installed whole into the first slot of a GPT disk
 # image, and `update 2` rebuilds v2 into the second from the v1 slot and the chunks it lacks; the
@@ -25,8 +31,8 @@ read -r -a tree_layouts <<<"${BENCH_TREE_LAYOUTS:-plain plain_noinline lz4 lz4hc
 tree_chosen=plain_noinline
 [[ " ${tree_layouts[*]} " == *" $tree_chosen "* ]] || tree_layouts+=("$tree_chosen")
 
-tree_mkfs() { # LAYOUT IMAGE DIR
-  local options=()
+tree_mkfs() { # LAYOUT IMAGE DIR VERSION
+  local options=() build="$work/delta_tree/build"
   case "$1" in
     plain) ;;
     plain_noinline) options=(-Enoinline_data) ;;
@@ -34,8 +40,19 @@ tree_mkfs() { # LAYOUT IMAGE DIR
     lz4hc) options=(-zlz4hc) ;;
     *) die "unknown erofs layout $1" ;;
   esac
-  mkfs.erofs --quiet -T0 -U 6a1e0c5e-16d1-4b1e-9c1e-2f1ed3e1a116 --all-root "${options[@]}" "$2" "$3" >/dev/null \
-    || die "mkfs.erofs ${options[*]} $2 $3 failed"
+  if [ ! -d "$build/repart.d" ]; then
+    mkdir -p "$build/repart.d" "$build/defs" "$build/payloads"
+    printf '[Partition]\nType=esp\nFormat=vfat\nSizeMinBytes=40M\nSizeMaxBytes=40M\n' >"$build/repart.d/00-esp.conf"
+    printf '[Partition]\nType=root\nLabel=os-%%A\nFormat=erofs\nCopyFiles=/:/\nMinimize=best\n' >"$build/repart.d/10-root.conf"
+    printf '[Source]\nType=url-file\nPath=http://127.0.0.1:1/\nMatchPattern=os-@v.raw\n\n[Target]\nType=partition\nPath=auto\nMatchPattern=os-@v\nMatchPartitionType=root\n' >"$build/defs/os.transfer"
+  fi
+  rm -rf "$build/split"
+  SOURCE_DATE_EPOCH=315532800 SYSTEMD_REPART_MKFS_OPTIONS_EROFS="${options[*]}" "$bin" --definitions="$build/defs" build-image "$build/repart.d" \
+    --version="$4" --payloads="$build/payloads" --output="$build/disk.img" --seed=6a1e0c5e-16d1-4b1e-9c1e-2f1ed3e1a116 \
+    --copy-source="$3" --split="$build/split" >"$logs/delta_tree.build-image.log" 2>&1 \
+    || die "build-image with SYSTEMD_REPART_MKFS_OPTIONS_EROFS='${options[*]}' of $3 failed: $(tail -n 3 "$logs/delta_tree.build-image.log" | tr '\n' ' ')"
+  mv "$build/split/os-$4.raw" "$2"
+  rm -f "$build/disk.img"
 }
 
 delta_tree_setup() {
@@ -72,8 +89,8 @@ for path in rng.sample(files, max(1, round(count * 0.05))):
 for top in (v1, v2):
     for base, dirs, names in os.walk(top):
         for name in dirs + names:
-            os.utime(os.path.join(base, name), (0, 0))
-    os.utime(top, (0, 0))
+            os.utime(os.path.join(base, name), (315532800, 315532800), follow_symlinks=False)
+    os.utime(top, (315532800, 315532800))
 print(changed)
 PY
   tree_changed="$(cat "$dir/changed-bytes")"
@@ -85,9 +102,9 @@ PY
     mkdir -p "$dir/$layout/payloads" "$dir/$layout/defs" "$dir/server/$layout"
     for v in 1 2; do
       image="$dir/$layout/payloads/os-$v.raw"
-      tree_mkfs "$layout" "$image" "$dir/trees/v$v"
+      tree_mkfs "$layout" "$image" "$dir/trees/v$v" "$v"
       if [ "$v" = 1 ]; then
-        tree_mkfs "$layout" "$dir/$layout/again.raw" "$dir/trees/v1"
+        tree_mkfs "$layout" "$dir/$layout/again.raw" "$dir/trees/v1" 1
         cmp --silent "$image" "$dir/$layout/again.raw" || die "mkfs.erofs ($layout) is not reproducible: two images of the same tree differ"
         rm -f "$dir/$layout/again.raw"
       fi
@@ -100,7 +117,7 @@ PY
     done
     say "delta_tree: $layout images of $(stat -c %s "$dir/$layout/payloads/os-1.raw") and $(stat -c %s "$dir/$layout/payloads/os-2.raw") bytes"
   done
-  rm -rf "$dir/trees"
+  rm -rf "$dir/trees" "$dir/build"
 }
 
 delta_tree_measure() { # LAYOUT

@@ -51,6 +51,12 @@ public sealed class DeltaInstaller
     /// </summary>
     public Func<string, IReadOnlyList<IndexedChunk>, Exception?>? CheckCoverage { get; init; }
 
+    /// <summary>
+    /// Indexes checked against the manifest are kept here (P's, and a seed's version's), and an index
+    /// the manifest names by a SHA-256 the cache holds is read from it instead of downloaded; null: none.
+    /// </summary>
+    public IndexCache? Cache { get; init; }
+
     /// <summary>Chunks fetched ahead of the reader at most.</summary>
     public int Parallelism { get; init; } = 8;
 
@@ -69,7 +75,7 @@ public sealed class DeltaInstaller
             return await request.Open(request.FileName, cancellationToken).ConfigureAwait(false);
         }
 
-        var (index, indexBytes, problem) = await ReadIndexAsync(request, request.FileName + IndexSuffix, request.Index, cancellationToken).ConfigureAwait(false);
+        var (index, indexBytes, problem) = await ReadIndexAsync(request, request.FileName + IndexSuffix, request.Index, request.Version, cancellationToken).ConfigureAwait(false);
         if (index is null)
         {
             return await WholeAsync(request, problem!, cancellationToken).ConfigureAwait(false);
@@ -146,9 +152,18 @@ public sealed class DeltaInstaller
         }
     }
 
-    /// <summary>The index <paramref name="name"/>, checked against its manifest <paramref name="entry"/> before it is parsed.</summary>
-    private async Task<(CasyncIndex? Index, long Bytes, string? Problem)> ReadIndexAsync(DeltaRequest request, string name, ManifestEntry entry, CancellationToken cancellationToken)
+    /// <summary>
+    /// The index <paramref name="name"/>, checked against its manifest <paramref name="entry"/> before it
+    /// is parsed: from the <see cref="Cache"/> when it holds a file of that SHA-256 (then no bytes count
+    /// as downloaded), else downloaded and, once checked, kept there as <paramref name="version"/>'s.
+    /// </summary>
+    private async Task<(CasyncIndex? Index, long Bytes, string? Problem)> ReadIndexAsync(DeltaRequest request, string name, ManifestEntry entry, string? version, CancellationToken cancellationToken)
     {
+        if (Cache?.TryRead(entry.Sha256, UntrustedText.Escape(name)) is { } cached)
+        {
+            return Parse(cached, name, 0);
+        }
+
         byte[] bytes;
         try
         {
@@ -184,10 +199,21 @@ public sealed class DeltaInstaller
                 $"SHA-256 of '{UntrustedText.Escape(name)}' ({bytes.Length} bytes) is {actual}, but the manifest lists {entry.Sha256.ToLowerInvariant()}.");
         }
 
+        if (Cache is { } cache && version is not null)
+        {
+            // What may still be wanted: the version written and the versions the seeds hold (installed).
+            cache.Store(entry.Sha256, version, bytes, [.. request.Seeds.Select(s => s.Version).OfType<string>(), .. request.Version is { } writing ? [writing] : Array.Empty<string>()]);
+        }
+
+        return Parse(bytes, name, bytes.Length);
+    }
+
+    private (CasyncIndex? Index, long Bytes, string? Problem) Parse(byte[] bytes, string name, long downloaded)
+    {
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            return (CasyncIndex.Read(stream, name), bytes.Length, null);
+            return (CasyncIndex.Read(stream, name), downloaded, null);
         }
         catch (CasyncFormatException e) when (FallBackToWholeFile)
         {
@@ -260,7 +286,7 @@ public sealed class DeltaInstaller
             return null;
         }
 
-        var (index, bytes, problem) = await ReadIndexAsync(request, entry.FileName, entry, cancellationToken).ConfigureAwait(false);
+        var (index, bytes, problem) = await ReadIndexAsync(request, entry.FileName, entry, version, cancellationToken).ConfigureAwait(false);
         request.Counters.AddDownloaded(bytes);
         if (index is null || index.Sizes != sizes)
         {

@@ -23,6 +23,9 @@ public sealed record DeltaRequest(
     /// </summary>
     public Func<string, ManifestEntry?>? IndexOfVersion { get; init; }
 
+    /// <summary>The version P belongs to (its index is cached as that version's); null: not known, not cached.</summary>
+    public string? Version { get; init; }
+
     /// <summary>
     /// Whether P is a compressed file (its name ends in .gz, .xz, .zst or .bz2): then the target holds
     /// P decompressed, so an installed instance is not the published file of its version byte for

@@ -15,6 +15,8 @@ public sealed record HostEnvironment
 
     public const string StallTimeoutVariable = "IMAGE_UPDATE_STALL_TIMEOUT";
 
+    public const string StateDirectoryVariable = "IMAGE_UPDATE_STATE_DIRECTORY";
+
     public const string SourceDateEpochVariable = "SOURCE_DATE_EPOCH";
 
     /// <summary>Test hook ("1" or "0") that overrides systemd's presence (see <c>Power.SystemdPresence</c>).</summary>
@@ -52,6 +54,9 @@ public sealed record HostEnvironment
 
     /// <summary>$IMAGE_UPDATE_LOCK_PATH: the host lock instead of /run/image-update.lock.</summary>
     public string? LockPath => Get(LockPathVariable);
+
+    /// <summary>$IMAGE_UPDATE_STATE_DIRECTORY: image-update's host state (the index cache) instead of /var/lib/image-update of the root.</summary>
+    public string? StateDirectory => Get(StateDirectoryVariable);
 
     /// <summary>$IMAGE_UPDATE_STALL_TIMEOUT: seconds a download may stall.</summary>
     public string? StallTimeout => Get(StallTimeoutVariable);

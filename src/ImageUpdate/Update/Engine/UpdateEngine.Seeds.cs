@@ -1,4 +1,6 @@
 using ImageUpdate.Formats.Gpt;
+using ImageUpdate.Foundation.Errors;
+using ImageUpdate.Model.Definitions;
 using ImageUpdate.Model.Resources;
 using ImageUpdate.Update.Delta;
 using ImageUpdate.Update.Transfers;
@@ -20,15 +22,17 @@ public sealed partial class UpdateEngine
     /// slot this write claims is one of them, chosen only once the payload is open, so a chunk is taken
     /// from one only at its own offset in the result, which is read before the write reaches it. That
     /// is also how an interrupted attempt's bytes (its slot was freed again at the start) are reused;</item>
+    /// <item>a regular-file target's copies of earlier attempts (<see cref="LeftoverCopies"/>), held open
+    /// across the making of room that removed their names;</item>
     /// <item>then the --seed paths.</item>
     /// </list>
     /// Only regular files and block devices; every chunk read from a seed is hashed before it is
     /// used, so a seed that is not what it seemed costs a download, nothing more.
     /// </summary>
-    private async Task<IReadOnlyList<Seed>> SeedsForAsync(TransferRuntime transfer, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Seed>> SeedsForAsync(TransferRuntime transfer, LeftoverCopies leftovers, CancellationToken cancellationToken)
     {
         var current = await transfer.Target.LoadAsync(cancellationToken).ConfigureAwait(false);
-        var seeds = new List<Seed>();
+        var seeds = new List<Seed>(leftovers.SeedsFor(transfer.Id));
         foreach (var instance in current.Instances)
         {
             var version = instance.IsPartial ? null : instance.Metadata.Version;
@@ -59,5 +63,48 @@ public sealed partial class UpdateEngine
 
         seeds.AddRange(_options.Seeds.Select(path => new Seed(path)));
         return [.. seeds.Distinct()];
+    }
+
+    /// <summary>
+    /// Opens, before making room removes them by name, the copies interrupted attempts left
+    /// of each regular-file target about to be written (<see cref="FileTreeTarget.LeftoverCopiesAsync"/>),
+    /// so their bytes seed the rebuild and go only when the result is disposed, after the writes. One
+    /// that cannot be opened is only a lost chance to reuse bytes.
+    /// </summary>
+    private async Task<LeftoverCopies> HoldLeftoverCopiesAsync(LoadedContext context, Func<string, bool> acquires, CancellationToken cancellationToken)
+    {
+        var held = new LeftoverCopies();
+        try
+        {
+            foreach (var transfer in context.Enabled)
+            {
+                // Only a url-file payload (from a server or staged) can be rebuilt from chunks; holding a
+                // leftover for any other would only keep its blocks from being freed until the end.
+                if (transfer.Target is not FileTreeTarget files || transfer.Definition.Source.Type != ResourceType.UrlFile || !acquires(transfer.Id))
+                {
+                    continue;
+                }
+
+                foreach (var path in await files.LeftoverCopiesAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        held.Add(transfer.Id, SeedFile.OpenWithoutLock(path));
+                        _logger.LogDebug("Keeping '{Path}', left by an earlier attempt, as a seed.", UntrustedText.Escape(path));
+                    }
+                    catch (IOException e)
+                    {
+                        _logger.LogDebug("Not seeding from '{Path}': {Error}", UntrustedText.Escape(path), e.Message);
+                    }
+                }
+            }
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+
+        return held;
     }
 }

@@ -209,6 +209,8 @@ public sealed partial class UpdateEngine
 
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
         _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
+        // What earlier attempts left of a file target is held open across the vacuum, to seed the rebuild.
+        using var leftovers = await HoldLeftoverCopiesAsync(context, id => steps.For(id) is AcquireFromSource, cancellationToken).ConfigureAwait(false);
         var vacuum = await VacuumAllAsync(context, space: 1, extraProtected: set.Version, cancellationToken).ConfigureAwait(false);
         _observer.OnRoomMade(vacuum);
         SyncIfAsked();
@@ -242,7 +244,7 @@ public sealed partial class UpdateEngine
                         {
                             if (payload.Rebuild is not null)
                             {
-                                payload = payload.WithSeeds([.. await SeedsForAsync(transfer, cancellationToken).ConfigureAwait(false), .. hostCopies.Select(c => new Seed(c.Name))]);
+                                payload = payload.WithSeeds([.. await SeedsForAsync(transfer, leftovers, cancellationToken).ConfigureAwait(false), .. hostCopies.Select(c => new Seed(c.Name))]);
                             }
 
                             var progress = new Progress<TransferProgress>(p => _observer.OnProgress(set.Version, position, context.Enabled.Count, id, WithDelta(p, payload.Rebuild)));

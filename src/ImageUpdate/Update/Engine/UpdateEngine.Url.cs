@@ -53,6 +53,6 @@ public sealed partial class UpdateEngine : IDisposable
             cancellationToken => manifests.GetAsync(baseUrl, verify, cancellationToken),
             (name, cancellationToken) => fetcher.OpenResumableAsync(RemoteManifests.Entry(baseUrl, name), MaxDownloadBytes, cancellationToken),
             name => RemoteManifests.Entry(baseUrl, name).ToString(),
-            new DeltaInstaller(_ => new RemoteChunkStore(fetcher, store), _logger));
+            new DeltaInstaller(_ => new RemoteChunkStore(fetcher, store), _logger) { Cache = IndexCacheOrNull() });
     }
 }

@@ -168,6 +168,7 @@ public sealed partial class UpdateEngine
         WarnUnresolvedProtection(context);
         _logger.LogInformation(space == 0 ? "Making room…" : "Making room for {Space} updates…", space);
         var count = 0;
+        var removed = new HashSet<Model.Resources.Instance>();
         foreach (var transfer in context.Enabled)
         {
             // Nothing will be written to a target that already holds the version being acquired.
@@ -176,13 +177,13 @@ public sealed partial class UpdateEngine
                 continue;
             }
 
-            count = Math.Max(count, await VacuumTransferAsync(context, transfer, space, extraProtected).ConfigureAwait(false));
+            count = Math.Max(count, await VacuumTransferAsync(context, transfer, space, extraProtected, removed).ConfigureAwait(false));
         }
 
         var disabled = 0;
         foreach (var transfer in context.Disabled)
         {
-            if (await VacuumTransferAsync(context, transfer, VacuumPlanner.WipeAll, null).ConfigureAwait(false) > 0)
+            if (await VacuumTransferAsync(context, transfer, VacuumPlanner.WipeAll, null, removed).ConfigureAwait(false) > 0)
             {
                 disabled++;
             }
@@ -205,6 +206,7 @@ public sealed partial class UpdateEngine
             _logger.LogInformation("Found nothing to remove.");
         }
 
+        PruneIndexCache(context, removed, extraProtected);
         return new VacuumResult(count, disabled);
     }
 
@@ -225,7 +227,7 @@ public sealed partial class UpdateEngine
             UntrustedText.Escape(transfer.UnresolvedProtectVersion!));
     }
 
-    private async Task<int> VacuumTransferAsync(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected)
+    private async Task<int> VacuumTransferAsync(LoadedContext context, TransferRuntime transfer, int space, string? extraProtected, HashSet<Model.Resources.Instance> removed)
     {
         await transfer.Target.RemoveTemporariesAsync(CancellationToken.None).ConfigureAwait(false);
         var removals = PlanRemovals(context, transfer, space, extraProtected);
@@ -247,6 +249,7 @@ public sealed partial class UpdateEngine
             }
 
             await transfer.Target.RemoveAsync(removal.Instance, CancellationToken.None).ConfigureAwait(false);
+            removed.Add(removal.Instance);
         }
 
         return removals.Count;

@@ -82,7 +82,7 @@ public static class ImageBuild
                 // the verity trees are computed, and split out for the transfers: the first install then
                 // finds them installed, and `publish` finds them named as it expects.
                 Directory.CreateDirectory(scratch);
-                var contents = new PartitionContentBuilder(runner, logger);
+                var contents = new PartitionContentBuilder(runner, logger) { Environment = options.Engine.Environment.Variables };
                 var sized = await contents.PrepareAsync(definitions, seed, options.CopySource is null ? null : Path.GetFullPath(options.CopySource),
                     epoch.ToUnixTimeSeconds(), scratch, cancellationToken).ConfigureAwait(false);
                 var layout = DiskLayoutPlanner.Plan(sized, seed, options.SectorSize, options.Size, logger);

@@ -38,6 +38,9 @@ public sealed class PartitionContentBuilder
         _logger = logger;
     }
 
+    /// <summary>The environment mkfs options are read from (<see cref="RepartMkfsOptions"/>); none by default.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>What each filled partition got, in definition order (after <see cref="WriteAsync"/>).</summary>
     public IReadOnlyList<PartitionContent> Contents => [.. _contents.Values];
 
@@ -53,7 +56,7 @@ public sealed class PartitionContentBuilder
     {
         ArgumentNullException.ThrowIfNull(layout);
         var sized = ImmutableArray.CreateBuilder<RepartPartition>(layout.Partitions.Length);
-        var maker = new ReadOnlyFileSystemMaker(_runner);
+        var maker = new ReadOnlyFileSystemMaker(_runner, Environment);
         for (var i = 0; i < layout.Partitions.Length; i++)
         {
             var p = layout.Partitions[i];

@@ -15,9 +15,10 @@ namespace ImageUpdate.Update.Imaging;
 /// build's SOURCE_DATE_EPOCH (mkfs.erofs -T, mksquashfs -mkfs-time/-all-time; repart keeps the files' own
 /// times and mkfs.erofs stamps the superblock with the current time), and every file is owned by root
 /// (--all-root / -all-root: repart maps the tree's owner to root in a user namespace, which for a tree
-/// owned by the builder gives the same).
+/// owned by the builder gives the same). <c>SYSTEMD_REPART_MKFS_OPTIONS_EROFS</c> / <c>_SQUASHFS</c> in
+/// <paramref name="environment"/> are appended last, as repart appends them (<see cref="RepartMkfsOptions"/>).
 /// </summary>
-internal sealed class ReadOnlyFileSystemMaker(IProcessRunner runner)
+internal sealed class ReadOnlyFileSystemMaker(IProcessRunner runner, IReadOnlyDictionary<string, string> environment)
 {
     /// <summary>Builds the file system of <paramref name="partition"/> into <paramref name="image"/>; returns its size in bytes.</summary>
     public async Task<long> MakeAsync(RepartPartition partition, string copySource, Guid fileSystemUuid, long epoch, string image, string staging, CancellationToken cancellationToken)
@@ -34,6 +35,7 @@ internal sealed class ReadOnlyFileSystemMaker(IProcessRunner runner)
             }
 
             arguments.AddRange(["-T" + time, "--all-root", image, tree]);
+            arguments.AddRange(RepartMkfsOptions.For(environment, "erofs"));
             request = new ProcessRequest("mkfs.erofs", arguments);
         }
         else
@@ -49,6 +51,7 @@ internal sealed class ReadOnlyFileSystemMaker(IProcessRunner runner)
             }
 
             arguments.AddRange(["-mkfs-time", time, "-all-time", time, "-all-root", "-no-progress"]);
+            arguments.AddRange(RepartMkfsOptions.For(environment, "squashfs"));
             request = new ProcessRequest("mksquashfs", arguments);
         }
 

@@ -91,6 +91,37 @@ public sealed class FileTreeTarget : ITargetResource
         return copies;
     }
 
+    /// <summary>
+    /// The copies interrupted writes left of this regular-file target's instances in a host directory
+    /// (`.#sysupdate.partial.NAME`, NAME matching the target's patterns): what a rebuild of the rerun
+    /// may seed from. Found before making room removes them; none for a directory target or an image's
+    /// FAT tree. (A copy that failed its check, `.sysupdate.partial.NAME`, is an instance: the rerun of
+    /// its version asks for a vacuum first, as sysupdate does.)
+    /// </summary>
+    public async Task<IReadOnlyList<string>> LeftoverCopiesAsync(CancellationToken cancellationToken)
+    {
+        if (!IsFile || _tree is not HostDirectoryTree)
+        {
+            return [];
+        }
+
+        var depth = _definition.Patterns.Patterns.Max(p => p.SlashCount);
+        var found = new List<string>();
+        foreach (var entry in await _tree.FindTemporariesAsync(depth, cancellationToken).ConfigureAwait(false))
+        {
+            var leaf = Path.GetFileName(entry.Path);
+            var name = leaf.StartsWith(InFlightPrefix, StringComparison.Ordinal) ? leaf[InFlightPrefix.Length..] : null;
+            var parent = Path.GetRelativePath(_tree.Root, Path.GetDirectoryName(entry.Path)!);
+            var relative = name is null || parent == "." ? name : Path.Join(parent, name);
+            if (!entry.IsDirectory && relative is { Length: > 0 } && _definition.Patterns.Match(relative).Kind == PatternMatchKind.Match)
+            {
+                found.Add(entry.Path);
+            }
+        }
+
+        return found;
+    }
+
     private bool IsFile => _definition.Type == ResourceType.RegularFile;
 
     public Task<ResourceInventory> LoadAsync(CancellationToken cancellationToken) =>

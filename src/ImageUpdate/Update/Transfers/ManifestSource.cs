@@ -96,7 +96,7 @@ public sealed class ManifestSource : ISourceResource
             var manifest = await _manifest(cancellationToken).ConfigureAwait(false);
             var indexName = entry.FileName + DeltaInstaller.IndexSuffix;
             var index = manifest.Entries.FirstOrDefault(e => string.Equals(e.FileName, indexName, StringComparison.Ordinal));
-            var request = new DeltaRequest(entry.FileName, index, _open, seeds, counters) { IndexOfVersion = version => IndexOf(manifest, version) };
+            var request = new DeltaRequest(entry.FileName, index, _open, seeds, counters) { IndexOfVersion = version => IndexOf(manifest, version), Version = instance.Metadata.Version };
             var stream = await delta.OpenAsync(request, cancellationToken).ConfigureAwait(false);
             return new VerifyingStream(stream, entry.Sha256, instance.Path);
         }, counters);

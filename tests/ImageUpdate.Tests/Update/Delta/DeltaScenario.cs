@@ -18,6 +18,7 @@ internal sealed class DeltaScenario : IDisposable
     public const string RootType = "4f68bce3-e8cd-4db1-96e7-fbcaf984b709";
 
     private readonly TempDirectory _dir = new("image-update-delta-");
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requests = new();
     private long _served;
 
     public DeltaScenario(SigningKey key, int imageBytes)
@@ -66,15 +67,42 @@ internal sealed class DeltaScenario : IDisposable
     /// <summary>Body bytes <see cref="ServeAsync"/> sent since the last <see cref="ResetServed"/>.</summary>
     public long Served => Interlocked.Read(ref _served);
 
-    public void ResetServed() => Interlocked.Exchange(ref _served, 0);
+    public void ResetServed()
+    {
+        Interlocked.Exchange(ref _served, 0);
+        _requests.Clear();
+    }
+
+    /// <summary>The paths <see cref="ServeAsync"/> was asked for since the last <see cref="ResetServed"/>, found or not.</summary>
+    public IReadOnlyList<string> Requests => [.. _requests];
+
+    /// <summary>image-update's state directory for <see cref="Engine"/> without a root (the test's own, not the host's).</summary>
+    public string StateDirectory => _dir["state"];
+
+    /// <summary>The index cache's entries in <paramref name="stateDirectory"/> (default: <see cref="StateDirectory"/>).</summary>
+    public IReadOnlyList<string> CachedIndexes(string? stateDirectory = null)
+    {
+        var directory = Path.Combine(stateDirectory ?? StateDirectory, ImageUpdate.Update.Delta.IndexCache.DirectoryName);
+        return Directory.Exists(directory) ? [.. Directory.GetFiles(directory).Order(StringComparer.Ordinal)] : [];
+    }
+
+    /// <summary>Empties the index cache, for tests of what the server's indexes do.</summary>
+    public void ForgetCachedIndexes()
+    {
+        foreach (var entry in CachedIndexes())
+        {
+            File.Delete(entry);
+        }
+    }
 
     /// <summary>The transfer reads from <paramref name="url"/>; with <paramref name="fileTarget"/>, it writes files there instead of slots.</summary>
-    public void Define(string url, string? fileTarget = null)
+    /// <param name="disk">The disk's path as the definitions name it (under a root: inside it); default <see cref="Disk"/>.</param>
+    public void Define(string url, string? fileTarget = null, string? disk = null)
     {
         var target = fileTarget is null
             ? $"""
                 Type=partition
-                Path={Disk}
+                Path={disk ?? Disk}
                 MatchPattern=os-@v
                 MatchPartitionType=root-x86-64
                 """
@@ -94,15 +122,30 @@ internal sealed class DeltaScenario : IDisposable
             """);
     }
 
-    public UpdateEngine Engine(Microsoft.Extensions.Logging.ILogger logger, IReadOnlyList<string>? seeds = null) => new(
-        new EngineOptions
+    /// <summary>
+    /// An engine over the definitions; its state (the index cache) in <see cref="StateDirectory"/>, or
+    /// with <paramref name="root"/>, as --root, where the root puts it.
+    /// </summary>
+    public UpdateEngine Engine(Microsoft.Extensions.Logging.ILogger logger, IReadOnlyList<string>? seeds = null, string? root = null, int? instancesMax = null)
+    {
+        var environment = new Dictionary<string, string> { [HostEnvironment.LockPathVariable] = _dir["image-update.lock"] };
+        if (root is null)
         {
-            DefinitionsDirectory = Definitions,
-            Keyring = Path.Combine(Server, "keyring.gpg"),
-            Seeds = seeds ?? [],
-            Environment = new HostEnvironment(new Dictionary<string, string> { [HostEnvironment.LockPathVariable] = _dir["image-update.lock"] }),
-        },
-        logger);
+            environment[HostEnvironment.StateDirectoryVariable] = StateDirectory;
+        }
+
+        return new(
+            new EngineOptions
+            {
+                Root = root ?? "/",
+                DefinitionsDirectory = Definitions,
+                Keyring = Path.Combine(Server, "keyring.gpg"),
+                Seeds = seeds ?? [],
+                InstancesMax = instancesMax,
+                Environment = new HostEnvironment(environment),
+            },
+            logger);
+    }
 
     /// <summary>The root slot labelled os-<paramref name="version"/>, installed (final type), and its bytes.</summary>
     public byte[] Installed(string version, int length)
@@ -124,6 +167,7 @@ internal sealed class DeltaScenario : IDisposable
     /// <summary>Kestrel's handler: the server directory's files by path, 404 for anything else; counts body bytes.</summary>
     public async Task ServeAsync(HttpContext context, CancellationToken stopping)
     {
+        _requests.Enqueue(context.Request.Path.Value!);
         var relative = Uri.UnescapeDataString(context.Request.Path.Value!.TrimStart('/'));
         var path = Path.GetFullPath(Path.Combine(Server, relative));
         if (!path.StartsWith(Server + "/", StringComparison.Ordinal) || !File.Exists(path))

@@ -195,6 +195,7 @@ public sealed class DeltaUpdateTests(SigningKeys keys) : IClassFixture<SigningKe
         scenario.Define(server.BaseAddress.ToString());
         await InstallV1Async(scenario);
         File.Delete(Path.Combine(scenario.Server, "os_1.raw.caibx"));
+        scenario.ForgetCachedIndexes();
         scenario.ResetServed();
         var logger = new CollectingLogger { Minimum = LogLevel.Debug };
 
@@ -216,6 +217,7 @@ public sealed class DeltaUpdateTests(SigningKeys keys) : IClassFixture<SigningKe
         scenario.Define(server.BaseAddress.ToString());
         await InstallV1Async(scenario);
         File.Copy(Path.Combine(scenario.Server, "os_2.raw.caibx"), Path.Combine(scenario.Server, "os_1.raw.caibx"), overwrite: true);
+        scenario.ForgetCachedIndexes();
 
         using (var engine = scenario.Engine(new CollectingLogger()))
         {

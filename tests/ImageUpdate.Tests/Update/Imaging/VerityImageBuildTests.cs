@@ -155,6 +155,36 @@ public sealed class VerityImageBuildTests : IDisposable
         Assert.Equal(firstSplit, Directory.GetFiles(_dir["split"]).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToArray());
     }
 
+    /// <summary>
+    /// SYSTEMD_REPART_MKFS_OPTIONS_EROFS reaches mkfs.erofs as repart 262 passes it (appended last): with
+    /// -Enoinline_data (the layout README advises for deltas) the file system differs from the default
+    /// one, fsck.erofs accepts it, and it holds the same tree.
+    /// </summary>
+    [Fact]
+    public async Task Mkfs_options_from_the_environment_reach_mkfs_erofs_as_repart_passes_them()
+    {
+        RequireTools("mkfs.erofs");
+        var options = Product("erofs", split: false);
+        var plain = UsrOf(await ImageBuild.RunAsync(options, _log, observer: null, CancellationToken.None), "plain.img");
+        var tuned = options with
+        {
+            Engine = options.Engine with { Environment = new HostEnvironment(new Dictionary<string, string> { [RepartMkfsOptions.VariableFor("erofs")] = "-Enoinline_data" }) },
+        };
+
+        var data = UsrOf(await ImageBuild.RunAsync(tuned, _log, observer: null, CancellationToken.None), "tuned.img");
+
+        Assert.NotEqual(File.ReadAllBytes(plain), File.ReadAllBytes(data));
+        var fsck = TestProcess.Run("fsck.erofs", [$"--extract={_dir["extracted"]}", data]);
+        Assert.True(fsck.ExitCode == 0, fsck.ToString());
+        Assert.Equal(File.ReadAllBytes(_dir["source/tree/usr/bin/tool"]), File.ReadAllBytes(_dir["extracted/bin/tool"]));
+
+        string UsrOf(string built, string name)
+        {
+            var usr = GptDisk.ReadTable(built).Entries.Where(e => e.IsUsed).ElementAt(1);
+            return ImageTools.Extract(built, usr.StartingLba * 512, (usr.EndingLba - usr.StartingLba + 1) * 512, _dir[name]);
+        }
+    }
+
     [Fact]
     public async Task Without_a_key_a_signature_partition_is_refused_and_no_image_is_left()
     {
