@@ -46,6 +46,9 @@ public static class ImageUpdateProcess
         {
             // A private lock file per run: tests in parallel must not contend on /run/image-update.lock.
             ["IMAGE_UPDATE_LOCK_PATH"] = Path.Combine(Path.GetTempPath(), $"image-update-test-{Guid.NewGuid():N}.lock"),
+            // Nor the machine's /var/lib/image-update: a run's index cache (issue 16) is its own, so one
+            // test's cached index never saves another test a download it counts.
+            ["IMAGE_UPDATE_STATE_DIRECTORY"] = Path.Combine(Path.GetTempPath(), $"image-update-test-state-{Guid.NewGuid():N}"),
             ["SYSTEMD_ESP_PATH"] = null,
             ["SYSTEMD_XBOOTLDR_PATH"] = null,
 
