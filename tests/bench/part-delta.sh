@@ -47,6 +47,8 @@ delta_round() {
   check_slot delta.v1 "$delta_disk" "$slot_offset" "$dir/payloads/os-1.raw"
 
   before="$(delta_lines)"
+  # Times on a shared machine are only as good as its quiet: the load goes beside them in the log.
+  say "delta: load average $(cut -d' ' -f1-3 /proc/loadavg) before update 2"
   timed delta.install /usr/bin/time -f '%M %U %S' -o "$dir/install.time" "$bin" --definitions="$dir/defs" --keyring="$dir/server/keyring.gpg" update 2
   read -r rss user sys <"$dir/install.time"
   record delta.install_peak_rss_mib "$((rss / 1024))"

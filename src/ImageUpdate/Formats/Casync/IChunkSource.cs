@@ -13,4 +13,12 @@ public interface IChunkSource
     /// uncompressed bytes and returns true, or returns false when this source does not have it.
     /// </summary>
     ValueTask<bool> TryReadAsync(IndexedChunk chunk, Memory<byte> destination, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether this source itself refuses (throws <see cref="CasyncFormatException"/>) every chunk
+    /// whose bytes do not hash to its ID before <see cref="TryReadAsync"/> returns true: it decodes
+    /// with <see cref="ChunkStore.Decode"/>, which hashes. Then a rebuild need not hash the chunk a
+    /// second time. False unless a source says so.
+    /// </summary>
+    bool ChecksIds => false;
 }

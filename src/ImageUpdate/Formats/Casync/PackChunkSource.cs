@@ -21,6 +21,9 @@ public sealed class PackChunkSource : IChunkSource, IDisposable
 
     public ChunkPack Pack { get; }
 
+    /// <summary>Every chunk is decoded with <see cref="ChunkStore.Decode"/>, which checks its ID.</summary>
+    public bool ChecksIds => true;
+
     public async ValueTask<bool> TryReadAsync(IndexedChunk chunk, Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (!Pack.Contains(chunk.Id))

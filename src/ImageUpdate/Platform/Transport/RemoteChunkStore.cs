@@ -27,6 +27,9 @@ public sealed class RemoteChunkStore : IChunkSource
 
     public Uri Store { get; }
 
+    /// <summary>Every chunk is decoded with <see cref="ChunkStore.Decode"/>, which checks its ID.</summary>
+    public bool ChecksIds => true;
+
     /// <summary>Compressed chunk bytes received so far.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 

@@ -183,8 +183,9 @@ public sealed class ChunkRebuildStream : ForwardReadStream
             return new Resolution($"{UntrustedText.Escape(_remoteName)} does not have chunk {chunk.Id}");
         }
 
-        // Whatever the source promised, nothing is used before it hashes to its ID.
-        var actual = ChunkId.Compute(destination.Span);
+        // Whatever the source promised, nothing is used before it hashes to its ID (a source that
+        // decodes with ChunkStore.Decode has hashed it already, and refused it if it did not).
+        var actual = _remote.ChecksIds ? chunk.Id : ChunkId.Compute(destination.Span);
         if (actual != chunk.Id)
         {
             throw new VerificationException($"Refusing {UntrustedText.Escape(_remoteName)}: it sent bytes whose SHA-512/256 is {actual} for chunk {chunk.Id}.");
