@@ -20,7 +20,7 @@ public sealed partial class CommandLineApp
 
     private readonly Option<string?> _xbootldrPath = new("--xbootldr-path") { Description = "The XBOOTLDR partition (default: found as bootctl finds it)", HelpName = "DIR" };
 
-    private void AddBootVerbs(RootCommand root)
+    private void AddBootVerbs(Command root)
     {
         var action = new Argument<string?>("ACTION") { Arity = ArgumentArity.ZeroOrOne, Description = "good, bad, indeterminate or status; without it: run the health checks, then mark good or bad" };
         action.Validators.Add(result =>

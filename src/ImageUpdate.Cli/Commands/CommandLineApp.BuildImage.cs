@@ -6,7 +6,7 @@ namespace ImageUpdate.Cli.Commands;
 
 public sealed partial class CommandLineApp
 {
-    private void AddBuildImageVerb(RootCommand root)
+    private void AddBuildImageVerb(Command root)
     {
         var layout = new Argument<string>("IMAGE_DIR") { Description = "The disk layout: a directory of systemd-repart repart.d files" };
         var version = new Option<string>("--version") { Description = "The version to install into the new image", HelpName = "VERSION", Required = true };

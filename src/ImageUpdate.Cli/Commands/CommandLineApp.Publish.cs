@@ -14,7 +14,7 @@ public sealed partial class CommandLineApp
     /// <c>publish --definitions DIR --version V --payloads DIR --output DIR --signing-key KEY</c>
     /// (issue 6): --definitions is the global option, required here.
     /// </summary>
-    private void AddPublishVerb(RootCommand root)
+    private void AddPublishVerb(Command root)
     {
         var version = new Option<string>("--version") { Description = "The version to publish", HelpName = "VERSION", Required = true };
         var payloads = new Option<string>("--payloads") { Description = "Directory holding the version's payloads, one per transfer, named by its source MatchPattern", HelpName = "DIR", Required = true };

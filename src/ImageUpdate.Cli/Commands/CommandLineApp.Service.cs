@@ -8,7 +8,7 @@ namespace ImageUpdate.Cli.Commands;
 
 public sealed partial class CommandLineApp
 {
-    private void AddServiceVerbs(RootCommand root)
+    private void AddServiceVerbs(Command root)
     {
         var address = new Option<string?>("--bus-address") { Description = "Serve on this D-Bus address instead of the system bus", HelpName = "ADDRESS" };
         var idle = new Option<string?>("--exit-idle-time")

@@ -36,7 +36,7 @@ public sealed partial class CommandLineApp
 
     public async Task<int> RunAsync(string[] args)
     {
-        var root = Build();
+        var root = Build(NeedsStandardOptions(args));
         var parse = root.Parse(args);
         var verbose = parse.GetValue(_global.Verbose);
         if (parse.Errors.Count > 0)

@@ -20,21 +20,7 @@ public sealed class NativeBinaryTests : IDisposable
         var program = Path.Combine(alone, "image-update");
         File.Copy(ImageUpdateProcess.ProgramPath, program);
         File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        Directory.CreateDirectory(_dir["defs"]);
-        Directory.CreateDirectory(_dir["source"]);
-        Directory.CreateDirectory(_dir["target"]);
-        File.WriteAllText(_dir["source/app_7.bin"], "seven");
-        File.WriteAllText(_dir["defs/app.transfer"], $"""
-            [Source]
-            Type=regular-file
-            Path={_dir["source"]}
-            MatchPattern=app_@v.bin
-
-            [Target]
-            Type=regular-file
-            Path={_dir["target"]}
-            MatchPattern=app_@v.bin
-            """);
+        WriteDefinitions();
 
         var version = await TestProcess.RunAsync("/usr/bin/env", ["-i", program, "--version"], workingDirectory: alone);
         Assert.True(version.ExitCode == 0, version.ToString());
@@ -91,5 +77,45 @@ public sealed class NativeBinaryTests : IDisposable
         var length = long.Parse(populate.Split(',')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(length >= 1 << 20, $"only {length} bytes populated: {populate}");
         Assert.EndsWith("= 0", populate, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_starts_no_thread_but_the_finalizer_and_the_signal_handler()
+    {
+        // A boot-time list does its reads on the main thread: a thread-pool worker or timer thread
+        // started for nothing would show here as a third clone.
+        TestEnvironment.RequireTools("apt-get install strace", "strace");
+        WriteDefinitions();
+        var trace = _dir["clone.trace"];
+        var run = await TestProcess.RunAsync("strace", ["-f", "-e", "trace=clone,clone3,prctl", "-o", trace, ImageUpdateProcess.ProgramPath, "--definitions", _dir["defs"], "list"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("candidate", run.Stdout, StringComparison.Ordinal);
+
+        var lines = File.ReadAllLines(trace);
+        var clones = lines.Count(l => l.Contains("clone", StringComparison.Ordinal) && !l.Contains("resumed>", StringComparison.Ordinal));
+        var names = lines.Where(l => l.Contains("PR_SET_NAME", StringComparison.Ordinal)).ToArray();
+        Assert.True(clones == 2, $"{clones} threads started:\n{string.Join('\n', lines)}");
+        Assert.Contains(names, l => l.Contains(".NET Finalizer", StringComparison.Ordinal));
+        Assert.Contains(names, l => l.Contains(".NET SigHandler", StringComparison.Ordinal));
+    }
+
+    /// <summary>defs/app.transfer: version 7 available in source/, nothing installed in target/.</summary>
+    private void WriteDefinitions()
+    {
+        Directory.CreateDirectory(_dir["defs"]);
+        Directory.CreateDirectory(_dir["source"]);
+        Directory.CreateDirectory(_dir["target"]);
+        File.WriteAllText(_dir["source/app_7.bin"], "seven");
+        File.WriteAllText(_dir["defs/app.transfer"], $"""
+            [Source]
+            Type=regular-file
+            Path={_dir["source"]}
+            MatchPattern=app_@v.bin
+
+            [Target]
+            Type=regular-file
+            Path={_dir["target"]}
+            MatchPattern=app_@v.bin
+            """);
     }
 }
