@@ -1,7 +1,9 @@
 using ImageUpdate.Formats.Gpt;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Model.Definitions;
+using ImageUpdate.Model.Planning;
 using ImageUpdate.Model.Resources;
+using ImageUpdate.Platform.FileSystem;
 using ImageUpdate.Update.Delta;
 using ImageUpdate.Update.Transfers;
 using ImageUpdate.Update.Transfers.Partitions;
@@ -71,7 +73,7 @@ public sealed partial class UpdateEngine
     /// so their bytes seed the rebuild and go only when the result is disposed, after the writes. One
     /// that cannot be opened is only a lost chance to reuse bytes.
     /// </summary>
-    private async Task<LeftoverCopies> HoldLeftoverCopiesAsync(LoadedContext context, Func<string, bool> acquires, CancellationToken cancellationToken)
+    private async Task<LeftoverCopies> HoldLeftoverCopiesAsync(LoadedContext context, UpdateSteps steps, CancellationToken cancellationToken)
     {
         var held = new LeftoverCopies();
         try
@@ -80,13 +82,19 @@ public sealed partial class UpdateEngine
             {
                 // Only a url-file payload (from a server or staged) can be rebuilt from chunks; holding a
                 // leftover for any other would only keep its blocks from being freed until the end.
-                if (transfer.Target is not FileTreeTarget files || transfer.Definition.Source.Type != ResourceType.UrlFile || !acquires(transfer.Id))
+                if (transfer.Target is not FileTreeTarget files || transfer.Definition.Source.Type != ResourceType.UrlFile || steps.For(transfer.Id) is not AcquireFromSource acquire)
                 {
                     continue;
                 }
 
                 foreach (var path in await files.LeftoverCopiesAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    if (WhyNotHeld(path, acquire.Metadata.Size) is { } why)
+                    {
+                        _logger.LogDebug("Not seeding from '{Path}': {Why}", UntrustedText.Escape(path), why);
+                        continue;
+                    }
+
                     try
                     {
                         held.Add(transfer.Id, SeedFile.OpenWithoutLock(path));
@@ -106,5 +114,42 @@ public sealed partial class UpdateEngine
         }
 
         return held;
+    }
+
+    /// <summary>statfs(2)'s f_type of FAT file systems (MSDOS_SUPER_MAGIC).</summary>
+    private const long FatMagic = 0x4d44;
+
+    /// <summary>
+    /// Why a leftover copy must be let go by making room rather than held, or null. On FAT (an ESP),
+    /// whose driver keeps no list of unlinked open files, a power cut while it is held would leave its
+    /// clusters allocated with no directory entry (lost clusters for fsck.fat). And its blocks stay in
+    /// use until the writes are done, while the size check counted them as freed: it is held only when
+    /// the file system has room for it and the payload side by side (the payload's size as the
+    /// manifest gives it, else at least the leftover's own, which it is a prefix of). A download of
+    /// unknown size that still runs out of room fails once, removes its own in-flight copy, and the
+    /// next run finds the room.
+    /// </summary>
+    private static string? WhyNotHeld(string path, ulong? payloadSize)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        return WhyNotHeld(
+            Foundation.Native.Libc.FileSystemType.Of(directory),
+            FileMetadata.TryGetStatus(path)?.Size ?? 0,
+            payloadSize,
+            FreeSpace.Available(directory));
+    }
+
+    /// <summary>The rule of <see cref="WhyNotHeld(string, ulong?)"/> on what statfs and stat said.</summary>
+    internal static string? WhyNotHeld(long? fileSystemType, long leftover, ulong? payloadSize, long? available)
+    {
+        if (fileSystemType == FatMagic)
+        {
+            return "it is on a FAT file system";
+        }
+
+        var payload = payloadSize is { } size ? (long)Math.Min(size, (ulong)(long.MaxValue / 2)) : leftover;
+        return available is { } free && free - payload >= leftover
+            ? null
+            : $"the file system has no room for it ({leftover} bytes) beside the new copy";
     }
 }

@@ -210,7 +210,7 @@ public sealed partial class UpdateEngine
         await inhibitor.HoldAsync(cancellationToken).ConfigureAwait(false);
         _observer.OnStatus(set.Version, $"Making room for '{set.Version}'.");
         // What earlier attempts left of a file target is held open across the vacuum, to seed the rebuild.
-        using var leftovers = await HoldLeftoverCopiesAsync(context, id => steps.For(id) is AcquireFromSource, cancellationToken).ConfigureAwait(false);
+        using var leftovers = await HoldLeftoverCopiesAsync(context, steps, cancellationToken).ConfigureAwait(false);
         var vacuum = await VacuumAllAsync(context, space: 1, extraProtected: set.Version, cancellationToken).ConfigureAwait(false);
         _observer.OnRoomMade(vacuum);
         SyncIfAsked();
