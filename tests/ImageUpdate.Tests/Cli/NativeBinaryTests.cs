@@ -99,22 +99,24 @@ public sealed class NativeBinaryTests : IDisposable
         Assert.Contains(names, l => l.Contains(".NET SigHandler", StringComparison.Ordinal));
     }
 
-    /// <summary>defs/app.transfer: version 7 available in source/, nothing installed in target/.</summary>
-    private void WriteDefinitions()
+    private void WriteDefinitions() => WriteOneTransfer(_dir);
+
+    /// <summary>DIR/defs/app.transfer: version 7 available in DIR/source/, nothing installed in DIR/target/.</summary>
+    internal static void WriteOneTransfer(TempDirectory dir)
     {
-        Directory.CreateDirectory(_dir["defs"]);
-        Directory.CreateDirectory(_dir["source"]);
-        Directory.CreateDirectory(_dir["target"]);
-        File.WriteAllText(_dir["source/app_7.bin"], "seven");
-        File.WriteAllText(_dir["defs/app.transfer"], $"""
+        Directory.CreateDirectory(dir["defs"]);
+        Directory.CreateDirectory(dir["source"]);
+        Directory.CreateDirectory(dir["target"]);
+        File.WriteAllText(dir["source/app_7.bin"], "seven");
+        File.WriteAllText(dir["defs/app.transfer"], $"""
             [Source]
             Type=regular-file
-            Path={_dir["source"]}
+            Path={dir["source"]}
             MatchPattern=app_@v.bin
 
             [Target]
             Type=regular-file
-            Path={_dir["target"]}
+            Path={dir["target"]}
             MatchPattern=app_@v.bin
             """);
     }

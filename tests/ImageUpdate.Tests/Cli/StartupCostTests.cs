@@ -95,21 +95,7 @@ public sealed class StartupCostTests : IDisposable
     {
         // Each run loads System.CommandLine and the program afresh, so the ResourceManager (a static
         // of System.CommandLine's resource class, created on first use) says what that run did.
-        Directory.CreateDirectory(_dir["defs"]);
-        Directory.CreateDirectory(_dir["source"]);
-        Directory.CreateDirectory(_dir["target"]);
-        File.WriteAllText(_dir["source/app_7.bin"], "seven");
-        File.WriteAllText(_dir["defs/app.transfer"], $"""
-            [Source]
-            Type=regular-file
-            Path={_dir["source"]}
-            MatchPattern=app_@v.bin
-
-            [Target]
-            Type=regular-file
-            Path={_dir["target"]}
-            MatchPattern=app_@v.bin
-            """);
+        NativeBinaryTests.WriteOneTransfer(_dir);
 
         var (listCode, listOutput, listCreated) = await RunIsolatedAsync("--definitions", _dir["defs"], "list");
         Assert.True(listCode == 0, listOutput);
