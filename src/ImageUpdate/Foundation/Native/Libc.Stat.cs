@@ -126,6 +126,9 @@ internal static partial class Libc
     /// <summary>The ESP check's view: a mounted file system's type.</summary>
     internal static class FileSystemType
     {
+        /// <summary>f_type of FAT file systems (MSDOS_SUPER_MAGIC).</summary>
+        public const long Fat = 0x4d44;
+
         /// <summary>statfs(2); on 64-bit Linux f_type is the first 8 bytes of struct statfs.</summary>
         public static unsafe long? Of(string path)
         {

@@ -14,7 +14,6 @@ namespace ImageUpdate.Model.Host;
 /// </summary>
 public static class BootPartitionLocator
 {
-    private const long FatMagic = 0x4d44; // MSDOS_SUPER_MAGIC
     private const string XbootldrType = "bc13c2ff-59e6-4262-a352-b275fd6f7172";
 
     /// <param name="overrides">$SYSTEMD_ESP_PATH and $SYSTEMD_XBOOTLDR_PATH, as the program read them.</param>
@@ -39,7 +38,7 @@ public static class BootPartitionLocator
                         break;
                     }
                 }
-                else if (mounts.Find(candidate) is not null && Foundation.Native.Libc.FileSystemType.Of(candidate) == FatMagic)
+                else if (mounts.Find(candidate) is not null && Foundation.Native.Libc.FileSystemType.Of(candidate) == Foundation.Native.Libc.FileSystemType.Fat)
                 {
                     esp = candidate;
                     break;

@@ -116,9 +116,6 @@ public sealed partial class UpdateEngine
         return held;
     }
 
-    /// <summary>statfs(2)'s f_type of FAT file systems (MSDOS_SUPER_MAGIC).</summary>
-    private const long FatMagic = 0x4d44;
-
     /// <summary>
     /// Why a leftover copy must be let go by making room rather than held, or null. On FAT (an ESP),
     /// whose driver keeps no list of unlinked open files, a power cut while it is held would leave its
@@ -142,7 +139,7 @@ public sealed partial class UpdateEngine
     /// <summary>The rule of <see cref="WhyNotHeld(string, ulong?)"/> on what statfs and stat said.</summary>
     internal static string? WhyNotHeld(long? fileSystemType, long leftover, ulong? payloadSize, long? available)
     {
-        if (fileSystemType == FatMagic)
+        if (fileSystemType == Foundation.Native.Libc.FileSystemType.Fat)
         {
             return "it is on a FAT file system";
         }
