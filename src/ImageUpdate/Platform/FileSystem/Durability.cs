@@ -61,6 +61,29 @@ public static class Durability
         SyncRecorder.Record("fsync", path);
     }
 
+    /// <summary>
+    /// Removes the regular file <paramref name="path"/> so that a power cut leaves either the file
+    /// whole or no name for it, for file systems (vfat) whose unlink marks the entry deleted and frees
+    /// the cluster chain at once, leaving writeback to put the FAT on disk before the directory: a cut
+    /// between the two left a final name over freed clusters, which fsck.fat truncates and which made
+    /// the kernel remount the ESP read-only (found by `make powercut`, seed 20261207, run 50). Held open
+    /// across the unlink, the file keeps its clusters until it is closed: the first fsync of the
+    /// directory (on vfat it writes the directory and the FAT) makes the removal durable with the
+    /// clusters still allocated; the second, after the close, makes their release durable. A cut
+    /// between the two can only leave unreferenced clusters, which fsck reclaims.
+    /// </summary>
+    public static void RemoveFileHeld(string path)
+    {
+        var parent = ParentOf(path);
+        using (Libc.Open(path, Libc.OReadOnly | Libc.ONoFollow | Libc.ONoControllingTerminal | Libc.ONonBlocking))
+        {
+            File.Delete(path);
+            FsyncDirectory(parent);
+        }
+
+        FsyncDirectory(parent);
+    }
+
     /// <summary>fsync of the directory that holds <paramref name="path"/>.</summary>
     public static void FsyncParentDirectory(string path) => FsyncDirectory(ParentOf(path));
 

@@ -16,6 +16,9 @@ namespace ImageUpdate.Update.Transfers;
 /// </summary>
 public sealed class HostDirectoryTree : IFileTree
 {
+    /// <summary>statfs(2)'s f_type of FAT file systems (MSDOS_SUPER_MAGIC).</summary>
+    private const long FatMagic = 0x4d44;
+
     private readonly ResourceType _type;
     private readonly bool _sync;
     private readonly ILogger _logger;
@@ -208,6 +211,11 @@ public sealed class HostDirectoryTree : IFileTree
         if (isDirectory && (WantsSubvolume || IsTemporary(path)) && _btrfs.IsSubvolume(path))
         {
             _btrfs.DeleteSubvolume(path);
+        }
+        else if (!isDirectory && FileMetadata.TryGetStatus(path) is { Kind: FileKind.Regular }
+            && Foundation.Native.Libc.FileSystemType.Of(Path.GetDirectoryName(path)!) == FatMagic)
+        {
+            Durability.RemoveFileHeld(path);
         }
         else
         {

@@ -155,4 +155,24 @@ public sealed class DurabilityTests : IDisposable
 
         Assert.Contains("Not a directory", error.Message);
     }
+    /// <summary>
+    /// A file removed on FAT is held open across the unlink: the directory is fsynced once while its
+    /// clusters are still allocated and once after they are released (make powercut, seed 20261207,
+    /// run 50: a name left over freed clusters).
+    /// </summary>
+    [Fact]
+    public void A_held_removal_fsyncs_the_directory_before_and_after_the_file_is_closed()
+    {
+        using var dir = new TempDirectory();
+        var path = dir["uki.efi"];
+        File.WriteAllBytes(path, new byte[8192]);
+        using (var syncs = SyncRecorder.Start())
+        {
+            Durability.RemoveFileHeld(path);
+            Assert.Equal([new SyncCall("fsync", dir.Path), new SyncCall("fsync", dir.Path)], syncs.Calls);
+        }
+
+        Assert.False(File.Exists(path));
+        Assert.Throws<IOException>(() => Durability.RemoveFileHeld(path));
+    }
 }
