@@ -35,13 +35,16 @@ FAT_BENIGN = ("There are differences between boot sector and its backup.",
 # fsck.fat's report of a file whose directory entry's size is shorter than its cluster chain.
 FAT_SHORT_SIZE = re.compile(r"^File size is (\d+) bytes, cluster chain length is > \1 bytes\.$")
 FAT_TRUNCATE = re.compile(r"^Truncating file to \d+ bytes\.$")
+# fsck.fat's report of clusters marked used in the FAT that no directory entry reaches.
+FAT_LEAK = re.compile(r"^Reclaimed (\d+) unused clusters? \((\d+) bytes\)\.$")
 IN_FLIGHT = "/.#sysupdate.partial."
 
 
 def fat_complaints(output):
-    """(complaints, dirty, hint, torn): fsck.fat -n's messages other than the dirty flag, a stale
-    free-cluster count and a torn in-flight copy; whether the flag was set; the stale count's
-    message; the torn in-flight copy's. FAT32's FSInfo
+    """(complaints, dirty, hint, torn, leak): fsck.fat -n's messages other than the dirty flag, a
+    stale free-cluster count, a torn in-flight copy and lost clusters; whether the flag was set; the
+    stale count's message; the torn in-flight copy's; the bytes of the lost clusters (0: none).
+    FAT32's FSInfo
     sector carries that count as a hint (the FAT specification says it may be wrong and must be
     checked against the FAT); vfat writes it with no ordering against the FAT itself, so a cut
     between a file's clusters being freed or taken and the next sync leaves it off by that many
@@ -49,8 +52,13 @@ def fat_complaints(output):
     A file still being written (vfat has no journal) may reach the disk with its directory entry's
     size from one write-back and a longer cluster chain from a later one; fsck.fat truncates it.
     That is accepted only for image-update's in-flight name (.#sysupdate.partial.*, which no tool
-    takes for an instance and the next run deletes), never for a pending or final one."""
-    complaints, dirty, hint, torn = [], False, None, None
+    takes for an instance and the next run deletes), never for a pending or final one.
+    Removing a file on FAT changes its directory entry and its cluster chain, two writes with no
+    atomic way to make both: image-update orders them (Durability.RemoveFileHeld: the entry durable
+    while the file is held open, then the chain freed), so a cut between them leaves the chain
+    allocated with no name (fsck.fat reclaims it), never a name over freed clusters. The caller
+    bounds the lost bytes by the files the update removed."""
+    complaints, dirty, hint, torn, leak = [], False, None, None, 0
     lines = [line.strip() for line in output.split("\n")[1:]]
     skip = 0
     for index, text in enumerate(lines):
@@ -64,6 +72,9 @@ def fat_complaints(output):
         if text.startswith("Free cluster summary wrong ("):
             hint = text
             continue
+        if FAT_LEAK.match(text):
+            leak += int(FAT_LEAK.match(text).group(2))
+            continue
         if text == "Auto-correcting." and hint:
             continue
         differences = re.findall(r"(\d+):([0-9a-f]{2})/([0-9a-f]{2})", text)
@@ -73,7 +84,7 @@ def fat_complaints(output):
             dirty = True
         elif text and text not in FAT_BENIGN and not re.match(r"^\S+: \d+ files, \d+/\d+ clusters$", text):
             complaints.append(text)
-    return complaints, dirty, hint, torn
+    return complaints, dirty, hint, torn, leak
 
 def gpt_torn(verdict):
     """Which GPT copy sgdisk -v finds damaged or different while it reads the other one whole, or
@@ -158,7 +169,7 @@ class Checker:
         other: [names that are no final instance], current, listed: {...}}. Without APP: a disk
         image of the image-file cases (an ESP and root slots, no app partition)."""
         has_app = app
-        state = {"problems": [], "final": {}, "other": [], "current": None, "fat_dirty": False, "fat_hint": None, "gpt_torn": None}
+        state = {"problems": [], "final": {}, "other": [], "current": None, "fat_dirty": False, "fat_hint": None, "fat_leak": None, "gpt_torn": None}
         problems = state["problems"]
 
         verify = run(["sgdisk", "-v", disk])
@@ -203,7 +214,7 @@ class Checker:
     def _inspect_esp(self, disk, part, sector, state):
         image = self._extract(disk, part, sector, "esp.img")
         fsck = run(["fsck.fat", "-n", image])
-        complaints, state["fat_dirty"], state["fat_hint"], state["fat_torn"] = fat_complaints(fsck.stdout)
+        complaints, state["fat_dirty"], state["fat_hint"], state["fat_torn"], leak = fat_complaints(fsck.stdout)
         if complaints or fsck.returncode not in (0, 1):
             state["problems"].append(f"fsck.fat -n on the ESP ({fsck.returncode}): " + " | ".join(complaints))
         listing = run(["mdir", "-b", "-i", image, "::/EFI/Linux"], env=MTOOLS)
@@ -228,6 +239,15 @@ class Checker:
                 state["problems"].append(f"two UKIs of version {match.group(1)} on the ESP")
             state["final"][key] = ok
             state.setdefault("uki_names", {})[match.group(1)] = name
+        if leak:
+            # Lost clusters are accepted only up to the UKIs the update removed from the ESP (the
+            # base disk has versions 0 and 1): more would be clusters of a file still wanted.
+            removed = [v for v in ("0", "1") if ("uki", v) not in state["final"]]
+            if leak > len(removed) * layout.UKI_BYTES:
+                state["problems"].append(f"fsck.fat -n on the ESP: {leak} bytes of clusters lost, more than the "
+                                         f"{len(removed)} UKI(s) the update removed ({len(removed) * layout.UKI_BYTES} bytes)")
+            else:
+                state["fat_leak"] = f"{leak} bytes of clusters lost (the UKI of version {', '.join(removed)} removed)"
 
     def _inspect_app(self, disk, part, sector, state):
         image = self._extract(disk, part, sector, "app.img")
@@ -351,13 +371,14 @@ class Checker:
         """after_cut for the image-file cases: the disk image in the app partition holds version 1
         or version 2 complete (root slot and UKI), the UKI of 2 only with its root slot."""
         image, problems = self.extract_image(disk)
-        self.last_gpt_torn = self.last_fat_hint = self.last_fat_torn = None
+        self.last_gpt_torn = self.last_fat_hint = self.last_fat_torn = self.last_fat_leak = None
         if image is None:
             return problems
         state, more = self._common(image, app=False)
         problems += more
         self.last_state = state
         self.last_gpt_torn, self.last_fat_hint, self.last_fat_torn = state["gpt_torn"], state["fat_hint"], state["fat_torn"]
+        self.last_fat_leak = state["fat_leak"]
         if state["fat_dirty"]:
             problems.append("the image's ESP has its dirty bit set: mtools never sets it")
         if not (self.complete(state, "1", layout.IMAGE_TRANSFERS) or self.complete(state, "2", layout.IMAGE_TRANSFERS)):
@@ -380,6 +401,7 @@ class Checker:
         self.last_gpt_torn = state["gpt_torn"]
         self.last_fat_hint = state["fat_hint"]
         self.last_fat_torn = state["fat_torn"]
+        self.last_fat_leak = state["fat_leak"]
         if not (self.complete(state, "1") or self.complete(state, "2")):
             problems.append("neither version 1 nor version 2 is complete: " + describe(state))
         if ("uki", "2") in state["final"]:
@@ -420,6 +442,8 @@ class Checker:
             problems.append("fsck.fat -n on the ESP: an in-flight copy is still there, torn: " + state["fat_torn"])
         if state["fat_hint"] and not after_cut:
             problems.append("fsck.fat -n on the ESP: " + state["fat_hint"])
+        if state["fat_leak"] and not after_cut:
+            problems.append("fsck.fat -n on the ESP: " + state["fat_leak"])
         if state["fat_dirty"] and not after_cut:
             problems.append("the ESP's dirty bit is still set after a clean shutdown")
         expected = {version, str(int(version) - 1)}

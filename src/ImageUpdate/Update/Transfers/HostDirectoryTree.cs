@@ -16,9 +16,6 @@ namespace ImageUpdate.Update.Transfers;
 /// </summary>
 public sealed class HostDirectoryTree : IFileTree
 {
-    /// <summary>statfs(2)'s f_type of FAT file systems (MSDOS_SUPER_MAGIC).</summary>
-    private const long FatMagic = 0x4d44;
-
     private readonly ResourceType _type;
     private readonly bool _sync;
     private readonly ILogger _logger;
@@ -205,7 +202,11 @@ public sealed class HostDirectoryTree : IFileTree
         return Task.CompletedTask;
     }
 
-    /// <summary>A directory that is a subvolume is deleted as one (a temporary of any target, an instance of a subvolume target).</summary>
+    /// <summary>
+    /// A directory that is a subvolume is deleted as one (a temporary of any target, an instance of a subvolume target).
+    /// A regular file on FAT is removed held open (<see cref="Durability.RemoveFileHeld"/>), so that a power cut never
+    /// leaves its name over clusters already freed.
+    /// </summary>
     public Task DeleteAsync(string path, bool isDirectory, CancellationToken cancellationToken)
     {
         if (isDirectory && (WantsSubvolume || IsTemporary(path)) && _btrfs.IsSubvolume(path))
@@ -213,7 +214,7 @@ public sealed class HostDirectoryTree : IFileTree
             _btrfs.DeleteSubvolume(path);
         }
         else if (!isDirectory && FileMetadata.TryGetStatus(path) is { Kind: FileKind.Regular }
-            && Foundation.Native.Libc.FileSystemType.Of(Path.GetDirectoryName(path)!) == FatMagic)
+            && Foundation.Native.Libc.FileSystemType.Of(Path.GetDirectoryName(path)!) == Foundation.Native.Libc.FileSystemType.Fat)
         {
             Durability.RemoveFileHeld(path);
         }
