@@ -113,7 +113,7 @@ public sealed class SeedFile : IChunkSource, IDisposable
     /// </summary>
     public async Task<bool> HoldsAsync(string sha256, long length, CancellationToken cancellationToken)
     {
-        const int Block = 4 << 20;
+        const int Block = 1 << 20;
         if (Seed.Length is { } available && available < length)
         {
             return false;

@@ -170,6 +170,45 @@ public sealed class StagedDeltaTests(BtrfsLoopMount mount) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_staged_index_of_v1_maps_the_slot_once_checked_against_the_manifest_and_is_cached()
+    {
+        mount.Require();
+        var (_, v2, staging, disk) = await PartitionHostAsync();
+        var state = _dir["state"];
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+        // A downloader may stage v1's index too (the manifest lists it); the host has none cached.
+        File.Copy(Path.Combine(_server.Root, "os_1.raw.caibx"), Path.Combine(staging, "os_1.raw.caibx"));
+
+        var install = await RunWithState(state, "--verbose", staging);
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Equal(v2, ReadSlot(disk, "os_2", v2.Length));
+        Assert.Contains("holds version 1 byte for byte: mapped by its index.", install.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("(chunked here)", install.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["1", "2"], CachedVersions(state));
+    }
+
+    [Fact]
+    public async Task A_staged_index_of_v1_that_is_not_the_one_the_manifest_lists_is_refused_and_nothing_is_written()
+    {
+        mount.Require();
+        var (v1, _, staging, disk) = await PartitionHostAsync();
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+        var tampered = File.ReadAllBytes(Path.Combine(_server.Root, "os_1.raw.caibx"));
+        tampered[^1] ^= 0x01;
+        File.WriteAllBytes(Path.Combine(staging, "os_1.raw.caibx"), tampered);
+
+        var install = await RunWithState(_dir["state"], staging);
+
+        Assert.Equal(1, install.ExitCode);
+        Assert.StartsWith($"image-update: error: SHA-256 of 'os_1.raw.caibx' ({tampered.Length} bytes) is ", install.Stderr.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
+        Assert.Equal(["os_1", "_empty"], Formats.Gpt.GptTools.SfdiskJson(disk).Partitions.Select(p => p.Name));
+        Assert.All(ReadSlot(disk, "_empty", v1.Length), b => Assert.Equal(0, b));
+    }
+
+    [Fact]
     public async Task A_slot_larger_than_v1_still_rebuilds_v2_whose_last_chunk_is_v1s()
     {
         // The slot goes on past v1's end, so the host's chunker cannot cut v1's last chunk there: the
