@@ -12,7 +12,10 @@
 #                                     new .caibx, SHA256SUMS and its signature) / size of v2 (goal <= 0.07)
 #   staged_delta_sent_bytes_ratio     body bytes nginx sent for that fetch / size of v2
 #   staged_delta_install_s            the host's `image-update STAGING`
+#   staged_delta_install_cpu_s        its user+sys seconds (load-insensitive), and its peak RSS
 #   staged_delta_install_vs_floor_ratio  that / max(dd of v2 into the slot, sha256 of v2) (informative)
+# The host keeps its state (the verified index cache, which `update 1` fills with v1's index) in the
+# part's own directory, so another run on the machine can neither fill nor prune it.
 
 staged_delta_setup() {
   local dir="$work/staged_delta" v
@@ -45,10 +48,10 @@ staged_delta_setup() {
   grep -q 'Nothing staged yet' "$logs/staged_delta.create.log" || die "image-update's first call did not say 'Nothing staged yet' (its log: $logs/staged_delta.create.log)"
 }
 
-staged_delta_host() { "$bin" --definitions="$work/staged_delta/defs" --keyring="$work/staged_delta/server/keyring.gpg" "$@"; }
+staged_delta_host() { IMAGE_UPDATE_STATE_DIRECTORY="$work/staged_delta/state" "$bin" --definitions="$work/staged_delta/defs" --keyring="$work/staged_delta/server/keyring.gpg" "$@"; }
 
 staged_delta_round() {
-  local dir="$work/staged_delta" before sent staged size slot2
+  local dir="$work/staged_delta" before sent staged size slot2 rss user sys
   size="$(stat -c %s "$sd_v2")"
   slot2=$((slot_offset + (slot_mib << 20)))
 
@@ -73,7 +76,12 @@ staged_delta_round() {
 
   # The host's side, timed.
   before="$(wc -l <"$dir/access.log")"
-  timed staged_delta.install staged_delta_host "$sd_staging"
+  say "staged_delta: load average $(cut -d' ' -f1-3 /proc/loadavg) before the host's install"
+  timed staged_delta.install /usr/bin/time -f '%M %U %S' -o "$dir/install.time" env IMAGE_UPDATE_STATE_DIRECTORY="$dir/state" \
+    "$bin" --definitions="$dir/defs" --keyring="$dir/server/keyring.gpg" "$sd_staging"
+  read -r rss user sys <"$dir/install.time"
+  record staged_delta.install_peak_rss_mib "$((rss / 1024))"
+  record staged_delta.install_cpu "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
   check_slot staged_delta.install "$sd_loop" "$slot2" "$sd_v2"
   grep -q "The staged pack holds" "$logs/staged_delta.install.log" \
     || die "contender staged_delta.install did not rebuild from the staged pack (its log: $logs/staged_delta.install.log)"
@@ -94,5 +102,7 @@ staged_delta_report() {
   ratio_value staged_delta_bytes_ratio staged_delta.bytes_ratio
   ratio_value staged_delta_sent_bytes_ratio staged_delta.sent_bytes_ratio
   figure staged_delta_install_s staged_delta.install
+  figure staged_delta_install_cpu_s staged_delta.install_cpu
+  figure staged_delta_install_peak_rss_mib staged_delta.install_peak_rss_mib
   ratio_figure staged_delta_install_vs_floor_ratio staged_delta.install staged_delta.dd staged_delta.sha256
 }

@@ -57,6 +57,13 @@ public sealed class DeltaInstaller
     /// </summary>
     public IndexCache? Cache { get; init; }
 
+    /// <summary>
+    /// For a source that holds only some of the files its manifest lists (a staged update): whether a
+    /// listed file can be opened. An index of a seed's version that the <see cref="Cache"/> does not
+    /// hold is read only when it can; null: every listed file can be opened.
+    /// </summary>
+    public Func<string, bool>? CanOpen { get; init; }
+
     /// <summary>Chunks fetched ahead of the reader at most.</summary>
     public int Parallelism { get; init; } = 8;
 
@@ -82,7 +89,7 @@ public sealed class DeltaInstaller
         }
 
         request.Counters.AddDownloaded(indexBytes);
-        var (seeds, inPlace) = await OpenSeedsAsync(request, index.Sizes, cancellationToken).ConfigureAwait(false);
+        var (seeds, inPlace) = await OpenSeedsAsync(request, index, cancellationToken).ConfigureAwait(false);
         var owned = seeds.Cast<IDisposable>().Concat(inPlace).ToList();
         try
         {
@@ -164,6 +171,11 @@ public sealed class DeltaInstaller
             return Parse(cached, name, 0);
         }
 
+        if (CanOpen is { } canOpen && !canOpen(name))
+        {
+            return (null, 0, $"{name} is neither cached nor staged");
+        }
+
         byte[] bytes;
         try
         {
@@ -226,11 +238,15 @@ public sealed class DeltaInstaller
     /// against the manifest like P's; nothing of the seed is read), any other is chunked here; a slot
     /// the rebuild may write into is only opened (<see cref="InPlaceSeed"/>); for a compressed P
     /// (<see cref="DeltaRequest.Compressed"/>) neither holds, so every seed is chunked. A seed that cannot be
-    /// read is skipped. Only with a server to fall back to: a staged update's manifest lists indexes
-    /// that were not staged, and its coverage check must know what a seed holds, not what it should.
+    /// read is skipped. Without a server to fall back to (a staged update), the index must come from
+    /// the <see cref="Cache"/> or the staging (<see cref="CanOpen"/>), and since the coverage check
+    /// must know what a seed holds, not what it should, a seed mapped so is first checked to hold its
+    /// version's file byte for byte (<see cref="SeedFile.HoldsAsync"/>, one SHA-256 pass); one that does
+    /// not (changed since, or a wrong map) is chunked here instead, as a seed without an index is.
     /// </summary>
-    private async Task<(List<SeedFile> Seeds, List<InPlaceSeed> InPlace)> OpenSeedsAsync(DeltaRequest request, ChunkSizeLimits sizes, CancellationToken cancellationToken)
+    private async Task<(List<SeedFile> Seeds, List<InPlaceSeed> InPlace)> OpenSeedsAsync(DeltaRequest request, CasyncIndex wanted, CancellationToken cancellationToken)
     {
+        var sizes = wanted.Sizes;
         var seeds = new List<SeedFile>();
         var inPlace = new List<InPlaceSeed>();
         try
@@ -251,13 +267,18 @@ public sealed class DeltaInstaller
                     }
 
                     var published = request.Compressed ? null : await PublishedIndexAsync(request, seed, sizes, cancellationToken).ConfigureAwait(false);
-                    var file = published is null
-                        ? await SeedFile.OpenAsync(seed, sizes, cancellationToken).ConfigureAwait(false)
-                        : SeedFile.FromIndex(seed, published);
+                    var file = published is null ? null : SeedFile.FromIndex(seed, published);
+                    if (file is not null && !FallBackToWholeFile && !await HoldsVersionAsync(request, file, published!, wanted, cancellationToken).ConfigureAwait(false))
+                    {
+                        file.Dispose();
+                        file = null;
+                    }
+
+                    file ??= await SeedFile.OpenAsync(seed, sizes, cancellationToken).ConfigureAwait(false);
                     seeds.Add(file);
                     _logger.LogDebug(
                         "Seed {Seed}: {Chunks} distinct chunks in {Bytes} bytes ({How}).",
-                        seed, file.ChunkCount, file.Length, published is null ? "chunked here" : $"by the published index of version {UntrustedText.Escape(seed.Version!)}");
+                        seed, file.ChunkCount, file.Length, file.FromPublishedIndex ? $"by the published index of version {UntrustedText.Escape(seed.Version!)}" : "chunked here");
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -275,13 +296,46 @@ public sealed class DeltaInstaller
     }
 
     /// <summary>
+    /// Whether <paramref name="file"/>, mapped by its version's <paramref name="index"/>, may be trusted
+    /// to hold what the map says where a chunk it lacks could not be fetched instead: it holds the file
+    /// the manifest lists for that version byte for byte. A seed that has no chunk of
+    /// <paramref name="wanted"/> is not read (it is of no use either way).
+    /// </summary>
+    private async Task<bool> HoldsVersionAsync(DeltaRequest request, SeedFile file, CasyncIndex index, CasyncIndex wanted, CancellationToken cancellationToken)
+    {
+        if (!wanted.Chunks.Any(c => file.Contains(c.Id)))
+        {
+            return true;
+        }
+
+        var version = UntrustedText.Escape(file.Seed.Version!);
+        if (request.FileOfVersion?.Invoke(file.Seed.Version!) is not { } entry)
+        {
+            _logger.LogInformation("Seed {Seed}: the manifest lists no file of version {Version} to check it against; chunking it here.", file.Seed, version);
+            return false;
+        }
+
+        if (await file.HoldsAsync(entry.Sha256, index.BlobSize, cancellationToken).ConfigureAwait(false))
+        {
+            _logger.LogInformation("Seed {Seed} holds version {Version} byte for byte: mapped by its index.", file.Seed, version);
+            return true;
+        }
+
+        _logger.LogInformation(
+            "Seed {Seed} does not hold version {Version} byte for byte any more (the SHA-256 of its first {Bytes} bytes is not {File}'s): chunking it here.",
+            file.Seed, version, index.BlobSize, UntrustedText.Escape(entry.FileName));
+        return false;
+    }
+
+    /// <summary>
     /// The published index of the version <paramref name="seed"/> holds, when the manifest lists one
     /// and it has P's chunk sizes; null otherwise (the seed is then chunked here). Its bytes count as
-    /// downloaded; one whose SHA-256 is not the listed one is refused, as P's index is.
+    /// downloaded; one whose SHA-256 is not the listed one is refused, as P's index is. Without a
+    /// server (<see cref="FallBackToWholeFile"/> false), only a cached or staged copy is read.
     /// </summary>
     private async Task<CasyncIndex?> PublishedIndexAsync(DeltaRequest request, Seed seed, ChunkSizeLimits sizes, CancellationToken cancellationToken)
     {
-        if (!FallBackToWholeFile || seed.Version is not { } version || request.IndexOfVersion?.Invoke(version) is not { } entry)
+        if (seed.Version is not { } version || request.IndexOfVersion?.Invoke(version) is not { } entry)
         {
             return null;
         }

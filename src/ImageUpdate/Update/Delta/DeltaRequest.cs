@@ -23,6 +23,13 @@ public sealed record DeltaRequest(
     /// </summary>
     public Func<string, ManifestEntry?>? IndexOfVersion { get; init; }
 
+    /// <summary>
+    /// The manifest's entry for the same transfer's file of a version (the file whose index
+    /// <see cref="IndexOfVersion"/> gives), or null when the manifest lists none; null: never looked up.
+    /// A seed mapped by that index is checked against this file's SHA-256 when a missing chunk could not be fetched instead.
+    /// </summary>
+    public Func<string, ManifestEntry?>? FileOfVersion { get; init; }
+
     /// <summary>The version P belongs to (its index is cached as that version's); null: not known, not cached.</summary>
     public string? Version { get; init; }
 

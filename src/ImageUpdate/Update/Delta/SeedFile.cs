@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using ImageUpdate.Formats.Casync;
 using ImageUpdate.Foundation.Native;
 using ImageUpdate.Foundation.Streams;
@@ -9,12 +10,15 @@ namespace ImageUpdate.Update.Delta;
 /// <summary>
 /// A local file or block device whose chunks a rebuild may reuse: an installed instance of the same
 /// transfer, an interrupted copy, or a --seed. Where its chunks are comes from one of two places:
-/// the index the server publishes for the version the seed holds (<see cref="FromIndex"/>: nothing is
-/// read until a chunk is used), or, when there is none, the seed itself, chunked here with the
-/// index's own chunk sizes (<see cref="OpenAsync"/>; content-defined cuts fall in the same places in
-/// unchanged regions whatever precedes them). Either way the map from chunk ID to offset is a claim:
-/// the rebuild hashes every chunk it takes from a seed, and a seed that does not hold what was
-/// claimed is merely of no use. Nothing is cached next to the seed, so there is no cache to go stale.
+/// the index of the version the seed holds, checked against a signed manifest (published by the
+/// server, or kept in the host's <see cref="IndexCache"/>; <see cref="FromIndex"/>: nothing is read
+/// until a chunk is used), or, when there is none, the seed itself, chunked here with the index's own
+/// chunk sizes (<see cref="OpenAsync"/>; content-defined cuts fall in the same places in unchanged
+/// regions whatever precedes them). Either way the map from chunk ID to offset is a claim: the
+/// rebuild hashes every chunk it takes from a seed, and a seed that does not hold what was claimed is
+/// merely of no use where the chunk can be fetched instead. Where it cannot (a staged update),
+/// <see cref="HoldsAsync"/> checks beforehand that the seed still holds the version's file byte for
+/// byte. Nothing is cached next to the seed, so there is no cache beside it to go stale.
 /// </summary>
 public sealed class SeedFile : IChunkSource, IDisposable
 {
@@ -102,6 +106,47 @@ public sealed class SeedFile : IChunkSource, IDisposable
     public bool Contains(ChunkId id) => _offsets.ContainsKey(id);
 
     /// <summary>
+    /// Whether the seed's first <paramref name="length"/> bytes have the SHA-256 <paramref name="sha256"/>
+    /// (the manifest's for the file of the version it is labelled with): then every chunk of that
+    /// version's index is where the index says. Read once, in large blocks, the next read under way while
+    /// the last is hashed. A read error or a seed shorter than <paramref name="length"/> is "no".
+    /// </summary>
+    public async Task<bool> HoldsAsync(string sha256, long length, CancellationToken cancellationToken)
+    {
+        const int Block = 1 << 20;
+        if (Seed.Length is { } available && available < length)
+        {
+            return false;
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffers = new[] { new byte[Block], new byte[Block] };
+        try
+        {
+            long position = 0;
+            var next = length > 0 ? ReadBlockAsync(buffers[0], 0, (int)Math.Min(Block, length), cancellationToken) : null;
+            for (var i = 0; next is not null; i++)
+            {
+                var read = await next.ConfigureAwait(false);
+                if (read < 0)
+                {
+                    return false;
+                }
+
+                position += read;
+                next = position < length ? ReadBlockAsync(buffers[(i + 1) % 2], position, (int)Math.Min(Block, length - position), cancellationToken) : null;
+                hash.AppendData(buffers[i % 2], 0, read);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        return string.Equals(Convert.ToHexStringLower(hash.GetHashAndReset()), sha256, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
     /// Reads the bytes that hashed (or, by the published index, should hash) to the chunk's ID; the
     /// caller checks the hash. A read error or a seed that shrank is "not here".
     /// </summary>
@@ -135,6 +180,24 @@ public sealed class SeedFile : IChunkSource, IDisposable
     }
 
     public void Dispose() => _handle.Dispose();
+
+    /// <summary>Reads <paramref name="count"/> bytes at the seed's <paramref name="offset"/>; -1 when the seed ends first.</summary>
+    private async Task<int> ReadBlockAsync(byte[] buffer, long offset, int count, CancellationToken cancellationToken)
+    {
+        var done = 0;
+        while (done < count)
+        {
+            var read = await RandomAccess.ReadAsync(_handle, buffer.AsMemory(done, count - done), Seed.Offset + offset + done, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return -1;
+            }
+
+            done += read;
+        }
+
+        return done;
+    }
 
     /// <summary>
     /// open(2) directly: .NET's own file opening takes an advisory flock, and a shared one on a disk

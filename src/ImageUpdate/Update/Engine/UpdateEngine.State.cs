@@ -18,18 +18,21 @@ public sealed partial class UpdateEngine
     /// that are another image's; an image is serviced seldom enough that downloading its installed
     /// version's index again costs little.
     /// </summary>
-    private IndexCache? IndexCacheOrNull()
+    private IndexCache? IndexCacheOrNull() => IndexCacheFor(_options, _logger);
+
+    /// <summary>The index cache <paramref name="options"/> give (see <see cref="IndexCacheOrNull"/>), also for a staged update's rebuild.</summary>
+    internal static IndexCache? IndexCacheFor(EngineOptions options, Microsoft.Extensions.Logging.ILogger logger)
     {
-        if (_options.Image is not null)
+        if (options.Image is not null)
         {
             return null;
         }
 
         // One cache per component (as the installation database has), so that pruning to one
         // component's installed versions never empties another's.
-        var state = _options.Environment.StateDirectory ?? RootedPath.Resolve(_options.Root, StateDirectory);
-        var name = _options.Component is { } component ? $"{IndexCache.DirectoryName}.{component}" : IndexCache.DirectoryName;
-        return new IndexCache(Path.Join(state, name), _logger);
+        var state = options.Environment.StateDirectory ?? RootedPath.Resolve(options.Root, StateDirectory);
+        var name = options.Component is { } component ? $"{IndexCache.DirectoryName}.{component}" : IndexCache.DirectoryName;
+        return new IndexCache(Path.Join(state, name), logger);
     }
 
     /// <summary>

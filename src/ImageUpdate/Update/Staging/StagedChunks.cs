@@ -16,8 +16,12 @@ namespace ImageUpdate.Update.Staging;
 /// SHA-256. There is no whole file to fall back to, so before the rebuild starts every chunk must be
 /// in a seed or in the pack; otherwise the update stops, before anything is written, with one line
 /// naming the version to fetch again. A file staged whole is read whole, as before.
+/// An installed instance is mapped by its version's index when the host's verified index
+/// <paramref name="cache"/> (or the staging) holds the one the signed manifest lists, and only once it
+/// is checked to hold that version's file byte for byte; otherwise it is chunked here. The index of
+/// what is installed is kept in the cache, so the next staged update finds it there.
 /// </summary>
-internal sealed class StagedChunks(ValidatedStaging validated, ILogger logger) : IDisposable
+internal sealed class StagedChunks(ValidatedStaging validated, IndexCache? cache, ILogger logger) : IDisposable
 {
     private PackChunkSource? _pack;
 
@@ -26,6 +30,8 @@ internal sealed class StagedChunks(ValidatedStaging validated, ILogger logger) :
     {
         FallBackToWholeFile = false,
         CheckCoverage = (name, unseeded) => Uncovered(transfer, name, unseeded),
+        Cache = cache,
+        CanOpen = validated.Contains,
     };
 
     public void Dispose() => _pack?.Dispose();

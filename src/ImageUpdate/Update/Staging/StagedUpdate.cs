@@ -107,7 +107,7 @@ public sealed class StagedUpdate
             }
 
             var manifest = VerifiedManifest(validated, staging);
-            using var chunks = new StagedChunks(validated, _logger);
+            using var chunks = new StagedChunks(validated, UpdateEngine.IndexCacheFor(_options, _logger), _logger);
             using var engine = new UpdateEngine(_options, _logger, _observer, transfer => SourceFor(transfer, manifest, validated, chunks), _services);
             var result = await engine.UpdateAsync(version: null, UpdateActions.All, cancellationToken).ConfigureAwait(false);
             return result.Outcome == UpdateOutcome.Installed

@@ -96,20 +96,30 @@ public sealed class ManifestSource : ISourceResource
             var manifest = await _manifest(cancellationToken).ConfigureAwait(false);
             var indexName = entry.FileName + DeltaInstaller.IndexSuffix;
             var index = manifest.Entries.FirstOrDefault(e => string.Equals(e.FileName, indexName, StringComparison.Ordinal));
-            var request = new DeltaRequest(entry.FileName, index, _open, seeds, counters) { IndexOfVersion = version => IndexOf(manifest, version), Version = instance.Metadata.Version };
+            var request = new DeltaRequest(entry.FileName, index, _open, seeds, counters)
+            {
+                IndexOfVersion = version => IndexOf(manifest, version),
+                FileOfVersion = version => FileOf(manifest, version),
+                Version = instance.Metadata.Version,
+            };
             var stream = await delta.OpenAsync(request, cancellationToken).ConfigureAwait(false);
             return new VerifyingStream(stream, entry.Sha256, instance.Path);
         }, counters);
     }
 
     /// <summary>The entry of the index (P.caibx) of the listed file this source's patterns give <paramref name="version"/>, if the manifest lists both.</summary>
-    private ManifestEntry? IndexOf(Sha256Manifest manifest, string version)
+    private ManifestEntry? IndexOf(Sha256Manifest manifest, string version) =>
+        FileOf(manifest, version) is { } file
+            ? manifest.Entries.First(e => string.Equals(e.FileName, file.FileName + DeltaInstaller.IndexSuffix, StringComparison.Ordinal))
+            : null;
+
+    /// <summary>The entry of the listed file this source's patterns give <paramref name="version"/>, if the manifest also lists its index.</summary>
+    private ManifestEntry? FileOf(Sha256Manifest manifest, string version)
     {
         var names = manifest.Entries.Select(e => e.FileName).ToHashSet(StringComparer.Ordinal);
-        var file = manifest.Entries.FirstOrDefault(e =>
+        return manifest.Entries.FirstOrDefault(e =>
             names.Contains(e.FileName + DeltaInstaller.IndexSuffix)
             && _definition.Patterns.Match(e.FileName) is { Kind: PatternMatchKind.Match, Metadata.Version: var v }
             && string.Equals(v, version, StringComparison.Ordinal));
-        return file is null ? null : manifest.Entries.First(e => string.Equals(e.FileName, file.FileName + DeltaInstaller.IndexSuffix, StringComparison.Ordinal));
     }
 }

@@ -87,6 +87,128 @@ public sealed class StagedDeltaTests(BtrfsLoopMount mount) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task With_v1s_index_in_the_hosts_cache_the_slot_is_checked_once_and_mapped_by_it_not_chunked()
+    {
+        mount.Require();
+        var (v1, v2, staging, disk) = await PartitionHostAsync();
+        var state = CacheIndexOf("1");
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+
+        var install = await RunWithState(state, "--verbose", staging);
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Equal(v2, ReadSlot(disk, "os_2", v2.Length));
+        Assert.Equal(v1, ReadSlot(disk, "os_1", v1.Length));
+        Assert.Contains("holds version 1 byte for byte: mapped by its index.", install.Stderr, StringComparison.Ordinal);
+        Assert.Contains("(by the published index of version 1).", install.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("(chunked here)", install.Stderr, StringComparison.Ordinal);
+
+        // What was installed is cached in turn, for the next staged update to map.
+        Assert.Equal(["1", "2"], CachedVersions(state));
+    }
+
+    [Fact]
+    public async Task Without_a_cached_index_the_slot_is_chunked_and_the_index_installed_is_cached_for_the_next_update()
+    {
+        mount.Require();
+        var (_, v2, staging, disk) = await PartitionHostAsync();
+        var state = _dir["state"];
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+
+        var install = await RunWithState(state, "--verbose", staging);
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Equal(v2, ReadSlot(disk, "os_2", v2.Length));
+        Assert.Contains("(chunked here)", install.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("byte for byte", install.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["2"], CachedVersions(state));
+    }
+
+    [Fact]
+    public async Task A_slot_changed_since_its_index_was_cached_is_chunked_instead_and_v2_is_still_rebuilt()
+    {
+        mount.Require();
+        var (_, v2, staging, disk) = await PartitionHostAsync();
+        var state = CacheIndexOf("1");
+        // A chunk of v1 that v2 no longer has changes in the slot: the cached map is wrong there.
+        var v2Ids = _server!.Index("2").Chunks.Select(c => c.Id).ToHashSet();
+        var gone = _server.Index("1").Chunks.First(c => !v2Ids.Contains(c.Id));
+        FlipSlotByte(disk, "os_1", gone.Offset + 100);
+        var fetch = await Run("fetch", "--from", _server.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+
+        var install = await RunWithState(state, "--verbose", staging);
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Equal(v2, ReadSlot(disk, "os_2", v2.Length));
+        Assert.Contains("does not hold version 1 byte for byte any more", install.Stderr, StringComparison.Ordinal);
+        Assert.Contains("(chunked here)", install.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_slot_that_lost_a_chunk_v2_needs_since_its_index_was_cached_stops_before_anything_is_written()
+    {
+        mount.Require();
+        var (v1, _, staging, disk) = await PartitionHostAsync();
+        var state = CacheIndexOf("1");
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+        // v1's first chunk, which v2 shares and so the pack lacks, changes in the slot after the fetch.
+        var first = _server.Index("1").Chunks[0];
+        FlipSlotByte(disk, "os_1", 100);
+
+        var install = await RunWithState(state, staging);
+
+        Assert.Equal(1, install.ExitCode);
+        Assert.Equal(
+            $"image-update: error: Cannot rebuild 'os_2.raw' from the staged update: 1 of its chunks ({first.Length} bytes) are neither in the staged {StagingFetch.ChunkPackName} nor in an installed copy; fetch version '2' again without --have.",
+            install.Stderr.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(["os_1", "_empty"], Formats.Gpt.GptTools.SfdiskJson(disk).Partitions.Select(p => p.Name));
+        Assert.All(ReadSlot(disk, "_empty", v1.Length), b => Assert.Equal(0, b));
+    }
+
+    [Fact]
+    public async Task A_staged_index_of_v1_maps_the_slot_once_checked_against_the_manifest_and_is_cached()
+    {
+        mount.Require();
+        var (_, v2, staging, disk) = await PartitionHostAsync();
+        var state = _dir["state"];
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+        // A downloader may stage v1's index too (the manifest lists it); the host has none cached.
+        File.Copy(Path.Combine(_server.Root, "os_1.raw.caibx"), Path.Combine(staging, "os_1.raw.caibx"));
+
+        var install = await RunWithState(state, "--verbose", staging);
+
+        Assert.True(install.ExitCode == 0, install.ToString());
+        Assert.Equal(v2, ReadSlot(disk, "os_2", v2.Length));
+        Assert.Contains("holds version 1 byte for byte: mapped by its index.", install.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("(chunked here)", install.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["1", "2"], CachedVersions(state));
+    }
+
+    [Fact]
+    public async Task A_staged_index_of_v1_that_is_not_the_one_the_manifest_lists_is_refused_and_nothing_is_written()
+    {
+        mount.Require();
+        var (v1, _, staging, disk) = await PartitionHostAsync();
+        var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
+        Assert.True(fetch.ExitCode == 0, fetch.ToString());
+        var tampered = File.ReadAllBytes(Path.Combine(_server.Root, "os_1.raw.caibx"));
+        tampered[^1] ^= 0x01;
+        File.WriteAllBytes(Path.Combine(staging, "os_1.raw.caibx"), tampered);
+
+        var install = await RunWithState(_dir["state"], staging);
+
+        Assert.Equal(1, install.ExitCode);
+        Assert.StartsWith($"image-update: error: SHA-256 of 'os_1.raw.caibx' ({tampered.Length} bytes) is ", install.Stderr.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
+        Assert.Equal(["os_1", "_empty"], Formats.Gpt.GptTools.SfdiskJson(disk).Partitions.Select(p => p.Name));
+        Assert.All(ReadSlot(disk, "_empty", v1.Length), b => Assert.Equal(0, b));
+    }
+
+    [Fact]
     public async Task A_slot_larger_than_v1_still_rebuilds_v2_whose_last_chunk_is_v1s()
     {
         // The slot goes on past v1's end, so the host's chunker cannot cut v1's last chunk there: the
@@ -275,6 +397,65 @@ public sealed class StagedDeltaTests(BtrfsLoopMount mount) : IAsyncDisposable
         });
         Assert.Equal($"it holds more than {StagingLimits.DefaultMaxEntries} entries", Assert.Throws<StagingValidationException>(() => StagingValidator.Validate(crowded)).Problem);
     }
+
+    /// <summary>v1 in the first of two partition slots of a disk image, the second empty; the server publishes v1 and v2.</summary>
+    private async Task<(byte[] V1, byte[] V2, string Staging, string Disk)> PartitionHostAsync()
+    {
+        var (v1, v2, staging) = await SetupAsync();
+        File.Delete(_dir["system/os_1.raw"]);
+        var disk = Formats.Gpt.GptTools.NewImage(_dir.Path, "disk.raw", 10L << 20);
+        Formats.Gpt.GptTools.Sfdisk(disk, """
+            label: gpt
+            size=8192, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=os_1
+            size=8192, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=_empty
+            """);
+        WriteSlot(disk, "os_1", v1);
+        File.WriteAllText(_dir["defs/os.transfer"], $"""
+            [Source]
+            Type=url-file
+            Path=https://updates.example.org/os
+            MatchPattern=os_@v.raw
+
+            [Target]
+            Type=partition
+            Path={disk}
+            MatchPattern=os_@v
+            MatchPartitionType=root-x86-64
+            """);
+        return (v1, v2, staging, disk);
+    }
+
+    /// <summary>A state directory whose index cache holds the server's index of <paramref name="version"/>, as an earlier install left it.</summary>
+    private string CacheIndexOf(string version)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(_server!.Root, $"os_{version}.raw.caibx"));
+        var cache = _dir["state/" + ImageUpdate.Update.Delta.IndexCache.DirectoryName];
+        Directory.CreateDirectory(cache);
+        var name = $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))}.{Convert.ToHexStringLower(System.Text.Encoding.UTF8.GetBytes(version))}.caibx";
+        File.WriteAllBytes(Path.Combine(cache, name), bytes);
+        return _dir["state"];
+    }
+
+    private static List<string> CachedVersions(string state)
+    {
+        var cache = Path.Combine(state, ImageUpdate.Update.Delta.IndexCache.DirectoryName);
+        return [.. Directory.GetFiles(cache).Select(p => System.Text.Encoding.UTF8.GetString(Convert.FromHexString(Path.GetFileName(p).Split('.')[1]))).Order(StringComparer.Ordinal)];
+    }
+
+    private static void FlipSlotByte(string disk, string name, long offset)
+    {
+        var slot = Formats.Gpt.GptTools.SfdiskJson(disk).Partitions.Single(p => p.Name == name);
+        using var image = File.Open(disk, FileMode.Open, FileAccess.ReadWrite);
+        image.Seek(((long)slot.Start * 512) + offset, SeekOrigin.Begin);
+        var b = image.ReadByte();
+        image.Seek(-1, SeekOrigin.Current);
+        image.WriteByte((byte)(b ^ 0xff));
+    }
+
+    private Task<RunResult> RunWithState(string state, params string[] arguments) =>
+        ImageUpdateProcess.RunAsync(
+            new Dictionary<string, string?> { ["IMAGE_UPDATE_STATE_DIRECTORY"] = state },
+            ["--definitions", _dir["defs"], "--keyring", _dir["keyring.gpg"], .. arguments]);
 
     private static void WriteSlot(string disk, string name, byte[] bytes)
     {
