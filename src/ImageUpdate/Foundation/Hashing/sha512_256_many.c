@@ -154,16 +154,8 @@ TARGET static void compress(__m512i state[8], __m512i addresses, uint64_t count)
     state[4] = e; state[5] = f; state[6] = g; state[7] = h;
 }
 
-/*
- * Hashes buffers[i] (lengths[i] bytes) for i < count into digests + 32 * i. Returns 0, or -1 when
- * the CPU cannot run it (nothing written then).
- */
-TARGET int iu_sha512_256_many(const uint8_t *const *buffers, const uint64_t *lengths, size_t count, uint8_t *digests)
+TARGET static int many(const uint8_t *const *buffers, const uint64_t *lengths, size_t count, uint8_t *digests)
 {
-    if (!iu_sha512_256_supported()) {
-        return -1;
-    }
-
     /* Longest first: the last jobs to start are the short ones, so lanes run idle only briefly at the end. */
     size_t small_order[64];
     size_t *order = count <= 64 ? small_order : malloc(count * sizeof *order);
@@ -282,4 +274,18 @@ TARGET int iu_sha512_256_many(const uint8_t *const *buffers, const uint64_t *len
             }
         }
     }
+}
+
+/*
+ * Hashes buffers[i] (lengths[i] bytes) for i < count into digests + 32 * i. Returns 0, or -1 when
+ * the CPU cannot run it (nothing written then). Compiled for the baseline: code built for AVX-512
+ * may use it anywhere in the function, before any check, so the check is out here.
+ */
+int iu_sha512_256_many(const uint8_t *const *buffers, const uint64_t *lengths, size_t count, uint8_t *digests)
+{
+    if (!iu_sha512_256_supported()) {
+        return -1;
+    }
+
+    return many(buffers, lengths, count, digests);
 }
