@@ -54,27 +54,7 @@ public sealed class StagedDeltaTests(BtrfsLoopMount mount) : IAsyncDisposable
     public async Task With_v1_in_a_partition_slot_the_host_rebuilds_v2_into_the_other_slot()
     {
         mount.Require();
-        var (v1, v2, staging) = await SetupAsync();
-        File.Delete(_dir["system/os_1.raw"]);
-        var disk = Formats.Gpt.GptTools.NewImage(_dir.Path, "disk.raw", 10L << 20);
-        Formats.Gpt.GptTools.Sfdisk(disk, """
-            label: gpt
-            size=8192, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=os_1
-            size=8192, type=4f68bce3-e8cd-4db1-96e7-fbcaf984b709, name=_empty
-            """);
-        WriteSlot(disk, "os_1", v1);
-        File.WriteAllText(_dir["defs/os.transfer"], $"""
-            [Source]
-            Type=url-file
-            Path=https://updates.example.org/os
-            MatchPattern=os_@v.raw
-
-            [Target]
-            Type=partition
-            Path={disk}
-            MatchPattern=os_@v
-            MatchPartitionType=root-x86-64
-            """);
+        var (v1, v2, staging, disk) = await PartitionHostAsync();
 
         var fetch = await Run("fetch", "--from", _server!.Url, "--have", "1", staging);
         Assert.True(fetch.ExitCode == 0, fetch.ToString());
