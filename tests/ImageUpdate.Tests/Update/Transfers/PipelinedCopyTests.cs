@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using ImageUpdate.Formats.Compression;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Foundation.Streams;
+using ImageUpdate.Platform.FileSystem;
+using ImageUpdate.Tests.Formats.Gpt;
 using ImageUpdate.Tests.Support;
 using ImageUpdate.Update.Transfers.Copying;
 using Microsoft.Win32.SafeHandles;
@@ -210,9 +212,57 @@ public sealed class PipelinedCopyTests : IDisposable
             }
         }
 
-        // One per interval at most (never two at once), at least one before the final fsync.
+        // One per interval at most (never two at once), at least one before the final fsync; a regular
+        // file is fsynced, never given write-back hints.
         Assert.InRange(rolling.Started, 1, 3);
+        Assert.False(rolling.StartsFileWriteback);
         Assert.Equal(length, new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public async Task A_long_synced_copy_into_a_loop_device_starts_its_files_write_back_while_it_runs()
+    {
+        GptTools.RequireRoot("loop devices");
+        GptTools.Require("losetup");
+        var length = (int)(2 * RollingSync.Interval) + 4096;
+        var payload = RandomNumberGenerator.GetBytes(length);
+        var image = GptTools.NewImage(_dir.Path, "disk.img", Offset + length);
+        var loop = GptTools.Run("losetup", ["--find", "--show", image]).Trim();
+        try
+        {
+            using var device = File.OpenHandle(loop, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            var backing = LoopBackingFile.TryOpen(device);
+            Assert.NotNull(backing);
+            var rolling = new RollingSync(device, loop, backing);
+            var buffers = Enumerable.Range(0, PipelinedCopy.BufferCount).Select(_ => new AlignedBuffer(PipelinedCopy.BufferSize)).ToArray();
+            try
+            {
+                var region = new PipelinedCopy.Region(device, null, 512, Offset, length, loop);
+                Assert.Equal(length, await PipelinedCopy.CopyAsync(new MemoryStream(payload), region, rolling, null, null, buffers, CancellationToken.None));
+            }
+            finally
+            {
+                backing.Value.Handle.Dispose();
+                foreach (var buffer in buffers)
+                {
+                    ((IDisposable)buffer).Dispose();
+                }
+            }
+
+            Assert.True(rolling.StartsFileWriteback);
+            Assert.InRange(rolling.Started, 1, 2);
+        }
+        finally
+        {
+            GptTools.Run("losetup", ["--detach", loop], check: false);
+        }
+
+        // Through the device into its file, byte for byte at the offset.
+        using var file = File.OpenRead(image);
+        file.Position = Offset;
+        var written = new byte[length];
+        file.ReadExactly(written);
+        Assert.Equal(payload, written);
     }
 
     private (string Path, SafeFileHandle Handle) Target(long size, byte? fill)

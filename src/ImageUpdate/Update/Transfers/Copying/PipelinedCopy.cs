@@ -5,6 +5,7 @@ using ImageUpdate.Foundation.Diagnostics;
 using ImageUpdate.Foundation.Errors;
 using ImageUpdate.Foundation.Native;
 using ImageUpdate.Foundation.Streams;
+using ImageUpdate.Platform.FileSystem;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Update.Transfers.Copying;
@@ -18,7 +19,8 @@ namespace ImageUpdate.Update.Transfers.Copying;
 /// <see cref="BufferSize"/> whatever the payload size, and the whole takes about as long as the
 /// slowest stage rather than their sum. The region's end is a hard limit: a buffer that would cross it
 /// is never written, and the copy fails naming both sizes. With <c>sync</c>, an fsync every
-/// <see cref="RollingSync.Interval"/> bytes runs beside the copy and one more at the end.
+/// <see cref="RollingSync.Interval"/> bytes runs beside the copy (for a loop device over a file, the
+/// start of that file's write-back instead) and one more at the end.
 /// <para>
 /// On a block device whole blocks are written with O_DIRECT from page-aligned native buffers
 /// (<see cref="AlignedBuffer"/>): the payload is written once and never read again, so copying it through
@@ -81,13 +83,16 @@ public static class PipelinedCopy
             buffers[i] = new AlignedBuffer(BufferSize);
         }
 
+        // A loop device's file, when the target is one: the rolling syncs start its write-back instead.
+        var backing = sync ? LoopBackingFile.TryOpen(target) : null;
         try
         {
             var region = new Region(target, direct, blockSize, offset, capacity, what);
-            return await CopyAsync(source, region, sync ? new RollingSync(target, what) : null, digest, written, buffers, cancellationToken).ConfigureAwait(false);
+            return await CopyAsync(source, region, sync ? new RollingSync(target, what, backing) : null, digest, written, buffers, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            backing?.Handle.Dispose();
             // Only after every stage is done (CopyAsync never returns while one runs).
             foreach (var buffer in buffers)
             {

@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using ImageUpdate.Foundation.Native;
+using ImageUpdate.Platform.FileSystem;
 using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Update.Transfers.Copying;
@@ -11,6 +12,14 @@ namespace ImageUpdate.Update.Transfers.Copying;
 /// write-back (on a loop device, a quarter of a second per GiB that nothing else overlaps); with it
 /// the last fsync only waits for the stretch written since the previous one. The final fsync is
 /// still the caller's: this only moves work earlier, it never replaces the barrier.
+/// <para>
+/// A loop device over a file is the exception (<see cref="LoopBackingFile"/>): its flush writes the file
+/// back in the same kernel worker that copies the writes into it, so an fsync in the middle stalls the
+/// copy for as long as the write-back takes. There each step starts the file's write-back instead
+/// (sync_file_range), which the kernel's flusher does beside the copy; measured here (1 GiB verified
+/// into a loop device on ext4, 2 cores, helpers stopped, 5 alternated rounds): 1.10 s with an fsync
+/// per 64 MiB, 0.76 s starting the file's write-back, against dd oflag=direct conv=fsync 0.78 s.
+/// </para>
 /// </summary>
 internal sealed class RollingSync
 {
@@ -19,16 +28,24 @@ internal sealed class RollingSync
 
     private readonly SafeFileHandle _target;
     private readonly string _what;
+    private readonly (SafeFileHandle Handle, string Path)? _backing;
     private Task _running = Task.CompletedTask;
     private long _startedAt;
 
-    public RollingSync(SafeFileHandle target, string what)
+    /// <param name="target">What the copy writes and the caller fsyncs at the end.</param>
+    /// <param name="what">Names the target in errors.</param>
+    /// <param name="backing">The file behind a loop-device target (<see cref="LoopBackingFile.TryOpen"/>), owned by the caller: its write-back is started instead of an fsync of the target. Null: fsync.</param>
+    public RollingSync(SafeFileHandle target, string what, (SafeFileHandle Handle, string Path)? backing = null)
     {
         _target = target;
         _what = what;
+        _backing = backing;
     }
 
-    /// <summary>How many fsyncs were started while the copy ran (tests look at it).</summary>
+    /// <summary>True when each step starts the write-back of a loop device's file rather than fsyncing the target.</summary>
+    public bool StartsFileWriteback => _backing is not null;
+
+    /// <summary>How many fsyncs (or, for a loop device's file, write-backs) were started while the copy ran (tests look at it).</summary>
     public int Started { get; private set; }
 
     /// <summary>Called by the writer after each write with the bytes written so far.</summary>
@@ -47,8 +64,21 @@ internal sealed class RollingSync
 
         _startedAt = total;
         Started++;
-        // Its own thread: an fsync blocks for as long as the write-back takes, a pool thread should not.
-        _running = Task.Factory.StartNew(() => Libc.Fsync(_target, _what), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // Its own thread: an fsync blocks for as long as the write-back takes, a pool thread should not
+        // (and sync_file_range may block while the device's queue is full).
+        _running = Task.Factory.StartNew(Step, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private void Step()
+    {
+        if (_backing is { } backing)
+        {
+            Libc.Loop.StartWriteback(backing.Handle, backing.Path);
+        }
+        else
+        {
+            Libc.Fsync(_target, _what);
+        }
     }
 
     /// <summary>Waits for the fsync still running, if any, and reports its failure.</summary>
