@@ -65,17 +65,21 @@ public sealed class NativeBinaryTests : IDisposable
     [Fact]
     public async Task Before_main_it_fills_the_runtime_data_pages_in_one_call()
     {
-        // Native/prefault.c: the zero-fill tail of the writable segment, where the runtime expands its
-        // type data (megabytes), is populated by one madvise instead of a page fault per page.
+        // Native/prefault.c: the zero-fill section where the runtime expands its type data (megabytes)
+        // is populated by one madvise instead of a page fault per page, and Native/hydrated.ld puts it
+        // on 2 MiB boundaries so that call can fill it with whole huge pages.
         TestEnvironment.RequireTools("apt-get install strace", "strace");
         var trace = _dir["madvise.trace"];
         var run = await TestProcess.RunAsync("strace", ["-e", "trace=madvise", "-o", trace, ImageUpdateProcess.ProgramPath, "--version"]);
         Assert.True(run.ExitCode == 0, run.ToString());
 
-        var populate = File.ReadAllLines(trace).FirstOrDefault(l => l.Contains("MADV_POPULATE_WRITE", StringComparison.Ordinal));
+        var populates = File.ReadAllLines(trace).Where(l => l.Contains("MADV_POPULATE_WRITE", StringComparison.Ordinal)).ToArray();
+        var populate = populates.MaxBy(l => long.Parse(l.Split(',')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(populate is not null, $"no MADV_POPULATE_WRITE in the trace:\n{File.ReadAllText(trace)}");
+        var address = Convert.ToUInt64(populate.Split('(', ',')[1].Trim(), 16);
         var length = long.Parse(populate.Split(',')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(length >= 1 << 20, $"only {length} bytes populated: {populate}");
+        Assert.True(address % (2 << 20) == 0 && length % (2 << 20) == 0, $"not whole 2 MiB pages: {populate}");
         Assert.EndsWith("= 0", populate, StringComparison.Ordinal);
     }
 
