@@ -265,6 +265,35 @@ public sealed class PipelinedCopyTests : IDisposable
         Assert.Equal(payload, written);
     }
 
+    [Fact]
+    public async Task A_synced_copy_finds_a_loop_devices_file_itself_and_fsyncs_anything_else()
+    {
+        GptTools.RequireRoot("loop devices");
+        GptTools.Require("losetup");
+        var length = (int)RollingSync.Interval + 4096;
+        var image = GptTools.NewImage(_dir.Path, "disk.img", length);
+        var loop = GptTools.Run("losetup", ["--find", "--show", image]).Trim();
+        try
+        {
+            using var device = File.OpenHandle(loop, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            using var syncs = SyncRecorder.Start();
+            await PipelinedCopy.CopyAsync(new ZeroStream(length), device, null, 512, 0, length, sync: true, null, loop, null, CancellationToken.None);
+            Assert.Equal([new SyncCall("sync_file_range", image)], syncs.Calls);
+        }
+        finally
+        {
+            GptTools.Run("losetup", ["--detach", loop], check: false);
+        }
+
+        var (_, handle) = Target(length, fill: null);
+        using (handle)
+        {
+            using var syncs = SyncRecorder.Start();
+            await PipelinedCopy.CopyAsync(new ZeroStream(length), handle, null, 512, 0, length, sync: true, null, "file", null, CancellationToken.None);
+            Assert.Equal([new SyncCall("fsync", "file")], syncs.Calls);
+        }
+    }
+
     private (string Path, SafeFileHandle Handle) Target(long size, byte? fill)
     {
         var path = Path.Combine(_dir.Path, $"target-{Guid.NewGuid():N}");

@@ -74,10 +74,12 @@ internal sealed class RollingSync
         if (_backing is { } backing)
         {
             Libc.Loop.StartWriteback(backing.Handle, backing.Path);
+            SyncRecorder.Record("sync_file_range", backing.Path);
         }
         else
         {
             Libc.Fsync(_target, _what);
+            SyncRecorder.Record("fsync", _what);
         }
     }
 
