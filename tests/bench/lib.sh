@@ -106,14 +106,19 @@ EOF
 # timed NAME CMD...: runs CMD once (a function is fine), its output in $logs/NAME.log, and appends
 # its wall time in seconds to the series NAME. Any failure stops the bench, naming the contender.
 # (CMD runs where `set -e` is off: a function given here must be one command or one pipeline.)
+# Every contender starts alike: sync first, so no write-back left by an earlier command (a payload
+# just made, the last contender's files) lands in its time. The clock is bash's own EPOCHREALTIME,
+# read without starting a process inside the interval (in microseconds, the locale's
+# decimal separator taken out).
 timed() {
   local name="$1" t0 t1
   shift
-  t0="$(date +%s%N)"
+  sync
+  t0=${EPOCHREALTIME/[.,]/}
   "$@" >"$logs/$name.log" 2>&1 \
     || die "contender $name failed (exit status $?): $(tail -n 3 "$logs/$name.log" | tr '\n' ' ')"
-  t1="$(date +%s%N)"
-  record "$name" "$(awk -v ns="$((t1 - t0))" 'BEGIN { printf "%.6f", ns / 1e9 }')"
+  t1=${EPOCHREALTIME/[.,]/}
+  record "$name" "$(awk -v us="$((t1 - t0))" 'BEGIN { printf "%.6f", us / 1e6 }')"
 }
 # nginx on 127.0.0.1, one process, serving ROOT with sendfile, on the first free port from FIRST_PORT
 # (REPLY: the port); stopped on exit. With LOG, an access log of "status body_bytes_sent uri" lines,
