@@ -9,8 +9,8 @@ public static class Program
 {
     public static Task<int> Main(string[] args)
     {
-        // The one read of the environment: everything the library honours comes from this snapshot.
-        var environment = HostEnvironment.From(Environment.GetEnvironmentVariables());
+        // The one reader of the environment: everything the library honours comes through it.
+        var environment = new HostEnvironment(new ProcessEnvironment());
         CrashPoint.Arm(environment.CrashAt, environment.PauseAt);
 
         // stderr has one owner, so the live progress line of a terminal and log lines never mix.

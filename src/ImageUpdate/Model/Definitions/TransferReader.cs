@@ -18,10 +18,46 @@ internal sealed partial class TransferReader
 {
     private static readonly string[] Sections = ["Transfer", "Source", "Target"];
 
+    /// <summary>
+    /// Each key's parser, made once for every reader: a table of closures over the reader (a dictionary
+    /// and 29 delegates), made again for each transfer, was most of a reader's set-up.
+    /// </summary>
+    private static readonly Dictionary<(string Section, string Key), Action<TransferReader, UnitFileAssignment>> Table = new()
+    {
+        [("Transfer", "MinVersion")] = (r, a) => r.ParseVersionBound(a, ref r._minVersion),
+        [("Transfer", "MaxVersion")] = (r, a) => r.ParseVersionBound(a, ref r._maxVersion),
+        [("Transfer", "ProtectVersion")] = (r, a) => r.ParseProtectVersion(a),
+        [("Transfer", "Verify")] = (r, a) => r.ParseTristate(a, ref r._verify),
+        [("Transfer", "ChangeLog")] = (r, a) => r.ParseUrls(a, r._changeLog),
+        [("Transfer", "AppStream")] = (r, a) => r.ParseUrls(a, r._appStream),
+        [("Transfer", "Features")] = (r, a) => r.ParseStrv(a, r._features),
+        [("Transfer", "RequisiteFeatures")] = (r, a) => r.ParseStrv(a, r._requisiteFeatures),
+        [("Source", "Type")] = (r, a) => r.ParseType(a, r._source),
+        [("Source", "Path")] = (r, a) => r.ParsePath(a, r._source),
+        [("Source", "PathRelativeTo")] = (r, a) => r.ParsePathRelativeTo(a, r._source),
+        [("Source", "MatchPattern")] = (r, a) => r.ParsePatterns(a, r._source),
+        [("Target", "Type")] = (r, a) => r.ParseType(a, r._target),
+        [("Target", "Path")] = (r, a) => r.ParsePath(a, r._target),
+        [("Target", "PathRelativeTo")] = (r, a) => r.ParsePathRelativeTo(a, r._target),
+        [("Target", "MatchPattern")] = (r, a) => r.ParsePatterns(a, r._target),
+        [("Target", "MatchPartitionType")] = (r, a) => r.ParsePartitionType(a),
+        [("Target", "PartitionUUID")] = (r, a) => r.ParsePartitionUuid(a),
+        [("Target", "PartitionFlags")] = (r, a) => r.ParsePartitionFlags(a),
+        [("Target", "PartitionNoAuto")] = (r, a) => r.ParseTristate(a, ref r._noAuto),
+        [("Target", "PartitionGrowFileSystem")] = (r, a) => r.ParseTristate(a, ref r._growFileSystem),
+        [("Target", "ReadOnly")] = (r, a) => r.ParseTristate(a, ref r._readOnly),
+        [("Target", "PartitionZeroFill")] = (r, a) => r.ParseTristate(a, ref r._zeroFill),
+        [("Target", "Mode")] = (r, a) => r.ParseMode(a),
+        [("Target", "TriesLeft")] = (r, a) => r.ParseUInt64(a, ref r._triesLeft),
+        [("Target", "TriesDone")] = (r, a) => r.ParseUInt64(a, ref r._triesDone),
+        [("Target", "InstancesMax")] = (r, a) => r.ParseInstancesMax(a),
+        [("Target", "RemoveTemporary")] = (r, a) => r.ParseTristate(a, ref r._removeTemporary),
+        [("Target", "CurrentSymlink")] = (r, a) => r.ParseCurrentSymlink(a),
+    };
+
     private readonly SpecifierContext _specifiers;
     private readonly DefinitionDiagnostics _diagnostics;
     private readonly string? _transferSource;
-    private readonly Dictionary<(string Section, string Key), Action<UnitFileAssignment>> _table;
     private readonly Dictionary<(string Section, string Key), UnitFileAssignment> _last = [];
 
     private readonly Resource _source = new(isSource: true);
@@ -53,38 +89,6 @@ internal sealed partial class TransferReader
         _specifiers = specifiers;
         _diagnostics = diagnostics;
         _transferSource = transferSource;
-        _table = new()
-        {
-            [("Transfer", "MinVersion")] = a => ParseVersionBound(a, ref _minVersion),
-            [("Transfer", "MaxVersion")] = a => ParseVersionBound(a, ref _maxVersion),
-            [("Transfer", "ProtectVersion")] = ParseProtectVersion,
-            [("Transfer", "Verify")] = a => ParseTristate(a, ref _verify),
-            [("Transfer", "ChangeLog")] = a => ParseUrls(a, _changeLog),
-            [("Transfer", "AppStream")] = a => ParseUrls(a, _appStream),
-            [("Transfer", "Features")] = a => ParseStrv(a, _features),
-            [("Transfer", "RequisiteFeatures")] = a => ParseStrv(a, _requisiteFeatures),
-            [("Source", "Type")] = a => ParseType(a, _source),
-            [("Source", "Path")] = a => ParsePath(a, _source),
-            [("Source", "PathRelativeTo")] = a => ParsePathRelativeTo(a, _source),
-            [("Source", "MatchPattern")] = a => ParsePatterns(a, _source),
-            [("Target", "Type")] = a => ParseType(a, _target),
-            [("Target", "Path")] = a => ParsePath(a, _target),
-            [("Target", "PathRelativeTo")] = a => ParsePathRelativeTo(a, _target),
-            [("Target", "MatchPattern")] = a => ParsePatterns(a, _target),
-            [("Target", "MatchPartitionType")] = ParsePartitionType,
-            [("Target", "PartitionUUID")] = ParsePartitionUuid,
-            [("Target", "PartitionFlags")] = ParsePartitionFlags,
-            [("Target", "PartitionNoAuto")] = a => ParseTristate(a, ref _noAuto),
-            [("Target", "PartitionGrowFileSystem")] = a => ParseTristate(a, ref _growFileSystem),
-            [("Target", "ReadOnly")] = a => ParseTristate(a, ref _readOnly),
-            [("Target", "PartitionZeroFill")] = a => ParseTristate(a, ref _zeroFill),
-            [("Target", "Mode")] = ParseMode,
-            [("Target", "TriesLeft")] = a => ParseUInt64(a, ref _triesLeft),
-            [("Target", "TriesDone")] = a => ParseUInt64(a, ref _triesDone),
-            [("Target", "InstancesMax")] = ParseInstancesMax,
-            [("Target", "RemoveTemporary")] = a => ParseTristate(a, ref _removeTemporary),
-            [("Target", "CurrentSymlink")] = ParseCurrentSymlink,
-        };
     }
 
     /// <summary>Reads <paramref name="mainFile"/>, then <paramref name="dropIns"/> in order, and finalizes.</summary>
@@ -106,10 +110,10 @@ internal sealed partial class TransferReader
 
     private void Apply(UnitFileAssignment a)
     {
-        if (_table.TryGetValue((a.Section, a.Key), out var parse))
+        if (Table.TryGetValue((a.Section, a.Key), out var parse))
         {
             _last[(a.Section, a.Key)] = a;
-            parse(a);
+            parse(this, a);
         }
         else if (!a.Key.StartsWith("X-", StringComparison.Ordinal))
         {

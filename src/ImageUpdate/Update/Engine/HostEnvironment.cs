@@ -5,7 +5,7 @@ using ImageUpdate.Foundation.Diagnostics;
 namespace ImageUpdate.Update.Engine;
 
 /// <summary>
-/// The environment variables the library honours, read once by the program (the CLI) and handed in,
+/// The environment variables the library honours, read by the program (the CLI) and handed in,
 /// so the library itself never reads the process environment and a test states exactly what it sets.
 /// <see cref="Empty"/> (the default) means none is set.
 /// </summary>
