@@ -3,12 +3,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Foundation.Native;
 
-/// <summary>The loop-device view: which file a loop device reads and writes through, and sync_file_range(2) to start that file's write-back.</summary>
+/// <summary>The loop-device view: which file a loop device reads and writes through.</summary>
 internal static partial class Libc
 {
-    [LibraryImport(Library, EntryPoint = "sync_file_range", SetLastError = true)]
-    private static partial int SyncFileRangeRaw(SafeFileHandle fd, long offset, long count, uint flags);
-
     internal static partial class Loop
     {
         /// <summary>LO_FLAGS_DIRECT_IO: the loop device reads and writes its file with O_DIRECT, bypassing the page cache.</summary>
@@ -16,9 +13,6 @@ internal static partial class Libc
 
         // LOOP_GET_STATUS64 (linux/loop.h): _IO(0x4C, 5), filling a struct loop_info64.
         private const nuint GetStatus64Request = 0x4C05;
-
-        // SYNC_FILE_RANGE_WRITE: start write-out of the range's dirty pages, without waiting for it.
-        private const uint SyncFileRangeWrite = 2;
 
         /// <summary>
         /// LOOP_GET_STATUS64 of a loop device (or a partition of one): the device and inode number of its
@@ -43,18 +37,6 @@ internal static partial class Libc
             var rc = StatxRaw(handle, &empty, Staging.AtEmptyPath, StatxBasicStats, &result);
             buffer = result;
             return rc == 0 ? 0 : Marshal.GetLastPInvokeError();
-        }
-
-        /// <summary>Starts writing back every dirty page of <paramref name="file"/> and returns without waiting (a hint: the caller's fsync is still the barrier).</summary>
-        internal static void StartWriteback(SafeFileHandle file, string path)
-        {
-            while (SyncFileRangeRaw(file, 0, 0, SyncFileRangeWrite) != 0)
-            {
-                if (Marshal.GetLastPInvokeError() != EIntr)
-                {
-                    throw Error("Cannot start the write-back of", path);
-                }
-            }
         }
 
         /// <summary>struct loop_info64 (linux/loop.h, 232 bytes); only the fields read here are named.</summary>

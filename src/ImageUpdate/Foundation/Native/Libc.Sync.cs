@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace ImageUpdate.Foundation.Native;
 
-/// <summary>fsync/syncfs/sync: .NET only flushes files opened for writing and never directories.</summary>
+/// <summary>fsync/syncfs/sync (.NET only flushes files opened for writing and never directories), and dropping a durable range from the page cache.</summary>
 internal static partial class Libc
 {
     [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
@@ -15,6 +15,12 @@ internal static partial class Libc
     [LibraryImport(Library, EntryPoint = "sync")]
     internal static partial void Sync();
 
+    [LibraryImport(Library, EntryPoint = "posix_fadvise")]
+    private static partial int FadviseRaw(SafeFileHandle fd, long offset, long count, int advice);
+
+    // POSIX_FADV_DONTNEED: the range will not be read again soon; its clean pages are dropped.
+    private const int FadviseDontNeed = 4;
+
     internal static void Fsync(SafeFileHandle fd, string path)
     {
         while (FsyncRaw(fd) != 0)
@@ -25,6 +31,13 @@ internal static partial class Libc
             }
         }
     }
+
+    /// <summary>
+    /// Drops the clean cached pages of <paramref name="count"/> bytes at <paramref name="offset"/> of
+    /// <paramref name="fd"/> (posix_fadvise DONTNEED). A hint that frees memory and nothing else: it
+    /// returns its error number rather than throwing, for the caller to ignore.
+    /// </summary>
+    internal static int DropCachedRange(SafeFileHandle fd, long offset, long count) => FadviseRaw(fd, offset, count, FadviseDontNeed);
 
     internal static void SyncFileSystem(SafeFileHandle fd, string path)
     {

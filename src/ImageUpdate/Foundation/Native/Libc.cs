@@ -7,7 +7,7 @@ namespace ImageUpdate.Foundation.Native;
 /// One partial file per syscall family, each call imported once: Libc.Files.cs (open, openat,
 /// getdents64, link, rename, chmod, ...), Libc.Stat.cs (statx, statfs), Libc.Ioctl.cs (ioctl; the BTRFS
 /// interface's numbers in Libc.Btrfs.cs), Libc.Lock.cs (flock), Libc.Sync.cs (fsync, syncfs, sync),
-/// Libc.Loop.cs (LOOP_GET_STATUS64, sync_file_range), Libc.Sockets.cs (sendmsg, recvmsg, close), Libc.Reboot.cs. The nested classes (Gpt, Staging,
+/// Libc.Loop.cs (LOOP_GET_STATUS64), Libc.Sockets.cs (sendmsg, recvmsg, close), Libc.Reboot.cs. The nested classes (Gpt, Staging,
 /// Partitions, Btrfs, FileSystemType, Loop) are the views their callers read constants and wrappers
 /// through, spread over the family files. Every call reports errno through
 /// <see cref="Marshal.GetLastPInvokeError"/> and is wrapped by a helper that throws IOException.

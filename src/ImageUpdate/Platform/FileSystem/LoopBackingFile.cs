@@ -5,13 +5,13 @@ using Microsoft.Win32.SafeHandles;
 namespace ImageUpdate.Platform.FileSystem;
 
 /// <summary>
-/// The regular file behind a loop device, opened so a long write into the device can start that file's
-/// write-back while it runs. A loop device without direct I/O copies each write into its file's page
-/// cache and, at a flush (the device's fsync), writes the file back and waits, both in the one kernel
-/// worker that serves the device: a flush in the middle of a copy stalls every write queued behind it.
-/// sync_file_range(SYNC_FILE_RANGE_WRITE) on the file itself hands the same write-back to the kernel's
-/// flusher instead, which runs beside the worker, as write-back runs beside the writes on a disk. It is
-/// a hint: the device's fsync at the end of the copy is still what makes the bytes durable.
+/// The regular file behind a loop device, opened so a long write into the device can make that file
+/// durable while it runs. A loop device without direct I/O copies each write into its file's page cache
+/// and, at a flush (the device's fsync), writes the file back and waits, both in the one kernel worker
+/// that serves the device: a flush in the middle of a copy stalls every write queued behind it. An
+/// fsync of the file itself does the same write-back and disk flush in the caller's thread instead,
+/// beside the worker, as write-back runs beside the writes on a disk. The device's fsync at the end of
+/// the copy is still the barrier.
 /// </summary>
 /// <remarks>
 /// The file is found by its path in sysfs (<c>/sys/dev/block/MAJ:MIN/loop/backing_file</c>, the parent's

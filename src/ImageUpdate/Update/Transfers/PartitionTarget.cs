@@ -55,9 +55,6 @@ public sealed class PartitionTarget : ITargetResource
 
     private const int ZeroFillChunk = 1 << 20;
 
-    /// <summary>The unit of O_DIRECT writes into a disk image file: a page.</summary>
-    private const int FileDirectBlock = 4096;
-
     /// <param name="path">Path= joined with --root when there is one, or "auto".</param>
     /// <param name="rooted">Whether --root= is in effect (block devices are then refused).</param>
     public PartitionTarget(TargetDefinition definition, string path, bool rooted, bool sync, ILogger logger, DiskLocator? locator = null)
@@ -235,14 +232,10 @@ public sealed class PartitionTarget : ITargetResource
         try
         {
             using var handle = OpenForWriting(0)!;
-            // A slot of a disk image file (--image, Path= a file) goes around the page cache too when it
-            // starts on a page: a buffered gigabyte costs the kernel a copy and, on a busy page cache,
-            // reclaim, which made the same install take 0.7 to 2 s (make bench). Whole pages at
-            // page offsets only, which every file system that takes O_DIRECT at all accepts.
-            var blockDevice = IsBlockDevice();
-            using var direct = blockDevice ? OpenForWriting(Libc.Partitions.OpenDirect)
-                : slot.Offset % FileDirectBlock == 0 ? OpenForWriting(Libc.Partitions.OpenDirect) : null;
-            var blockSize = blockDevice || direct is null ? slot.SectorSize : FileDirectBlock;
+            // A slot of a disk image file (--image, Path= a file) goes through the page cache, which the
+            // copy empties behind each fsync (PipelinedCopy says why).
+            using var direct = IsBlockDevice() ? OpenForWriting(Libc.Partitions.OpenDirect) : null;
+            var blockSize = slot.SectorSize;
             var report = PayloadWriter.Report(progress, counted, kind, expected, rawLength ?? ForwardReadStream.ExpectedLengthOf(raw));
             var what = $"'{UntrustedText.Escape(slot.DevicePath)}' from '{UntrustedText.Escape(payload.Description)}'";
             var written = await PipelinedCopy.CopyAsync(decompressed, handle, direct, blockSize, slot.Offset, slot.Size, _sync, PayloadWriter.DigestBesideWrites(raw, kind), what, report, cancellationToken).ConfigureAwait(false);

@@ -213,14 +213,37 @@ public sealed class PipelinedCopyTests : IDisposable
         }
 
         // One per interval at most (never two at once), at least one before the final fsync; a regular
-        // file is fsynced, never given write-back hints.
+        // file is fsynced itself.
         Assert.InRange(rolling.Started, 1, 3);
-        Assert.False(rolling.StartsFileWriteback);
+        Assert.False(rolling.SyncsBackingFile);
         Assert.Equal(length, new FileInfo(path).Length);
     }
 
+    /// <summary>
+    /// Issue 15: a copy through the page cache (a slot of a disk image file) drops each durable stretch
+    /// from it and the rest after the final fsync, so a gigabyte of payload does not push a small host's
+    /// working set out; and only its own region: the bytes in front of it, written beforehand, stay.
+    /// </summary>
     [Fact]
-    public async Task A_long_synced_copy_into_a_loop_device_starts_its_files_write_back_while_it_runs()
+    public async Task A_synced_copy_through_the_page_cache_leaves_none_of_its_region_there()
+    {
+        TestEnvironment.RequireTools("apt-get install util-linux", "fincore");
+        TestEnvironment.Require(TestProcess.Run("stat", ["-f", "-c", "%T", _dir.Path]).Stdout.Trim() != "tmpfs", "the directory is on tmpfs, whose pages are its cache");
+        const int prefix = 4 << 20;
+        var length = (int)(2 * RollingSync.Interval) + 4096;
+        var (path, handle) = Target(prefix + length, fill: null);
+        using (handle)
+        {
+            RandomAccess.Write(handle, RandomNumberGenerator.GetBytes(prefix), 0);
+            Assert.Equal(length, await PipelinedCopy.CopyAsync(new ZeroStream(length), handle, null, 512, prefix, length, sync: true, null, "test", null, CancellationToken.None));
+        }
+
+        var cached = CachedBytes(path);
+        Assert.True(cached >= prefix && cached < prefix + (1 << 20), $"{cached} bytes of the file are cached after a {length}-byte copy behind a {prefix}-byte prefix");
+    }
+
+    [Fact]
+    public async Task A_long_synced_copy_into_a_loop_device_fsyncs_its_file_while_it_runs()
     {
         GptTools.RequireRoot("loop devices");
         GptTools.Require("losetup");
@@ -249,7 +272,7 @@ public sealed class PipelinedCopyTests : IDisposable
                 }
             }
 
-            Assert.True(rolling.StartsFileWriteback);
+            Assert.True(rolling.SyncsBackingFile);
             Assert.InRange(rolling.Started, 1, 2);
         }
         finally
@@ -266,7 +289,7 @@ public sealed class PipelinedCopyTests : IDisposable
     }
 
     [Fact]
-    public async Task A_synced_copy_finds_a_loop_devices_file_itself_and_fsyncs_anything_else()
+    public async Task A_synced_copy_fsyncs_a_loop_devices_file_it_finds_itself_and_anything_else_directly()
     {
         GptTools.RequireRoot("loop devices");
         GptTools.Require("losetup");
@@ -278,7 +301,7 @@ public sealed class PipelinedCopyTests : IDisposable
             using var device = File.OpenHandle(loop, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
             using var syncs = SyncRecorder.Start();
             await PipelinedCopy.CopyAsync(new ZeroStream(length), device, null, 512, 0, length, sync: true, null, loop, null, CancellationToken.None);
-            Assert.Equal([new SyncCall("sync_file_range", image)], syncs.Calls);
+            Assert.Equal([new SyncCall("fsync", image)], syncs.Calls);
         }
         finally
         {
@@ -293,6 +316,9 @@ public sealed class PipelinedCopyTests : IDisposable
             Assert.Equal([new SyncCall("fsync", "file")], syncs.Calls);
         }
     }
+
+    private static long CachedBytes(string path) =>
+        long.Parse(TestProcess.Run("fincore", ["--bytes", "--noheadings", "--output=RES", path]).Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
     private (string Path, SafeFileHandle Handle) Target(long size, byte? fill)
     {
