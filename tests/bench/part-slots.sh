@@ -13,14 +13,28 @@ sysupdate() { # DEFINITIONS
   "$repo/tests/oracle/run-sysupdate" "$work" --definitions="$1" --verify=no update
 }
 
-# The floor of one kind of slot: dd both ways (the faster counts) and the hash, each once.
+# dd into the slot and the hash of the same bytes at once, until both end.
+dd_and_sha256() { # TARGET FLAGS
+  local dd_pid
+  dd_slot "$1" "$2" &
+  dd_pid=$!
+  openssl dgst -sha256 "$payload" >/dev/null
+  wait "$dd_pid"
+}
+
+# The floor of one kind of slot: dd both ways (the faster counts) and the hash, each once; then the
+# faster dd and the hash together, the same work an install does on the same cores.
 floor_round() { # PREFIX RESET TARGET
+  local faster=seek_bytes
   "$2" "$3"
   timed "$1.dd_buffered" dd_slot "$3" seek_bytes
   "$2" "$3"
   timed "$1.dd_direct" dd_slot "$3" seek_bytes,direct
   record "$1.dd" "$(min2 "$(last "$1.dd_buffered")" "$(last "$1.dd_direct")")"
   timed "$1.sha256" openssl dgst -sha256 "$payload"
+  if awk -v d="$(last "$1.dd_direct")" -v b="$(last "$1.dd_buffered")" 'BEGIN { exit !(d < b) }'; then faster=seek_bytes,direct; fi
+  "$2" "$3"
+  timed "$1.together" dd_and_sha256 "$3" "$faster"
 }
 
 # One install into TARGET's first slot, checked byte for byte: CONTENDER RESET TARGET CMD...
@@ -57,6 +71,8 @@ slots_report() { # PREFIX
   figure "$1.sha256_s" "$1.sha256"
   figure "$1.verified_install_s" "$1.install"
   ratio_figure "$1.verified_install_vs_floor_ratio" "$1.install" "$1.dd" "$1.sha256"
+  figure "$1.dd_sha256_together_s" "$1.together"
+  ratio_figure "$1.verified_install_vs_together_ratio" "$1.install" "$1.together"
   if [ "$1" = file ]; then figure file.path_verified_install_s file.path_install; fi
   figure "$1.sysupdate_verified_s" "$1.sysupdate"
   ratio_figure "$1.sysupdate_vs_install_ratio" "$1.sysupdate" "$1.install"

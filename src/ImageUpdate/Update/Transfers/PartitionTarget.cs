@@ -233,7 +233,8 @@ public sealed class PartitionTarget : ITargetResource
         {
             using var handle = OpenForWriting(0)!;
             // A slot of a disk image file (--image, Path= a file) goes through the page cache, which the
-            // copy empties behind each fsync (PipelinedCopy says why).
+            // copy empties behind each fsync (PipelinedCopy says why; with --sync=no nothing is fsynced,
+            // and the pages stay until the kernel writes them back and reclaims them).
             using var direct = IsBlockDevice() ? OpenForWriting(Libc.Partitions.OpenDirect) : null;
             var blockSize = slot.SectorSize;
             var report = PayloadWriter.Report(progress, counted, kind, expected, rawLength ?? ForwardReadStream.ExpectedLengthOf(raw));

@@ -230,7 +230,8 @@ public sealed class PipelinedCopyTests : IDisposable
         TestEnvironment.RequireTools("apt-get install util-linux", "fincore");
         TestEnvironment.Require(TestProcess.Run("stat", ["-f", "-c", "%T", _dir.Path]).Stdout.Trim() != "tmpfs", "the directory is on tmpfs, whose pages are its cache");
         const int prefix = 4 << 20;
-        var length = (int)(2 * RollingSync.Interval) + 4096;
+        // A tail of 8 MiB behind the last possible step: only the drop after the final fsync empties it.
+        var length = (int)(2 * RollingSync.Interval) + (8 << 20);
         var (path, handle) = Target(prefix + length, fill: null);
         using (handle)
         {
@@ -240,6 +241,31 @@ public sealed class PipelinedCopyTests : IDisposable
 
         var cached = CachedBytes(path);
         Assert.True(cached >= prefix && cached < prefix + (1 << 20), $"{cached} bytes of the file are cached after a {length}-byte copy behind a {prefix}-byte prefix");
+    }
+
+    /// <summary>
+    /// Each step drops its own durable stretch when its fsync returns, not only the finish: what was
+    /// written after the step started stays (it is not durable yet), and so do the bytes in front.
+    /// </summary>
+    [Fact]
+    public async Task A_step_drops_the_stretch_it_made_durable_and_nothing_else()
+    {
+        TestEnvironment.RequireTools("apt-get install util-linux", "fincore");
+        TestEnvironment.Require(TestProcess.Run("stat", ["-f", "-c", "%T", _dir.Path]).Stdout.Trim() != "tmpfs", "the directory is on tmpfs, whose pages are its cache");
+        const int prefix = 4 << 20;
+        const int tail = 8 << 20;
+        var (path, handle) = Target(prefix + RollingSync.Interval + tail, fill: null);
+        using (handle)
+        {
+            RandomAccess.Write(handle, new byte[prefix + RollingSync.Interval + tail], 0);
+            var rolling = new RollingSync(handle, "test", cachedFrom: prefix);
+            rolling.Written(RollingSync.Interval);
+            await rolling.DrainAsync();
+            Assert.Equal(1, rolling.Started);
+        }
+
+        var cached = CachedBytes(path);
+        Assert.True(cached >= prefix + tail && cached < prefix + tail + (1 << 20), $"{cached} bytes of the file are cached after one step over {RollingSync.Interval} bytes, with {prefix} before and {tail} after");
     }
 
     [Fact]

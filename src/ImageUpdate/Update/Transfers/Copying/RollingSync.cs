@@ -40,6 +40,7 @@ internal sealed class RollingSync
     private readonly long? _cachedFrom;
     private Task _running = Task.CompletedTask;
     private long _startedAt;
+    private long _dropped;
 
     /// <param name="target">What the copy writes.</param>
     /// <param name="what">Names the target in errors.</param>
@@ -108,12 +109,14 @@ internal sealed class RollingSync
         DropCached(total);
     }
 
+    /// <summary>Drops the bytes made durable since the last drop (steps and the finish never overlap).</summary>
     private void DropCached(long durable)
     {
-        if (_cachedFrom is { } from && durable > 0)
+        if (_cachedFrom is { } from && durable > _dropped)
         {
             // A hint: if the kernel refuses it, the pages are only reclaimed later.
-            _ = Libc.DropCachedRange(_target, from, durable);
+            _ = Libc.DropCachedRange(_target, from + _dropped, durable - _dropped);
+            _dropped = durable;
         }
     }
 }
