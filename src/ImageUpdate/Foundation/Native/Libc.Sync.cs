@@ -34,10 +34,10 @@ internal static partial class Libc
 
     /// <summary>
     /// Drops the clean cached pages of <paramref name="count"/> bytes at <paramref name="offset"/> of
-    /// <paramref name="fd"/> (posix_fadvise DONTNEED). A hint that frees memory and nothing else: it
-    /// returns its error number rather than throwing, for the caller to ignore.
+    /// <paramref name="fd"/> (posix_fadvise DONTNEED). A hint that frees memory and nothing else, so a
+    /// refusal (its error number is the return value) is ignored: the pages are only reclaimed later.
     /// </summary>
-    internal static int DropCachedRange(SafeFileHandle fd, long offset, long count) => FadviseRaw(fd, offset, count, FadviseDontNeed);
+    internal static void DropCachedRange(SafeFileHandle fd, long offset, long count) => _ = FadviseRaw(fd, offset, count, FadviseDontNeed);
 
     internal static void SyncFileSystem(SafeFileHandle fd, string path)
     {

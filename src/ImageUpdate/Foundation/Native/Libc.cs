@@ -12,8 +12,7 @@ namespace ImageUpdate.Foundation.Native;
 /// Partitions, Btrfs, FileSystemType, Loop) are the views their callers read constants and wrappers
 /// through, spread over the family files. Every call reports errno through
 /// <see cref="Marshal.GetLastPInvokeError"/> and is wrapped by a helper that throws IOException,
-/// except hints whose failure changes nothing (posix_fadvise returns its error number for the caller
-/// to ignore).
+/// except hints whose failure changes nothing (posix_fadvise, whose refusal is ignored).
 /// </summary>
 internal static partial class Libc
 {

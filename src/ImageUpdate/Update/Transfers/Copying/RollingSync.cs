@@ -99,8 +99,8 @@ internal sealed class RollingSync
 
     /// <summary>
     /// After the last write of <paramref name="total"/> bytes: waits for the step still running, fsyncs
-    /// the target (of either descriptor, this writes back the disk's dirty pages and flushes its cache;
-    /// the steps left it only the last stretch), then drops what the copy left in the cache.
+    /// the target (it writes back the disk's dirty pages, whichever descriptor wrote them, and flushes
+    /// its cache; the steps left it only the last stretch), then drops what the copy left in the cache.
     /// </summary>
     public async Task FinishAsync(long total)
     {
@@ -114,8 +114,7 @@ internal sealed class RollingSync
     {
         if (_cachedFrom is { } from && durable > _dropped)
         {
-            // A hint: if the kernel refuses it, the pages are only reclaimed later.
-            _ = Libc.DropCachedRange(_target, from + _dropped, durable - _dropped);
+            Libc.DropCachedRange(_target, from + _dropped, durable - _dropped);
             _dropped = durable;
         }
     }
